@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make serve` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test lint openapi bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "romas needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Install romas and run it on ./romas.db (SQLite) with the sample MAS from agent_specs/.
+serve: $(STAMP)
+	$(BIN)/romas db upgrade
+	$(BIN)/romas serve --seed agent_specs
+
+## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test.
+test: $(STAMP) lint
+	$(BIN)/romas openapi --check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/mypy
+
+openapi: $(STAMP)
+	$(BIN)/romas openapi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

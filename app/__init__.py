@@ -1,0 +1,3 @@
+"""romas: a resource-oriented server for multi-agent systems."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,132 @@
+"""Settings read from the environment (``ROMAS_*``), so a container or CI job configures romas without files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./romas.db"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+SCOPES = ("read", "write", "operate", "deploy", "admin")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A bearer token: its name becomes the actor of every change made with it."""
+
+    name: str
+    secret: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1024 * 1024
+    require_preconditions: bool = False
+    tokens: tuple[Token, ...] = ()
+    seed_dir: Path | None = None
+    sqlite_synchronous: str = "FULL"
+    pool_size: int = 20
+    page_limit_default: int = 50
+    page_limit_max: int = 500
+    artefact_modules: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.tokens)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    def check_exposure(self) -> None:
+        """A server reachable beyond loopback must not accept anonymous writes."""
+        if self.host not in LOOPBACK_HOSTS and not self.tokens:
+            raise ConfigError(
+                f"refusing to listen on {self.host}: set ROMAS_TOKENS (or bind to 127.0.0.1) "
+                "so that the API is not open to anyone on the network"
+            )
+
+
+def parse_tokens(text: str) -> tuple[Token, ...]:
+    """``name:secret:scope+scope;name2:secret2:admin`` (scopes default to all)."""
+    tokens: list[Token] = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        pieces = item.split(":")
+        if len(pieces) not in (2, 3) or not pieces[0] or not pieces[1]:
+            raise ConfigError(f"ROMAS_TOKENS: expected name:secret[:scope+scope], got {item!r}")
+        scopes = frozenset(pieces[2].split("+")) if len(pieces) == 3 and pieces[2] else frozenset(SCOPES)
+        unknown = scopes - set(SCOPES)
+        if unknown:
+            raise ConfigError(f"ROMAS_TOKENS: unknown scope(s) {sorted(unknown)} for {pieces[0]!r}")
+        tokens.append(Token(pieces[0], pieces[1], scopes))
+    return tuple(tokens)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    synchronous = env.get("ROMAS_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+        raise ConfigError("ROMAS_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+    seed = env.get("ROMAS_SEED_DIR")
+    return Settings(
+        database_url=normalise_database_url(env.get("ROMAS_DATABASE_URL") or DEFAULT_DATABASE_URL),
+        host=env.get("ROMAS_HOST") or "127.0.0.1",
+        port=_int(env, "ROMAS_PORT", 8000, minimum=0),
+        max_body_bytes=_int(env, "ROMAS_MAX_BODY_BYTES", 1024 * 1024),
+        require_preconditions=_bool(env, "ROMAS_REQUIRE_PRECONDITIONS", False),
+        tokens=parse_tokens(env.get("ROMAS_TOKENS", "")),
+        seed_dir=Path(seed) if seed else None,
+        sqlite_synchronous=synchronous,
+        pool_size=_int(env, "ROMAS_POOL_SIZE", 20),
+        artefact_modules=tuple(m for m in env.get("ROMAS_ARTEFACT_MODULES", "").replace(",", " ").split() if m),
+        log_level=env.get("ROMAS_LOG_LEVEL", "info").lower(),
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgresql://``, ``sqlite:///``) and pick the async drivers."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ConfigError(f"ROMAS_DATABASE_URL: unsupported database {url.split(':', 1)[0]!r} (use sqlite or postgresql)")
