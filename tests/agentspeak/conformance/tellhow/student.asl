@@ -1,0 +1,1 @@
++!skill(X) <- .print("skill used by ", X).

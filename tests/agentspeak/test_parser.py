@@ -1,0 +1,219 @@
+"""Parsing: programs, terms and bodies, and the diagnostics for code that does not parse."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.agentspeak import (
+    AgentSpeakSyntaxError,
+    Diagnostic,
+    check_source,
+    format_program,
+    parse_body,
+    parse_program,
+    parse_term,
+)
+from app.agentspeak.program import Action, BeliefUpdate, Condition, For, Goal, If, While
+from app.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Var
+
+PROGRAM = """
+// a comment
+price(apple, 10)[source(self)].
+~raining.
+a(X) :- b(X) & X > 1 | c.
+!start.
+/* a block
+   comment */
+@p1[atomic] +!start : true <- .print("hi\\n", 'Big atom'); !!go(3); -b; -+count(N+1); ?q(X).
++!go(N) : N > 0 <- .print(N); !go(N-1).
++!go(0).
+-!go(X)[error(E)] <- .print(E).
++?q(1).
+-b <- true.
++b : .findall(X, a(X) & X > 1, L) <- .add_plan({+!g <- .print(x)}); .wait({+b(_)}, 100).
+"""
+
+
+def test_program_parts() -> None:
+    p = parse_program(PROGRAM)
+    assert [str(b) for b in map(repr, p.beliefs)] == ["Struct<price(apple, 10)[source(self)]>", "Struct<~raining>"]
+    assert len(p.rules) == 1 and p.rules[0].head == Struct("a", (Var("X"),))
+    assert p.goals == [Struct("start")]
+    assert [pl.trigger.text for pl in p.plans] == [
+        "+!start",
+        "+!go(N)",
+        "+!go(0)",
+        "-!go(X)[error(E)]",
+        "+?q(1)",
+        "-b",
+        "+b",
+    ]
+    assert p.plans[0].atomic and p.plans[0].name == "p1"
+    assert p.plans[1].name == "l__2"
+    assert p.plans[1].line == 10
+    assert p.plans[0].line == 9
+
+
+def test_body_formulas() -> None:
+    body = parse_body('.print("hi"); !go(3); !!g; ?b(X); +b; -b; -+c(1); X = 1 + 2; X > 1; act(1)')
+    kinds = [type(f) for f in body.formulas]
+    assert kinds == [Action, Goal, Goal, Goal, BeliefUpdate, BeliefUpdate, BeliefUpdate, Condition, Condition, Action]
+    assert body.formulas[7] == Condition(Rel("=", Var("X"), Arith("+", 1, 2)), 1)
+    assert body.variable_names == ["X"]
+
+
+def test_control_flow() -> None:
+    body = parse_body("if (X > 1) { a } elif (X < 0) { b } else { c }; while (true) { d }; for (.range(I, 1, 3)) { e }")
+    f_if, f_while, f_for = body.formulas
+    assert isinstance(f_if, If) and len(f_if.branches) == 2 and f_if.orelse is not None
+    assert isinstance(f_while, While) and isinstance(f_for, For)
+    nested = parse_body("if (a) { x } else if (b) { y } else { z }")
+    assert isinstance(nested.formulas[0], If)
+
+
+def test_terms() -> None:
+    assert parse_term("price(apple, 10)[source(bob)]") == Struct(
+        "price", (Struct("apple"), 10), (Struct("source", (Struct("bob"),)),)
+    )
+    assert parse_term('"a string"') == "a string"
+    assert parse_term("[1,2]") == (1, 2)
+    assert parse_term("[H|T]") == PartialList((Var("H"),), Var("T"))
+    assert parse_term("[1|[2,3]]") == (1, 2, 3)
+    assert parse_term("-3") == -3 and parse_term("2.5") == 2.5 and type(parse_term("7")) is int
+    assert parse_term("1e3") == 1000.0
+    assert parse_term("~p") == Struct("~p")
+    assert parse_term("'hello world'") == Struct("hello world")
+    assert parse_term("a & not b | c") == Logic(
+        "or", Logic("and", Struct("a"), Logic("not", Struct("b"), None)), Struct("c")
+    )
+    assert parse_term("1 + 2 * 3") == Arith("+", 1, Arith("*", 2, 3))
+    assert parse_term("2 ** 3 ** 2") == Arith("**", 2, Arith("**", 3, 2))
+    assert parse_term("10 - 2 - 3") == Arith("-", Arith("-", 10, 2), 3)
+    assert parse_term("not X > 3") == Logic("not", Rel(">", Var("X"), 3), None)
+    assert isinstance(parse_term("{+!g <- .print(x)}"), PlanTerm)
+    assert parse_term('"esc\\"aped\\n"') == 'esc"aped\n'
+
+
+def test_anonymous_variables_are_distinct() -> None:
+    t = parse_term("f(_, _)")
+    assert isinstance(t, Struct)
+    a, b = t.args
+    assert isinstance(a, Var) and isinstance(b, Var) and a.name != b.name
+
+
+def _diags(source: str) -> list[tuple[int, int, str]]:
+    return [(d.line, d.column, d.message) for d in check_source(source)]
+
+
+def test_every_error_is_reported_with_its_position() -> None:
+    src = 'a(1)\nb(2).\n+!g <- .print("x) ; c.\n+!h <- a b.\n*b <- x.\n+!!g.\n{ include("x.asl") }\nfoo(.\nok.\n'
+    assert _diags(src) == [
+        (1, 5, "expected '.' at the end of the clause"),
+        (3, 15, "unterminated string"),
+        (4, 10, "expected ';' between body formulas or '.' after the plan body, found 'b'"),
+        (5, 1, "unknown trigger '*': a plan starts with +b, -b, +!g, -!g, +?g or -?g"),
+        (6, 2, "unknown trigger '+!!': a plan starts with +b, -b, +!g, -!g, +?g or -?g"),
+        (7, 1, "include is not allowed: agent code cannot read files"),
+        (8, 5, "unexpected '.'"),
+    ]
+
+
+def test_parse_program_raises_with_all_diagnostics() -> None:
+    with pytest.raises(AgentSpeakSyntaxError) as info:
+        parse_program("+!g <- .print(1)\n\n+!h <- x(.\n")
+    assert info.value.diagnostics == [
+        Diagnostic(1, 17, "expected '.' after the plan"),
+        Diagnostic(3, 10, "unexpected '.'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("+!g <- .print(1)", (1, 17, "expected '.' after the plan")),
+        ("+!g <- .print(1)\n+!h.", (1, 17, "expected '.' after the plan")),
+        ("p(1)\n!g.", (1, 5, "expected '.' at the end of the clause")),
+        ("p(1", (1, 4, "unexpected end of input; expected ')' or ','")),
+        ("p(1)]", (1, 5, "expected '.' at the end of the clause, found ']'")),
+        ('x("abc', (1, 3, "unterminated string")),
+        ("/* never closed", (1, 1, "unterminated comment")),
+        ("\n\n  foo(1) :- .", (3, 13, "unexpected '.'")),
+        ("+!g <- if (x) { a.", (1, 18, "unexpected '.'; expected '}'")),
+        ("p(1) # q.", (1, 6, "unexpected character '#'")),
+        ("@X +!g.", (1, 1, "a plan label must be an atom, not a variable")),
+        ("{ begin }", (1, 1, "unsupported directive 'begin'")),
+        ("+!g <- 3.", (1, 8, "this is not an action, a goal or a condition")),
+        ("+.print(x).", (1, 1, "an internal action cannot be a triggering event")),
+        (".", (1, 1, "empty clause: a '.' with nothing before it")),
+        ("p(a) q(b).", (1, 6, "expected '.' at the end of the clause, found 'q'")),
+    ],
+)
+def test_error_messages(source: str, expected: tuple[int, int, str]) -> None:
+    assert _diags(source)[0] == expected
+
+
+def test_errors_in_term_and_body() -> None:
+    with pytest.raises(AgentSpeakSyntaxError) as info:
+        parse_term("f(1,")
+    assert (info.value.diagnostics[0].line, info.value.diagnostics[0].column) == (1, 5)
+    with pytest.raises(AgentSpeakSyntaxError) as info:
+        parse_body(".print(1);\n!g(")
+    assert (info.value.diagnostics[0].line, info.value.diagnostics[0].column) == (2, 4)
+    with pytest.raises(AgentSpeakSyntaxError):
+        parse_term("")
+
+
+def test_round_trip() -> None:
+    p = parse_program(PROGRAM)
+    text = format_program(p)
+    assert format_program(parse_program(text)) == text
+
+
+def test_crlf_and_windows_line_endings() -> None:
+    assert check_source("a.\r\nb.\r\n") == []
+    assert _diags("a.\r\nb(\r\n")[0][0] == 2
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:
+    deep = "p(" + "f(" * 3000 + "1" + ")" * 3000 + ")."
+    diags = check_source(deep)
+    assert diags and diags[0].line == 1 and "nested" in diags[0].message
+
+
+def test_large_source_is_checked_quickly() -> None:
+    clause = (
+        '+!go(N) : N > 0 & price(apple, P) <- .print("value ", N, P); !go(N - 1); -+count(N + 1);'
+        ' if (N > 3) { .print(big) } else { .print(small) }.\nbelief(a, [1,2,3], "str").\n'
+    )
+    source = clause * (1024 * 1024 // len(clause))
+    started = time.perf_counter()
+    assert check_source(source) == []
+    assert time.perf_counter() - started < 6.0
+    broken = source.replace("!go(N - 1);", "!go(N - 1)", 3)
+    diags = check_source(broken)
+    assert len(diags) == 3 and [d.line for d in diags] == [1, 3, 5]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab XY(){}[]|.,;:-+!?~@&=<>*/\\\"'\n\t_01 ifelsewhilenotdivmod")), max_size=80
+    )
+)
+def test_check_source_never_raises(source: str) -> None:
+    for d in check_source(source):
+        assert d.line >= 1 and d.column >= 1 and d.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_parse_term_and_body_raise_only_syntax_errors(text: str) -> None:
+    for fn in (parse_term, parse_body):
+        try:
+            fn(text)
+        except AgentSpeakSyntaxError as e:
+            assert e.diagnostics
