@@ -1,0 +1,73 @@
+"""Fixtures shared by every test: a fresh database per test on each backend, a store, an API client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app.config import Settings
+from app.store.engine import create_engine
+from app.store.eventstore import Store
+from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    require_postgres()
+    template = PostgresTemplate()
+    yield template
+    template.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database on each backend."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield template.fresh(tmp_path)
+        return
+    pg: PostgresTemplate = request.getfixturevalue("postgres_template")
+    name, url = pg.fresh()
+    try:
+        yield url
+    finally:
+        PostgresTemplate.drop(name)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    engine = create_engine(database_url, pool_size=25)
+    store = Store(engine)
+    try:
+        yield store
+    finally:
+        await store.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
+    from app.server import create_app
+
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://romas.test") as test_client:
+        yield test_client
