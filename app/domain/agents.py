@@ -1,0 +1,64 @@
+"""Agents as stored resources: their state, how changes to them are summarised, and code diffs."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+AgentRunState = Literal["running", "stopped"]
+AGENT_RUN_STATES: tuple[AgentRunState, ...] = ("running", "stopped")
+
+
+def agent_state(
+    *, code: str, description: str, metadata: dict[str, Any], state: AgentRunState, code_revision: int
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "description": description,
+        "metadata": metadata,
+        "state": state,
+        "code_revision": code_revision,
+    }
+
+
+def code_revision_for(current: dict[str, Any] | None, current_revision: int, deleted: bool, code: str) -> int:
+    """The revision whose code an agent runs: unchanged code keeps it, new code is the coming revision."""
+    if current is not None and not deleted and current.get("code") == code:
+        return int(current["code_revision"])
+    return current_revision + 1
+
+
+def _lines(code: str) -> int:
+    return len(code.splitlines())
+
+
+def agent_summary(old: dict[str, Any] | None, new: dict[str, Any], changed: tuple[str, ...]) -> str:
+    if old is None:
+        return f"created, {new.get('state', 'running')}, {_lines(new.get('code', ''))} lines of code"
+    parts: list[str] = []
+    if "code" in changed:
+        added = removed = 0
+        for line in difflib.unified_diff(old.get("code", "").splitlines(), new.get("code", "").splitlines(), n=0):
+            if line.startswith("+") and not line.startswith("+++"):
+                added += 1
+            elif line.startswith("-") and not line.startswith("---"):
+                removed += 1
+        parts.append(f"code +{added} -{removed} lines")
+    if "state" in changed:
+        parts.append(f"{old.get('state')} -> {new.get('state')}")
+    parts.extend(f"{name} changed" for name in ("description", "metadata") if name in changed)
+    return "; ".join(parts) or "no change"
+
+
+def code_diff(old: str, new: str, *, name: str, old_revision: int, new_revision: int) -> str:
+    """A unified diff a person (or ``patch``) can read."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{name}.asl@{old_revision}",
+        tofile=f"b/{name}.asl@{new_revision}",
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
