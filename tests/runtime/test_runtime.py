@@ -1,0 +1,105 @@
+"""The runtime keeps agents running: hot swaps keep beliefs, stop/start and restarts keep the mind, a
+runaway or failing agent does not stop the others."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app.config import Settings
+from tests.api.helpers import Client, put_agent
+from tests.runtime.helpers import beliefs, command, eventually, printed, send
+
+pytestmark = pytest.mark.anyio
+
+COUNTER = """count(0).
++!inc <- ?count(C); -+count(C + 1).
++!work <- .wait(400); .print("old plan finished").
+"""
+
+
+async def test_hot_swap_keeps_beliefs_and_running_intentions_finish_with_old_plans(client: Client) -> None:
+    await put_agent(client, "bob", code=COUNTER)
+    await send(client, "bob", "achieve", "inc")
+    started = await send(client, "bob", "achieve", "work", wait=0)
+    new_code = COUNTER.replace("old plan finished", "new plan finished") + "+!hello <- .print(hi).\n"
+    deployed = await client.put("/agents/bob/code", content=new_code.encode(), headers={"content-type": "text/x-asl"})
+    assert deployed.status_code == 200
+
+    async def finished() -> bool:
+        return bool((await client.get(started["_links"]["self"]["href"])).json()["status"] == "processed")
+
+    await eventually(finished, what="the running intention to finish")
+    lines = await printed(client, "bob")
+    assert "old plan finished" in lines and "new plan finished" not in lines
+    assert "count(1)[source(self)]" in await beliefs(client, "bob")
+    await send(client, "bob", "achieve", "hello")
+    assert "hi" in await printed(client, "bob")
+    mind = (await client.get("/agents/bob/mind")).json()
+    assert mind["code_revision"] == 2
+
+
+async def test_stop_keeps_messages_until_it_runs_again(client: Client) -> None:
+    await put_agent(client, "bob", code=COUNTER)
+    await send(client, "bob", "achieve", "inc")
+    accepted = await send(client, "bob", "achieve", "inc", wait=0)
+    await client.patch("/agents/bob", json={"state": "stopped"})
+    await asyncio.sleep(0.1)
+    await client.patch("/agents/bob", json={"state": "running"})
+
+    async def done() -> bool:
+        return bool((await client.get(accepted["_links"]["self"]["href"])).json()["status"] == "processed")
+
+    await eventually(done, what="the message to be processed after the restart")
+    assert "count(2)[source(self)]" in await beliefs(client, "bob")
+
+
+async def test_a_server_restart_resumes_from_the_checkpoint(settings: Settings) -> None:
+    from app.server import create_app
+
+    async with AsyncTestClient(app=create_app(settings)) as first:
+        await put_agent(first, "bob", code=COUNTER)
+        for _ in range(3):
+            await send(first, "bob", "achieve", "inc")
+    async with AsyncTestClient(app=create_app(settings)) as second:
+        assert "count(3)[source(self)]" in await beliefs(second, "bob")
+        await send(second, "bob", "achieve", "inc")
+        assert "count(4)[source(self)]" in await beliefs(second, "bob")
+        notes = (await second.get("/agents/bob/log")).json()["lines"]
+        assert any("checkpoint" in x["text"] for x in notes if x["kind"] == "note")
+
+
+async def test_a_runaway_agent_does_not_starve_the_others(client: Client) -> None:
+    await put_agent(client, "spinner", code="!spin.\n+!spin <- while (true) { X = 1 }.\n")
+    await put_agent(client, "bob", code=COUNTER)
+    for _ in range(5):
+        message = await send(client, "bob", "achieve", "inc")
+        assert message["status"] == "processed"
+    assert (await client.get("/agents/bob")).status_code == 200
+
+
+async def test_a_failing_plan_leaves_the_agent_running(client: Client) -> None:
+    code = COUNTER + "+!crash <- X = 1 / 0.\n"
+    await put_agent(client, "bob", code=code)
+    crashed = await send(client, "bob", "achieve", "crash")
+    assert crashed["status"] == "failed"
+    assert (await send(client, "bob", "achieve", "inc"))["status"] == "processed"
+    notes = [x["text"] for x in (await client.get("/agents/bob/log")).json()["lines"] if x["kind"] == "note"]
+    assert any("failed" in note and "division by zero" in note for note in notes), notes
+
+
+async def test_deleting_an_agent_fails_what_it_had_not_finished(client: Client) -> None:
+    await put_agent(client, "bob", code=COUNTER)
+    pending = await send(client, "bob", "achieve", "work", wait=0)
+    running = await command(client, "bob", ".wait(5000)", wait=0)
+    await asyncio.sleep(0.1)
+    await client.delete("/agents/bob")
+
+    async def failed() -> bool:
+        message = (await client.get(pending["_links"]["self"]["href"])).json()
+        cmd = (await client.get(running["_links"]["self"]["href"])).json()
+        return bool(message["status"] == "failed" and cmd["status"] == "cancelled")
+
+    await eventually(failed, what="the deleted agent's work to end")
