@@ -1,0 +1,58 @@
+"""Settings from the environment: clear errors, safe defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import ConfigError, Settings, load_settings, normalise_database_url, parse_tokens
+
+
+def test_defaults_are_sqlite_on_loopback() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite+aiosqlite:///./romas.db"
+    assert settings.host == "127.0.0.1" and settings.port == 8000 and settings.max_body_bytes == 1024 * 1024
+    settings.check_exposure()
+
+
+def test_values_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "ROMAS_DATABASE_URL": "postgresql://u@db/romas",
+            "ROMAS_PORT": "9000",
+            "ROMAS_MAX_BODY_BYTES": "2048",
+            "ROMAS_ARTEFACT_MODULES": "shop.types, other",
+            "ROMAS_REQUIRE_PRECONDITIONS": "yes",
+        }
+    )
+    assert settings.database_url == "postgresql+asyncpg://u@db/romas"
+    assert settings.port == 9000 and settings.max_body_bytes == 2048
+    assert settings.artefact_modules == ("shop.types", "other") and settings.require_preconditions
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ROMAS_PORT": "eighty"}, "ROMAS_PORT"),
+        ({"ROMAS_MAX_BODY_BYTES": "0"}, "at least 1"),
+        ({"ROMAS_DATABASE_URL": "mysql://x"}, "unsupported database"),
+        ({"ROMAS_REQUIRE_PRECONDITIONS": "maybe"}, "true or false"),
+        ({"ROMAS_TOKENS": "justaname"}, "name:secret"),
+        ({"ROMAS_TOKENS": "ci:x:fly"}, "unknown scope"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+def test_tokens_and_exposure() -> None:
+    tokens = parse_tokens("ci:s3:read+deploy; admin:root")
+    assert tokens[0].scopes == frozenset({"read", "deploy"}) and "admin" in tokens[1].scopes
+    with pytest.raises(ConfigError, match="refusing to listen"):
+        Settings(host="0.0.0.0").check_exposure()
+    Settings(host="0.0.0.0", tokens=tokens).check_exposure()
+
+
+def test_database_urls_people_paste() -> None:
+    assert normalise_database_url("postgres://a@b/c") == "postgresql+asyncpg://a@b/c"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
