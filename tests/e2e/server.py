@@ -1,0 +1,79 @@
+"""A real ``romas serve`` process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROMAS = str(Path(sys.executable).with_name("romas"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def running_server(
+    database_url: str,
+    workdir: Path,
+    *,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Iterator[ServerProcess]:
+    """Start ``romas serve``, wait until /health answers, and stop it with SIGTERM afterwards."""
+    port = free_port()
+    log = workdir / f"server-{port}.log"
+    environment = {**os.environ, **(env or {})}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [ROMAS, "serve", "--port", str(port), "--database-url", database_url, *extra_args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=environment,
+        )
+    server = ServerProcess(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"romas serve exited with {process.returncode}:\n{server.output()}")
+            try:
+                if httpx.get(f"{server.url}/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"romas serve did not answer within {timeout}s:\n{server.output()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,82 @@
+"""Property-based tests from the served OpenAPI document: no 5xx, and every answer fits the schema."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.server import ServerProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+CODE = 'stock(3).\n+!sell <- ?stock(N); .print("have ", N).\n'
+SPEC = {
+    "roles": {"seller": {}, "buyer": {}},
+    "groups": {"market": {"roles": {"seller": {"min": 1, "max": 2}, "buyer": {}}}},
+    "schemes": {
+        "sale": {
+            "goals": {"sold": {"sequence": ["offered", "paid"]}, "offered": {}, "paid": {}},
+            "missions": {"m_seller": {"goals": ["offered"]}, "m_buyer": {"goals": ["paid"]}},
+        }
+    },
+    "norms": [{"id": "n1", "type": "obligation", "role": "seller", "mission": "m_seller"}],
+}
+
+
+def seed(url: str) -> None:
+    with httpx.Client(base_url=url) as client:
+        for name in ("alice", "bob"):
+            assert client.put(f"/agents/{name}", json={"code": CODE}).status_code == 201
+            client.put(f"/agents/{name}", json={"code": CODE, "description": "second revision"})
+        assert client.put("/workspaces/shop", json={"description": "a shop"}).status_code == 201
+        client.put("/workspaces/shop/artefacts/stock", json={"type": "counter", "properties": {"count": 3}})
+        client.put("/workspaces/shop/artefacts/orders", json={"type": "queue"})
+        assert client.put("/organisations/market", json=SPEC).status_code == 201
+        assert client.put("/organisations/market/groups/team", json={"type": "market"}).status_code == 201
+        client.post("/organisations/market/groups/team/players", json={"agent": "alice", "role": "seller"})
+        assert (
+            client.put("/organisations/market/schemes/day", json={"type": "sale", "group": "team"}).status_code == 201
+        )
+        client.post("/organisations/market/schemes/day/commitments", json={"agent": "alice", "mission": "m_seller"})
+
+
+def test_the_served_openapi_holds(server: ServerProcess, tmp_path: Path) -> None:
+    seed(server.url)
+    examples = os.environ.get("ROMAS_SCHEMATHESIS_EXAMPLES", "25")
+    seed_value = os.environ.get("ROMAS_SCHEMATHESIS_SEED", "20261121")
+    result = subprocess.run(
+        [
+            SCHEMATHESIS,
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{server.url}/schema/openapi.json",
+            "--checks",
+            CHECKS,
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            examples,
+            "--seed",
+            seed_value,
+            "--workers",
+            "1",
+            "--no-color",
+            "--request-timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
+    report = result.stdout[-20000:] + result.stderr[-5000:]
+    assert result.returncode == 0, report
+    assert " 500 " not in server.output(), server.output()[-5000:]
