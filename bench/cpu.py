@@ -1,0 +1,148 @@
+"""Where the CPU went during a run: the server, this load generator, PostgreSQL, and everything else.
+
+The machine is small (two cores here), so the server, the load generator and PostgreSQL compete for it. Each
+run therefore reports the CPU seconds each of them used; "other" is whatever else ran on the machine meanwhile
+(another test suite, say), which is the first thing to check when a figure looks odd.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command: state(0) ppid(1) ... utime(11) stime(12)
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _postgres_cpu() -> dict[int, float]:
+    """CPU of every process named ``postgres`` (the server and its backends), by pid; key -1 holds what the
+    backends that have ended used (short-lived connections, when a client's pool opens and closes them)."""
+    found: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = Path(entry.path, "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm != "postgres":
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+        if fields[1] == "1":  # the postmaster: add the backends it has reaped
+            found[-1] = found.get(-1, 0.0) + (int(fields[13]) + int(fields[14])) / _TICK
+    return found
+
+
+def _machine_busy() -> tuple[float, int]:
+    """Busy CPU seconds of the whole machine (all cores), and the number of cores."""
+    with open("/proc/stat") as stat:
+        first = stat.readline().split()
+        cores = sum(1 for line in stat if line.startswith("cpu") and line[3].isdigit())
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+    return (user + nice + system + irq + softirq + steal) / _TICK, cores
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSnapshot:
+    wall: float
+    machine: float
+    cores: int
+    client: float
+    server: float
+    postgres: dict[int, float]
+
+
+def snapshot(server_pid: int | None) -> CpuSnapshot:
+    machine, cores = _machine_busy()
+    return CpuSnapshot(
+        wall=time.perf_counter(),
+        machine=machine,
+        cores=cores,
+        client=_self_cpu(),
+        server=_proc_cpu(server_pid) if server_pid else 0.0,
+        postgres=_postgres_cpu(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CpuUse:
+    """CPU seconds spent over a window, and the window's length."""
+
+    wall: float
+    cores: int
+    machine: float
+    client: float
+    server: float
+    postgres: float
+
+    @classmethod
+    def between(cls, a: CpuSnapshot, b: CpuSnapshot) -> CpuUse:
+        return cls(
+            wall=b.wall - a.wall,
+            cores=b.cores,
+            machine=b.machine - a.machine,
+            client=b.client - a.client,
+            server=b.server - a.server,
+            # backends that ended inside the window are lost; those that started count from zero
+            postgres=sum(max(0.0, cpu - a.postgres.get(pid, 0.0)) for pid, cpu in b.postgres.items()),
+        )
+
+    @property
+    def other(self) -> float:
+        return max(0.0, self.machine - self.client - self.server - self.postgres)
+
+    def cores_used(self, seconds: float) -> float:
+        return seconds / self.wall if self.wall else 0.0
+
+    def as_dict(self, requests: int) -> dict[str, Any]:
+        def per_request(seconds: float) -> float | None:
+            return round(seconds / requests * 1e6, 1) if requests else None
+
+        return {
+            "window_s": round(self.wall, 3),
+            "cores": self.cores,
+            "cores_busy": {
+                "machine": round(self.cores_used(self.machine), 3),
+                "server": round(self.cores_used(self.server), 3),
+                "load_generator": round(self.cores_used(self.client), 3),
+                "postgres": round(self.cores_used(self.postgres), 3),
+                "other": round(self.cores_used(self.other), 3),
+            },
+            "cpu_us_per_request": {
+                "server": per_request(self.server),
+                "load_generator": per_request(self.client),
+                "postgres": per_request(self.postgres),
+            },
+        }
+
+    def brief(self, requests: int) -> str:
+        def us(seconds: float) -> str:
+            return f"{seconds / requests * 1e6:.0f}" if requests else "-"
+
+        return (
+            f"cores: server {self.cores_used(self.server):.2f} gen {self.cores_used(self.client):.2f} "
+            f"pg {self.cores_used(self.postgres):.2f} other {self.cores_used(self.other):.2f}"
+            f" | us/req server {us(self.server)} pg {us(self.postgres)}"
+        )
