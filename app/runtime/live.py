@@ -46,6 +46,11 @@ class LiveAgent:
     from_clients: set[str] = field(default_factory=set)
     """Ids of held messages sent by REST clients: their answers go into the message, not to an agent."""
     commands: dict[str, RunningCommand] = field(default_factory=dict)
+    loaded_through: int = 0
+    """Every message and command accepted at or before this log position was read from the tables at start."""
+    loaded_until: int = 0
+    """Those accepted up to this position may have been: ``loaded_ids`` says which."""
+    loaded_ids: set[str] = field(default_factory=set)
     idle: bool = False
     deadline: float | None = None
     last_checkpoint: float = 0.0
@@ -66,6 +71,18 @@ class LiveAgent:
             return True
         self.log_dropped += 1
         return False
+
+    def loaded_at_start(self, position: int, item_id: str) -> bool:
+        """Whether the agent's start already read this message or command from the tables.
+
+        The log follower may reach its ``accepted`` event late, after the agent has finished it; taking it
+        up again would run it twice."""
+        if position <= self.loaded_through:
+            return True
+        if position > self.loaded_until:
+            self.loaded_ids.clear()
+            return False
+        return item_id in self.loaded_ids
 
     def has_work(self, now: float) -> bool:
         if self.queue or not self.idle:

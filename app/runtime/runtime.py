@@ -239,6 +239,7 @@ class Runtime:
         # Registered before reading the inbox, so a message committed meanwhile reaches it through on_commit;
         # the rows read here are older and go first, and what arrived during the read follows, once.
         self.live[name] = live
+        live.loaded_through = await self.store.last_position()
         rows = await inbox.unfinished(self.store, name)
         arrived, live.queue = list(live.queue), deque()
         for message in rows:
@@ -259,7 +260,10 @@ class Runtime:
                 )
         read = {message.id for message in rows}
         live.queue.extend(p for p in arrived if p.id not in read)
-        for command in await commands.unfinished(self.store, name):
+        unfinished_commands = await commands.unfinished(self.store, name)
+        live.loaded_until = await self.store.last_position()
+        live.loaded_ids = read | {command.id for command in unfinished_commands}
+        for command in unfinished_commands:
             if command.id not in live.commands:
                 live.commands[command.id] = RunningCommand(
                     command.id,
@@ -622,7 +626,11 @@ class Runtime:
             data = event.data
             if event.type == "message.accepted":
                 live = self.live.get(data["agent"])
-                if live is not None and data["id"] not in live.versions:
+                if (
+                    live is not None
+                    and data["id"] not in live.versions
+                    and not live.loaded_at_start(event.position, data["id"])
+                ):
                     expires = data.get("expires_at")
                     live.queue.append(
                         Pending(
@@ -643,7 +651,11 @@ class Runtime:
                 self.waiters.done(f"message:{data['id']}")
             elif event.type == "command.queued":
                 live = self.live.get(data["agent"])
-                if live is not None and data["id"] not in live.commands:
+                if (
+                    live is not None
+                    and data["id"] not in live.commands
+                    and not live.loaded_at_start(event.position, data["id"])
+                ):
                     deadline = datetime.fromisoformat(data["deadline_at"])
                     live.commands[data["id"]] = RunningCommand(data["id"], 1, deadline, data["body"])
                     woke = True

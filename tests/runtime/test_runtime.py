@@ -4,7 +4,9 @@ runaway or failing agent does not stop the others."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import anyio
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -103,3 +105,30 @@ async def test_deleting_an_agent_fails_what_it_had_not_finished(client: Client) 
         return bool(message["status"] == "failed" and cmd["status"] == "cancelled")
 
     await eventually(failed, what="the deleted agent's work to end")
+
+
+async def test_a_late_follower_does_not_run_what_the_start_already_took_up(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An agent's start reads its unfinished messages and commands from the tables; the log follower may
+    reach their ``accepted``/``queued`` events only after the agent has finished them."""
+    await put_agent(client, "bob", code=COUNTER)
+    message = await send(client, "bob", "achieve", "inc")
+    done = await command(client, "bob", '.print("once")')
+    assert message["status"] == "processed" and done["status"] == "succeeded"
+    runtime = client.app.state.services.runtime
+
+    async def start_then_follow_late() -> int:
+        events = await client.app.state.services.store.read_events(after=0, limit=1000)
+        stale = [e for e in events if e.type in ("message.accepted", "command.queued")]
+        await runtime._load_all()  # what a start reads: here, after both were finished
+        runtime.on_commit(stale)  # the follower, late
+        return len(stale)
+
+    assert await anyio.to_thread.run_sync(client.blocking_portal.call, start_then_follow_late) == 2
+    await send(client, "bob", "achieve", "inc")
+    assert "count(2)[source(self)]" in await beliefs(client, "bob")
+    assert (await printed(client, "bob")).count("once") == 1
+    assert (await client.get(done["_links"]["self"]["href"])).json()["status"] == "succeeded"
+    failures = [r.getMessage() for r in caplog.records if r.name == "romas.runtime" and r.levelno >= logging.ERROR]
+    assert failures == []
