@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from app import __version__
+from app.api.activity import ClientActivity
 from app.api.agent_code import AgentCodeController
 from app.api.agents import AgentController
 from app.api.artefact_types import ArtefactTypeController
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[authorize],
         before_request=check_body_type,
+        middleware=[ClientActivity],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,

@@ -35,6 +35,7 @@ from app.agentspeak.serialise import term_to_json
 from app.agentspeak.terms import Struct, Term
 from app.domain.artefact_types import Registry, builtin_registry
 from app.domain.errors import Conflict, Gone, NotFound
+from app.runtime.clients import Clients
 from app.runtime.effects import Effects
 from app.runtime.environment import Environment, EnvironmentChange
 from app.runtime.host import RuntimeHost
@@ -58,6 +59,7 @@ FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "messag
 FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "command.timed_out", "command.cancelled"})
 MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
+YIELD_TURNS = 3
 
 
 def _utc_now() -> datetime:
@@ -78,12 +80,15 @@ class Runtime:
         *,
         budget: int = 200,
         slice_s: float = 0.002,
+        max_pause_s: float = 0.004,
         checkpoint_every_s: float = 2.0,
         log_flush_s: float = 0.1,
     ) -> None:
         self.store = store
         self.budget = budget
         self.slice_s = slice_s
+        self.max_pause_s = max_pause_s
+        self.clients = Clients()
         self.checkpoint_every_s = checkpoint_every_s
         self.log_flush_s = log_flush_s
         self.host = RuntimeHost(self)
@@ -93,7 +98,7 @@ class Runtime:
         self.known: dict[str, str] = {}
         """Every agent that exists (not deleted), with its stored ``state``."""
         self.effects = Effects()
-        self.waiters = Waiters()
+        self.waiters = Waiters(self.clients)
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -307,7 +312,7 @@ class Runtime:
         if self.effects.durable() or (self.effects.log and now - self._last_flush >= self.log_flush_s):
             await self._flush()
         if worked:
-            await asyncio.sleep(0)
+            await self._yield()
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
@@ -361,9 +366,19 @@ class Runtime:
                 live.stepped = True
                 worked = True
             if time.perf_counter() - yielded_at >= self.slice_s:
-                await asyncio.sleep(0)
+                await self._yield()
                 yielded_at = time.perf_counter()
         return worked
+
+    async def _yield(self) -> None:
+        """Between slices of agent work: requests at work go first (see clients.py), within a bound.
+
+        A request that arrived during the slice needs two turns of the loop to start (the socket's callback,
+        then its task), so the scheduler lets three pass before it takes the core again."""
+        for _ in range(YIELD_TURNS):
+            if self.clients.busy > 0:
+                await self.clients.gone(self.max_pause_s)
+            await asyncio.sleep(0)
 
     def _deliver(self, live: LiveAgent) -> None:
         now = _utc_now()

@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+from app.runtime.clients import Clients
+
 
 class Waiters:
-    def __init__(self) -> None:
+    def __init__(self, clients: Clients | None = None) -> None:
         self._events: dict[str, list[asyncio.Event]] = defaultdict(list)
+        self.clients = clients or Clients()
 
     def register(self, key: str) -> asyncio.Event:
         event = asyncio.Event()
@@ -22,7 +25,8 @@ class Waiters:
     async def wait(self, key: str, event: asyncio.Event, seconds: float) -> bool:
         """True when :meth:`done` was called for ``key`` within ``seconds``."""
         try:
-            await asyncio.wait_for(event.wait(), seconds)
+            with self.clients.waiting():
+                await asyncio.wait_for(event.wait(), seconds)
             return True
         except TimeoutError:
             return False

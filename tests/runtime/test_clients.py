@@ -1,0 +1,45 @@
+"""Requests at work are counted so busy agents pause for them, and a pause never outlasts its bound."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.runtime.clients import Clients
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_gone_returns_once_the_requests_at_work_have_finished() -> None:
+    clients = Clients()
+    clients.started()
+    clients.started()
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.01, clients.finished)
+    loop.call_later(0.02, clients.finished)
+    started = loop.time()
+    await clients.gone(5.0)
+    assert clients.busy == 0 and loop.time() - started < 1.0
+
+
+async def test_a_pause_is_bounded_however_busy_the_clients() -> None:
+    clients = Clients()
+    clients.started()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await clients.gone(0.05)
+    assert clients.busy == 1 and loop.time() - started < 1.0
+
+
+async def test_a_waiting_request_is_not_at_work_and_counts_again_after() -> None:
+    clients = Clients()
+    clients.started()
+    with clients.waiting():
+        assert clients.busy == 0
+        await clients.gone(5.0)  # returns at once
+    assert clients.busy == 1
+    clients.finished()
+    with clients.waiting():  # outside any request: the count comes back to where it was
+        pass
+    assert clients.busy == 0
