@@ -9,8 +9,6 @@ from sqlalchemy import JSON, DateTime, Dialect, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-_SQLITE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 class UtcTimestamp(TypeDecorator[datetime]):
     """Aware UTC datetimes with microseconds.
@@ -34,14 +32,15 @@ class UtcTimestamp(TypeDecorator[datetime]):
             raise ValueError("naive datetimes are not stored; use UTC-aware ones")
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.strftime(_SQLITE_FORMAT)
+            # isoformat is several times faster than strftime and gives the same fixed-width text
+            return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
-            return datetime.strptime(value, _SQLITE_FORMAT).replace(tzinfo=UTC)
+            return datetime.fromisoformat(value)  # reads the trailing Z as UTC; much faster than strptime
         assert isinstance(value, datetime)
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
