@@ -465,6 +465,10 @@ _CURRENT_SQL = (
     "SELECT stream_id, stream_type, parent, name, revision, deleted, state, updated_at FROM resources "
     "WHERE stream_id = $1"
 )
+_REVISION_SQL = (
+    "SELECT stream_id, stream_type, parent, name, revision, deleted, state, recorded_at FROM revisions "
+    "WHERE stream_id = $1 AND revision = $2"
+)
 
 
 class Store:
@@ -510,11 +514,7 @@ class Store:
         """The hottest read of the API (every GET of a resource), so on PostgreSQL it is one prepared statement
         sent straight through the pooled asyncpg connection."""
         if self.dialect == "postgresql":
-            async with self.reads.connect() as conn:
-                driver = (await conn.get_raw_connection()).driver_connection
-                assert driver is not None
-                found = await driver.fetchrow(_CURRENT_SQL, stream_id)
-            return None if found is None else ResourceRow(*found)
+            return await self._fetch_row(_CURRENT_SQL, stream_id)
         async with self.reads.connect() as conn:
             row = (
                 (await conn.execute(select(*_RESOURCE_COLUMNS).where(resources.c.stream_id == stream_id)))
@@ -533,7 +533,18 @@ class Store:
         async with self.reads.connect() as conn:
             return [_resource(r) for r in (await conn.execute(query)).mappings()]
 
+    async def _fetch_row(self, sql: str, *args: Any) -> ResourceRow | None:
+        """One prepared statement sent straight through the pooled asyncpg connection (PostgreSQL only)."""
+        async with self.reads.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            found = await driver.fetchrow(sql, *args)
+        return None if found is None else ResourceRow(*found)
+
     async def revision(self, stream_id: str, revision: int) -> ResourceRow | None:
+        """Old revisions are read as often as current ones (links, diffs, ``?at=``): the same fast path."""
+        if self.dialect == "postgresql":
+            return await self._fetch_row(_REVISION_SQL, stream_id, revision)
         query = select(*_REVISION_STATE_COLUMNS).where(
             revisions.c.stream_id == stream_id, revisions.c.revision == revision
         )
