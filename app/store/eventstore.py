@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -465,6 +466,22 @@ _CURRENT_SQL = (
     "SELECT stream_id, stream_type, parent, name, revision, deleted, state, updated_at FROM resources "
     "WHERE stream_id = $1"
 )
+_EVENT_COLUMNS_SQL = "SELECT position, stream_type, stream_id, version, type, data, metadata, recorded_at FROM events "
+_EVENTS_SQL = {
+    (False, False): _EVENT_COLUMNS_SQL + "WHERE position > $1 ORDER BY position LIMIT $2",
+    (True, False): _EVENT_COLUMNS_SQL + "WHERE position > $1 AND stream_type = $3 ORDER BY position LIMIT $2",
+    (False, True): _EVENT_COLUMNS_SQL + "WHERE position > $1 AND stream_id = $3 ORDER BY position LIMIT $2",
+    (True, True): _EVENT_COLUMNS_SQL
+    + "WHERE position > $1 AND stream_type = $3 AND stream_id = $4 ORDER BY position LIMIT $2",
+}
+"""The event log as the runtime's follower and every event stream read it, after each commit."""
+_SQLITE_EVENTS_SQL = {
+    (False, False): _EVENT_COLUMNS_SQL + "WHERE position > ? ORDER BY position LIMIT ?",
+    (True, False): _EVENT_COLUMNS_SQL + "WHERE position > ? AND stream_type = ? ORDER BY position LIMIT ?",
+    (False, True): _EVENT_COLUMNS_SQL + "WHERE position > ? AND stream_id = ? ORDER BY position LIMIT ?",
+    (True, True): _EVENT_COLUMNS_SQL
+    + "WHERE position > ? AND stream_type = ? AND stream_id = ? ORDER BY position LIMIT ?",
+}
 _REVISION_SQL = (
     "SELECT stream_id, stream_type, parent, name, revision, deleted, state, recorded_at FROM revisions "
     "WHERE stream_id = $1 AND revision = $2"
@@ -619,14 +636,23 @@ class Store:
         stream_type: str | None = None,
         stream_id: str | None = None,
     ) -> list[RecordedEvent]:
-        query = select(events).where(events.c.position > after)
-        if stream_type is not None:
-            query = query.where(events.c.stream_type == stream_type)
-        if stream_id is not None:
-            query = query.where(events.c.stream_id == stream_id)
-        query = query.order_by(events.c.position).limit(limit)
+        """Straight through the driver: every commit wakes the runtime's follower and each event stream to
+        read here, so this is the store's hottest read."""
+        filters = [f for f in (stream_type, stream_id) if f is not None]
+        which = (stream_type is not None, stream_id is not None)
         async with self.reads.connect() as conn:
-            return [_event(r) for r in (await conn.execute(query)).mappings()]
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            if self.dialect == "postgresql":
+                return [RecordedEvent(*r) for r in await driver.fetch(_EVENTS_SQL[which], after, limit, *filters)]
+            cursor = await driver.execute(_SQLITE_EVENTS_SQL[which], (after, *filters, limit))
+            rows = await cursor.fetchall()
+            await cursor.close()
+        decode, instant = msgspec.json.decode, datetime.fromisoformat
+        return [
+            RecordedEvent(position, kind, stream, version, type_, decode(data), decode(meta), instant(at))
+            for position, kind, stream, version, type_, data, meta, at in rows
+        ]
 
     async def last_position(self) -> int:
         async with self.reads.connect() as conn:
