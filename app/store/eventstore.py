@@ -8,6 +8,8 @@ transaction commits when the block exits cleanly, so whoever answers a client do
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -466,6 +468,10 @@ _CURRENT_SQL = (
     "SELECT stream_id, stream_type, parent, name, revision, deleted, state, updated_at FROM resources "
     "WHERE stream_id = $1"
 )
+_REVISION_SQL = (
+    "SELECT stream_id, stream_type, parent, name, revision, deleted, state, recorded_at FROM revisions "
+    "WHERE stream_id = $1 AND revision = $2"
+)
 _EVENT_COLUMNS_SQL = "SELECT position, stream_type, stream_id, version, type, data, metadata, recorded_at FROM events "
 _EVENTS_SQL = {
     (False, False): _EVENT_COLUMNS_SQL + "WHERE position > $1 ORDER BY position LIMIT $2",
@@ -475,17 +481,16 @@ _EVENTS_SQL = {
     + "WHERE position > $1 AND stream_type = $3 AND stream_id = $4 ORDER BY position LIMIT $2",
 }
 """The event log as the runtime's follower and every event stream read it, after each commit."""
-_SQLITE_EVENTS_SQL = {
-    (False, False): _EVENT_COLUMNS_SQL + "WHERE position > ? ORDER BY position LIMIT ?",
-    (True, False): _EVENT_COLUMNS_SQL + "WHERE position > ? AND stream_type = ? ORDER BY position LIMIT ?",
-    (False, True): _EVENT_COLUMNS_SQL + "WHERE position > ? AND stream_id = ? ORDER BY position LIMIT ?",
-    (True, True): _EVENT_COLUMNS_SQL
-    + "WHERE position > ? AND stream_type = ? AND stream_id = ? ORDER BY position LIMIT ?",
-}
-_REVISION_SQL = (
-    "SELECT stream_id, stream_type, parent, name, revision, deleted, state, recorded_at FROM revisions "
-    "WHERE stream_id = $1 AND revision = $2"
-)
+
+
+@functools.cache
+def _sqlite_sql(sql: str) -> str:
+    """SQLite numbers parameters ``?1, ?2`` where PostgreSQL says ``$1, $2``."""
+    return re.sub(r"\$(\d+)", r"?\1", sql)
+
+
+def _resource_row(row: Sequence[Any]) -> ResourceRow:
+    return ResourceRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
 
 
 class Store:
@@ -528,17 +533,9 @@ class Store:
     # -- reads ---------------------------------------------------------------------------------------------
 
     async def current(self, stream_id: str) -> ResourceRow | None:
-        """The hottest read of the API (every GET of a resource), so on PostgreSQL it is one prepared statement
-        sent straight through the pooled asyncpg connection."""
-        if self.dialect == "postgresql":
-            return await self._fetch_row(_CURRENT_SQL, stream_id)
-        async with self.reads.connect() as conn:
-            row = (
-                (await conn.execute(select(*_RESOURCE_COLUMNS).where(resources.c.stream_id == stream_id)))
-                .mappings()
-                .first()
-            )
-        return _resource(row) if row else None
+        """The hottest read of the API (every GET of a resource): straight through the driver."""
+        rows = await self.fetch(_CURRENT_SQL, stream_id, instants=(7,), documents=(6,))
+        return _resource_row(rows[0]) if rows else None
 
     async def list_current(self, stream_type: str, parent: str, *, after: str | None, limit: int) -> list[ResourceRow]:
         query = select(*_RESOURCE_COLUMNS).where(
@@ -550,24 +547,38 @@ class Store:
         async with self.reads.connect() as conn:
             return [_resource(r) for r in (await conn.execute(query)).mappings()]
 
-    async def _fetch_row(self, sql: str, *args: Any) -> ResourceRow | None:
-        """One prepared statement sent straight through the pooled asyncpg connection (PostgreSQL only)."""
+    async def fetch(
+        self, sql: str, *args: Any, instants: tuple[int, ...] = (), documents: tuple[int, ...] = ()
+    ) -> list[Sequence[Any]]:
+        """A read sent straight through the driver, for the hottest queries (no statement building, no result
+        processing). ``sql`` numbers its parameters ``$1, $2``. SQLite answers timestamps and JSON as text: the
+        columns at ``instants`` and ``documents`` are decoded here, as the column types would."""
         async with self.reads.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
-            found = await driver.fetchrow(sql, *args)
-        return None if found is None else ResourceRow(*found)
+            if self.dialect == "postgresql":
+                return list(await driver.fetch(sql, *args))
+            cursor = await driver.execute(_sqlite_sql(sql), args)
+            rows: list[Sequence[Any]] = list(await cursor.fetchall())
+            await cursor.close()
+        if not (instants or documents):
+            return rows
+        decoded: list[Sequence[Any]] = []
+        for row in rows:
+            values = list(row)
+            for i in instants:
+                if values[i] is not None:
+                    values[i] = datetime.fromisoformat(values[i])
+            for i in documents:
+                if values[i] is not None:
+                    values[i] = msgspec.json.decode(values[i])
+            decoded.append(values)
+        return decoded
 
     async def revision(self, stream_id: str, revision: int) -> ResourceRow | None:
         """Old revisions are read as often as current ones (links, diffs, ``?at=``): the same fast path."""
-        if self.dialect == "postgresql":
-            return await self._fetch_row(_REVISION_SQL, stream_id, revision)
-        query = select(*_REVISION_STATE_COLUMNS).where(
-            revisions.c.stream_id == stream_id, revisions.c.revision == revision
-        )
-        async with self.reads.connect() as conn:
-            row = (await conn.execute(query)).mappings().first()
-        return _resource(row) if row else None
+        rows = await self.fetch(_REVISION_SQL, stream_id, revision, instants=(7,), documents=(6,))
+        return _resource_row(rows[0]) if rows else None
 
     async def as_of(self, stream_id: str, instant: datetime) -> ResourceRow | None:
         """The revision in force at ``instant``: the last one recorded at or before it."""
@@ -636,23 +647,12 @@ class Store:
         stream_type: str | None = None,
         stream_id: str | None = None,
     ) -> list[RecordedEvent]:
-        """Straight through the driver: every commit wakes the runtime's follower and each event stream to
-        read here, so this is the store's hottest read."""
+        """Every commit wakes the runtime's follower and each event stream to read here: the store's hottest
+        read, so it goes straight through the driver."""
         filters = [f for f in (stream_type, stream_id) if f is not None]
-        which = (stream_type is not None, stream_id is not None)
-        async with self.reads.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            if self.dialect == "postgresql":
-                return [RecordedEvent(*r) for r in await driver.fetch(_EVENTS_SQL[which], after, limit, *filters)]
-            cursor = await driver.execute(_SQLITE_EVENTS_SQL[which], (after, *filters, limit))
-            rows = await cursor.fetchall()
-            await cursor.close()
-        decode, instant = msgspec.json.decode, datetime.fromisoformat
-        return [
-            RecordedEvent(position, kind, stream, version, type_, decode(data), decode(meta), instant(at))
-            for position, kind, stream, version, type_, data, meta, at in rows
-        ]
+        sql = _EVENTS_SQL[(stream_type is not None, stream_id is not None)]
+        rows = await self.fetch(sql, after, limit, *filters, instants=(7,), documents=(5, 6))
+        return [RecordedEvent(*r) for r in rows]
 
     async def last_position(self) -> int:
         async with self.reads.connect() as conn:

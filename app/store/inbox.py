@@ -185,14 +185,19 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
     )
 
 
+_GET_SQL = f"SELECT {', '.join(MessageRow.__slots__)} FROM messages WHERE id = $1 AND agent = $2"
+_GET_INSTANTS = tuple(
+    MessageRow.__slots__.index(c) for c in ("accepted_at", "delivered_at", "finished_at", "expires_at")
+)
+
+
 async def get(store: Store, agent: str, message_id: str) -> MessageRow | None:
-    async with store.reads.connect() as conn:
-        row = (
-            (await conn.execute(select(messages).where(messages.c.id == message_id, messages.c.agent == agent)))
-            .mappings()
-            .first()
-        )
-    return _row(row) if row else None
+    """Every POST to an inbox answers with the message as written, and clients poll it: straight through the
+    driver."""
+    rows = await store.fetch(
+        _GET_SQL, message_id, agent, instants=_GET_INSTANTS, documents=(MessageRow.__slots__.index("error"),)
+    )
+    return MessageRow(*rows[0]) if rows else None
 
 
 async def listing(
