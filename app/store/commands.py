@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from app.store.eventstore import NewEvent, Store, Writer
+from app.store.raw import raw_select
 from app.store.tables import commands
 from app.store.types import UtcTimestamp, json_type
 
@@ -161,14 +162,13 @@ async def change(writer: Writer, changes: Sequence[CommandChange]) -> None:
     )
 
 
+_GET = raw_select(commands, CommandRow.__slots__, "WHERE id = $1 AND agent = $2")
+
+
 async def get(store: Store, agent: str, command_id: str) -> CommandRow | None:
-    async with store.reads.connect() as conn:
-        row = (
-            (await conn.execute(select(commands).where(commands.c.id == command_id, commands.c.agent == agent)))
-            .mappings()
-            .first()
-        )
-    return _row(row) if row else None
+    """Clients poll their commands, and every POST answers with one: straight through the driver."""
+    rows = await store.fetch(_GET, command_id, agent)
+    return CommandRow(*rows[0]) if rows else None
 
 
 async def listing(

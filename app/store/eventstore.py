@@ -8,8 +8,6 @@ transaction commits when the block exits cleanly, so whoever answers a client do
 from __future__ import annotations
 
 import asyncio
-import functools
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.store.engine import WRITE_OPTION
 from app.store.notify import announce
+from app.store.raw import RawSelect, raw_select
 from app.store.tables import events, idempotency_keys, resources, revisions
 
 # Any constant works; it only has to be the same for every romas process sharing the database.
@@ -464,29 +463,23 @@ class Writer:
         )
 
 
-_CURRENT_SQL = (
-    "SELECT stream_id, stream_type, parent, name, revision, deleted, state, updated_at FROM resources "
-    "WHERE stream_id = $1"
-)
-_REVISION_SQL = (
-    "SELECT stream_id, stream_type, parent, name, revision, deleted, state, recorded_at FROM revisions "
-    "WHERE stream_id = $1 AND revision = $2"
-)
-_EVENT_COLUMNS_SQL = "SELECT position, stream_type, stream_id, version, type, data, metadata, recorded_at FROM events "
-_EVENTS_SQL = {
-    (False, False): _EVENT_COLUMNS_SQL + "WHERE position > $1 ORDER BY position LIMIT $2",
-    (True, False): _EVENT_COLUMNS_SQL + "WHERE position > $1 AND stream_type = $3 ORDER BY position LIMIT $2",
-    (False, True): _EVENT_COLUMNS_SQL + "WHERE position > $1 AND stream_id = $3 ORDER BY position LIMIT $2",
-    (True, True): _EVENT_COLUMNS_SQL
-    + "WHERE position > $1 AND stream_type = $3 AND stream_id = $4 ORDER BY position LIMIT $2",
+_RESOURCE_FIELDS = ("stream_id", "stream_type", "parent", "name", "revision", "deleted", "state")
+_CURRENT = raw_select(resources, (*_RESOURCE_FIELDS, "updated_at"), "WHERE stream_id = $1")
+_REVISION = raw_select(revisions, (*_RESOURCE_FIELDS, "recorded_at"), "WHERE stream_id = $1 AND revision = $2")
+_EVENT_FIELDS = ("position", "stream_type", "stream_id", "version", "type", "data", "metadata", "recorded_at")
+_EVENTS = {
+    (False, False): raw_select(events, _EVENT_FIELDS, "WHERE position > $1 ORDER BY position LIMIT $2"),
+    (True, False): raw_select(
+        events, _EVENT_FIELDS, "WHERE position > $1 AND stream_type = $3 ORDER BY position LIMIT $2"
+    ),
+    (False, True): raw_select(
+        events, _EVENT_FIELDS, "WHERE position > $1 AND stream_id = $3 ORDER BY position LIMIT $2"
+    ),
+    (True, True): raw_select(
+        events, _EVENT_FIELDS, "WHERE position > $1 AND stream_type = $3 AND stream_id = $4 ORDER BY position LIMIT $2"
+    ),
 }
 """The event log as the runtime's follower and every event stream read it, after each commit."""
-
-
-@functools.cache
-def _sqlite_sql(sql: str) -> str:
-    """SQLite numbers parameters ``?1, ?2`` where PostgreSQL says ``$1, $2``."""
-    return re.sub(r"\$(\d+)", r"?\1", sql)
 
 
 def _resource_row(row: Sequence[Any]) -> ResourceRow:
@@ -534,7 +527,7 @@ class Store:
 
     async def current(self, stream_id: str) -> ResourceRow | None:
         """The hottest read of the API (every GET of a resource): straight through the driver."""
-        rows = await self.fetch(_CURRENT_SQL, stream_id, instants=(7,), documents=(6,))
+        rows = await self.fetch(_CURRENT, stream_id)
         return _resource_row(rows[0]) if rows else None
 
     async def list_current(self, stream_type: str, parent: str, *, after: str | None, limit: int) -> list[ResourceRow]:
@@ -547,29 +540,26 @@ class Store:
         async with self.reads.connect() as conn:
             return [_resource(r) for r in (await conn.execute(query)).mappings()]
 
-    async def fetch(
-        self, sql: str, *args: Any, instants: tuple[int, ...] = (), documents: tuple[int, ...] = ()
-    ) -> list[Sequence[Any]]:
-        """A read sent straight through the driver, for the hottest queries (no statement building, no result
-        processing). ``sql`` numbers its parameters ``$1, $2``. SQLite answers timestamps and JSON as text: the
-        columns at ``instants`` and ``documents`` are decoded here, as the column types would."""
+    async def fetch(self, query: RawSelect, *args: Any) -> list[Sequence[Any]]:
+        """A read sent straight through the driver (see raw.py); on SQLite, timestamps and JSON are decoded
+        here as the column types would."""
         async with self.reads.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
             if self.dialect == "postgresql":
-                return list(await driver.fetch(sql, *args))
-            cursor = await driver.execute(_sqlite_sql(sql), args)
+                return list(await driver.fetch(query.sql, *args))
+            cursor = await driver.execute(query.sqlite_sql, args)
             rows: list[Sequence[Any]] = list(await cursor.fetchall())
             await cursor.close()
-        if not (instants or documents):
+        if not (query.instants or query.documents):
             return rows
         decoded: list[Sequence[Any]] = []
         for row in rows:
             values = list(row)
-            for i in instants:
+            for i in query.instants:
                 if values[i] is not None:
                     values[i] = datetime.fromisoformat(values[i])
-            for i in documents:
+            for i in query.documents:
                 if values[i] is not None:
                     values[i] = msgspec.json.decode(values[i])
             decoded.append(values)
@@ -577,7 +567,7 @@ class Store:
 
     async def revision(self, stream_id: str, revision: int) -> ResourceRow | None:
         """Old revisions are read as often as current ones (links, diffs, ``?at=``): the same fast path."""
-        rows = await self.fetch(_REVISION_SQL, stream_id, revision, instants=(7,), documents=(6,))
+        rows = await self.fetch(_REVISION, stream_id, revision)
         return _resource_row(rows[0]) if rows else None
 
     async def as_of(self, stream_id: str, instant: datetime) -> ResourceRow | None:
@@ -650,8 +640,8 @@ class Store:
         """Every commit wakes the runtime's follower and each event stream to read here: the store's hottest
         read, so it goes straight through the driver."""
         filters = [f for f in (stream_type, stream_id) if f is not None]
-        sql = _EVENTS_SQL[(stream_type is not None, stream_id is not None)]
-        rows = await self.fetch(sql, after, limit, *filters, instants=(7,), documents=(5, 6))
+        query = _EVENTS[(stream_type is not None, stream_id is not None)]
+        rows = await self.fetch(query, after, limit, *filters)
         return [RecordedEvent(*r) for r in rows]
 
     async def last_position(self) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import Text, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from app.store.eventstore import NewEvent, Store, Writer
+from app.store.raw import raw_select
 from app.store.tables import messages
 from app.store.types import UtcTimestamp, json_type
 
@@ -185,18 +186,13 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
     )
 
 
-_GET_SQL = f"SELECT {', '.join(MessageRow.__slots__)} FROM messages WHERE id = $1 AND agent = $2"
-_GET_INSTANTS = tuple(
-    MessageRow.__slots__.index(c) for c in ("accepted_at", "delivered_at", "finished_at", "expires_at")
-)
+_GET = raw_select(messages, MessageRow.__slots__, "WHERE id = $1 AND agent = $2")
 
 
 async def get(store: Store, agent: str, message_id: str) -> MessageRow | None:
     """Every POST to an inbox answers with the message as written, and clients poll it: straight through the
     driver."""
-    rows = await store.fetch(
-        _GET_SQL, message_id, agent, instants=_GET_INSTANTS, documents=(MessageRow.__slots__.index("error"),)
-    )
+    rows = await store.fetch(_GET, message_id, agent)
     return MessageRow(*rows[0]) if rows else None
 
 
