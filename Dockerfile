@@ -14,8 +14,7 @@ RUN apt-get update \
 
 WORKDIR /srv/romas
 COPY pyproject.toml README.md alembic.ini ./
-COPY app ./app
-COPY migrations ./migrations
+COPY romas ./romas
 COPY agent_specs ./agent_specs
 RUN pip install . \
     && mkdir -p /var/lib/romas \
@@ -24,8 +23,7 @@ RUN pip install . \
 USER romas
 ENV ROMAS_HOST=0.0.0.0 \
     ROMAS_PORT=8000 \
-    ROMAS_DATABASE_URL=sqlite+aiosqlite:////var/lib/romas/romas.db \
-    ROMAS_MIGRATIONS_DIR=/srv/romas/migrations
+    ROMAS_DATABASE_URL=sqlite+aiosqlite:////var/lib/romas/romas.db
 VOLUME ["/var/lib/romas"]
 EXPOSE 8000
 

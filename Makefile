@@ -24,8 +24,8 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/ruff check romas tests bench
+	$(BIN)/ruff format --check romas tests bench
 	$(BIN)/mypy
 
 openapi: $(STAMP)

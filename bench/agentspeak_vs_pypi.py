@@ -62,9 +62,9 @@ OURS_WORKER = textwrap.dedent(
     """
     import io, json, sys, time, tracemalloc
     sys.path.insert(0, {root!r})
-    from app.agentspeak import parse_program, parse_term
-    from app.agentspeak.agent import Agent
-    from app.agentspeak.host import BaseHost, Message, UnknownReceiver
+    from romas.agentspeak import parse_program, parse_term
+    from romas.agentspeak.agent import Agent
+    from romas.agentspeak.host import BaseHost, Message, UnknownReceiver
 
     class Host(BaseHost):
         def __init__(self):

@@ -345,10 +345,10 @@ async def bench_writes(opts: Options, agents: int | None) -> Section:
 async def build_history(url: str, name: str, revisions: int, batch: int = 500) -> float:
     """``revisions`` revisions of one agent through romas's own store and agent service (no HTTP, batched
     transactions); each is a distinct valid program, exactly as PUT /agents/{name}/code records it."""
-    from app.config import Settings, normalise_database_url
-    from app.server import open_store
-    from app.services.agents import AgentService, validate_code
-    from app.store.eventstore import WriteContext
+    from romas.config import Settings, normalise_database_url
+    from romas.server import open_store
+    from romas.services.agents import AgentService, validate_code
+    from romas.store.eventstore import WriteContext
 
     validate_code(common.code_revision(1))
     started = time.perf_counter()

@@ -215,10 +215,10 @@ async def wait_ready(server: Server, timeout_s: float = 60.0) -> None:
 
 def start_romas(url: str, opts: Options, extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port), "--database-url", url]
+    argv = [sys.executable, "-m", "romas.cli", "serve", "--host", HOST, "--port", str(port), "--database-url", url]
     env = {"ROMAS_LOG_LEVEL": "warning", "ROMAS_POOL_SIZE": str(opts.pool_size), **(extra_env or {})}
     if opts.romas_src != REPO:
-        # Another checkout of romas (a prototype of a change, say): its ``app`` package comes first.
+        # Another checkout of romas (a prototype of a change, say): its ``romas`` package comes first.
         env["PYTHONPATH"] = str(opts.romas_src)
     return _spawn("romas", argv, port, opts, env, cwd=opts.romas_src)
 
@@ -416,14 +416,14 @@ def machine_notes(opts: Options) -> dict[str, Any]:
         "load_generator": "python (uvloop + httptools, one keep-alive connection per client)",
         "wrk_installed": shutil.which("wrk") is not None,
         "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--", "app")),
+        "git_dirty": bool(_git("status", "--porcelain", "--", "romas")),
         **(
             {}
             if opts.romas_src == REPO
             else {
                 "romas_src": str(opts.romas_src),
                 "romas_src_git_commit": _git("rev-parse", "HEAD", cwd=opts.romas_src) or None,
-                "romas_src_git_dirty": bool(_git("status", "--porcelain", "--", "app", cwd=opts.romas_src)),
+                "romas_src_git_dirty": bool(_git("status", "--porcelain", "--", "romas", cwd=opts.romas_src)),
             }
         ),
     }

@@ -8,7 +8,7 @@ PostgreSQL, each as a ratio to the store's raw append rate measured in the same 
 
 The store's raw append rate: in a fresh process on the server's core, against a fresh database of the same kind,
 ``-c`` tasks each run ``async with store.write(): await writer.append([one event])`` in a loop (one event per
-transaction, through ``app.store.eventstore``; no HTTP, no runtime). The same with ``Writer.record`` (an event,
+transaction, through ``romas.store.eventstore``; no HTTP, no runtime). The same with ``Writer.record`` (an event,
 a revision and the current-state row: what one artefact change writes) is reported beside it.
 
 See bench/README.md.
@@ -54,9 +54,9 @@ def store_worker(url: str, mode: str, tasks: int, seconds: float, warmup: float,
     mas.use_romas_src()
 
     async def main() -> dict[str, Any]:
-        from app.config import Settings, normalise_database_url
-        from app.server import open_store
-        from app.store.eventstore import Change, NewEvent, WriteContext
+        from romas.config import Settings, normalise_database_url
+        from romas.server import open_store
+        from romas.store.eventstore import Change, NewEvent, WriteContext
 
         store = await open_store(Settings(database_url=normalise_database_url(url), pool_size=pool_size))
         counts = [0] * tasks

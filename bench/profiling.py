@@ -27,7 +27,7 @@ DEFAULT_PY_SPY = common.REPO / "bench" / ".venv-pyspy" / "bin" / "py-spy"
 
 # Which library a frame belongs to, by the path py-spy prints (it shortens it to the package part).
 PACKAGES = (
-    ("app/", "romas"),
+    ("romas/", "romas"),
     ("sqlalchemy/", "sqlalchemy"),
     ("asyncpg/", "asyncpg"),
     ("litestar/", "litestar"),
@@ -121,7 +121,7 @@ def hotspots(stacks: list[tuple[list[Frame], int]]) -> Hotspots:
         seen: set[str] = set()
         innermost: Frame | None = None
         for frame in frames:
-            if frame.package == "romas" and not frame.path.endswith("app/cli.py"):  # cli.py: the process's root
+            if frame.package == "romas" and not frame.path.endswith("romas/cli.py"):  # cli.py: the process's root
                 innermost = frame
                 key = str(frame)
                 if key not in seen:

@@ -135,9 +135,9 @@ def interpreter_worker(agents: int, messages: int, reps: int, budget: int = 200)
     mas.use_romas_src()
     import msgspec
 
-    from app.agentspeak import parse_program, parse_term
-    from app.agentspeak.agent import Agent
-    from app.agentspeak.host import BaseHost, Message, MessageOutcome
+    from romas.agentspeak import parse_program, parse_term
+    from romas.agentspeak.agent import Agent
+    from romas.agentspeak.host import BaseHost, Message, MessageOutcome
 
     class Host(BaseHost):
         def __init__(self) -> None:

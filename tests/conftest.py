@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.config import Settings
-from app.store.engine import create_engine
-from app.store.eventstore import Store
+from romas.config import Settings
+from romas.store.engine import create_engine
+from romas.store.eventstore import Store
 from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -66,7 +66,7 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
-    from app.server import create_app
+    from romas.server import create_app
 
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://romas.test") as test_client:

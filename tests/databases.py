@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.store.engine import create_engine
-from app.store.migrate import upgrade
+from romas.store.engine import create_engine
+from romas.store.migrate import upgrade
 
 PG_HOST = os.environ.get("ROMAS_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ROMAS_TEST_PG_PORT", "5432"))

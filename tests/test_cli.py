@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.cli import main, openapi_document
-from app.config import Settings
+from romas.cli import main, openapi_document
+from romas.config import Settings
 
 
 def test_openapi_check_detects_a_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,7 +30,7 @@ def test_committed_openapi_file_is_current() -> None:
 async def test_the_file_is_what_the_server_serves(database_url: str) -> None:
     import json
 
-    from app.server import create_app
+    from romas.server import create_app
 
     async with AsyncTestClient(app=create_app(Settings(database_url=database_url))) as client:
         served = (await client.get("/schema/openapi.json")).json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import ConfigError, Settings, load_settings, normalise_database_url, parse_tokens
+from romas.config import ConfigError, Settings, load_settings, normalise_database_url, parse_tokens
 
 
 def test_defaults_are_sqlite_on_loopback() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.agentspeak import parse_program
-from app.agentspeak.agent import Agent
-from app.agentspeak.host import (
+from romas.agentspeak import parse_program
+from romas.agentspeak.agent import Agent
+from romas.agentspeak.host import (
     ActionFailed,
     ActionPending,
     ActionSucceeded,
@@ -15,7 +15,7 @@ from app.agentspeak.host import (
     MessageOutcome,
     UnknownReceiver,
 )
-from app.agentspeak.terms import Struct, Term
+from romas.agentspeak.terms import Struct, Term
 
 
 class RecordingHost(BaseHost):

@@ -8,11 +8,11 @@ import tracemalloc
 
 import pytest
 
-from app.agentspeak import AgentSpeakSyntaxError, parse_body, parse_program, parse_term
-from app.agentspeak.agent import Agent
-from app.agentspeak.host import ActionFailed, ActionPending, ActionSucceeded, Limits, Message
-from app.agentspeak.serialise import term_from_json, term_to_json
-from app.agentspeak.terms import Struct
+from romas.agentspeak import AgentSpeakSyntaxError, parse_body, parse_program, parse_term
+from romas.agentspeak.agent import Agent
+from romas.agentspeak.host import ActionFailed, ActionPending, ActionSucceeded, Limits, Message
+from romas.agentspeak.serialise import term_from_json, term_to_json
+from romas.agentspeak.terms import Struct
 
 from .support import RecordingHost, make_agent, run
 
@@ -337,7 +337,7 @@ def test_an_atomic_plan_waiting_leaves_the_agent_idle() -> None:
     [None, True, {"functor": 3}, {"functor": "f", "args": "x"}, {"expr": "arith"}, {"what": 1}, {"var": None}],
 )
 def test_term_from_json_rejects_what_is_not_a_term(data: object) -> None:
-    from app.agentspeak import TermJsonError
+    from romas.agentspeak import TermJsonError
 
     with pytest.raises(TermJsonError):
         term_from_json(data)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.agentspeak.localrun import main
+from romas.agentspeak.localrun import main
 
 CASES = Path(__file__).parent / "conformance"
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.agentspeak.localrun import main
+from romas.agentspeak.localrun import main
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
@@ -57,7 +57,7 @@ def test_real_time_waits(tmp_path: Path) -> None:
 def test_module_entry_point(tmp_path: Path) -> None:
     (tmp_path / "a.asl").write_text('!g. +!g <- .print("hi").\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "app.agentspeak.localrun", str(tmp_path / "a.asl")],
+        [sys.executable, "-m", "romas.agentspeak.localrun", str(tmp_path / "a.asl")],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.agentspeak import (
+from romas.agentspeak import (
     AgentSpeakSyntaxError,
     Diagnostic,
     check_source,
@@ -17,8 +17,8 @@ from app.agentspeak import (
     parse_program,
     parse_term,
 )
-from app.agentspeak.program import Action, BeliefUpdate, Condition, For, Goal, If, While
-from app.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Var
+from romas.agentspeak.program import Action, BeliefUpdate, Condition, For, Goal, If, While
+from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Var
 
 PROGRAM = """
 // a comment

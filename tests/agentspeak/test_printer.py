@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.agentspeak import format_program, parse_program
-from app.agentspeak.program import (
+from romas.agentspeak import format_program, parse_program
+from romas.agentspeak.program import (
     Action,
     BeliefUpdate,
     Body,
@@ -24,7 +24,7 @@ from app.agentspeak.program import (
     While,
     finish_plan,
 )
-from app.agentspeak.terms import Arith, Logic, PartialList, Rel, Struct, Term, Var
+from romas.agentspeak.terms import Arith, Logic, PartialList, Rel, Struct, Term, Var
 
 names = st.sampled_from(["a", "b", "price", "not", "div", "Quoted name", "x_1", "if"])
 variables = st.sampled_from(["X", "Y", "_Z", "Long_name"]).map(Var)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.agentspeak import Call, internal, parse_body
-from app.agentspeak.stdlib import STDLIB
+from romas.agentspeak import Call, internal, parse_body
+from romas.agentspeak.stdlib import STDLIB
 
 from .support import RecordingHost, make_agent, run
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.agentspeak import format_term, parse_term
-from app.agentspeak.terms import PartialList, Struct, Term, Var, is_ground
-from app.agentspeak.unify import EvalError, compare, compute, evaluate, resolve, undo, unify
+from romas.agentspeak import format_term, parse_term
+from romas.agentspeak.terms import PartialList, Struct, Term, Var, is_ground
+from romas.agentspeak.unify import EvalError, compare, compute, evaluate, resolve, undo, unify
 
 atoms = st.sampled_from(["a", "b", "foo", "bar_1", "x"]).map(Struct)
 variables = st.sampled_from(["X", "Y", "Z", "W"]).map(Var)

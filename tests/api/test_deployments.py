@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.config import Settings, parse_tokens
-from app.deploy.specs import load_specs
-from app.domain.artefact_types import load_artefact_types
-from app.server import create_app
-from app.store.eventstore import ConcurrencyConflict
+from romas.config import Settings, parse_tokens
+from romas.deploy.specs import load_specs
+from romas.domain.artefact_types import load_artefact_types
+from romas.server import create_app
+from romas.store.eventstore import ConcurrencyConflict
 from tests.api.helpers import Client, assert_problem, tick
 
 pytestmark = pytest.mark.anyio

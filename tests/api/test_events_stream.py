@@ -19,11 +19,11 @@ import httpx
 import pytest
 import uvicorn
 
-from app.config import Settings
-from app.server import create_app
-from app.services.workspaces import WorkspaceService
-from app.store.eventstore import Store
-from app.store.notify import CommitSignal
+from romas.config import Settings
+from romas.server import create_app
+from romas.services.workspaces import WorkspaceService
+from romas.store.eventstore import Store
+from romas.store.notify import CommitSignal
 from tests.databases import PG_HOST, PG_PORT, PG_USER
 
 pytestmark = pytest.mark.anyio

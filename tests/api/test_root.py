@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.config import Settings, parse_tokens
+from romas.config import Settings, parse_tokens
 from tests.api.helpers import GOOD_CODE, Client, assert_problem, put_agent
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +48,7 @@ async def test_overview_now_and_at_an_instant(client: Client) -> None:
 
 
 async def test_tokens_and_scopes(database_url: str) -> None:
-    from app.server import create_app
+    from romas.server import create_app
 
     settings = Settings(database_url=database_url, tokens=parse_tokens("ci:s3cret:read+write;viewer:look:read"))
     async with AsyncTestClient(app=create_app(settings)) as client:

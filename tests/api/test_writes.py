@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.config import Settings
+from romas.config import Settings
 from tests.api.helpers import GOOD_CODE, Client, assert_problem, put_agent
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +33,7 @@ async def test_bad_json_bodies(client: Client, body: bytes, status: int) -> None
 
 
 async def test_oversized_bodies_are_413(database_url: str) -> None:
-    from app.server import create_app
+    from romas.server import create_app
 
     app = create_app(Settings(database_url=database_url, max_body_bytes=1000))
     async with AsyncTestClient(app=app) as small:
@@ -97,7 +97,7 @@ async def test_every_write_is_in_the_event_log_with_its_actor(client: Client) ->
 
 
 async def test_require_preconditions_answers_428(database_url: str) -> None:
-    from app.server import create_app
+    from romas.server import create_app
 
     app = create_app(Settings(database_url=database_url, require_preconditions=True))
     async with AsyncTestClient(app=app) as strict:

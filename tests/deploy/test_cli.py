@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.cli import main
-from app.deploy.report import report
+from romas.cli import main
+from romas.deploy.report import report
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 NOWHERE = "http://127.0.0.1:9"  # nothing listens there: reaching it would exit 1, not 2

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from app.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
-from app.deploy.plan import KEPT_PROPERTIES, Plan, plan_deployment, plan_rollback
-from app.deploy.record import DeploymentRecord, count
-from app.domain.agents import agent_state
-from app.store.eventstore import ResourceRow
+from romas.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
+from romas.deploy.plan import KEPT_PROPERTIES, Plan, plan_deployment, plan_rollback
+from romas.deploy.record import DeploymentRecord, count
+from romas.domain.agents import agent_state
+from romas.store.eventstore import ResourceRow
 
 CODE = "+!go <- .print(go).\n"
 WHEN = datetime(2026, 11, 21, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.deploy.provenance import ProvenanceError, checkout_tree, public_address, source_of
+from romas.deploy.provenance import ProvenanceError, checkout_tree, public_address, source_of
 
 
 def git(repo: Path, *args: str) -> str:

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.agentspeak import check_source
-from app.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
-from app.deploy.specs import SpecProblem, load_specs, write_specs
-from app.domain.artefact_types import Registry, builtin_registry, load_artefact_types
-from app.domain.organisations import validate_specification
+from romas.agentspeak import check_source
+from romas.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
+from romas.deploy.specs import SpecProblem, load_specs, write_specs
+from romas.domain.artefact_types import Registry, builtin_registry, load_artefact_types
+from romas.domain.organisations import validate_specification
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 CODE = '!start.\n\n+!start <- .print("hello").\n'

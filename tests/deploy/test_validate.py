@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.deploy.manifest import Manifest, manifest_problems
-from app.deploy.validate import check_manifest
-from app.domain.artefact_types import builtin_registry
+from romas.deploy.manifest import Manifest, manifest_problems
+from romas.deploy.validate import check_manifest
+from romas.domain.artefact_types import builtin_registry
 
 
 def test_every_shape_problem_is_located() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.organisations import Specification, parse_specification
+from romas.domain.organisations import Specification, parse_specification
 
 SPEC: dict[str, Any] = {
     "roles": {

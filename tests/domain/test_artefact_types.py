@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal, Optional
 
 import pytest
 
-from app.domain.artefact_types import (
+from romas.domain.artefact_types import (
     ENTRY_POINT_GROUP,
     ArtefactType,
     ArtefactTypeError,
@@ -29,8 +29,8 @@ from app.domain.artefact_types import (
     operation,
     types_in,
 )
-from app.domain.builtin_artefacts import Counter
-from app.domain.errors import FieldError
+from romas.domain.builtin_artefacts import Counter
+from romas.domain.errors import FieldError
 
 # -- JSON schemas from annotations -----------------------------------------------------------------------
 
@@ -550,8 +550,8 @@ def _module(directory: Path, source: str) -> str:
 
 PRICE_BOARD = """
     from typing import Any
-    from app.domain.artefact_types import ArtefactType, observable, operation
-    from app.domain.builtin_artefacts import Counter  # imported, so not registered again
+    from romas.domain.artefact_types import ArtefactType, observable, operation
+    from romas.domain.builtin_artefacts import Counter  # imported, so not registered again
 
 
     class PriceBoard(ArtefactType):
@@ -582,7 +582,7 @@ def test_loading_reports_every_problem(module_dir: Path) -> None:
     clash = _module(
         module_dir,
         """
-        from app.domain.artefact_types import ArtefactType
+        from romas.domain.artefact_types import ArtefactType
 
         class MyCounter(ArtefactType):
             type_name = "counter"
@@ -605,7 +605,7 @@ def test_a_module_with_a_bad_type_definition_is_reported(module_dir: Path) -> No
     name = _module(
         module_dir,
         """
-        from app.domain.artefact_types import ArtefactType
+        from romas.domain.artefact_types import ArtefactType
 
         class Bad(ArtefactType):
             type_name = "bad"

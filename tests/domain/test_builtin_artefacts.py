@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.domain.artefact_types import Invocation, builtin_registry, invoke
-from app.domain.builtin_artefacts import BUILTIN_TYPES, Board, Counter, Queue
-from app.domain.errors import FieldError
+from romas.domain.artefact_types import Invocation, builtin_registry, invoke
+from romas.domain.builtin_artefacts import BUILTIN_TYPES, Board, Counter, Queue
+from romas.domain.errors import FieldError
 
 
 def ok(result: Invocation) -> Invocation:

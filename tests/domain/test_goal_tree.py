@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.goal_tree import GoalState, check_achievement, evaluate, goal_states
-from app.domain.organisations import Scheme, parse_specification
+from romas.domain.goal_tree import GoalState, check_achievement, evaluate, goal_states
+from romas.domain.organisations import Scheme, parse_specification
 
 W, E, S = GoalState.WAITING, GoalState.ENABLED, GoalState.SATISFIED
 

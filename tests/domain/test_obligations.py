@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.domain.obligations import (
+from romas.domain.obligations import (
     Committed,
     Done,
     Obligation,
@@ -15,7 +15,7 @@ from app.domain.obligations import (
     obligations,
     percepts,
 )
-from app.domain.org_instances import GroupState, SchemeState, achieve, adopt, commit, leave, put_group, put_scheme
+from romas.domain.org_instances import GroupState, SchemeState, achieve, adopt, commit, leave, put_group, put_scheme
 from tests.domain.org_spec import SPEC as RAW
 from tests.domain.org_spec import spec
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.goal_tree import GoalState
-from app.domain.org_instances import (
+from romas.domain.errors import Conflict, InvalidInput, NotFound
+from romas.domain.goal_tree import GoalState
+from romas.domain.org_instances import (
     GroupState,
     SchemeState,
     achieve,

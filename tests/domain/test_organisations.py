@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.organisations import (
+from romas.domain.organisations import (
     InvalidSpecification,
     SpecError,
     json_pointer,

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 TOKEN = "s3cret"
 CUSTOM_TYPE = '''
-from app.domain.artefact_types import ArtefactType, observable
+from romas.domain.artefact_types import ArtefactType, observable
 
 
 class Oven(ArtefactType):

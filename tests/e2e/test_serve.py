@@ -110,7 +110,7 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    from app.store.migrate import head_revision
+    from romas.store.migrate import head_revision
 
     assert f"revision {head_revision()}" in result.stdout
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from app.runtime.clients import Clients
+from romas.runtime.clients import Clients
 
 pytestmark = pytest.mark.anyio
 

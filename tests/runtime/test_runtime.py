@@ -10,7 +10,7 @@ import anyio
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.config import Settings
+from romas.config import Settings
 from tests.api.helpers import Client, put_agent
 from tests.runtime.helpers import beliefs, command, eventually, printed, send
 
@@ -59,7 +59,7 @@ async def test_stop_keeps_messages_until_it_runs_again(client: Client) -> None:
 
 
 async def test_a_server_restart_resumes_from_the_checkpoint(settings: Settings) -> None:
-    from app.server import create_app
+    from romas.server import create_app
 
     async with AsyncTestClient(app=create_app(settings)) as first:
         await put_agent(first, "bob", code=COUNTER)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.errors import Conflict, DomainError, NotFound
-from app.domain.obligations import Term
-from app.services.agents import AgentService
-from app.services.org_runtime import OrgRuntime
-from app.store.engine import create_engine
-from app.store.eventstore import Store, WriteContext
+from romas.domain.errors import Conflict, DomainError, NotFound
+from romas.domain.obligations import Term
+from romas.services.agents import AgentService
+from romas.services.org_runtime import OrgRuntime
+from romas.store.engine import create_engine
+from romas.store.eventstore import Store, WriteContext
 from tests.domain.org_spec import SPEC
 
 pytestmark = pytest.mark.anyio

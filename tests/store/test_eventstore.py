@@ -12,9 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.revisioned import fold
-from app.store.eventstore import Change, ConcurrencyConflict, NewEvent, Store, StoredResponse, WriteContext
-from app.store.tables import metadata
+from romas.domain.revisioned import fold
+from romas.store.eventstore import Change, ConcurrencyConflict, NewEvent, Store, StoredResponse, WriteContext
+from romas.store.tables import metadata
 
 pytestmark = pytest.mark.anyio
 

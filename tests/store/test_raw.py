@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.store.raw import raw_select
-from app.store.tables import messages
+from romas.store.raw import raw_select
+from romas.store.tables import messages
 
 
 def test_the_columns_to_decode_come_from_the_column_types() -> None:

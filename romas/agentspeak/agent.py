@@ -1,0 +1,1290 @@
+"""An AgentSpeak agent and its reasoning cycle (Jason semantics).
+
+Each reasoning step handles at most one incoming message, one event and one formula of one intention;
+intentions take turns (round-robin), so several of them interleave as in Jason. A host drives the agent
+with :meth:`Agent.step` and a budget of steps, so one runaway agent cannot starve the others.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from romas.agentspeak.beliefs import BeliefBase, Failure, LimitExceeded, first_solution, relation, solve
+from romas.agentspeak.host import (
+    ActionFailed,
+    ActionPending,
+    ActionSucceeded,
+    CommandOutcome,
+    Host,
+    Limits,
+    Message,
+    MessageOutcome,
+    StepReport,
+    UnknownReceiver,
+)
+from romas.agentspeak.intentions import (
+    CMD,
+    DONE,
+    MSG,
+    RUNNING,
+    WAIT_ACTION,
+    WAIT_EVENT,
+    WAIT_REPLY,
+    WAIT_TIMER,
+    WAIT_TRIGGER,
+    Event,
+    Frame,
+    Intention,
+)
+from romas.agentspeak.plans import PlanLibrary
+from romas.agentspeak.printer import format_term
+from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
+from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
+from romas.agentspeak.terms import (
+    SOURCE_SELF,
+    Rel,
+    Struct,
+    Term,
+    Var,
+    is_ground,
+    source_of,
+    term_depth,
+    term_size,
+    variables,
+)
+from romas.agentspeak.unify import Env, EvalError, rename, resolve, undo, unify
+
+_IDLE = StepReport(0, True, None)
+_PROCESSED = MessageOutcome("processed")
+_NO_PLANS: list[Plan] = []
+_COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "\\=="))
+
+
+class _Track:
+    """Bookkeeping for a delivered message until everything it caused is finished."""
+
+    __slots__ = ("ask", "error", "pending", "reply")
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.error: str | None = None
+        self.reply: Term | None = None
+        self.ask: tuple[str, str] | None = None  # (sender, performative) for asks answered by a plan
+
+
+def _system_plan(source: str) -> Plan:
+    from romas.agentspeak.parser import parse_plan
+
+    plan = parse_plan(source)
+    plan.extra["system"] = True
+    plan.extra["no_tail"] = True
+    return plan
+
+
+_ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .kqml_reply(S, C, M)."
+
+
+class Agent:
+    """An AgentSpeak agent: beliefs, rules, plans, events and intentions, driven by a :class:`Host`."""
+
+    def __init__(
+        self,
+        name: str,
+        program: Program | None,
+        host: Host,
+        *,
+        limits: Limits | None = None,
+        actions: Mapping[str, InternalAction] | None = None,
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.limits = limits or Limits()
+        self.rule_depth_limit = self.limits.max_rule_depth
+        self.query_budget = self.limits.max_query_steps
+        self.beliefs = BeliefBase()
+        self.rules: dict[tuple[str, int], list[Rule]] = {}
+        self.plans = PlanLibrary()
+        self.events: deque[Event] = deque()
+        self.running: deque[Intention] = deque()
+        self.intentions: dict[int, Intention] = {}
+        self.mailbox: deque[Message] = deque()
+        self.timers: list[tuple[float, int, int]] = []  # (deadline, sequence, intention id)
+        self.trigger_waits: list[int] = []
+        self.pending_actions: dict[str, int] = {}
+        self.pending_asks: dict[str, int] = {}
+        self.tracks: dict[str, _Track] = {}
+        self.commands: dict[str, int] = {}
+        self.atomic_id: int | None = None
+        self.counters = {"intention": 0, "fresh": 0, "msg": 0, "timer": 0}
+        self.actions: dict[str, InternalAction] = dict(actions or {})
+        self._ask_plan: Plan | None = None
+        # hosts written before new_message_id existed may lack it: then the agent numbers its messages
+        self._host_ids: Callable[[str], str | None] | None = getattr(host, "new_message_id", None)
+        if program is not None:
+            self._load(program)
+
+    # ---- set-up -----------------------------------------------------------------------------------------
+
+    def _load(self, program: Program) -> None:
+        self._set_rules(program.rules)
+        self.plans = PlanLibrary(program.plans)
+        for b in program.beliefs:
+            annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
+            self._add_belief(Struct(b.functor, b.args), annots, None)
+        for g in program.goals:
+            lit = self.goal_literal(g, {})
+            self.post_event("+!", lit)
+
+    def _set_rules(self, rules: Iterable[Rule]) -> None:
+        self.rules = {}
+        for r in rules:
+            self.rules.setdefault((r.head.functor, len(r.head.args)), []).append(r)
+
+    def register_action(self, name: str, fn: InternalAction) -> None:
+        """Adds an internal action for this agent (``name`` with its leading dot, e.g. ``.beep``)."""
+        self.actions[name] = fn
+
+    # ---- helpers used by instructions and internal actions ------------------------------------------------
+
+    def fresh_name(self) -> str:
+        self.counters["fresh"] += 1
+        return f"_%{self.counters['fresh']}"
+
+    def event_literal(self, literal: Term, env: Env) -> Term:
+        """``literal`` with bindings applied; its unbound variables are bound to fresh ones first, so the
+        plan handling the event shares nothing with this plan but those fresh variables."""
+        lit = resolve(literal, env)
+        self.check_term(lit, "goal")
+        if not is_ground(lit):
+            for name in variables(lit):
+                if not name.startswith("_%"):
+                    env[name] = Var(self.fresh_name())
+            lit = resolve(literal, env)
+        return lit
+
+    def goal_literal(self, literal: Term, env: Env) -> Term:
+        """An achievement goal posted by this agent: :meth:`event_literal` plus ``source(self)``."""
+        lit = self.event_literal(literal, env)
+        if type(lit) is Struct and not _has_source(lit.annots):
+            return Struct(lit.functor, lit.args, (*lit.annots, SOURCE_SELF))
+        return lit
+
+    def check_term(self, term: Term, what: str = "term") -> None:
+        """Fails (LimitExceeded) when ``term`` is larger or deeper than the limits allow."""
+        if type(term) is Struct and len(term.args) < 16 and not term.annots:
+            for a in term.args:
+                ta = type(a)
+                if not (ta is int or ta is str or ta is float or (ta is Struct and not a.args and not a.annots)):  # type: ignore[union-attr]
+                    break
+            else:
+                return  # small and flat: within every limit
+        limits = self.limits
+        if term_size(term, limits.max_term_size) > limits.max_term_size:
+            raise LimitExceeded(f"{what} larger than {limits.max_term_size} nodes")
+        if term_depth(term, limits.max_term_depth) > limits.max_term_depth:
+            raise LimitExceeded(f"{what} nested more than {limits.max_term_depth} levels deep")
+
+    def import_term(self, term: Term) -> Term:
+        """A term from outside (a message, a percept): checked against the limits, variables renamed."""
+        if type(term) is Struct and term.ground and len(term.args) < 16 and not term.annots:
+            for a in term.args:
+                ta = type(a)
+                if not (ta is int or ta is str or ta is float or (ta is Struct and not a.args and not a.annots)):  # type: ignore[union-attr]
+                    break
+            else:
+                return term  # small, flat and ground: nothing to check or rename
+        self.check_term(term)
+        if is_ground(term):
+            return term
+        return rename(term, {}, self.fresh_name)
+
+    def next_message_id(self) -> str:
+        """The id of a message this agent sends: the host's, or ``<agent>.<n>``."""
+        new_id = self._host_ids
+        if new_id is not None:
+            given = new_id(self.name)
+            if given is not None:
+                return str(given)
+        counters = self.counters
+        n = counters["msg"] = counters["msg"] + 1
+        return f"{self.name}.{n}"
+
+    def query_internal(self, term: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]:
+        fn = self._internal(term.functor)
+        args = tuple([resolve(a, env) for a in term.args])
+        call = Call(self, None, None, env, trail, args, term, depth)
+        r = fn(call)
+        if r is True or r is None:
+            yield None
+        elif r is False:
+            return
+        elif isinstance(r, Suspend):
+            raise Failure(f"{term.functor} cannot be used in a context or rule", "wrong_arguments")
+        else:
+            yield from r
+
+    def _internal(self, name: str) -> InternalAction:
+        fn = self.actions.get(name) or STDLIB.get(name)
+        if fn is None:
+            raise Failure(f"unknown internal action {name}", "unknown_action")
+        return fn
+
+    # ---- events ----------------------------------------------------------------------------------------------
+
+    def post_event(
+        self,
+        trigger: str,
+        literal: Term,
+        intention: Intention | None = None,
+        origin: str | None = None,
+        tail: bool = False,
+        recovery: bool = False,
+        error: str | None = None,
+    ) -> None:
+        if self.trigger_waits:
+            self._wake_waiters(trigger, literal)
+        if origin is not None:
+            track = self.tracks.get(origin)
+            if track is not None:
+                track.pending += 1
+            else:
+                origin = None
+        if intention is None and (trigger == "+" or trigger == "-") and not self.plans.has_relevant(trigger, literal):
+            if origin is not None:
+                self._track_done(origin, None)
+            return
+        if len(self.events) >= self.limits.max_events:
+            reason = f"too many pending events (more than {self.limits.max_events})"
+            if intention is not None:
+                if recovery:
+                    self._end_intention(intention, False, reason=reason)
+                else:
+                    self._fail(intention, LimitExceeded(reason))
+            else:
+                self.host.log(self.name, f"event {trigger}{format_term(literal)} dropped: {reason}")
+                if origin is not None:
+                    self._track_done(origin, reason)
+            return
+        self.events.append(Event(trigger, literal, intention, origin, tail, recovery, error))
+
+    def post_subgoal(self, it: Intention, fr: Frame, trigger: str, literal: Term, tail: bool) -> None:
+        if tail and not self._can_tail_call(fr):
+            tail = False
+        it.state = WAIT_EVENT
+        self.post_event(trigger, literal, it, tail=tail)
+
+    def _can_tail_call(self, fr: Frame) -> bool:
+        plan = fr.plan
+        trig = plan.trigger
+        if trig.op != "+" or trig.kind != "!" or fr.recovery or fr.failed_goal or fr.loops:
+            return False
+        if plan.extra and plan.extra.get("no_tail"):
+            return False
+        if self.plans.has_relevant("-!", fr.event):
+            return False
+        if fr.ret is None:
+            ret = resolve(trig.literal, fr.env)
+            if not is_ground(ret):
+                return False
+        return True
+
+    def _select_event(self) -> Event | None:
+        events = self.events
+        if self.atomic_id is None:
+            return events.popleft()
+        for i, ev in enumerate(events):
+            if ev.intention is not None and ev.intention.id == self.atomic_id:
+                del events[i]
+                return ev
+        return None
+
+    def _select_plan(self, trigger: str, literal: Term) -> tuple[Plan | None, Env, bool, str | None]:
+        """The first applicable plan for the event (in library order) and its bindings; also whether any
+        plan was relevant and, if a context could not be evaluated, why."""
+        library = self.plans
+        if type(literal) is Struct and not library.var_plans:
+            plans = library.index.get((trigger, literal.functor, len(literal.args)), _NO_PLANS)
+        else:
+            plans = library.relevant(trigger, literal)
+        env: Env = {}
+        problem: str | None = None
+        for plan in plans:
+            head = plan.simple_head
+            if head is not None and type(literal) is Struct and len(head) == len(literal.args):
+                # `+!g(X, Y)`: distinct variables match any arguments; no unification needed
+                env = {head[0]: literal.args[0]} if len(head) == 1 else dict(zip(head, literal.args))  # noqa: B905
+            else:
+                env = {}
+                if not unify(plan.trigger.literal, literal, env):
+                    continue
+            ctx = plan.context
+            if ctx is None:
+                return plan, env, True, None
+            try:
+                if type(ctx) is Rel and ctx.op in _COMPARISONS:
+                    ok = relation(ctx.op, ctx.left, ctx.right, env)
+                else:
+                    ok = first_solution(self, ctx, env)
+            except (Failure, EvalError, RecursionError) as e:
+                problem = f"the context of plan {plan.name} could not be evaluated: {e}"
+                continue
+            if ok:
+                return plan, env, True, None
+        return None, env, bool(plans), problem
+
+    def _handle_event(self, ev: Event) -> None:
+        it = ev.intention
+        if it is not None and it.state is DONE:
+            return
+        literal = ev.literal
+        chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
+        if chosen is None:
+            self._no_plan(ev, relevant, problem)
+            return
+        frame = Frame(chosen, env, literal)
+        if it is None:
+            intentions = self.intentions
+            if len(intentions) >= self.limits.max_intentions:
+                reason = f"too many intentions (more than {self.limits.max_intentions})"
+                self.host.log(self.name, f"event {ev.trigger}{format_term(literal)} dropped: {reason}")
+                if ev.origin is not None:
+                    self._track_done(ev.origin, reason)
+                return
+            counters = self.counters
+            iid = counters["intention"] = counters["intention"] + 1
+            origin = ev.origin
+            it = Intention(iid, None if origin is None else MSG, origin)
+            intentions[iid] = it
+        else:
+            if ev.tail:
+                old = it.stack.pop()
+                frame.ret = old.ret if old.ret is not None else resolve(old.plan.trigger.literal, old.env)
+                frame.goal = old.goal
+            elif len(it.stack) >= self.limits.max_stack_depth:
+                self._fail(it, LimitExceeded(f"intention stack deeper than {self.limits.max_stack_depth} plans"))
+                return
+        if ev.recovery:
+            frame.recovery = True
+        it.stack.append(frame)
+        if chosen.atomic:
+            self.atomic_id = it.id
+        it.state = RUNNING
+        it.wait = None
+        self._schedule(it)
+
+    def _no_plan(self, ev: Event, relevant: bool, problem: str | None) -> None:
+        kind = "applicable" if relevant else "relevant"
+        lit = ev.literal
+        shown = Struct(lit.functor, lit.args) if type(lit) is Struct else lit
+        reason = f"no {kind} plan for {ev.trigger}{format_term(shown)}"
+        if problem:
+            reason += f" ({problem})"
+        it = ev.intention
+        if it is not None:
+            if ev.recovery:
+                self._fail(it, Failure(ev.error or reason, f"no_{kind}"), below=len(it.stack) - 2)
+            elif ev.trigger == "+!":
+                holder = Frame(_failed_goal_plan(ev.literal), {}, ev.literal)
+                holder.failed_goal = True
+                it.stack.append(holder)
+                self._fail(it, Failure(reason, f"no_{kind}"))
+            else:
+                self._fail(it, Failure(reason, f"no_{kind}"))
+            return
+        if ev.trigger == "+!" or ev.trigger == "+?":
+            self.host.log(self.name, reason)
+            if ev.origin is not None:
+                self._track_done(ev.origin, reason)
+        elif ev.origin is not None:
+            self._track_done(ev.origin, None)
+
+    def _wake_waiters(self, trigger: str, literal: Term) -> None:
+        for iid in list(self.trigger_waits):
+            it = self.intentions.get(iid)
+            if it is None or it.state != WAIT_TRIGGER:
+                self.trigger_waits.remove(iid)
+                continue
+            w = it.wait
+            assert isinstance(w, _TriggerWaitState)
+            if w.trigger != trigger:
+                continue
+            fr = it.stack[-1]
+            trail: list[str] = []
+            if unify(w.literal, literal, fr.env, trail):
+                self.trigger_waits.remove(iid)
+                if w.elapsed is not None:
+                    elapsed = round((self.host.monotonic() - w.started) * 1000)
+                    unify(w.elapsed, elapsed, fr.env)
+                self._continue(it)
+            else:
+                undo(fr.env, trail, 0)
+
+    # ---- intentions ----------------------------------------------------------------------------------------
+
+    def _new_intention(self, origin_kind: str | None, origin: str | None) -> Intention:
+        self.counters["intention"] += 1
+        it = Intention(self.counters["intention"], origin_kind, origin)
+        self.intentions[it.id] = it
+        return it
+
+    def _schedule(self, it: Intention) -> None:
+        """Puts the intention in the round-robin queue (once: an intention is never queued twice)."""
+        if not it.queued:
+            it.queued = True
+            self.running.append(it)
+
+    def _continue(self, it: Intention) -> None:
+        """The formula the intention waited on is done: move on and make the intention runnable."""
+        it.wait = None
+        it.state = RUNNING
+        fr = it.stack[-1]
+        fr.pc += 1
+        self._schedule(it)
+
+    def _run_intention(self, it: Intention) -> None:
+        try:
+            fr = it.stack[-1]
+            code = fr.code
+            if fr.pc < len(code):
+                code[fr.pc].run(self, it, fr)
+            if it.state is RUNNING:
+                stack = it.stack
+                if stack:
+                    top = stack[-1]
+                    if top.pc >= len(top.code):
+                        self._complete(it)
+                else:
+                    self._end_intention(it, True)
+        except Failure as f:
+            self._fail(it, f)
+        except EvalError as e:
+            self._fail(it, Failure(str(e), "constraint_failed"))
+        except RecursionError:
+            self._fail(it, LimitExceeded("recursion too deep: a term or a rule is nested too deeply"))
+        except MemoryError:
+            self._fail(it, LimitExceeded("out of memory"))
+
+    def _complete(self, it: Intention) -> None:
+        """Pops finished plans, passing each one's result back to the goal that posted it."""
+        stack = it.stack
+        while stack and stack[-1].pc >= len(stack[-1].code):
+            fr = stack.pop()
+            result: Term | None
+            if fr.recovery:
+                if stack:
+                    stack.pop()  # the goal that failed and was recovered
+                result = None
+            elif stack:
+                result = fr.ret if fr.ret is not None else resolve(fr.plan.trigger.literal, fr.env)
+            else:
+                result = None
+            if self.atomic_id == it.id and fr.plan.atomic and not it.atomic:
+                self.atomic_id = None
+            if not stack:
+                self._end_intention(it, True, last=fr)
+                return
+            parent = stack[-1]
+            if result is not None and not unify(result, fr.goal, parent.env):
+                raise Failure(
+                    f"the result {format_term(result)} does not match the goal {format_term(fr.goal)}",
+                    "wrong_arguments",
+                )
+            parent.pc += 1
+
+    def _fail(self, it: Intention, failure: Failure, below: int | None = None) -> None:
+        """Jason failure handling: unwinds to the nearest ``+!g`` frame with a ``-!g`` plan, else drops."""
+        if it.state is DONE:
+            return
+        stack = it.stack
+        k = len(stack) - 1 if below is None else below
+        while k >= 0:
+            fr = stack[k]
+            if fr.recovery:
+                k -= 2  # a failing recovery plan: its goal is not recovered twice
+                continue
+            trig = fr.plan.trigger
+            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+                lit = fr.event
+                if type(lit) is Struct and self.plans.has_relevant("-!", lit):
+                    del stack[k + 1 :]
+                    annots = failure.annots or (
+                        Struct("error", (Struct(failure.error),)),
+                        Struct("error_msg", (failure.reason,)),
+                    )
+                    ev_lit = Struct(lit.functor, lit.args, lit.annots + annots)
+                    it.state = WAIT_EVENT
+                    it.wait = None
+                    if self.atomic_id == it.id and not it.atomic:
+                        self.atomic_id = None
+                    self.post_event("-!", ev_lit, it, recovery=True, error=failure.reason)
+                    return
+            k -= 1
+        self._end_intention(it, False, reason=failure.reason)
+
+    def _end_intention(
+        self,
+        it: Intention,
+        ok: bool,
+        reason: str | None = None,
+        last: Frame | None = None,
+        cancelled: bool = False,
+    ) -> None:
+        if it.state is DONE:
+            return
+        it.state = DONE
+        self.intentions.pop(it.id, None)
+        if self.atomic_id == it.id:
+            self.atomic_id = None
+        if it.origin_kind == MSG and it.origin is not None:
+            track = self.tracks.get(it.origin)
+            if track is None:
+                # an achieve message whose only follow-up is this intention (see _achieve_now)
+                if not ok and not cancelled:
+                    self.host.log(self.name, f"intention {it.id} failed: {reason}")
+                done = _PROCESSED if ok else MessageOutcome("failed", reason)
+                self.host.message_done(self.name, it.origin, done)
+            elif track.ask is not None and not ok:
+                sender, _perf = track.ask
+                track.ask = None
+                self._reply(sender, "tell", Struct("false"), it.origin)
+                self._track_done(it.origin, None)
+            else:
+                if not ok and not cancelled:
+                    self.host.log(self.name, f"intention {it.id} failed: {reason}")
+                self._track_done(it.origin, None if ok else reason)
+        elif it.origin_kind == CMD and it.origin is not None:
+            self.commands.pop(it.origin, None)
+            if cancelled:
+                outcome = CommandOutcome("cancelled", reason=reason)
+            elif ok:
+                bindings: dict[str, Term] = {}
+                if last is not None:
+                    for name in last.plan.variable_names:
+                        if name in last.env and not Var(name).anonymous:
+                            bindings[name] = resolve(Var(name), last.env)
+                outcome = CommandOutcome("succeeded", bindings)
+            else:
+                outcome = CommandOutcome("failed", reason=reason)
+            self.host.command_done(self.name, it.origin, outcome)
+        elif not ok and not cancelled:
+            self.host.log(self.name, f"intention {it.id} failed: {reason}")
+        it.stack = []
+
+    def drop_intention(self, it: Intention, reason: str = "dropped") -> None:
+        """Removes an intention without failure handling (``.drop_intention`` and friends); a command is
+        reported cancelled, a message failed with ``reason``."""
+        self._end_intention(it, False, reason=reason, cancelled=True)
+
+    def succeed_goal_at(self, it: Intention, k: int) -> None:
+        """``.succeed_goal``: the goal of frame ``k`` is achieved now; the plan below goes on."""
+        del it.stack[k + 1 :]
+        fr = it.stack[k]
+        fr.pc = len(fr.code)
+        if it.state is not RUNNING:
+            it.state = RUNNING
+            it.wait = None
+            self._schedule(it)
+        try:
+            self._complete(it)
+        except Failure as f:
+            self._fail(it, f)
+
+    def fail_goal_at(self, it: Intention, k: int, reason: str) -> None:
+        """``.fail_goal``: the goal of frame ``k`` fails now (its ``-!g`` plan, if any, runs)."""
+        del it.stack[k + 1 :]
+        if it.state is not RUNNING:
+            it.state = RUNNING
+            it.wait = None
+            self._schedule(it)
+        self._fail(it, Failure(reason, "fail_goal"))
+
+    # ---- the reasoning cycle ------------------------------------------------------------------------------------
+
+    def step(self, budget: int) -> StepReport:
+        """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
+        steps = 0
+        if self.timers:
+            self._fire_timers(self.host.monotonic())
+        mailbox = self.mailbox
+        events = self.events
+        running = self.running
+        query_steps = self.limits.max_query_steps
+        while steps < budget:
+            self.query_budget = query_steps
+            worked = False
+            atomic = self.atomic_id is not None
+            if mailbox and not atomic:
+                self._process_message(mailbox.popleft())
+                worked = True
+            if events:
+                ev = self._select_event() if atomic else events.popleft()
+                if ev is not None:
+                    self._handle_event(ev)
+                    worked = True
+            if running:
+                it: Intention | None
+                if self.atomic_id is None:
+                    it = running.popleft()
+                    if it.state is not RUNNING:
+                        it = self._select_intention()
+                else:
+                    it = self._select_intention()
+                if it is not None:
+                    worked = True
+                    it.queued = False
+                    if it.stack:
+                        self._run_intention(it)
+                        if it.state is RUNNING and not it.queued:
+                            it.queued = True
+                            running.append(it)
+            if not worked:
+                break
+            steps += 1
+        idle = steps < budget or not self._has_work()
+        if not self.timers:
+            if idle:
+                return _IDLE if steps == 0 else StepReport(steps, True, None)
+            return StepReport(steps, False, None)
+        return StepReport(steps, idle, self.next_deadline())
+
+    def _select_intention(self) -> Intention | None:
+        running = self.running
+        if self.atomic_id is None:
+            while running:
+                it = running.popleft()
+                if it.state is RUNNING:
+                    return it
+            return None
+        for it in running:
+            if it.id == self.atomic_id:
+                running.remove(it)
+                it.queued = False
+                return it
+        # drop stale entries so the agent can become idle
+        for it in [x for x in running if x.state is not RUNNING]:
+            running.remove(it)
+            it.queued = False
+        return None
+
+    def next_deadline(self) -> float | None:
+        timers = self.timers
+        while timers:
+            deadline, seq, iid = timers[0]
+            it = self.intentions.get(iid)
+            w = it.wait if it is not None else None
+            if w is None or getattr(w, "timer", None) != seq:
+                heapq.heappop(timers)
+                continue
+            return deadline
+        return None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing can be done until a message, percept, resume or timer arrives."""
+        return not self._has_work()
+
+    def _has_work(self) -> bool:
+        if self.atomic_id is None:
+            return bool(self.mailbox or self.events or self.running)
+        # an atomic intention runs alone: only its own events and steps count
+        aid = self.atomic_id
+        return any(ev.intention is not None and ev.intention.id == aid for ev in self.events) or any(
+            it.id == aid and it.state is RUNNING for it in self.running
+        )
+
+    def _fire_timers(self, now: float) -> None:
+        timers = self.timers
+        while timers and timers[0][0] <= now:
+            _deadline, seq, iid = heapq.heappop(timers)
+            it = self.intentions.get(iid)
+            if it is None:
+                continue
+            w = it.wait
+            if w is None or getattr(w, "timer", None) != seq:
+                continue
+            if it.state == WAIT_TIMER:
+                self._continue(it)
+            elif it.state == WAIT_TRIGGER:
+                assert isinstance(w, _TriggerWaitState)
+                if iid in self.trigger_waits:
+                    self.trigger_waits.remove(iid)
+                if w.elapsed is not None:
+                    fr = it.stack[-1]
+                    unify(w.elapsed, round((now - w.started) * 1000), fr.env)
+                    self._continue(it)
+                else:
+                    it.state = RUNNING
+                    it.wait = None
+                    self._fail(it, Failure("timeout waiting for an event", "wait_timeout"))
+            elif it.state == WAIT_REPLY:
+                assert isinstance(w, _ReplyWaitState)
+                self.pending_asks.pop(w.msg_id, None)
+                fr = it.stack[-1]
+                if unify(w.answer, Struct("timeout"), fr.env):
+                    self._continue(it)
+                else:
+                    it.state = RUNNING
+                    it.wait = None
+                    self._fail(it, Failure("timeout waiting for an answer", "ask_timeout"))
+
+    def _add_timer(self, it: Intention, delay_s: float) -> int:
+        self.counters["timer"] += 1
+        seq = self.counters["timer"]
+        heapq.heappush(self.timers, (self.host.monotonic() + max(0.0, delay_s), seq, it.id))
+        return seq
+
+    def suspend(self, it: Intention, what: Suspend) -> None:
+        """Makes the intention wait (for a time, an event or an answer) on its current formula."""
+        if isinstance(what, WaitTime):
+            it.state = WAIT_TIMER
+            w = _TimerWaitState()
+            it.wait = w
+            w.timer = self._add_timer(it, what.ms / 1000.0)
+        elif isinstance(what, WaitTrigger):
+            it.state = WAIT_TRIGGER
+            tw = _TriggerWaitState(what.trigger, what.literal, what.elapsed, self.host.monotonic())
+            it.wait = tw
+            if what.timeout_ms is not None:
+                tw.timer = self._add_timer(it, what.timeout_ms / 1000.0)
+            self.trigger_waits.append(it.id)
+        elif isinstance(what, WaitReply):
+            it.state = WAIT_REPLY
+            rw = _ReplyWaitState(what.msg_id, what.answer)
+            it.wait = rw
+            self.pending_asks[what.msg_id] = it.id
+            if what.timeout_ms is not None:
+                rw.timer = self._add_timer(it, what.timeout_ms / 1000.0)
+
+    # ---- formulas ------------------------------------------------------------------------------------------
+
+    def test_goal(self, it: Intention, fr: Frame, literal: Term) -> None:
+        lit = resolve(literal, fr.env)
+        if type(lit) is not Struct:
+            raise Failure(f"?{format_term(lit)} is not a literal", "wrong_arguments")
+        trail: list[str] = []
+        for _ in solve(self, lit, fr.env, trail, 0):
+            fr.pc += 1
+            return
+        if self.plans.has_relevant("+?", lit):
+            self.post_subgoal(it, fr, "+?", self.goal_literal(literal, fr.env), False)
+            return
+        raise Failure(f"no answer for ?{format_term(lit)}", "test_goal_failed")
+
+    def change_belief(self, op: str, literal: Term, fr: Frame) -> None:
+        try:
+            lit = resolve(literal, fr.env)
+        except EvalError as e:
+            raise Failure(str(e), "constraint_failed") from None
+        if type(lit) is not Struct:
+            raise Failure(f"{format_term(lit)} cannot be a belief", "wrong_arguments")
+        if op == "+":
+            self._check_size(lit)
+            annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
+            self._add_belief(Struct(lit.functor, lit.args), annots, None)
+        elif op == "-":
+            annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
+            self._remove_matching(Struct(lit.functor, lit.args, annots), fr.env, None)
+        else:
+            # -+b(X): remove the first b(_)[source(self)], then add b(X)
+            self._check_size(lit)
+            anon = Struct(lit.functor, tuple(Var(self.fresh_name()) for _ in lit.args), (SOURCE_SELF,))
+            self._remove_matching(anon, {}, None)
+            annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
+            self._add_belief(Struct(lit.functor, lit.args), annots, None)
+
+    def _check_size(self, lit: Term) -> None:
+        self.check_term(lit, "belief")
+
+    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None) -> None:
+        if key.annots:
+            annots = key.annots + annots
+            key = Struct(key.functor, key.args)
+        if self.beliefs.size >= self.limits.max_beliefs and self.beliefs.get(key) is None:
+            raise LimitExceeded(f"more than {self.limits.max_beliefs} beliefs")
+        added = self.beliefs.add(key, annots)
+        if added:
+            self.post_event("+", Struct(key.functor, key.args, added), origin=origin)
+
+    def _remove_matching(self, pattern: Struct, env: Env, origin: str | None) -> bool:
+        """Removes the annotations of ``pattern`` from the first belief it matches (binding ``env``)."""
+        key = Struct(pattern.functor, pattern.args)
+        want = pattern.annots
+        bucket = self.beliefs.bucket(key.functor, len(key.args))
+        if not bucket:
+            return False
+        trail: list[str] = []
+        candidates: Iterable[tuple[Struct, list[Term]]]
+        if key.ground:
+            have = bucket.get(key)
+            candidates = [(key, have)] if have is not None else []
+        else:
+            candidates = list(bucket.items())
+        for bkey, have in candidates:
+            mark = len(trail)
+            if unify(key, bkey, env, trail):
+                matched: list[Term] = []
+                ok = True
+                for a in want:
+                    for h in have:
+                        m2 = len(trail)
+                        if unify(a, h, env, trail):
+                            matched.append(h)
+                            break
+                        undo(env, trail, m2)
+                    else:
+                        ok = False
+                        break
+                if ok:
+                    removed = self.beliefs.remove(bkey, tuple(matched))
+                    if removed:
+                        self.post_event("-", Struct(bkey.functor, bkey.args, removed), origin=origin)
+                    return True
+            undo(env, trail, mark)
+        return False
+
+    def environment_action(self, it: Intention, fr: Frame, term: Term) -> None:
+        if type(term) is not Struct:
+            raise Failure(f"{format_term(term)} is not an action", "wrong_arguments")
+        try:
+            out = self.host.external_action(self.name, Struct(term.functor, term.args), term.annots)
+        except Exception as e:  # a host bug must fail the plan, not the agent
+            raise Failure(f"action {term.functor} failed: {e}", "action_failed") from None
+        if isinstance(out, ActionPending):
+            it.state = WAIT_ACTION
+            it.wait = _ActionWaitState(out.token, term)
+            self.pending_actions[out.token] = it.id
+            return
+        if isinstance(out, ActionFailed):
+            raise Failure(out.reason, "action_failed")
+        self._action_value(fr, term, out.value)
+        fr.pc += 1
+
+    def _action_value(self, fr: Frame, term: Struct, value: Term | None) -> None:
+        if value is None:
+            return
+        if not term.args:
+            return
+        if not unify(term.args[-1], self.import_term(value), fr.env):
+            raise Failure(
+                f"the result {format_term(value)} of {term.functor} does not match {format_term(term.args[-1])}",
+                "action_failed",
+            )
+
+    def internal_action(self, it: Intention, fr: Frame, term: Struct) -> None:
+        name = term.functor
+        fn = self.actions.get(name) or STDLIB.get(name)
+        if fn is None:
+            raise Failure(f"unknown internal action {name}", "unknown_action")
+        env = fr.env
+        args = term.args if term.ground else tuple([resolve(a, env) for a in term.args])
+        call = Call(self, it, fr, env, [], args, term, 0)
+        r = fn(call)
+        if r is True or r is None:
+            pass
+        elif r is False:
+            raise Failure(f"{term.functor} failed", "ia_failed")
+        elif isinstance(r, Suspend):
+            self.suspend(it, r)
+            return
+        else:
+            for _ in r:
+                break
+            else:
+                raise Failure(f"{term.functor} failed", "ia_failed")
+        if it.state is RUNNING and it.stack and it.stack[-1] is fr:
+            fr.pc += 1
+
+    def resume(self, token: str, outcome: ActionSucceeded | ActionFailed) -> None:
+        """The host finished an environment action that was pending under ``token``."""
+        iid = self.pending_actions.pop(token, None)
+        if iid is None:
+            return
+        it = self.intentions.get(iid)
+        if it is None or it.state != WAIT_ACTION:
+            return
+        w = it.wait
+        assert isinstance(w, _ActionWaitState)
+        it.state = RUNNING
+        it.wait = None
+        self._schedule(it)
+        if isinstance(outcome, ActionFailed):
+            self._fail(it, Failure(outcome.reason, "action_failed"))
+            return
+        fr = it.stack[-1]
+        try:
+            self._action_value(fr, w.term, outcome.value)
+        except Failure as f:
+            self._fail(it, f)
+            return
+        fr.pc += 1
+        if fr.pc >= len(fr.code):
+            try:
+                self._complete(it)
+            except Failure as f:
+                self._fail(it, f)
+
+    # ---- messages ------------------------------------------------------------------------------------------
+
+    def deliver(self, message: Message) -> None:
+        """Queues a message; it is handled in a later step and reported through ``host.message_done``."""
+        if len(self.mailbox) >= self.limits.max_mailbox:
+            self.host.message_done(self.name, message.id, MessageOutcome("failed", "the mailbox is full"))
+            return
+        self.mailbox.append(message)
+
+    def _track_done(self, msg_id: str, error: str | None) -> None:
+        track = self.tracks.get(msg_id)
+        if track is None:
+            return
+        if error is not None and track.error is None:
+            track.error = error
+        track.pending -= 1
+        if track.pending <= 0:
+            self._finish_track(msg_id, track)
+
+    def _finish_track(self, msg_id: str, track: _Track) -> None:
+        if self.tracks.pop(msg_id, None) is not None:
+            if track.error is not None:
+                outcome = MessageOutcome("failed", track.error, track.reply)
+            else:
+                outcome = MessageOutcome("processed", None, track.reply)
+            self.host.message_done(self.name, msg_id, outcome)
+
+    def _reply(self, receiver: str, performative: str, content: Term, in_reply_to: str) -> None:
+        track = self.tracks.get(in_reply_to)
+        if track is not None:
+            track.reply = content
+        try:
+            self.host.send(self.name, receiver, performative, content, self.next_message_id(), in_reply_to)
+        except UnknownReceiver:
+            if track is not None and track.error is None:
+                track.error = f"cannot answer: no agent named {receiver}"
+
+    def kqml_reply(self, receiver: str, content: Term, in_reply_to: str) -> None:
+        track = self.tracks.get(in_reply_to)
+        if track is not None:
+            track.ask = None
+        self._reply(receiver, "tell", content, in_reply_to)
+
+    def _process_message(self, msg: Message) -> None:
+        if msg.in_reply_to is not None:
+            iid = self.pending_asks.pop(msg.in_reply_to, None)
+            if iid is not None:
+                self._answer_arrived(iid, msg)
+                return
+        elif msg.performative == "achieve" and not self.events and self._achieve_now(msg):
+            return
+        track = _Track()
+        track.pending = 1
+        self.tracks[msg.id] = track
+        try:
+            self._handle_message(msg, track)
+        except Failure as f:
+            track.error = track.error or f.reason
+        except (EvalError, RecursionError) as e:
+            track.error = track.error or f"cannot handle the message: {e}"
+        track.pending -= 1
+        if track.pending <= 0:
+            self._finish_track(msg.id, track)
+
+    def _achieve_now(self, msg: Message) -> bool:
+        """Fast path for an achieve message when no event is queued: the event it causes would be the
+        next one handled anyway, so its plan is chosen now, without queueing an event or bookkeeping.
+        Returns False (nothing done) when the message needs the general path."""
+        content = msg.content
+        if type(content) is not Struct or self.trigger_waits:
+            return False
+        try:
+            imported = self.import_term(content)
+        except Failure:
+            return False
+        if type(imported) is not Struct:
+            return False
+        content = _without_source(imported)
+        literal = Struct(content.functor, content.args, (*content.annots, source_of(msg.sender)))
+        chosen, env, _relevant, _problem = self._select_plan("+!", literal)
+        if chosen is None or len(self.intentions) >= self.limits.max_intentions:
+            return False  # the general path reports the failure
+        counters = self.counters
+        iid = counters["intention"] = counters["intention"] + 1
+        it = Intention(iid, MSG, msg.id)
+        self.intentions[iid] = it
+        it.stack.append(Frame(chosen, env, literal))
+        if chosen.atomic:
+            self.atomic_id = iid
+        self._schedule(it)
+        return True
+
+    def _answer_arrived(self, iid: int, msg: Message) -> None:
+        it = self.intentions.get(iid)
+        outcome = MessageOutcome("processed")
+        if it is not None and it.state == WAIT_REPLY:
+            w = it.wait
+            assert isinstance(w, _ReplyWaitState)
+            fr = it.stack[-1]
+            try:
+                content = self.import_term(msg.content)
+            except Failure as f:
+                self.host.message_done(self.name, msg.id, MessageOutcome("failed", f.reason))
+                it.state = RUNNING
+                it.wait = None
+                self._fail(it, f)
+                return
+            if unify(w.answer, content, fr.env):
+                self._continue(it)
+            else:
+                it.state = RUNNING
+                it.wait = None
+                self._fail(it, Failure(f"the answer {format_term(content)} does not match", "ask_failed"))
+        self.host.message_done(self.name, msg.id, outcome)
+
+    def _handle_message(self, msg: Message, track: _Track) -> None:
+        perf = msg.performative
+        content = self.import_term(msg.content)
+        source = source_of(msg.sender)
+        mid = msg.id
+        if perf == "tell" or perf == "untell":
+            items = content if type(content) is tuple else (content,)
+            for item in items:
+                if type(item) is not Struct:
+                    raise Failure(f"{perf} needs a literal, not {format_term(item)}", "wrong_arguments")
+                item = _without_source(item)
+                if perf == "tell":
+                    self._check_size(item)
+                    self._add_belief(Struct(item.functor, item.args), (*item.annots, source), mid)
+                else:
+                    self._remove_matching(Struct(item.functor, item.args, (*item.annots, source)), {}, mid)
+        elif perf == "achieve":
+            if type(content) is not Struct:
+                raise Failure(f"achieve needs a literal, not {format_term(content)}", "wrong_arguments")
+            content = _without_source(content)
+            self.post_event("+!", Struct(content.functor, content.args, (*content.annots, source)), origin=mid)
+        elif perf == "unachieve":
+            from romas.agentspeak.stdlib import drop_desires
+
+            drop_desires(self, content)
+        elif perf == "askOne":
+            if type(content) is not Struct:
+                raise Failure(f"askOne needs a literal, not {format_term(content)}", "wrong_arguments")
+            if self._ask_plan is None:
+                self._ask_plan = _system_plan(_ASK_ONE_PLAN_SOURCE)
+            plan = self._ask_plan
+            it = self._new_intention(MSG, mid)
+            track.pending += 1
+            track.ask = (msg.sender, perf)
+            env: Env = {"S": Struct(msg.sender), "C": content, "M": mid}
+            it.stack.append(Frame(plan, env, resolve(plan.trigger.literal, env)))
+            self._schedule(it)
+        elif perf == "askAll":
+            trail: list[str] = []
+            env2: Env = {}
+            answers: list[Term] = []
+            for _ in solve(self, content, env2, trail, 0):
+                answers.append(resolve(content, env2))
+                if len(answers) > self.limits.max_term_size:
+                    raise LimitExceeded("too many answers")
+            self._reply(msg.sender, "tell", tuple(answers), mid)
+        elif perf == "tellHow":
+            from romas.agentspeak.stdlib import plan_from_term
+
+            items = content if type(content) is tuple else (content,)
+            for item in items:
+                plan = plan_from_term(item)
+                self.plans.add(_with_source(plan, msg.sender))
+        elif perf == "untellHow":
+            from romas.agentspeak.stdlib import remove_plans
+
+            items = content if type(content) is tuple else (content,)
+            for item in items:
+                remove_plans(self, item, msg.sender)
+        elif perf == "askHow":
+            from romas.agentspeak.stdlib import trigger_from_term
+
+            trig = trigger_from_term(content)
+            found = tuple(p.text() for p in self.plans.relevant_to(trig))
+            self._reply(msg.sender, "tellHow", found, mid)
+        else:
+            raise Failure(f"unknown performative {perf}", "wrong_arguments")
+
+    # ---- percepts, signals, commands, hot swap ---------------------------------------------------------------
+
+    def add_belief(self, term: Term, annotations: Iterable[Term] = (), source: str = "percept") -> None:
+        """Adds a belief from outside (a percept by default), producing a ``+b`` event."""
+        t = self.import_term(term)
+        if type(t) is not Struct:
+            raise ValueError(f"{format_term(t)} is not a literal")
+        annots = (*t.annots, *annotations)
+        if not _has_source(annots):
+            annots = (*annots, source_of(source))
+        self._add_belief(Struct(t.functor, t.args), annots, None)
+
+    def remove_belief(self, term: Term, annotations: Iterable[Term] = (), source: str = "percept") -> None:
+        """Removes a belief (its ``source`` annotation), producing a ``-b`` event."""
+        t = self.import_term(term)
+        if type(t) is not Struct:
+            raise ValueError(f"{format_term(t)} is not a literal")
+        annots = (*t.annots, *annotations)
+        if not _has_source(annots):
+            annots = (*annots, source_of(source))
+        self._remove_matching(Struct(t.functor, t.args, annots), {}, None)
+
+    def set_percepts(self, key: Term, beliefs: Iterable[Term], annotations: Iterable[Term] = ()) -> None:
+        """Makes the percepts annotated with ``key`` and ``annotations`` (e.g. ``artefact(stock)``,
+        ``workspace(bakery)``) exactly ``beliefs``: adds the new ones and removes the old ones, so only changes
+        produce events."""
+        tag = (key, *annotations)
+        wanted: dict[Struct, None] = {}
+        for b in beliefs:
+            t = self.import_term(b)
+            if type(t) is Struct:
+                wanted[Struct(t.functor, t.args)] = None
+        percept = source_of("percept")
+        current: list[Struct] = []
+        for bkey, annots in self.beliefs.items():
+            if percept in annots and all(a in annots for a in tag):
+                current.append(bkey)
+        for bkey in current:
+            if bkey not in wanted:
+                self._remove_matching(Struct(bkey.functor, bkey.args, (*tag, percept)), {}, None)
+        for w in wanted:
+            self._add_belief(w, (*tag, percept), None)
+
+    def signal(self, term: Term, annotations: Iterable[Term] = ()) -> None:
+        """A signal: a ``+signal`` event that is not a belief."""
+        t = self.import_term(term)
+        if type(t) is not Struct:
+            raise ValueError(f"{format_term(t)} is not a literal")
+        annots = (*t.annots, *annotations)
+        if not _has_source(annots):
+            annots = (*annots, source_of("percept"))
+        self.post_event("+", Struct(t.functor, t.args, annots))
+
+    def start_command(self, cmd_id: str, body: Body) -> None:
+        """Runs ``body`` as a new intention; the end is reported through ``host.command_done``."""
+        plan = Plan(Trigger("+", "!", Struct("command", (cmd_id,))), None, body, None, 1, "", "command")
+        finish_plan(plan, 0)
+        from romas.agentspeak.printer import format_body
+
+        plan.source = "+!command(" + format_term(cmd_id) + ") <- " + format_body(body).replace("\n", " ") + "."
+        plan.extra["system"] = True
+        plan.extra["no_tail"] = True
+        it = self._new_intention(CMD, cmd_id)
+        self.commands[cmd_id] = it.id
+        it.stack.append(Frame(plan, {}, plan.trigger.literal))
+        self._schedule(it)
+
+    def cancel_command(self, cmd_id: str) -> bool:
+        """Drops a running command (reported as cancelled); False if it is not running."""
+        iid = self.commands.pop(cmd_id, None)
+        if iid is None:
+            return False
+        it = self.intentions.get(iid)
+        if it is None:
+            return False
+        self._end_intention(it, False, reason="cancelled", cancelled=True)
+        return True
+
+    def replace_program(self, program: Program) -> None:
+        """Hot swap: new plans and rules, same beliefs; running intentions keep the plans they hold."""
+        self._set_rules(program.rules)
+        self.plans = PlanLibrary(program.plans)
+
+    # ---- introspection and serialisation ------------------------------------------------------------------
+
+    def mind(self) -> dict[str, Any]:
+        from romas.agentspeak.serialise import mind
+
+        return mind(self)
+
+    def snapshot(self) -> dict[str, Any]:
+        from romas.agentspeak.serialise import snapshot
+
+        return snapshot(self)
+
+    @classmethod
+    def restore(
+        cls,
+        data: Mapping[str, Any],
+        host: Host,
+        *,
+        limits: Limits | None = None,
+        actions: Mapping[str, InternalAction] | None = None,
+    ) -> Agent:
+        from romas.agentspeak.serialise import restore
+
+        agent = cls(str(data["name"]), None, host, limits=limits, actions=actions)
+        restore(agent, data)
+        return agent
+
+
+class _TimerWaitState:
+    __slots__ = ("timer",)
+
+    def __init__(self) -> None:
+        self.timer = 0
+
+
+class _TriggerWaitState:
+    __slots__ = ("elapsed", "literal", "started", "timer", "trigger")
+
+    def __init__(self, trigger: str, literal: Term, elapsed: Term | None, started: float) -> None:
+        self.trigger = trigger
+        self.literal = literal
+        self.elapsed = elapsed
+        self.started = started
+        self.timer: int | None = None
+
+
+class _ReplyWaitState:
+    __slots__ = ("answer", "msg_id", "timer")
+
+    def __init__(self, msg_id: str, answer: Term) -> None:
+        self.msg_id = msg_id
+        self.answer = answer
+        self.timer: int | None = None
+
+
+class _ActionWaitState:
+    __slots__ = ("term", "token")
+
+    def __init__(self, token: str, term: Struct) -> None:
+        self.token = token
+        self.term = term
+
+
+def _has_source(annots: tuple[Term, ...]) -> bool:
+    for a in annots:  # noqa: SIM110 - a plain loop is faster on this hot path
+        if type(a) is Struct and a.functor == "source" and len(a.args) == 1:
+            return True
+    return False
+
+
+def _without_source(lit: Struct) -> Struct:
+    """``lit`` without ``source`` annotations: the receiver, not the sender, says where a message came from."""
+    if not lit.annots or not _has_source(lit.annots):
+        return lit
+    keep = tuple(a for a in lit.annots if not (type(a) is Struct and a.functor == "source"))
+    return Struct(lit.functor, lit.args, keep)
+
+
+def _with_source(plan: Plan, sender: str) -> Plan:
+    label = plan.label
+    src = source_of(sender)
+    if label is None:
+        label = Struct(plan.name or "told", (), (src,))
+    elif src not in label.annots:
+        label = Struct(label.functor, label.args, (*label.annots, src))
+    plan.label = label
+    plan.name = label.functor
+    return plan
+
+
+def _failed_goal_plan(literal: Term) -> Plan:
+    """A stand-in plan for a goal that had no applicable plan (so its ``-!g`` plan can recover it)."""
+    plan = Plan(Trigger("+", "!", literal), None, Body(()), None, 0, "", "no_plan")
+    finish_plan(plan, 0)
+    plan.source = "+!" + format_term(literal) + "."
+    return plan

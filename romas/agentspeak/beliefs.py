@@ -1,0 +1,342 @@
+"""The belief base and the rules: storage indexed by functor and arity, and logical queries over them.
+
+A belief is a literal without annotations (the key) plus its annotations (``source(...)`` and others), so
+``p(1)[source(bob)]`` and ``p(1)[source(self)]`` are one belief with two sources, as in Jason. Beliefs are
+matched in the order they were added. A ground query is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from romas.agentspeak.program import Rule
+from romas.agentspeak.terms import Logic, Rel, Struct, Term, Var
+from romas.agentspeak.unify import Env, EvalError, annots_solutions, rename, undo, unify
+
+
+class Failure(Exception):
+    """Fails the current plan. ``error`` is the Jason error kind (``action_failed``, ``ia_failed``...),
+    ``annots`` extra annotations for the ``-!g`` event, ``code`` the formula that failed."""
+
+    def __init__(self, reason: str, error: str = "ia_failed", annots: tuple[Term, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+        self.annots = annots
+
+
+class LimitExceeded(Failure):
+    """A safety limit was reached (rule depth, term size, intentions...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "limit_exceeded")
+
+
+class BeliefBase:
+    __slots__ = ("index", "size")
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, int], dict[Struct, list[Term]]] = {}
+        self.size = 0
+
+    def add(self, lit: Struct, annots: tuple[Term, ...]) -> tuple[Term, ...]:
+        """Adds ``lit`` (without annotations) with ``annots``; returns the annotations that are new
+        (empty when the belief was already there with all of them)."""
+        key = (lit.functor, len(lit.args))
+        bucket = self.index.get(key)
+        if bucket is None:
+            bucket = self.index[key] = {}
+        have = bucket.get(lit)
+        if have is None:
+            bucket[lit] = list(annots)
+            self.size += 1
+            return annots
+        added = tuple(a for a in annots if a not in have)
+        have.extend(added)
+        return added
+
+    def get(self, lit: Struct) -> list[Term] | None:
+        bucket = self.index.get((lit.functor, len(lit.args)))
+        if bucket is None:
+            return None
+        return bucket.get(lit)
+
+    def remove(self, lit: Struct, annots: tuple[Term, ...] | None) -> tuple[Term, ...] | None:
+        """Removes ``annots`` from the belief ``lit`` (all of it when ``annots`` is None); the belief goes
+        when no ``source`` annotation is left. Returns the annotations removed, or None if absent."""
+        key = (lit.functor, len(lit.args))
+        bucket = self.index.get(key)
+        if bucket is None:
+            return None
+        have = bucket.get(lit)
+        if have is None:
+            return None
+        if annots is None:
+            removed = tuple(have)
+            have.clear()
+        else:
+            removed = tuple(a for a in annots if a in have)
+            if not removed:
+                return None
+            for a in removed:
+                have.remove(a)
+        if not any(type(a) is Struct and a.functor == "source" for a in have):
+            del bucket[lit]
+            if not bucket:
+                del self.index[key]
+            self.size -= 1
+            removed = removed + tuple(have)
+        return removed
+
+    def items(self) -> Iterator[tuple[Struct, list[Term]]]:
+        for bucket in list(self.index.values()):
+            yield from list(bucket.items())
+
+    def bucket(self, functor: str, arity: int) -> dict[Struct, list[Term]] | None:
+        return self.index.get((functor, arity))
+
+    def clear(self) -> None:
+        self.index.clear()
+        self.size = 0
+
+
+class Reasoner(Protocol):
+    """What the query engine needs from an agent."""
+
+    beliefs: BeliefBase
+    rules: dict[tuple[str, int], list[Rule]]
+    rule_depth_limit: int
+    query_budget: int
+
+    def fresh_name(self) -> str: ...
+
+    def query_internal(self, term: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]: ...
+
+
+def query_literal(ag: Reasoner, lit: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]:
+    """Every way ``lit`` follows from the beliefs and rules (bindings are left in ``env`` at each yield)."""
+    functor = lit.functor
+    arity = len(lit.args)
+    qannots = lit.annots
+    q = Struct(functor, lit.args) if qannots else lit
+    bucket = ag.beliefs.index.get((functor, arity))
+    ag.query_budget -= 1 + (len(bucket) if bucket else 0)
+    if ag.query_budget < 0:
+        raise LimitExceeded("the query explored too many beliefs and rules in one step")
+    if bucket:
+        if q.ground:
+            have = bucket.get(q)
+            if have is not None:
+                if qannots:
+                    yield from annots_solutions(qannots, tuple(have), env, trail)  # type: ignore[misc]
+                else:
+                    yield None
+        else:
+            for key, have in list(bucket.items()):
+                mark = len(trail)
+                k: Term = key if key.ground else rename(key, {}, ag.fresh_name)
+                if unify(q, k, env, trail):
+                    if qannots:
+                        yield from annots_solutions(qannots, tuple(have), env, trail)  # type: ignore[misc]
+                    else:
+                        yield None
+                undo(env, trail, mark)
+    rules = ag.rules.get((functor, arity))
+    if rules:
+        if depth >= ag.rule_depth_limit:
+            raise LimitExceeded(f"rules nested more than {ag.rule_depth_limit} levels deep")
+        for rule in rules:
+            mapping: dict[str, Term] = {}
+            head = rename(rule.head, mapping, ag.fresh_name)
+            mark = len(trail)
+            if unify(q, Struct(head.functor, head.args) if type(head) is Struct else head, env, trail):
+                body = rename(rule.body, mapping, ag.fresh_name)
+                yield from solve(ag, body, env, trail, depth + 1)
+            undo(env, trail, mark)
+
+
+def solve(ag: Reasoner, f: Term, env: Env, trail: list[str], depth: int = 0) -> Iterator[None]:
+    """Every solution of the logical formula ``f`` (a context, a rule body, a query argument)."""
+    while type(f) is Var:
+        b = env.get(f.name)
+        if b is None:
+            raise Failure(f"unbound variable {f.name} used as a formula", "wrong_arguments")
+        f = b
+    tf = type(f)
+    if tf is Struct:
+        s: Struct = f  # type: ignore[assignment]
+        fn = s.functor
+        if fn[:1] == ".":
+            yield from ag.query_internal(s, env, trail, depth)
+        elif not s.args and not s.annots and fn == "true":
+            yield None
+        elif not s.args and not s.annots and fn == "false":
+            return
+        else:
+            yield from query_literal(ag, s, env, trail, depth)
+    elif tf is Logic:
+        lg: Logic = f  # type: ignore[assignment]
+        op = lg.op
+        if op == "and":
+            right = lg.right
+            assert right is not None
+            for _ in solve(ag, lg.left, env, trail, depth):
+                yield from solve(ag, right, env, trail, depth)
+        elif op == "or":
+            assert lg.right is not None
+            yield from solve(ag, lg.left, env, trail, depth)
+            yield from solve(ag, lg.right, env, trail, depth)
+        else:
+            mark = len(trail)
+            found = False
+            for _ in solve(ag, lg.left, env, trail, depth):
+                found = True
+                break
+            undo(env, trail, mark)
+            if not found:
+                yield None
+    elif tf is Rel:
+        r: Rel = f  # type: ignore[assignment]
+        if r.op == "=":
+            from romas.agentspeak.unify import resolve
+
+            mark = len(trail)
+            try:
+                left = resolve(r.left, env)
+                right = resolve(r.right, env)
+            except EvalError as e:
+                raise Failure(str(e), "constraint_failed") from None
+            if unify(left, right, env, trail):
+                yield None
+            undo(env, trail, mark)
+        elif r.op == "=..":
+            mark = len(trail)
+            if univ(r.left, r.right, env, trail):
+                yield None
+            undo(env, trail, mark)
+        elif relation(r.op, r.left, r.right, env):
+            yield None
+    elif tf is int or tf is float or tf is str:
+        from romas.agentspeak.printer import format_term
+
+        raise Failure(f"{format_term(f)} is not a logical formula", "wrong_arguments")
+    else:
+        from romas.agentspeak.printer import format_term
+
+        raise Failure(f"{format_term(f)} is not a logical formula", "wrong_arguments")
+
+
+def first_solution(ag: Reasoner, f: Term, env: Env) -> bool:
+    """True (keeping the bindings in ``env``) when ``f`` has a solution; cheap for plain comparisons."""
+    if type(f) is Rel and f.op != "=" and f.op != "=..":
+        return relation(f.op, f.left, f.right, env)
+    trail: list[str] = []
+    for _ in solve(ag, f, env, trail, 0):
+        return True
+    return False
+
+
+def relation(op: str, left: Term, right: Term, env: Env) -> bool:
+    """Evaluates a comparison; numbers (the common case) are compared without building anything."""
+    x = left
+    while type(x) is Var:
+        v = env.get(x.name)
+        if v is None:
+            break
+        x = v
+    y = right
+    while type(y) is Var:
+        v = env.get(y.name)
+        if v is None:
+            break
+        y = v
+    tx, ty = type(x), type(y)
+    if (tx is int or tx is float) and (ty is int or ty is float):
+        if op == "<":
+            return x < y  # type: ignore[operator]
+        if op == ">":
+            return x > y  # type: ignore[operator]
+        if op == "<=":
+            return x <= y  # type: ignore[operator]
+        if op == ">=":
+            return x >= y  # type: ignore[operator]
+        if op == "==":
+            return x == y
+        if op == "\\==":
+            return x != y
+    return _relation(op, left, right, env)
+
+
+def _relation(op: str, left: Term, right: Term, env: Env) -> bool:
+    from romas.agentspeak.unify import compare, resolve
+
+    try:
+        a = resolve(left, env)
+        b = resolve(right, env)
+    except EvalError as e:
+        raise Failure(str(e), "constraint_failed") from None
+    if op == "==":
+        return equal_terms(a, b)
+    if op == "\\==":
+        return not equal_terms(a, b)
+    ta, tb = type(a), type(b)
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        x, y = a, b
+        if op == "<":
+            return x < y  # type: ignore[operator]
+        if op == "<=":
+            return x <= y  # type: ignore[operator]
+        if op == ">":
+            return x > y  # type: ignore[operator]
+        if op == ">=":
+            return x >= y  # type: ignore[operator]
+    from romas.agentspeak.terms import Arith
+
+    for side in (a, b):
+        if type(side) is Arith:
+            from romas.agentspeak.unify import evaluate
+
+            try:
+                evaluate(side, env)
+            except EvalError as e:
+                raise Failure(str(e), "constraint_failed") from None
+        if type(side) is Var:
+            raise Failure(f"cannot compare: {side.name} is unbound", "constraint_failed")
+    c = compare(a, b)
+    if op == "<":
+        return c < 0
+    if op == "<=":
+        return c <= 0
+    if op == ">":
+        return c > 0
+    if op == ">=":
+        return c >= 0
+    raise Failure(f"unknown relation {op}", "wrong_arguments")
+
+
+def equal_terms(a: Term, b: Term) -> bool:
+    if type(a) is not type(b):
+        ta, tb = type(a), type(b)
+        if (ta is int or ta is float) and (tb is int or tb is float):
+            return a == b
+        return False
+    return a == b
+
+
+def univ(left: Term, right: Term, env: Env, trail: list[str]) -> bool:
+    """``T =.. [Functor, [Args], [Annots]]`` (Jason's form)."""
+    from romas.agentspeak.unify import resolve
+
+    a = resolve(left, env)
+    if type(a) is Struct:
+        s: Struct = a
+        lst: Term = (Struct(s.functor), tuple(s.args), tuple(s.annots))
+        return unify(lst, resolve(right, env), env, trail)
+    b = resolve(right, env)
+    if type(b) is tuple and len(b) >= 2 and type(b[0]) is Struct and type(b[1]) is tuple:
+        annots = b[2] if len(b) > 2 and type(b[2]) is tuple else ()
+        return unify(a, Struct(b[0].functor, b[1], annots), env, trail)
+    if type(a) in (int, float, str):
+        return unify((a, (), ()), b, env, trail)
+    raise Failure("=.. needs a structure or a list [functor, args, annotations]", "wrong_arguments")

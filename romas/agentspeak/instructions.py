@@ -1,0 +1,319 @@
+"""The instructions a plan body is compiled to; each ``run`` executes one reasoning step of an intention.
+
+An instruction leaves ``frame.pc`` on itself while the intention waits (for a sub-goal, a timer, a reply,
+an environment action) and moves it on when done. Failures are raised as
+:class:`~romas.agentspeak.beliefs.Failure`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from romas.agentspeak.beliefs import Failure, first_solution, solve
+from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
+from romas.agentspeak.printer import format_term
+from romas.agentspeak.stdlib import STDLIB, Call, Suspend
+from romas.agentspeak.terms import Struct, Term, Var
+from romas.agentspeak.unify import resolve
+
+if TYPE_CHECKING:
+    from romas.agentspeak.agent import Agent
+
+
+class Instruction:
+    __slots__ = ("line",)
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        raise NotImplementedError
+
+    def text(self) -> str:
+        return type(self).__name__
+
+
+class Achieve(Instruction):
+    """``!g`` (a sub-goal on this intention) or ``!!g`` (a new intention)."""
+
+    __slots__ = ("literal", "new", "tail")
+
+    def __init__(self, literal: Term, new: bool, line: int) -> None:
+        super().__init__(line)
+        self.literal = literal
+        self.new = new
+        self.tail = False
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        lit = ag.goal_literal(self.literal, fr.env)
+        if self.new:
+            ag.post_event("+!", lit, None)
+            fr.pc += 1
+        else:
+            ag.post_subgoal(it, fr, "+!", lit, self.tail)
+
+    def text(self) -> str:
+        return ("!!" if self.new else "!") + format_term(self.literal)
+
+
+class TestGoal(Instruction):
+    """``?g``: the first answer from beliefs and rules, else a ``+?g`` plan, else failure."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: Term, line: int) -> None:
+        super().__init__(line)
+        self.literal = literal
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        ag.test_goal(it, fr, self.literal)
+
+    def text(self) -> str:
+        return "?" + format_term(self.literal)
+
+
+class BeliefChange(Instruction):
+    """``+b``, ``-b`` or ``-+b`` (source(self) is added to the annotations)."""
+
+    __slots__ = ("literal", "op")
+
+    def __init__(self, op: str, literal: Term, line: int) -> None:
+        super().__init__(line)
+        self.op = op
+        self.literal = literal
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        ag.change_belief(self.op, self.literal, fr)
+        fr.pc += 1
+
+    def text(self) -> str:
+        return self.op + format_term(self.literal)
+
+
+class Action(Instruction):
+    """An environment action, run by the host."""
+
+    __slots__ = ("term",)
+
+    def __init__(self, term: Term, line: int) -> None:
+        super().__init__(line)
+        self.term = term
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        ag.environment_action(it, fr, resolve(self.term, fr.env))
+
+    def text(self) -> str:
+        return format_term(self.term)
+
+
+class Internal(Instruction):
+    """An internal action ``.name(args)``."""
+
+    __slots__ = ("term",)
+
+    def __init__(self, term: Struct, line: int) -> None:
+        super().__init__(line)
+        self.term = term
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        # the body of Agent.internal_action, inlined: internal actions are the most frequent formulas
+        term = self.term
+        name = term.functor
+        fn = ag.actions.get(name) or STDLIB.get(name)
+        if fn is None:
+            raise Failure(f"unknown internal action {name}", "unknown_action")
+        env = fr.env
+        if term.ground:
+            args = term.args
+        else:
+            args = tuple(
+                [
+                    a if (type(a) is Struct and a.ground) or type(a) is int or type(a) is str else resolve(a, env)
+                    for a in term.args
+                ]
+            )
+        r = fn(Call(ag, it, fr, env, [], args, term, 0))
+        if r is True or r is None:
+            pass
+        elif r is False:
+            raise Failure(f"{name} failed", "ia_failed")
+        elif isinstance(r, Suspend):
+            ag.suspend(it, r)
+            return
+        else:
+            for _ in r:
+                break
+            else:
+                raise Failure(f"{name} failed", "ia_failed")
+        if it.state is RUNNING and it.stack[-1] is fr:
+            fr.pc += 1
+
+    def text(self) -> str:
+        return format_term(self.term)
+
+
+class DynamicAction(Instruction):
+    """A variable used as a body formula: runs what it is bound to (an action or internal action)."""
+
+    __slots__ = ("var",)
+
+    def __init__(self, var: Var, line: int) -> None:
+        super().__init__(line)
+        self.var = var
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        t = resolve(self.var, fr.env)
+        if type(t) is not Struct:
+            raise Failure(f"{self.var.name} is not bound to an action", "wrong_arguments")
+        if t.functor.startswith("."):
+            ag.internal_action(it, fr, t)
+        else:
+            ag.environment_action(it, fr, t)
+
+    def text(self) -> str:
+        return self.var.name
+
+
+class Check(Instruction):
+    """A relational or logical formula in a body: it must hold (its bindings are kept)."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: Term, line: int) -> None:
+        super().__init__(line)
+        self.expr = expr
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        if not first_solution(ag, self.expr, fr.env):
+            raise Failure(f"{format_term(self.expr)} is false", "constraint_failed")
+        fr.pc += 1
+
+    def text(self) -> str:
+        return format_term(self.expr)
+
+
+class JumpUnless(Instruction):
+    """``if``/``elif``: go on when the condition holds (keeping its bindings), else jump."""
+
+    __slots__ = ("cond", "target")
+
+    def __init__(self, cond: Term, target: int, line: int) -> None:
+        super().__init__(line)
+        self.cond = cond
+        self.target = target
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        if first_solution(ag, self.cond, fr.env):
+            fr.pc += 1
+        else:
+            fr.pc = self.target
+
+    def text(self) -> str:
+        return f"if ({format_term(self.cond)})"
+
+
+class Jump(Instruction):
+    __slots__ = ("target",)
+
+    def __init__(self, target: int, line: int) -> None:
+        super().__init__(line)
+        self.target = target
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        fr.pc = self.target
+
+
+def _restore(env: dict[str, Term], keep: frozenset[str]) -> None:
+    if len(env) != len(keep):
+        for k in [k for k in env if k not in keep]:
+            del env[k]
+
+
+class LoopEnter(Instruction):
+    """Start of a ``while``: remembers which variables were bound before the loop."""
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        if fr.loops is None:
+            fr.loops = []
+        fr.loops.append(LoopState(frozenset(fr.env), None))
+        fr.pc += 1
+
+
+class WhileTest(Instruction):
+    """Each turn of a ``while``: forget the previous turn's bindings, then test the condition."""
+
+    __slots__ = ("cond", "end")
+
+    def __init__(self, cond: Term, end: int, line: int) -> None:
+        super().__init__(line)
+        self.cond = cond
+        self.end = end
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        assert fr.loops
+        state = fr.loops[-1]
+        _restore(fr.env, state.keep)
+        if first_solution(ag, self.cond, fr.env):
+            fr.pc += 1
+        else:
+            fr.loops.pop()
+            fr.pc = self.end
+
+    def text(self) -> str:
+        return f"while ({format_term(self.cond)})"
+
+
+class ForEnter(Instruction):
+    """Start of a ``for``: computes every solution of the condition up front."""
+
+    __slots__ = ("cond",)
+
+    def __init__(self, cond: Term, line: int) -> None:
+        super().__init__(line)
+        self.cond = cond
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        env = fr.env
+        keep = frozenset(env)
+        trail: list[str] = []
+        solutions: list[dict[str, Term]] = []
+        limit = ag.limits.max_term_size
+        try:
+            for _ in solve(ag, self.cond, env, trail, 0):
+                solutions.append({n: resolve(env[n], env) for n in trail if n in env})
+                if len(solutions) > limit:
+                    raise Failure(f"the for loop has more than {limit} solutions", "limit_exceeded")
+        finally:
+            _restore(env, keep)
+        if fr.loops is None:
+            fr.loops = []
+        fr.loops.append(LoopState(keep, solutions))
+        fr.pc += 1
+
+    def text(self) -> str:
+        return f"for ({format_term(self.cond)})"
+
+
+class ForNext(Instruction):
+    """Each turn of a ``for``: binds the next solution, or leaves the loop."""
+
+    __slots__ = ("end",)
+
+    def __init__(self, end: int, line: int) -> None:
+        super().__init__(line)
+        self.end = end
+
+    def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        assert fr.loops
+        state = fr.loops[-1]
+        env = fr.env
+        _restore(env, state.keep)
+        sols = state.solutions
+        assert sols is not None
+        if state.index < len(sols):
+            env.update(sols[state.index])
+            state.index += 1
+            fr.pc += 1
+        else:
+            fr.loops.pop()
+            fr.pc = self.end

@@ -1,0 +1,1100 @@
+"""Parsing AgentSpeak source with the LALR grammar in ``grammar.lark``.
+
+A source file is first cut into clauses (each ends with a ``.`` followed by white space, or is a ``{ ... }``
+directive); each clause is then parsed on its own. A clause with an error is reported and skipped, so one
+run finds the errors of every clause, not only the first, and the server can show them all on a PUT.
+Syntax trees are never built: the transformer runs inline with the parser and produces terms directly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from importlib import resources
+from typing import Any
+
+from lark import Lark
+
+from romas.agentspeak.diagnostics import AgentSpeakSyntaxError, Diagnostic
+from romas.agentspeak.program import (
+    Action,
+    BeliefUpdate,
+    Body,
+    Condition,
+    For,
+    Formula,
+    Goal,
+    If,
+    Plan,
+    Program,
+    Rule,
+    Trigger,
+    While,
+    finish_plan,
+)
+from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+
+MAX_NESTING = 500
+"""Deepest nesting of terms accepted in source code; deeper input is refused with a diagnostic."""
+
+
+class _Args(tuple[Any, ...]):
+    __slots__ = ()
+
+
+class _Annots(tuple[Any, ...]):
+    __slots__ = ()
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\", "0": "\0"}
+_ESCAPE_RE = re.compile(r"\\(.)")
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+class _Operand:
+    """An operand with prefix operators (``not``, unary minus) still to be applied by precedence."""
+
+    __slots__ = ("prefixes", "term")
+
+    def __init__(self, prefixes: tuple[str, ...], term: Any) -> None:
+        self.prefixes = prefixes
+        self.term = term
+
+
+# binary operator token -> (operator, precedence); higher binds tighter
+_BINARY = {
+    "BAR": ("or", 1),
+    "AND": ("and", 2),
+    "EQ": ("=", 4),
+    "EQEQ": ("==", 4),
+    "NEQ": ("\\==", 4),
+    "UNIV": ("=..", 4),
+    "LT": ("<", 4),
+    "LE": ("<=", 4),
+    "GT": (">", 4),
+    "GE": (">=", 4),
+    "PLUS": ("+", 5),
+    "MINUS": ("-", 5),
+    "STAR": ("*", 6),
+    "SLASH": ("/", 6),
+    "DIV": ("div", 6),
+    "MOD": ("mod", 6),
+    "POW": ("**", 7),
+}
+_NOT_PREC = 3
+_NEG_PREC = 8
+
+
+class _Precedence:
+    """Precedence climbing over a flat ``operand op operand ...`` sequence from the grammar."""
+
+    __slots__ = ("operands", "ops", "pos", "prefixes")
+
+    def __init__(self, children: list[Any]) -> None:
+        self.operands: list[Any] = []
+        self.prefixes: list[list[str]] = []
+        for x in children[0::2]:
+            if type(x) is _Operand:
+                self.operands.append(x.term)
+                self.prefixes.append(list(x.prefixes))
+            else:
+                self.operands.append(x)
+                self.prefixes.append([])
+        self.ops: list[_Tok] = children[1::2]
+        self.pos = 0
+
+    def run(self) -> Any:
+        return self.expr(0)
+
+    def expr(self, min_prec: int) -> Any:
+        left = self.unary()
+        ops = self.ops
+        while self.pos < len(ops):
+            name, prec = _BINARY[ops[self.pos].type]
+            if prec < min_prec:
+                break
+            self.pos += 1
+            right = self.expr(prec if name == "**" else prec + 1)
+            if prec == 1:
+                left = Logic("or", left, right)
+            elif prec == 2:
+                left = Logic("and", left, right)
+            elif prec == 4:
+                left = Rel(name, left, right)
+            else:
+                left = Arith(name, left, right)
+        return left
+
+    def unary(self) -> Any:
+        pre = self.prefixes[self.pos]
+        if pre:
+            op = pre.pop(0)
+            if op == "not":
+                return Logic("not", self.expr(_NOT_PREC + 1), None)
+            inner = self.expr(_NEG_PREC)
+            if type(inner) is int or type(inner) is float:
+                return -inner
+            return Arith("neg", inner, None)
+        return self.operands[self.pos]
+
+
+class _Tok:
+    """A token: terminal name (as in grammar.lark), text, and offset inside the text being parsed.
+
+    Line and column are computed only when asked for (errors, and the line of each body formula).
+    """
+
+    __slots__ = ("start_pos", "type", "value")
+
+    def __init__(self, type_: str, value: str, start_pos: int) -> None:
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+
+    @property
+    def line(self) -> int:
+        return _text_position(self.start_pos)[0]
+
+    @property
+    def column(self) -> int:
+        return _text_position(self.start_pos)[1]
+
+    def __repr__(self) -> str:
+        return f"_Tok({self.type}, {self.value!r}, {self.start_pos})"
+
+
+class _CurrentText:
+    """The text being parsed, with its line starts (computed on the first position asked for)."""
+
+    text = ""
+    starts: list[int] | None = None
+
+
+def _text_position(pos: int) -> tuple[int, int]:
+    import bisect
+
+    starts = _CurrentText.starts
+    if starts is None:
+        starts = [0]
+        text = _CurrentText.text
+        i = text.find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
+        _CurrentText.starts = starts
+    i = bisect.bisect_right(starts, pos) - 1
+    return i + 1, pos - starts[i] + 1
+
+
+def _not_token(c: object) -> bool:
+    return type(c) is not _Tok
+
+
+class _Builder:
+    """Turns parser reductions into terms and syntax-tree objects (runs inline with the LALR parser)."""
+
+    def __init__(self) -> None:
+        self.anon = 0
+        self.errors: list[tuple[int, int, str]] = []
+        self.lines: dict[int, int] = {}  # id of a term -> offset where it starts
+        self.last_pos = 0
+        self.line_offset = 0  # lines of formulas are counted from the start of the whole source
+
+    # -- terms --------------------------------------------------------------------------------------------
+    def number(self, c: list[_Tok]) -> int | float:
+        self.last_pos = c[0].start_pos
+        v = c[0].value
+        if "." in v or "e" in v or "E" in v:
+            return float(v)
+        return int(v)
+
+    def string(self, c: list[_Tok]) -> str:
+        self.last_pos = c[0].start_pos
+        return _unescape(str(c[0].value[1:-1]))
+
+    def args(self, c: list[Any]) -> _Args:
+        return _Args([x for x in c if type(x) is not _Tok])
+
+    def annots(self, c: list[Any]) -> _Annots:
+        return _Annots([x for x in c if type(x) is not _Tok])
+
+    def struct(self, c: list[Any]) -> Struct:
+        args: tuple[Term, ...] = ()
+        annots: tuple[Term, ...] = ()
+        for x in c[1:]:
+            if type(x) is _Args:
+                args = tuple(x)
+            elif type(x) is _Annots:
+                annots = tuple(x)
+        tok: _Tok = c[0]
+        name = _unescape(str(tok.value[1:-1])) if tok.type == "QATOM" else str(tok.value)
+        s = Struct(name, args, annots)
+        self.lines[id(s)] = tok.start_pos
+        return s
+
+    def neg_literal(self, c: list[Any]) -> Struct:
+        s: Struct = c[1]
+        if s.functor.startswith("."):
+            self.errors.append((c[0].line, c[0].column, "an internal action cannot be negated with '~'"))
+        n = Struct("~" + s.functor, s.args, s.annots)
+        self.lines[id(n)] = c[0].start_pos
+        return n
+
+    def var_literal(self, c: list[Any]) -> Var:
+        tok: _Tok = c[0]
+        if len(c) > 1:
+            self.errors.append((tok.line, tok.column, "a variable cannot have annotations here"))
+        name = str(tok.value)
+        if name == "_":
+            self.anon += 1
+            name = f"_#{self.anon}"
+        v = Var(name)
+        self.lines[id(v)] = tok.start_pos
+        return v
+
+    def empty_list(self, c: list[Any]) -> tuple[Term, ...]:
+        return ()
+
+    def list_term(self, c: list[Any]) -> Any:
+        items: list[Term] = []
+        tail: Term | None = None
+        bar = False
+        for x in c:
+            if type(x) is _Tok:
+                if x.type == "BAR":
+                    bar = True
+                continue
+            if bar:
+                tail = x
+            else:
+                items.append(x)
+        if tail is None:
+            return tuple(items)
+        if type(tail) is tuple:
+            return tuple(items) + tail
+        if type(tail) is PartialList:
+            return PartialList(tuple(items) + tail.items, tail.tail)
+        return PartialList(tuple(items), tail)
+
+    def paren(self, c: list[Any]) -> Any:
+        return c[1]
+
+    def plan_term(self, c: list[Any]) -> PlanTerm:
+        plan: Plan = c[1]
+        finish_plan(plan, 0)
+        return PlanTerm(plan)
+
+    def prefixed(self, c: list[Any]) -> Any:
+        op = "not" if c[0].type == "NOT" else "neg"
+        inner = c[1]
+        if type(inner) is _Operand:
+            return _Operand((op, *inner.prefixes), inner.term)
+        if op == "neg" and (type(inner) is int or type(inner) is float):
+            return -inner
+        return _Operand((op,), inner)
+
+    def single(self, c: list[Any]) -> Any:
+        x = c[0]
+        if type(x) is _Operand:
+            return _Precedence([x]).run()
+        return x
+
+    def seq(self, c: list[Any]) -> Any:
+        if len(c) == 1 and type(c[0]) is not _Operand:
+            return c[0]
+        return _Precedence(c).run()
+
+    # -- plan bodies --------------------------------------------------------------------------------------
+    def f_achieve(self, c: list[Any]) -> Goal:
+        return Goal("!", self._goal_literal(c), c[0].line + self.line_offset)
+
+    def f_achieve_new(self, c: list[Any]) -> Goal:
+        return Goal("!!", self._goal_literal(c), c[0].line + self.line_offset)
+
+    def f_test(self, c: list[Any]) -> Goal:
+        return Goal("?", c[1], c[0].line + self.line_offset)
+
+    def _goal_literal(self, c: list[Any]) -> Term:
+        lit: Term = c[1]
+        if type(lit) is Struct and lit.functor.startswith("."):
+            self.errors.append((c[0].line, c[0].column, "an internal action cannot be a goal"))
+        return lit
+
+    def _bel_literal(self, c: list[Any]) -> Term:
+        lit: Term = c[1]
+        if type(lit) is Struct and lit.functor.startswith("."):
+            self.errors.append((c[0].line, c[0].column, "an internal action cannot be a belief"))
+        return lit
+
+    def f_add(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("+", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def f_del(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("-", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def f_replace(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("-+", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def _line_of(self, x: Any) -> int:
+        """The line where the term ``x`` (or its leftmost part) starts, 0 when unknown."""
+        while True:
+            pos = self.lines.get(id(x))
+            if pos is not None:
+                return _text_position(pos)[0]
+            if type(x) in (Rel, Logic, Arith):
+                x = x.left
+            elif type(x) is tuple and x:
+                x = x[0]
+            else:
+                return 0
+
+    def f_expr(self, c: list[Any]) -> Formula:
+        x = c[0]
+        line = self._line_of(x)
+        col = 1
+        if not line:
+            line, col = _text_position(self.last_pos)
+        tx = type(x)
+        at = line + self.line_offset  # the line in the whole source, for the formula itself
+        if tx is Struct:
+            if x.functor == "true" and not x.args:
+                return Condition(x, at)
+            return Action(x, at)
+        if tx is Var:
+            return Action(x, at)
+        if tx is Rel or tx is Logic:
+            return Condition(x, at)
+        self.errors.append((line, col, "this is not an action, a goal or a condition"))
+        return Condition(Struct("true"), line)
+
+    def block(self, c: list[Any]) -> Body:
+        for x in c:
+            if type(x) is Body:
+                return x
+        return Body(())
+
+    def f_if(self, c: list[Any]) -> If:
+        return self._if(c, 0)
+
+    def _if(self, c: list[Any], start: int) -> If:
+        line = c[start].line + self.line_offset
+        parts = [x for x in c[start:] if _not_token(x)]
+        branches: list[tuple[Term, Body]] = [(parts[0], parts[1])]
+        orelse: Body | None = None
+        for p in parts[2:]:
+            if p[0] == "elif":
+                branches.append((p[1], p[2]))
+            else:
+                orelse = p[1]
+        return If(tuple(branches), orelse, line)
+
+    def elif_part(self, c: list[Any]) -> tuple[str, Term, Body]:
+        parts = [x for x in c if _not_token(x)]
+        return ("elif", parts[0], parts[1])
+
+    def else_part(self, c: list[Any]) -> tuple[str, Body]:
+        return ("else", c[1])
+
+    def else_if(self, c: list[Any]) -> tuple[str, Body]:
+        return ("else", Body((self._if(c, 1),)))
+
+    def f_while(self, c: list[Any]) -> While:
+        return While(c[2], c[4], c[0].line + self.line_offset)
+
+    def f_for(self, c: list[Any]) -> For:
+        return For(c[2], c[4], c[0].line + self.line_offset)
+
+    def body(self, c: list[Any]) -> Body:
+        return Body(tuple([x for x in c if type(x) is not _Tok]))
+
+    # -- plans ----------------------------------------------------------------------------------------------
+    def _trigger(self, op: str, kind: str, c: list[Any]) -> Trigger:
+        lit = c[-1]
+        if type(lit) is Struct and lit.functor.startswith("."):
+            self.errors.append((c[0].line, c[0].column, "an internal action cannot be a triggering event"))
+        return Trigger(op, kind, lit)
+
+    def t_add_bel(self, c: list[Any]) -> Trigger:
+        return self._trigger("+", "", c)
+
+    def t_del_bel(self, c: list[Any]) -> Trigger:
+        return self._trigger("-", "", c)
+
+    def t_add_ach(self, c: list[Any]) -> Trigger:
+        return self._trigger("+", "!", c)
+
+    def t_del_ach(self, c: list[Any]) -> Trigger:
+        return self._trigger("-", "!", c)
+
+    def t_add_test(self, c: list[Any]) -> Trigger:
+        return self._trigger("+", "?", c)
+
+    def t_del_test(self, c: list[Any]) -> Trigger:
+        return self._trigger("-", "?", c)
+
+    def label(self, c: list[Any]) -> Struct:
+        s: Struct = c[1]
+        if s.args and not s.functor.startswith("."):
+            pass
+        return s
+
+    def var_label(self, c: list[Any]) -> Struct:
+        self.errors.append((c[0].line, c[0].column, "a plan label must be an atom, not a variable"))
+        return Struct("invalid_label")
+
+    def context(self, c: list[Any]) -> tuple[str, Term]:
+        return ("ctx", c[1])
+
+    def plan_body(self, c: list[Any]) -> tuple[str, Body]:
+        return ("body", c[1])
+
+    def plan(self, c: list[Any]) -> Plan:
+        label: Struct | None = None
+        trigger: Trigger | None = None
+        context: Term | None = None
+        body = Body(())
+        line = 0
+        for x in c:
+            if type(x) is Struct:
+                label = x
+            elif type(x) is Trigger:
+                trigger = x
+            elif type(x) is tuple:
+                if x[0] == "ctx":
+                    context = x[1]
+                else:
+                    body = x[1]
+        assert trigger is not None
+        return Plan(trigger, context, body, label, line)
+
+    # -- clauses --------------------------------------------------------------------------------------------
+    def belief(self, c: list[Any]) -> tuple[str, Any, int, int]:
+        lit = c[0]
+        dot: _Tok = c[-1]
+        if type(lit) is not Struct:
+            self.errors.append((dot.line, max(1, dot.column - 1), "a belief must be a literal, not a variable"))
+        elif lit.functor.startswith("."):
+            self.errors.append((dot.line, 1, "an internal action cannot be a belief"))
+        return ("belief", lit, 0, 0)
+
+    def rule(self, c: list[Any]) -> tuple[str, Any, int, int]:
+        head = c[0]
+        op: _Tok = c[1]
+        if type(head) is not Struct or head.functor.startswith("."):
+            self.errors.append((op.line, op.column, "the head of a rule must be a literal"))
+        return ("rule", Rule(head, c[2]), 0, 0)
+
+    def initial_goal(self, c: list[Any]) -> tuple[str, Any, int, int]:
+        lit = c[1]
+        if type(lit) is not Struct or lit.functor.startswith("."):
+            self.errors.append((c[0].line, c[0].column, "an initial goal must be a literal"))
+        return ("goal", lit, 0, 0)
+
+    def plan_clause(self, c: list[Any]) -> tuple[str, Any, int, int]:
+        return ("plan", c[0], 0, 0)
+
+    def directive(self, c: list[Any]) -> tuple[str, Any, int, int]:
+        lit = c[1]
+        tok: _Tok = c[0]
+        name = lit.functor if type(lit) is Struct else "?"
+        if name == "include":
+            msg = "include is not allowed: agent code cannot read files"
+        else:
+            msg = f"unsupported directive '{name}'"
+        self.errors.append((tok.line, tok.column, msg))
+        return ("directive", lit, 0, 0)
+
+    def term_input(self, c: list[Any]) -> Any:
+        return c[0]
+
+    def body_input(self, c: list[Any]) -> Body:
+        return c[0] if c else Body(())
+
+
+class _SyntaxProblem(Exception):
+    """A token the grammar does not accept here (``expected`` holds the terminals it would accept)."""
+
+    def __init__(self, token: _Tok, expected: set[str]) -> None:
+        super().__init__(token.type)
+        self.token = token
+        self.expected = expected
+
+
+class _BadCharacter(Exception):
+    def __init__(self, pos: int) -> None:
+        super().__init__("bad character")
+        self.pos = pos
+
+
+_GRAMMAR = resources.files("romas.agentspeak").joinpath("grammar.lark").read_text(encoding="utf-8")
+_START_SYMBOLS = ["clause", "term_input", "body_input"]
+
+
+class _Engine:
+    """Runs the LALR(1) automaton that lark builds from ``grammar.lark``.
+
+    lark compiles the grammar into parse tables; this class drives those tables with a lexer made from the
+    grammar's own terminal definitions and calls :class:`_Builder` on each reduction. Doing the driving
+    here (instead of lark's general-purpose parser front end) makes validating a large source about three
+    times faster, which matters because the server validates code on every upload.
+    """
+
+    _REGEX_ORDER = ("WS", "COMMENT", "IA_NAME", "STRING", "QATOM", "NUMBER", "VAR", "ATOM")
+
+    def __init__(self, builder: _Builder) -> None:
+        lark = Lark(_GRAMMAR, parser="lalr", start=_START_SYMBOLS, maybe_placeholders=False)
+        table = lark.parser.parser._parse_table
+        self.start_states: dict[str, int] = dict(table.start_states)
+        self.end_states: dict[str, int] = dict(table.end_states)
+        # table[state][symbol]: a shift or goto is the next state (an int); a reduce is the rule's entry
+        # (length, origin, callback, kind), see _rule_entry
+        self.table: list[dict[str, int | tuple[int, str, Any, int]]] = [{} for _ in range(len(table.states))]
+        rule_ids: dict[Any, int] = {}
+        self.rules: list[tuple[int, str, Any, int]] = []
+        for state, acts in table.states.items():
+            row = self.table[state]
+            for sym_, (action, arg) in acts.items():
+                sym = str(sym_)
+                if action.name == "Shift":
+                    row[sym] = arg
+                else:
+                    rid = rule_ids.get(arg)
+                    if rid is None:
+                        rid = rule_ids[arg] = len(self.rules)
+                        self.rules.append(self._rule_entry(arg, builder))
+                    row[sym] = self.rules[rid]
+        terminals = {t.name: t for t in lark.terminals}
+        self.keywords: dict[str, str] = {}
+        symbols: list[tuple[str, str]] = []
+        for t in lark.terminals:
+            if t.name in self._REGEX_ORDER:
+                continue
+            text = t.pattern.value
+            if re.fullmatch(r"[a-zA-Z_]\w*", text):
+                self.keywords[text] = t.name
+            else:
+                symbols.append((t.name, re.escape(text)))
+        symbols.sort(key=lambda x: -len(x[1]))
+        skip = f"(?:{terminals['WS'].pattern.to_regexp()}|{terminals['COMMENT'].pattern.to_regexp()})*"
+        parts = [f"(?P<{n}>{terminals[n].pattern.to_regexp()})" for n in self._REGEX_ORDER[2:]]
+        parts += [f"(?P<{n}>{rx})" for n, rx in symbols]
+        parts.append(r"(?P<BAD>\S)")
+        self.master = re.compile(skip + "(?:" + "|".join(parts) + ")")
+
+    @staticmethod
+    def _rule_entry(rule: Any, builder: _Builder) -> tuple[int, str, Any, int]:
+        """(length, origin, callback, kind) for one grammar rule; kind 0 passes its only child on, 1 calls
+        the callback, 2 makes a list to splice into the parent, 3 splices its own children first."""
+        origin = str(rule.origin.name)
+        n = len(rule.expansion)
+        inlined_children = any(str(sym.name).startswith("_") for sym in rule.expansion)
+        fn = None
+        if rule.alias:
+            fn = getattr(builder, str(rule.alias))
+        elif not origin.startswith("_"):
+            fn = getattr(builder, origin, None)
+            if rule.options.expand1 and n == 1 and not inlined_children:
+                return (n, origin, None, 0)
+        if inlined_children:
+            return (n, origin, fn, 3)
+        if fn is None:
+            return (n, origin, None, 2)
+        return (n, origin, fn, 1)
+
+    def parse(self, text: str, start: str) -> Any:
+        table = self.table
+        state = self.start_states[start]
+        states = [state]
+        values: list[Any] = []
+        push_state = states.append
+        push_value = values.append
+        end_state = self.end_states[start]
+        keywords = self.keywords
+        value: Any
+        matches = self.master.finditer(text)
+        while True:
+            m = next(matches, None)
+            if m is None:
+                tok = _Tok("$END", "", len(text.rstrip()))
+            else:
+                kind = m.lastgroup or "BAD"
+                if kind == "BAD":
+                    raise _BadCharacter(m.start(kind))
+                word = m.group(kind)
+                if kind == "ATOM":
+                    tok = _Tok(keywords.get(word, kind), word, m.start(kind))
+                else:
+                    tok = _Tok(kind, word, m.start(kind))
+            ttype = tok.type
+            while True:
+                act = table[state].get(ttype)
+                if act is None:
+                    if ttype == "$END" and state == end_state:
+                        return values[-1]
+                    expected = {k for k in table[state] if k.isupper() or k == "$END"}
+                    raise _SyntaxProblem(tok, expected)
+                if isinstance(act, int):
+                    state = act
+                    push_state(state)
+                    push_value(tok)
+                    break
+                n, origin, fn, kind_ = act
+                if kind_ == 0:
+                    # a rule that just passes its single child on: only the state changes
+                    state = table[states[-2]][origin]  # type: ignore[assignment]
+                    states[-1] = state
+                    continue
+                if n:
+                    children = values[-n:]
+                    del values[-n:]
+                    del states[-n:]
+                else:
+                    children = []
+                if kind_ == 1:
+                    value = fn(children)
+                elif kind_ == 2:
+                    value = _Inline(children)
+                else:
+                    value = self._reduce_inlined(children, fn, n)
+                state = table[states[-1]][origin]  # type: ignore[assignment]
+                push_state(state)
+                push_value(value)
+            if ttype == "$END" and state == end_state:
+                return values[-1]
+            if m is None:
+                raise _SyntaxProblem(tok, set())
+
+    @staticmethod
+    def _reduce_inlined(children: list[Any], fn: Any, n: int) -> Any:
+        """A reduction whose children include spliced-in lists (repetitions, ``_binop``)."""
+        first = children[0] if children else None
+        if fn is None and type(first) is _Inline:
+            # a left-recursive repetition: grow the list in place (linear, not quadratic)
+            for c in children[1:]:
+                if type(c) is _Inline:
+                    first.extend(c)
+                else:
+                    first.append(c)
+            return first
+        flat: list[Any] = []
+        for c in children:
+            if type(c) is _Inline:
+                flat.extend(c)
+            else:
+                flat.append(c)
+        if fn is None:
+            return _Inline(flat)
+        return fn(flat)
+
+
+class _Inline(list[Any]):
+    """Children of an inlined rule (``_binop``, repetitions), spliced into the parent's children."""
+
+    __slots__ = ()
+
+
+_builder = _Builder()
+_engine = _Engine(_builder)
+_lock = threading.Lock()
+
+# ---- cutting a source into clauses -------------------------------------------------------------------------
+
+_SCAN = re.compile(
+    r"""
+    (?P<str>"(?:[^"\\\n]|\\.)*")
+  | (?P<badstr>")
+  | (?P<qatom>'(?:[^'\\\n]|\\.)*')
+  | (?P<badqatom>')
+  | (?P<comment>//[^\n]*|/\*.*?\*/)
+  | (?P<badcomment>/\*)
+  | (?P<univ>=\.\.)
+  | (?P<end>\.(?=\s|$|//|/\*))
+  | (?P<open>\{)
+  | (?P<close>\})
+    """,
+    re.S | re.X,
+)
+
+
+class _Clause:
+    __slots__ = ("end", "skip", "start")
+
+    def __init__(self, start: int, end: int, skip: bool) -> None:
+        self.start = start
+        self.end = end
+        self.skip = skip
+
+
+class _Positions:
+    """Maps offsets in the source to 1-based line and column numbers."""
+
+    def __init__(self, source: str) -> None:
+        self.starts = [0]
+        for m in re.finditer("\n", source):
+            self.starts.append(m.end())
+
+    def at(self, offset: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    start = 0
+    last = 0
+    content = False
+    depth = 0
+    directive = False
+    skip = False
+    for m in _SCAN.finditer(source):
+        if not content and source[last : m.start()].strip():
+            content = True
+        kind = m.lastgroup
+        last = m.end()
+        if kind == "comment":
+            if not content:
+                start = m.end()
+            continue
+        if kind in ("badstr", "badqatom", "badcomment"):
+            line, col = pos.at(m.start())
+            what = {
+                "badstr": "unterminated string",
+                "badqatom": "unterminated quoted atom",
+                "badcomment": "unterminated comment",
+            }[kind or ""]
+            diags.append(Diagnostic(line, col, what))
+            content = True
+            skip = True
+            if kind == "badcomment":
+                start = len(source)
+                content = False
+                break
+            continue
+        if kind in ("str", "qatom", "univ"):
+            content = True
+            continue
+        if kind == "open":
+            if not content and depth == 0:
+                directive = True
+            content = True
+            depth += 1
+            continue
+        if kind == "close":
+            depth -= 1
+            if directive and depth <= 0:
+                clauses.append(_Clause(start, m.end(), skip))
+                start, content, depth, directive, skip = m.end(), False, 0, False, False
+            continue
+        # end of a clause
+        clauses.append(_Clause(start, m.end(), skip))
+        start, content, depth, directive, skip = m.end(), False, 0, False, False
+    if start < len(source):
+        rest = source[start:]
+        if _has_code(rest):
+            clauses.append(_Clause(start, len(source), skip))
+    return clauses
+
+
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+def _has_code(text: str) -> bool:
+    return bool(_COMMENTS.sub("", text).strip())
+
+
+# ---- error messages ----------------------------------------------------------------------------------------
+
+_NAMES = {
+    "DOT": "'.'",
+    "SEMI": "';'",
+    "COMMA": "','",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "ARROW": "'<-'",
+    "COLON": "':'",
+    "RULE_OP": "':-'",
+    "BAR": "'|'",
+    "AND": "'&'",
+    "ATOM": "a name",
+    "VAR": "a variable",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "IA_NAME": "an internal action",
+    "QATOM": "a quoted atom",
+    "BANG": "'!'",
+    "DBANG": "'!!'",
+    "QMARK": "'?'",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "TILDE": "'~'",
+    "AT": "'@'",
+    "NOT": "'not'",
+    "IF": "'if'",
+    "ELIF": "'elif'",
+    "ELSE": "'else'",
+    "WHILE": "'while'",
+    "FOR": "'for'",
+    "EQ": "'='",
+    "$END": "the end",
+}
+
+
+def _describe_token(tok: _Tok) -> str:
+    if tok.type == "$END":
+        return "end of input"
+    v = str(tok.value)
+    if len(v) > 30:
+        v = v[:27] + "..."
+    return f"'{v}'"
+
+
+def _expected_text(expected: set[str]) -> str:
+    names = sorted({_NAMES[e] for e in expected if e in _NAMES})
+    if not names or len(names) > 6:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _message(err: Exception, text: str, start: str) -> str:
+    if isinstance(err, _BadCharacter):
+        ch = text[err.pos] if err.pos < len(text) else ""
+        if ch == '"':
+            return "unterminated string"
+        if ch == "'":
+            return "unterminated quoted atom"
+        return f"unexpected character {ch!r}"
+    if isinstance(err, _SyntaxProblem):
+        tok = err.token
+        expected = err.expected
+        seen = text[: tok.start_pos]
+        stripped = seen.strip()
+        if start == "clause":
+            first = stripped[:1]
+            if stripped and first in "+-" and len(stripped) <= 2 and tok.type not in ("ATOM", "VAR", "QATOM"):
+                trig = (stripped + str(tok.value)).strip()
+                return f"unknown trigger '{trig}': a plan starts with +b, -b, +!g, -!g, +?g or -?g"
+            if not stripped and tok.type in ("STAR", "SLASH", "POW", "LT", "GT", "EQ", "NEQ", "LE", "GE"):
+                return f"unknown trigger '{tok.value}': a plan starts with +b, -b, +!g, -!g, +?g or -?g"
+            if not stripped and tok.type == "DOT":
+                return "empty clause: a '.' with nothing before it"
+        exp = _expected_text(expected)
+        if "DOT" in expected and tok.type != "DOT":
+            if "<-" in seen and "SEMI" in expected:
+                what = "expected ';' between body formulas or '.' after the plan body"
+            elif start == "clause" and stripped[:1] in ("+", "-", "@"):
+                what = "expected '.' after the plan"
+            else:
+                what = "expected '.' at the end of the clause"
+            if tok.type == "$END":
+                return what
+            return f"{what}, found {_describe_token(tok)}"
+        if tok.type == "$END":
+            return f"unexpected end of input; expected {exp}" if exp else "unexpected end of input"
+        if exp:
+            return f"unexpected {_describe_token(tok)}; expected {exp}"
+        return f"unexpected {_describe_token(tok)}"
+    return "syntax error"
+
+
+def _parse_piece(text: str, start: str, line_offset: int = 0) -> tuple[Any, list[tuple[int, int, str]]]:
+    """Parses ``text`` from the start symbol ``start``; returns the result and errors (lines counted from
+    the start of ``text``; formulas get ``line_offset`` added so they carry lines of the whole source)."""
+    with _lock:
+        _builder.line_offset = line_offset
+        _builder.anon = 0
+        _builder.errors = []
+        _builder.lines = {}
+        _CurrentText.text = text
+        _CurrentText.starts = None
+        try:
+            result = _engine.parse(text, start)
+        except _BadCharacter as err:
+            line, col = _text_position(err.pos)
+            return None, [*_builder.errors, (line, col, _message(err, text, start))]
+        except _SyntaxProblem as err:
+            tok = err.token
+            line, col = tok.line, tok.column
+            message = _message(err, text, start)
+            if tok.type == "$END":
+                line, col = _end_position(text)
+            elif "DOT" in err.expected:
+                # a missing '.' at the end of a line: point just after the last thing on that line
+                before = text[: tok.start_pos].rstrip()
+                if before and before.count("\n") + 1 < line:
+                    line, col = _end_position(before)
+                    message = message.split(", found ")[0]
+            return None, [*_builder.errors, (line, col, message)]
+        except RecursionError:
+            return None, [(1, 1, "the code is nested too deeply")]
+        return result, list(_builder.errors)
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    stripped = text.rstrip()
+    line = stripped.count("\n") + 1
+    col = len(stripped) - (stripped.rfind("\n") + 1) + 1
+    return line, col
+
+
+def _check_nesting(result: Any, line: int) -> list[tuple[int, int, str]]:
+    from romas.agentspeak.terms import term_depth
+
+    terms: list[Term] = []
+    kind, value = result[0], result[1]
+    if kind in ("belief", "goal"):
+        terms.append(value)
+    elif kind == "rule":
+        terms.extend([value.head, value.body])
+    if any(term_depth(t, MAX_NESTING) > MAX_NESTING for t in terms):
+        return [(line, 1, f"terms are nested more than {MAX_NESTING} levels deep")]
+    return []
+
+
+# ---- public entry points -----------------------------------------------------------------------------------
+
+
+_CLAUSE_START = re.compile(r"\n(?=[+@!-])")
+
+
+def _missing_dot(text: str, error: tuple[int, int, str]) -> int | None:
+    """Offset of a newline in ``text``, before the error, that is followed by the start of a plan or goal."""
+    line, col, _msg = error
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    if line < 1 or line > len(starts):
+        return None
+    err_offset = starts[line - 1] + col - 1
+    for m in _CLAUSE_START.finditer(text, 0, err_offset + 1):
+        if text[: m.start()].strip():
+            return m.start()
+    return None
+
+
+def _parse_source(source: str) -> tuple[Program, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    program = Program()
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    pos = _Positions(source)
+    pieces: list[tuple[int, int]] = [(c.start, c.end) for c in _split(source, pos, diags) if not c.skip]
+    while pieces:
+        start, end = pieces.pop(0)
+        text = source[start:end]
+        base_line, base_col = pos.at(start)
+        result, errors = _parse_piece(text, "clause", base_line - 1)
+        if errors and result is None:
+            cut = _missing_dot(text, errors[-1])
+            if cut is not None:
+                # A clause start at the beginning of a line, before the error: the previous clause most
+                # likely lacks its final '.'. Report that, and parse the rest as clauses of their own.
+                head = text[:cut].rstrip()
+                _r, head_errors = _parse_piece(head + " .", "clause")
+                if head_errors:
+                    errors = [e for e in head_errors if e[0] <= head.count("\n") + 1] or head_errors
+                else:
+                    line, col = _end_position(head)
+                    what = "after the plan" if head.lstrip()[:1] in ("+", "-", "@") else "at the end of the clause"
+                    errors = [(line, col, f"expected '.' {what}")]
+                pieces.insert(0, (start + cut + 1, end))
+        for line, col, msg in errors:
+            abs_col = col + base_col - 1 if line == 1 else col
+            diags.append(Diagnostic(line + base_line - 1, max(1, abs_col), msg))
+        if result is None or errors:
+            continue
+        # line of the first code in the clause (skipping leading blank lines and comments)
+        lead = len(text) - len(_COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip())
+        first_line, _ = pos.at(start + lead)
+        nest = _check_nesting(result, first_line)
+        if nest:
+            diags.extend(Diagnostic(a, b, c) for a, b, c in nest)
+            continue
+        kind, value = result[0], result[1]
+        if kind == "belief":
+            program.beliefs.append(value)
+        elif kind == "rule":
+            program.rules.append(Rule(value.head, value.body, first_line))
+        elif kind == "goal":
+            program.goals.append(value)
+        elif kind == "plan":
+            plan: Plan = value
+            plan.line = first_line
+            plan.source = text[lead:].strip()
+            finish_plan(plan, len(program.plans) + 1)
+            program.plans.append(plan)
+    diags.sort(key=lambda d: (d.line, d.column))
+    return program, diags
+
+
+def parse_program(source: str) -> Program:
+    """Parses a whole agent program; raises :class:`AgentSpeakSyntaxError` listing every error."""
+    try:
+        program, diags = _parse_source(source)
+    except RecursionError:
+        raise AgentSpeakSyntaxError([Diagnostic(1, 1, "the code is nested too deeply")]) from None
+    if diags:
+        raise AgentSpeakSyntaxError(diags)
+    return program
+
+
+def check_source(source: str) -> list[Diagnostic]:
+    """Every problem in ``source`` (empty when it is valid); meant for validating code on upload."""
+    try:
+        return _parse_source(source)[1]
+    except RecursionError:
+        return [Diagnostic(1, 1, "the code is nested too deeply")]
+
+
+def _parse_single(text: str, start: str, what: str) -> Any:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if start == "term_input" and not text.strip():
+        raise AgentSpeakSyntaxError([Diagnostic(1, 1, f"empty {what}")])
+    result, errors = _parse_piece(text, start)
+    if errors:
+        raise AgentSpeakSyntaxError([Diagnostic(max(1, a), max(1, b), c) for a, b, c in errors])
+    return result
+
+
+def parse_term(text: str) -> Term:
+    """Parses one term (for example the content of a message): ``price(apple, 10)[source(bob)]``."""
+    term: Term = _parse_single(text, "term_input", "term")
+    from romas.agentspeak.terms import term_depth
+
+    if term_depth(term, MAX_NESTING) > MAX_NESTING:
+        raise AgentSpeakSyntaxError([Diagnostic(1, 1, f"the term is nested more than {MAX_NESTING} levels deep")])
+    return term
+
+
+def parse_body(text: str) -> Body:
+    """Parses a plan body (for example a command): ``.print("hi"); !go(3); X = 1 + 2``."""
+    body: Body = _parse_single(text, "body_input", "body")
+    return body
+
+
+def parse_plan(text: str) -> Plan:
+    """Parses one plan (``.add_plan`` with a string, plans told by other agents, restored snapshots)."""
+    text = text.strip()
+    if not text.endswith("."):
+        text += "."
+    result = _parse_single(text, "clause", "plan")
+    if result[0] != "plan":
+        raise AgentSpeakSyntaxError([Diagnostic(1, 1, "expected a plan")])
+    plan: Plan = result[1]
+    plan.source = text
+    plan.line = 1
+    finish_plan(plan, 0)
+    return plan

@@ -1,0 +1,498 @@
+"""Terms and whole mental states as JSON, and the ``mind`` view of an agent.
+
+Term JSON: numbers are JSON numbers, strings JSON strings, proper lists JSON arrays; an atom is
+``{"atom": "a"}``; a structure ``{"functor": "p", "args": [...], "annots": [...]}`` (``args``/``annots``
+left out when empty; a functor starting with ``~`` is strongly negated); a variable ``{"var": "X"}``; an
+open list ``{"list": [...], "tail": T}``; an expression ``{"expr": "arith"|"rel"|"logic", "op": ..., "left":
+..., "right": ...}``; a plan ``{"plan": "<source>"}``.
+
+A snapshot is pure JSON: beliefs, rules and plans (as source), intentions with their stacks (plan source,
+bindings, position, loop state), pending events, messages, waits with the time they still have, asks
+awaiting an answer, message and command bookkeeping. Restoring it continues where the agent was.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from romas.agentspeak import intentions
+from romas.agentspeak.host import Message
+from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
+from romas.agentspeak.printer import format_plan, format_term
+from romas.agentspeak.program import Plan
+from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+
+if TYPE_CHECKING:
+    from romas.agentspeak.agent import Agent
+
+FORMAT = "romas-agentspeak/1"
+
+_STATES = {
+    s: s
+    for s in (
+        intentions.RUNNING,
+        intentions.WAIT_EVENT,
+        intentions.WAIT_TIMER,
+        intentions.WAIT_TRIGGER,
+        intentions.WAIT_ACTION,
+        intentions.WAIT_REPLY,
+    )
+}
+"""Intention states are compared by identity: restored ones must be the module's own strings."""
+
+Json = Any
+
+
+def term_to_json(t: Term) -> Json:
+    tt = type(t)
+    if tt is int or tt is float or tt is str:
+        return t
+    if tt is Struct:
+        s: Struct = t  # type: ignore[assignment]
+        if not s.args and not s.annots:
+            return {"atom": s.functor}
+        out: dict[str, Json] = {"functor": s.functor}
+        if s.args:
+            out["args"] = [term_to_json(a) for a in s.args]
+        if s.annots:
+            out["annots"] = [term_to_json(a) for a in s.annots]
+        return out
+    if tt is tuple:
+        return [term_to_json(x) for x in t]  # type: ignore[union-attr]
+    if tt is Var:
+        return {"var": t.name}  # type: ignore[union-attr]
+    if tt is PartialList:
+        return {"list": [term_to_json(x) for x in t.items], "tail": term_to_json(t.tail)}  # type: ignore[union-attr]
+    if tt is Arith or tt is Rel or tt is Logic:
+        kind = {Arith: "arith", Rel: "rel", Logic: "logic"}[tt]
+        e: Arith | Rel | Logic = t  # type: ignore[assignment]
+        out = {"expr": kind, "op": e.op, "left": term_to_json(e.left)}
+        if e.right is not None:
+            out["right"] = term_to_json(e.right)
+        return out
+    if tt is PlanTerm:
+        return {"plan": format_plan(t.plan, one_line=True)}  # type: ignore[union-attr,arg-type]
+    raise TypeError(f"not a term: {t!r}")
+
+
+class TermJsonError(ValueError):
+    """The JSON does not describe a term."""
+
+
+def term_from_json(data: Json) -> Term:
+    """The term a JSON value describes; raises :class:`TermJsonError` for anything else."""
+    try:
+        return _from_json(data)
+    except TermJsonError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise TermJsonError(f"not a term: {e}") from None
+    except RecursionError:
+        raise TermJsonError("the term is nested too deeply") from None
+
+
+def _from_json(data: Json) -> Term:
+    if isinstance(data, bool) or data is None:
+        raise TermJsonError(f"not a term: {data!r}")
+    if isinstance(data, int | float | str):
+        return data
+    if isinstance(data, list):
+        return tuple(_from_json(x) for x in data)
+    if isinstance(data, dict):
+        if "atom" in data:
+            return Struct(_str(data["atom"]))
+        if "functor" in data:
+            args = tuple(_from_json(x) for x in _list(data.get("args", [])))
+            annots = tuple(_from_json(x) for x in _list(data.get("annots", [])))
+            return Struct(_str(data["functor"]), args, annots)
+        if "var" in data:
+            return Var(_str(data["var"]))
+        if "list" in data:
+            items = tuple(_from_json(x) for x in data["list"])
+            tail = _from_json(data.get("tail", []))
+            if type(tail) is tuple:
+                return items + tail
+            return PartialList(items, tail)
+        if "expr" in data:
+            left = _from_json(data["left"])
+            right = _from_json(data["right"]) if "right" in data else None
+            op = _str(data["op"])
+            if data["expr"] == "arith":
+                return Arith(op, left, right)
+            if data["expr"] == "rel":
+                if right is None:
+                    raise TermJsonError("a relation needs a right side")
+                return Rel(op, left, right)
+            if data["expr"] == "logic":
+                return Logic(op, left, right)
+        if "plan" in data:
+            from romas.agentspeak.parser import parse_plan
+
+            return PlanTerm(parse_plan(_str(data["plan"])))
+    raise TermJsonError(f"not a term: {data!r}")
+
+
+def _list(x: Json) -> list[Json]:
+    if not isinstance(x, list):
+        raise TermJsonError(f"expected a list, got {x!r}")
+    return x
+
+
+def _str(x: Json) -> str:
+    if not isinstance(x, str):
+        raise TermJsonError(f"expected a string, got {x!r}")
+    return x
+
+
+# ---- snapshots ------------------------------------------------------------------------------------------------
+
+
+def _plan_json(plan: Plan) -> dict[str, Json]:
+    out: dict[str, Json] = {"source": format_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
+    if plan.extra:
+        out["extra"] = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)}
+    if plan.source and plan.source != out["source"]:
+        out["text"] = plan.source
+    from romas.agentspeak.compiler import compiled
+
+    out["lines"] = [ins.line for ins in compiled(plan)]  # the printed source is on one line
+    return out
+
+
+def snapshot(ag: Agent) -> dict[str, Json]:
+    now = ag.host.monotonic()
+    plans: list[dict[str, Json]] = []
+    plan_ids: dict[int, int] = {}
+
+    def plan_ref(p: Plan) -> int:
+        ref = plan_ids.get(id(p))
+        if ref is None:
+            ref = plan_ids[id(p)] = len(plans)
+            plans.append(_plan_json(p))
+        return ref
+
+    library = [plan_ref(p) for p in ag.plans.plans]
+    deadlines: dict[int, float] = {}
+    for deadline, seq, _iid in ag.timers:
+        deadlines[seq] = deadline
+
+    def remaining(timer: int | None) -> float | None:
+        if timer is None or timer not in deadlines:
+            return None
+        return max(0.0, deadlines[timer] - now)
+
+    intentions = []
+    for it in ag.intentions.values():
+        if it.state is DONE:
+            continue
+        intentions.append(
+            {
+                "id": it.id,
+                "state": it.state,
+                "origin_kind": it.origin_kind,
+                "origin": it.origin,
+                "wait": _wait_json(it, remaining, now),
+                "stack": [_frame_json(fr, plan_ref) for fr in it.stack],
+            }
+        )
+    from romas.agentspeak.printer import format_term as ft
+
+    return {
+        "format": FORMAT,
+        "name": ag.name,
+        "beliefs": [
+            {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]}
+            for k, annots in ag.beliefs.items()
+        ],
+        "rules": [f"{ft(r.head)} :- {ft(r.body)}." for rs in ag.rules.values() for r in rs],
+        "plans": plans,
+        "library": library,
+        "counters": dict(ag.counters),
+        "intentions": intentions,
+        "running": [it.id for it in ag.running if it.state is not DONE],
+        "events": [
+            {
+                "trigger": ev.trigger,
+                "literal": term_to_json(ev.literal),
+                "intention": ev.intention.id if ev.intention is not None else None,
+                "origin": ev.origin,
+                "tail": ev.tail,
+                "recovery": ev.recovery,
+                "error": ev.error,
+            }
+            for ev in ag.events
+            if ev.intention is None or ev.intention.state is not DONE
+        ],
+        "mailbox": [
+            {
+                "id": m.id,
+                "sender": m.sender,
+                "performative": m.performative,
+                "content": term_to_json(m.content),
+                "in_reply_to": m.in_reply_to,
+            }
+            for m in ag.mailbox
+        ],
+        "tracks": {
+            mid: {
+                "pending": tr.pending,
+                "error": tr.error,
+                "reply": term_to_json(tr.reply) if tr.reply is not None else None,
+                "ask": list(tr.ask) if tr.ask is not None else None,
+            }
+            for mid, tr in ag.tracks.items()
+        },
+        "commands": dict(ag.commands),
+        "pending_actions": dict(ag.pending_actions),
+        "pending_asks": dict(ag.pending_asks),
+        "trigger_waits": list(ag.trigger_waits),
+        "atomic": ag.atomic_id,
+    }
+
+
+def _frame_json(fr: Frame, plan_ref: Any) -> dict[str, Json]:
+    out: dict[str, Json] = {
+        "plan": plan_ref(fr.plan),
+        "pc": fr.pc,
+        "env": {k: term_to_json(v) for k, v in fr.env.items()},
+        "event": term_to_json(fr.event),
+    }
+    if fr.ret is not None:
+        out["ret"] = term_to_json(fr.ret)
+    if fr.goal is not fr.event:
+        out["goal"] = term_to_json(fr.goal)
+    if fr.recovery:
+        out["recovery"] = True
+    if fr.failed_goal:
+        out["failed_goal"] = True
+    if fr.loops:
+        out["loops"] = [
+            {
+                "keep": sorted(ls.keep),
+                "solutions": [{k: term_to_json(v) for k, v in s.items()} for s in ls.solutions]
+                if ls.solutions is not None
+                else None,
+                "index": ls.index,
+            }
+            for ls in fr.loops
+        ]
+    return out
+
+
+def _wait_json(it: Intention, remaining: Any, now: float) -> Json:
+    from romas.agentspeak.agent import _ActionWaitState, _ReplyWaitState, _TimerWaitState, _TriggerWaitState
+
+    w = it.wait
+    if w is None:
+        return None
+    if isinstance(w, _TimerWaitState):
+        return {"kind": "timer", "remaining": remaining(w.timer)}
+    if isinstance(w, _TriggerWaitState):
+        return {
+            "kind": "trigger",
+            "trigger": w.trigger,
+            "literal": term_to_json(w.literal),
+            "elapsed": term_to_json(w.elapsed) if w.elapsed is not None else None,
+            "waited": max(0.0, now - w.started),
+            "remaining": remaining(w.timer),
+        }
+    if isinstance(w, _ReplyWaitState):
+        return {
+            "kind": "reply",
+            "msg_id": w.msg_id,
+            "answer": term_to_json(w.answer),
+            "remaining": remaining(w.timer),
+        }
+    if isinstance(w, _ActionWaitState):
+        return {"kind": "action", "token": w.token, "term": term_to_json(w.term)}
+    return None
+
+
+def restore(ag: Agent, data: Mapping[str, Json]) -> None:
+    """Fills a fresh agent (made with no program) from a snapshot."""
+    from romas.agentspeak.agent import (
+        _ActionWaitState,
+        _ReplyWaitState,
+        _TimerWaitState,
+        _Track,
+        _TriggerWaitState,
+    )
+    from romas.agentspeak.parser import parse_plan, parse_program
+    from romas.agentspeak.plans import PlanLibrary
+
+    if data.get("format") != FORMAT:
+        raise ValueError(f"unknown snapshot format {data.get('format')!r}")
+    now = ag.host.monotonic()
+    plans: list[Plan] = []
+    for pj in data["plans"]:
+        p = parse_plan(pj["source"])
+        p.name = pj["name"]
+        p.line = pj.get("line", 0)
+        p.source = pj.get("text", pj["source"])
+        p.extra.update(pj.get("extra", {}))
+        lines = pj.get("lines")
+        if lines is not None:
+            from romas.agentspeak.compiler import compiled
+
+            code = compiled(p)
+            if len(code) == len(lines):
+                for ins, line in zip(code, lines, strict=True):
+                    ins.line = line
+        plans.append(p)
+    ag.plans = PlanLibrary([plans[i] for i in data["library"]])
+    if data["rules"]:
+        ag._set_rules(parse_program("\n".join(data["rules"])).rules)
+    for b in data["beliefs"]:
+        lit = term_from_json(b["literal"])
+        assert type(lit) is Struct
+        ag.beliefs.add(lit, tuple(term_from_json(a) for a in b["annots"]))
+    ag.counters.update(data["counters"])
+    by_id: dict[int, Intention] = {}
+    for ij in data["intentions"]:
+        it = Intention(ij["id"], ij["origin_kind"], ij["origin"])
+        it.state = _STATES[ij["state"]]
+        for fj in ij["stack"]:
+            fr = Frame(
+                plans[fj["plan"]], {k: term_from_json(v) for k, v in fj["env"].items()}, term_from_json(fj["event"])
+            )
+            fr.pc = fj["pc"]
+            if "ret" in fj:
+                fr.ret = term_from_json(fj["ret"])
+            if "goal" in fj:
+                fr.goal = term_from_json(fj["goal"])
+            fr.recovery = bool(fj.get("recovery"))
+            fr.failed_goal = bool(fj.get("failed_goal"))
+            if fj.get("loops"):
+                fr.loops = []
+                for lj in fj["loops"]:
+                    ls = LoopState(
+                        frozenset(lj["keep"]),
+                        [{k: term_from_json(v) for k, v in s.items()} for s in lj["solutions"]]
+                        if lj["solutions"] is not None
+                        else None,
+                    )
+                    ls.index = lj["index"]
+                    fr.loops.append(ls)
+            it.stack.append(fr)
+        wj = ij["wait"]
+        if wj is not None:
+            kind = wj["kind"]
+            if kind == "timer":
+                tw = _TimerWaitState()
+                it.wait = tw
+                tw.timer = ag._add_timer(it, wj["remaining"] or 0.0)
+            elif kind == "trigger":
+                trw = _TriggerWaitState(
+                    wj["trigger"],
+                    term_from_json(wj["literal"]),
+                    term_from_json(wj["elapsed"]) if wj["elapsed"] is not None else None,
+                    now - wj["waited"],
+                )
+                it.wait = trw
+                if wj["remaining"] is not None:
+                    trw.timer = ag._add_timer(it, wj["remaining"])
+            elif kind == "reply":
+                rw = _ReplyWaitState(wj["msg_id"], term_from_json(wj["answer"]))
+                it.wait = rw
+                if wj["remaining"] is not None:
+                    rw.timer = ag._add_timer(it, wj["remaining"])
+            elif kind == "action":
+                term = term_from_json(wj["term"])
+                assert type(term) is Struct
+                it.wait = _ActionWaitState(wj["token"], term)
+        by_id[it.id] = it
+        ag.intentions[it.id] = it
+        if any(fr.plan.atomic for fr in it.stack) and data.get("atomic") == it.id:
+            ag.atomic_id = it.id
+    ag.atomic_id = data.get("atomic") if data.get("atomic") in by_id else None
+    for iid in data["running"]:
+        if iid in by_id:
+            ag.running.append(by_id[iid])
+            by_id[iid].queued = True
+    for ej in data["events"]:
+        iid = ej["intention"]
+        ag.events.append(
+            Event(
+                ej["trigger"],
+                term_from_json(ej["literal"]),
+                by_id.get(iid) if iid is not None else None,
+                ej["origin"],
+                ej["tail"],
+                ej["recovery"],
+                ej["error"],
+            )
+        )
+    for mj in data["mailbox"]:
+        ag.mailbox.append(
+            Message(mj["id"], mj["sender"], mj["performative"], term_from_json(mj["content"]), mj["in_reply_to"])
+        )
+    for mid, tj in data["tracks"].items():
+        tr = _Track()
+        tr.pending = tj["pending"]
+        tr.error = tj["error"]
+        tr.reply = term_from_json(tj["reply"]) if tj["reply"] is not None else None
+        tr.ask = (tj["ask"][0], tj["ask"][1]) if tj["ask"] is not None else None
+        ag.tracks[mid] = tr
+    ag.commands = {k: int(v) for k, v in data["commands"].items()}
+    ag.pending_actions = {k: int(v) for k, v in data["pending_actions"].items()}
+    ag.pending_asks = {k: int(v) for k, v in data["pending_asks"].items()}
+    ag.trigger_waits = [int(x) for x in data["trigger_waits"]]
+    heapq.heapify(ag.timers)
+
+
+# ---- the mind view --------------------------------------------------------------------------------------------
+
+
+def mind(ag: Agent) -> dict[str, Json]:
+    """The live mental state, for people: beliefs, goals, intentions and plans."""
+    beliefs = []
+    for k, annots in ag.beliefs.items():
+        full = Struct(k.functor, k.args, tuple(annots))
+        beliefs.append({"term": term_to_json(full), "text": format_term(full)})
+    goals = []
+    intentions = []
+    for it in ag.intentions.values():
+        if it.state is DONE:
+            continue
+        stack = []
+        for fr in reversed(it.stack):
+            trig = fr.plan.trigger
+            trigger_text = trig.op + trig.kind + format_term(fr.event)
+            stack.append({"plan": fr.plan.name, "trigger": trigger_text, "line": fr.line})
+            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+                goals.append({"goal": format_term(fr.event), "term": term_to_json(fr.event), "state": "intended"})
+        intentions.append(
+            {
+                "id": it.id,
+                "state": it.state,
+                "origin": {"kind": it.origin_kind, "id": it.origin} if it.origin_kind else None,
+                "stack": stack,
+            }
+        )
+    for ev in ag.events:
+        if ev.trigger == "+!" and ev.intention is None:
+            goals.append({"goal": format_term(ev.literal), "term": term_to_json(ev.literal), "state": "pending"})
+    plans = [
+        {
+            "label": p.name,
+            "trigger": p.trigger.text,
+            "source": p.source or format_plan(p),
+            "line": p.line,
+        }
+        for p in ag.plans.plans
+    ]
+    rules = [f"{format_term(r.head)} :- {format_term(r.body)}." for rs in ag.rules.values() for r in rs]
+    return {
+        "name": ag.name,
+        "beliefs": beliefs,
+        "rules": rules,
+        "goals": goals,
+        "intentions": intentions,
+        "plans": plans,
+        "events": [ev.trigger + format_term(ev.literal) for ev in ag.events],
+    }
+
+
+__all__ = ["TermJsonError", "mind", "restore", "snapshot", "term_from_json", "term_to_json"]

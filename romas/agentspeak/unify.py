@@ -1,0 +1,474 @@
+"""Bindings, unification, applying bindings and evaluating expressions.
+
+Bindings are a plain ``dict`` from variable name to term (one per plan instance), optionally with a
+*trail* (a list of the names bound, so a caller can undo them when it backtracks).
+
+Policy, for AgentSpeak programmers:
+
+* Unification performs the occurs check: ``X = f(X)`` fails, so cyclic terms never exist.
+* Annotations unify by inclusion: every annotation of the left term must unify with some annotation of
+  the right term (the first that fits), as Jason does when matching ``p[a]`` against ``p[a,b]``.
+  Without annotations unification is symmetric.
+* Numbers unify by value (``1 = 1.0``); a string never unifies with an atom.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from romas.agentspeak.terms import (
+    Arith,
+    Logic,
+    PartialList,
+    PlanTerm,
+    Rel,
+    Struct,
+    Term,
+    Var,
+)
+
+Env = dict[str, Term]
+
+MAX_INT_BITS = 4096
+"""Integers larger than this are refused (an arithmetic error), so one agent cannot exhaust memory."""
+
+
+class EvalError(Exception):
+    """An expression cannot be evaluated (unbound variable, not a number, division by zero...)."""
+
+
+def deref(t: Term, env: Env) -> Term:
+    while type(t) is Var:
+        b = env.get(t.name)
+        if b is None:
+            return t
+        t = b
+    return t
+
+
+def undo(env: Env, trail: list[str], mark: int) -> None:
+    for name in trail[mark:]:
+        env.pop(name, None)
+    del trail[mark:]
+
+
+def _occurs(name: str, t: Term, env: Env) -> bool:
+    stack = [t]
+    while stack:
+        x = stack.pop()
+        tx = type(x)
+        if tx is Var:
+            if x.name == name:  # type: ignore[union-attr]
+                return True
+            b = env.get(x.name)  # type: ignore[union-attr]
+            if b is not None:
+                stack.append(b)
+        elif tx is Struct:
+            if not x.ground:  # type: ignore[union-attr]
+                stack.extend(x.args)  # type: ignore[union-attr]
+                stack.extend(x.annots)  # type: ignore[union-attr]
+        elif tx is tuple:
+            stack.extend(x)  # type: ignore[arg-type]
+        elif tx is PartialList:
+            stack.extend(x.items)  # type: ignore[union-attr]
+            stack.append(x.tail)  # type: ignore[union-attr]
+        elif tx is Arith or tx is Rel or tx is Logic:
+            stack.append(x.left)  # type: ignore[union-attr]
+            if x.right is not None:  # type: ignore[union-attr]
+                stack.append(x.right)  # type: ignore[union-attr]
+    return False
+
+
+def _bind(v: Var, t: Term, env: Env, trail: list[str] | None) -> bool:
+    tt = type(t)
+    compound = (tt is Struct and not t.ground) or tt is tuple or tt is PartialList  # type: ignore[union-attr]
+    if compound and _occurs(v.name, t, env):
+        return False
+    env[v.name] = t
+    if trail is not None:
+        trail.append(v.name)
+    return True
+
+
+def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
+    """Unifies ``a`` with ``b`` under ``env``, adding bindings to it.
+
+    On failure ``env`` may hold partial bindings: pass a ``trail`` and undo to a mark to roll back, or
+    discard ``env``.
+    """
+    while type(a) is Var:
+        x = env.get(a.name)
+        if x is None:
+            break
+        a = x
+    while type(b) is Var:
+        x = env.get(b.name)
+        if x is None:
+            break
+        b = x
+    if a is b:
+        return True
+    ta = type(a)
+    tb = type(b)
+    if ta is Var:
+        if tb is Var and a.name == b.name:  # type: ignore[union-attr]
+            return True
+        return _bind(a, b, env, trail)  # type: ignore[arg-type]
+    if tb is Var:
+        return _bind(b, a, env, trail)  # type: ignore[arg-type]
+    if ta is Struct:
+        if tb is not Struct:
+            return False
+        sa: Struct = a  # type: ignore[assignment]
+        sb: Struct = b  # type: ignore[assignment]
+        if sa.functor != sb.functor:
+            return False
+        aa = sa.args
+        ba = sb.args
+        if len(aa) != len(ba):
+            return False
+        if sa.ground and sb.ground:
+            if aa != ba:
+                return False
+        else:
+            for i in range(len(aa)):
+                if not unify(aa[i], ba[i], env, trail):
+                    return False
+        if sa.annots:
+            return unify_annots(sa.annots, sb.annots, env, trail)
+        return True
+    if ta is int or ta is float:
+        return (tb is int or tb is float) and a == b
+    if ta is str:
+        return tb is str and a == b
+    if ta is tuple:
+        if tb is tuple:
+            la: tuple[Term, ...] = a  # type: ignore[assignment]
+            lb: tuple[Term, ...] = b  # type: ignore[assignment]
+            if len(la) != len(lb):
+                return False
+            for i in range(len(la)):  # noqa: SIM110 - a plain loop is faster on this hot path
+                if not unify(la[i], lb[i], env, trail):
+                    return False
+            return True
+        if tb is PartialList:
+            return _unify_partial(b, a, env, trail)  # type: ignore[arg-type]
+        return False
+    if ta is PartialList:
+        if tb is tuple or tb is PartialList:
+            return _unify_partial(a, b, env, trail)  # type: ignore[arg-type]
+        return False
+    if ta is Arith or ta is Rel or ta is Logic:
+        if tb is not ta or a.op != b.op:  # type: ignore[union-attr]
+            return False
+        if not unify(a.left, b.left, env, trail):  # type: ignore[union-attr]
+            return False
+        ra = a.right  # type: ignore[union-attr]
+        rb = b.right  # type: ignore[union-attr]
+        if ra is None or rb is None:
+            return ra is None and rb is None
+        return unify(ra, rb, env, trail)
+    if ta is PlanTerm:
+        return tb is PlanTerm and a == b
+    return False
+
+
+def _unify_partial(p: PartialList, other: Term, env: Env, trail: list[str] | None) -> bool:
+    items = p.items
+    if type(other) is tuple:
+        if len(other) < len(items):
+            return False
+        for i in range(len(items)):
+            if not unify(items[i], other[i], env, trail):
+                return False
+        return unify(p.tail, other[len(items) :], env, trail)
+    q: PartialList = other  # type: ignore[assignment]
+    n = min(len(items), len(q.items))
+    for i in range(n):
+        if not unify(items[i], q.items[i], env, trail):
+            return False
+    rest_p: Term = _rest(items[n:], p.tail)
+    rest_q: Term = _rest(q.items[n:], q.tail)
+    return unify(rest_p, rest_q, env, trail)
+
+
+def _rest(items: tuple[Term, ...], tail: Term) -> Term:
+    if not items:
+        return tail
+    return PartialList(items, tail)
+
+
+def unify_annots(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: list[str] | None) -> bool:
+    """Every annotation in ``sub`` unifies with one in ``sup`` (first fit, no backtracking)."""
+    local: list[str] = [] if trail is None else trail
+    for x in sub:
+        for y in sup:
+            mark = len(local)
+            if unify(x, y, env, local):
+                break
+            undo(env, local, mark)
+        else:
+            return False
+    return True
+
+
+def annots_solutions(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: list[str], i: int = 0) -> object:
+    """Generator: every way the annotations ``sub[i:]`` unify into ``sup`` (for queries)."""
+    if i == len(sub):
+        yield None
+        return
+    x = sub[i]
+    for y in sup:
+        mark = len(trail)
+        if unify(x, y, env, trail):
+            yield from annots_solutions(sub, sup, env, trail, i + 1)  # type: ignore[misc]
+        undo(env, trail, mark)
+
+
+# ---- applying bindings ---------------------------------------------------------------------------------------
+
+
+def resolve(t: Term, env: Env) -> Term:
+    """``t`` with its bound variables replaced and its arithmetic evaluated where operands are numbers."""
+    tt = type(t)
+    if tt is Struct:
+        if t.ground:  # type: ignore[union-attr]
+            return t
+        s: Struct = t  # type: ignore[assignment]
+        args: list[Term] = []
+        append = args.append
+        for x in s.args:
+            tx = type(x)
+            if tx is Var:
+                v = env.get(x.name)  # type: ignore[union-attr]
+                if v is not None:
+                    tv = type(v)
+                    plain = tv is int or tv is str or tv is float or (tv is Struct and v.ground)  # type: ignore[union-attr]
+                    x = v if plain else resolve(v, env)
+            elif tx is Struct:
+                if not x.ground:  # type: ignore[union-attr]
+                    x = resolve(x, env)
+            elif not (tx is int or tx is str or tx is float):
+                x = resolve(x, env)
+            append(x)
+        return Struct(
+            s.functor,
+            tuple(args),
+            tuple([resolve(a, env) for a in s.annots]) if s.annots else (),
+        )
+    if tt is Var:
+        b = env.get(t.name)  # type: ignore[union-attr]
+        if b is None:
+            return t
+        return resolve(b, env)
+    if tt is int or tt is str or tt is float:
+        return t
+    if tt is tuple:
+        return tuple([resolve(x, env) for x in t])  # type: ignore[union-attr]
+    if tt is Arith:
+        a: Arith = t  # type: ignore[assignment]
+        left = a.left
+        if type(left) is Var:
+            v = env.get(left.name)
+            if v is not None:
+                left = v if (type(v) is int or type(v) is float) else resolve(v, env)
+        elif not (type(left) is int or type(left) is float):
+            left = resolve(left, env)
+        right = a.right
+        if type(right) is Var:
+            v = env.get(right.name)
+            if v is not None:
+                right = v if (type(v) is int or type(v) is float) else resolve(v, env)
+        elif right is not None and not (type(right) is int or type(right) is float):
+            right = resolve(right, env)
+        tl = type(left)
+        if (tl is int or tl is float) and (right is None or type(right) is int or type(right) is float):
+            return compute(a.op, left, right)  # type: ignore[arg-type]
+        return Arith(a.op, left, right)
+    if tt is PartialList:
+        p: PartialList = t  # type: ignore[assignment]
+        items = tuple([resolve(x, env) for x in p.items])
+        tail = resolve(p.tail, env)
+        if type(tail) is tuple:
+            return items + tail
+        if type(tail) is PartialList:
+            return PartialList(items + tail.items, tail.tail)
+        return PartialList(items, tail)
+    if tt is Rel:
+        r: Rel = t  # type: ignore[assignment]
+        return Rel(r.op, resolve(r.left, env), resolve(r.right, env))
+    if tt is Logic:
+        lg: Logic = t  # type: ignore[assignment]
+        return Logic(lg.op, resolve(lg.left, env), resolve(lg.right, env) if lg.right is not None else None)
+    if tt is PlanTerm:
+        from romas.agentspeak.program import map_plan_terms
+
+        return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr,arg-type]
+    return t
+
+
+def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
+    """``t`` with every variable renamed to a fresh one (the same name maps to the same new variable)."""
+    tt = type(t)
+    if tt is Struct:
+        if t.ground:  # type: ignore[union-attr]
+            return t
+        s: Struct = t  # type: ignore[assignment]
+        return Struct(
+            s.functor,
+            tuple([rename(a, mapping, fresh) for a in s.args]),
+            tuple([rename(a, mapping, fresh) for a in s.annots]) if s.annots else (),
+        )
+    if tt is Var:
+        v = mapping.get(t.name)  # type: ignore[union-attr]
+        if v is None:
+            v = mapping[t.name] = Var(fresh())  # type: ignore[union-attr]
+        return v
+    if tt is int or tt is str or tt is float:
+        return t
+    if tt is tuple:
+        return tuple([rename(x, mapping, fresh) for x in t])  # type: ignore[union-attr]
+    if tt is PartialList:
+        p: PartialList = t  # type: ignore[assignment]
+        return PartialList(tuple([rename(x, mapping, fresh) for x in p.items]), rename(p.tail, mapping, fresh))
+    if tt is Arith:
+        a: Arith = t  # type: ignore[assignment]
+        return Arith(
+            a.op, rename(a.left, mapping, fresh), rename(a.right, mapping, fresh) if a.right is not None else None
+        )
+    if tt is Rel:
+        r: Rel = t  # type: ignore[assignment]
+        return Rel(r.op, rename(r.left, mapping, fresh), rename(r.right, mapping, fresh))
+    if tt is Logic:
+        lg: Logic = t  # type: ignore[assignment]
+        return Logic(
+            lg.op, rename(lg.left, mapping, fresh), rename(lg.right, mapping, fresh) if lg.right is not None else None
+        )
+    if tt is PlanTerm:
+        from romas.agentspeak.program import map_plan_terms
+
+        return PlanTerm(map_plan_terms(t.plan, lambda x: rename(x, mapping, fresh)))  # type: ignore[union-attr,arg-type]
+    return t
+
+
+# ---- arithmetic and comparison -------------------------------------------------------------------------------
+
+
+def _check_int(v: int | float) -> int | float:
+    if type(v) is int and v.bit_length() > MAX_INT_BITS:
+        raise EvalError(f"integer too large (more than {MAX_INT_BITS} bits)")
+    if type(v) is float and (math.isnan(v) or math.isinf(v)):
+        raise EvalError("arithmetic overflow")
+    return v
+
+
+def compute(op: str, a: int | float, b: int | float | None) -> int | float:
+    """One arithmetic operation; integers stay integers except with ``/``."""
+    try:
+        if op == "+":
+            return _check_int(a + b)  # type: ignore[operator]
+        if op == "-":
+            return _check_int(a - b)  # type: ignore[operator]
+        if op == "*":
+            return _check_int(a * b)  # type: ignore[operator]
+        if op == "neg":
+            return -a
+        assert b is not None
+        if op == "/":
+            if b == 0:
+                raise EvalError("division by zero")
+            return _check_int(a / b)
+        if op == "div":
+            if b == 0:
+                raise EvalError("division by zero")
+            if type(a) is int and type(b) is int:
+                q = abs(a) // abs(b)
+                return q if (a >= 0) == (b >= 0) else -q
+            return float(math.trunc(a / b))
+        if op == "mod":
+            if b == 0:
+                raise EvalError("division by zero")
+            if type(a) is int and type(b) is int:
+                return int(math.fmod(a, b)) if abs(a) < 2**52 else a - b * int(compute("div", a, b))
+            return math.fmod(a, b)
+        if op == "**":
+            if type(a) is int and type(b) is int and b >= 0:
+                if abs(a) > 1 and b * max(1, abs(a).bit_length() - 1) > MAX_INT_BITS:
+                    raise EvalError(f"integer too large (more than {MAX_INT_BITS} bits)")
+                power: int = a**b
+                return power
+            if a == 0 and b < 0:
+                raise EvalError("division by zero")
+            r = float(a) ** float(b)
+            if isinstance(r, complex):
+                raise EvalError("the result is not a real number")
+            return _check_int(r)
+    except OverflowError:
+        raise EvalError("arithmetic overflow") from None
+    raise EvalError(f"unknown operator {op}")
+
+
+def evaluate(t: Term, env: Env) -> int | float:
+    """The numeric value of ``t`` (an expression or a bound variable); raises :class:`EvalError`."""
+    t = deref(t, env)
+    tt = type(t)
+    if tt is int or tt is float:
+        return t  # type: ignore[return-value]
+    if tt is Arith:
+        a: Arith = t  # type: ignore[assignment]
+        left = evaluate(a.left, env)
+        right = evaluate(a.right, env) if a.right is not None else None
+        return compute(a.op, left, right)
+    if tt is Var:
+        raise EvalError(f"unbound variable {t.name} in an arithmetic expression")  # type: ignore[union-attr]
+    from romas.agentspeak.printer import format_term
+
+    raise EvalError(f"{format_term(t)} is not a number")
+
+
+_KIND_ORDER = {Var: 0, int: 1, float: 1, Struct: 2, str: 3, tuple: 4, PartialList: 4}
+
+
+def compare(a: Term, b: Term) -> int:
+    """Standard order of terms: variables < numbers < atoms and structures < strings < lists.
+
+    Numbers compare by value, atoms and strings alphabetically, structures by arity, then name, then
+    arguments.
+    """
+    ka = _KIND_ORDER.get(type(a), 5)
+    kb = _KIND_ORDER.get(type(b), 5)
+    if ka != kb:
+        return -1 if ka < kb else 1
+    if ka == 1:
+        return (a > b) - (a < b)  # type: ignore[operator]
+    if ka == 3:
+        return (a > b) - (a < b)  # type: ignore[operator]
+    if ka == 2:
+        sa: Struct = a  # type: ignore[assignment]
+        sb: Struct = b  # type: ignore[assignment]
+        if len(sa.args) != len(sb.args):
+            return -1 if len(sa.args) < len(sb.args) else 1
+        if sa.functor != sb.functor:
+            return -1 if sa.functor < sb.functor else 1
+        for x, y in zip(sa.args, sb.args, strict=True):
+            c = compare(x, y)
+            if c:
+                return c
+        return 0
+    if ka == 4:
+        la: list[Term] = list(a.items) if type(a) is PartialList else list(a)  # type: ignore[arg-type]
+        lb: list[Term] = list(b.items) if type(b) is PartialList else list(b)  # type: ignore[arg-type]
+        for x, y in zip(la, lb, strict=False):
+            c = compare(x, y)
+            if c:
+                return c
+        return (len(la) > len(lb)) - (len(la) < len(lb))
+    if ka == 0:
+        na = a.name  # type: ignore[union-attr]
+        nb = b.name  # type: ignore[union-attr]
+        return (na > nb) - (na < nb)
+    from romas.agentspeak.printer import format_term
+
+    sa_, sb_ = format_term(a), format_term(b)
+    return (sa_ > sb_) - (sa_ < sb_)

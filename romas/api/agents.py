@@ -1,0 +1,338 @@
+"""``/agents``: the agents of the MAS, their revisions and their state at any past instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, JSONBody
+
+from romas.api import writes
+from romas.api.conditional import not_modified, preconditions
+from romas.api.deps import ServicesDep
+from romas.api.hal import Link, link, with_query
+from romas.api.media import HAL_JSON
+from romas.api.openapi_docs import MergePatchOperation, NoContentOperation
+from romas.api.problems import problem_specs
+from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
+from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
+from romas.domain.errors import FieldError, InvalidInput
+from romas.services.agents import agent_key, validate_code
+from romas.services.container import Services
+from romas.store.eventstore import ResourceRow
+
+MAX_CODE_CHARS = 1024 * 1024
+
+
+class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The writable fields; the read-only ones a GET returns are accepted and ignored so GET-edit-PUT works."""
+
+    code: str = ""
+    description: str = ""
+    metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+    state: Literal["running", "stopped"] = "running"
+    name: str | None = None
+    revision: int | None = None
+    updated_at: str | None = None
+    code_revision: int | None = None
+    running_code_revision: int | None = None
+    workspaces: list[str] | None = None
+    focus: list[str] | None = None
+    links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
+
+
+class Agent(msgspec.Struct, kw_only=True):
+    name: str
+    revision: int
+    updated_at: datetime
+    code: str
+    description: str
+    metadata: dict[str, Any]
+    state: Literal["running", "stopped"]
+    code_revision: int
+    running_code_revision: int | None = None
+    """The code revision the running agent uses now (only in the current representation; null when stopped)."""
+    workspaces: list[str] | None = None
+    """Workspaces it joined (current representation only)."""
+    focus: list[str] | None = None
+    """Artefacts it focuses on, as ``workspace/artefact`` (current representation only)."""
+    links: dict[str, Link | list[Link]] = msgspec.field(name="_links")
+
+
+class AgentSummary(msgspec.Struct, kw_only=True):
+    name: str
+    revision: int
+    updated_at: datetime
+    description: str
+    state: Literal["running", "stopped"]
+    code_revision: int
+    links: dict[str, Link] = msgspec.field(name="_links")
+
+
+class AgentsEmbedded(msgspec.Struct):
+    agents: list[AgentSummary]
+
+
+class AgentList(msgspec.Struct, kw_only=True):
+    count: int
+    links: dict[str, Link] = msgspec.field(name="_links")
+    embedded: AgentsEmbedded = msgspec.field(name="_embedded")
+
+
+def agent_links(name: str, self_href: str) -> dict[str, Link | list[Link]]:
+    base = f"/agents/{name}"
+    links: dict[str, Link | list[Link]] = {
+        "self": link(self_href),
+        "collection": link("/agents"),
+        "code": link(f"{base}/code", type="text/x-asl"),
+        "revisions": link(f"{base}/revisions"),
+        "code_revisions": link(f"{base}/code/revisions"),
+        "diff": link(f"{base}/diff{{?from,to}}", templated=True, type="text/x-diff"),
+        "inbox": link(f"{base}/inbox", title="POST a message; GET the messages"),
+        "outbox": link(f"{base}/outbox"),
+        "commands": link(f"{base}/commands", title="POST a plan body to run"),
+        "mind": link(f"{base}/mind"),
+        "log": link(f"{base}/log"),
+        "events": link(with_query("/events", stream=base)),
+    }
+    if self_href != base:
+        links["original"] = link(base)
+        links["restore"] = link(f"{self_href}/restore", title="POST to make this the current state")
+    return links
+
+
+def render_agent(row: ResourceRow, self_href: str) -> Agent:
+    state = row.state
+    return Agent(
+        name=row.name,
+        revision=row.revision,
+        updated_at=row.updated_at,
+        code=state["code"],
+        description=state["description"],
+        metadata=state["metadata"],
+        state=state["state"],
+        code_revision=state["code_revision"],
+        links=agent_links(row.name, self_href),
+    )
+
+
+def describe_live_state(services: Services, body: Agent) -> None:
+    """What the runtime knows now (from memory): the code it runs, the workspaces it joined, what it focuses on."""
+    body.running_code_revision = services.runtime.running_code_revision(body.name)
+    joined, focused = services.runtime.environment.of_agent(body.name)
+    body.workspaces = joined
+    body.focus = [f"{ws}/{art}" for ws, art in focused]
+    body.links["workspaces"] = [link(f"/workspaces/{ws}") for ws in joined]
+    body.links["focus"] = [link(f"/workspaces/{ws}/artefacts/{art}") for ws, art in focused]
+
+
+def summarise_agent(row: ResourceRow) -> AgentSummary:
+    state = row.state
+    return AgentSummary(
+        name=row.name,
+        revision=row.revision,
+        updated_at=row.updated_at,
+        description=state["description"],
+        state=state["state"],
+        code_revision=state["code_revision"],
+        links={"self": link(f"/agents/{row.name}")},
+    )
+
+
+def _validated_patch(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput("a merge patch is a JSON object", [FieldError("", "expected an object")])
+    errors: list[FieldError] = []
+    expected: dict[str, tuple[type, ...]] = {
+        "code": (str,),
+        "description": (str,),
+        "metadata": (dict,),
+        "state": (str,),
+    }
+    read_only = {
+        "name",
+        "revision",
+        "updated_at",
+        "code_revision",
+        "running_code_revision",
+        "workspaces",
+        "focus",
+        "_links",
+    }
+    patch_fields: dict[str, Any] = {}
+    for field, value in data.items():
+        if field in read_only:
+            continue
+        if field not in expected:
+            errors.append(FieldError(f"/{field}", f"unknown field; writable fields are {', '.join(expected)}"))
+        elif value is None and field != "metadata":
+            errors.append(FieldError(f"/{field}", "cannot be removed"))
+        elif value is not None and not isinstance(value, expected[field]):
+            errors.append(FieldError(f"/{field}", f"expected {expected[field][0].__name__}"))
+        elif field == "state" and value not in ("running", "stopped"):
+            errors.append(FieldError("/state", "expected running or stopped"))
+        else:
+            patch_fields[field] = {} if field == "metadata" and value is None else value
+    if errors:
+        raise InvalidInput("the patch is not valid", errors)
+    return patch_fields
+
+
+MergePatchBody = Annotated[
+    dict[str, Any],
+    Body(description="A JSON merge patch (RFC 7396) of code, description, metadata, state"),
+]
+
+
+class AgentController(Controller):
+    path = "/agents"
+    tags = ["agents"]
+
+    @get(
+        "/",
+        summary="List agents (now, or as they were at an instant)",
+        media_type=HAL_JSON,
+        responses=problem_specs(400),
+    )
+    async def list_agents(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+        at: At = None,
+    ) -> Response[AgentList]:
+        rows, links, headers = await listing(request, services.agents, "", cursor, limit, at)
+        links["agent"] = link("/agents/{name}", templated=True)
+        body = AgentList(count=len(rows), links=links, embedded=AgentsEmbedded([summarise_agent(r) for r in rows]))
+        return encoded(body, headers=headers)
+
+    @get(
+        "/{name:str}",
+        summary="Read an agent (now, or as it was at an instant)",
+        media_type=HAL_JSON,
+        responses=problem_specs(400, 404, 410),
+    )
+    async def get_agent(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, at: At = None
+    ) -> Response[Agent]:
+        row, headers = await read_state(request, services.agents, agent_key(name), at)
+        if not_modified(request, row.revision):
+            return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
+        body = render_agent(row, f"/agents/{name}")
+        if "Memento-Datetime" not in headers:
+            describe_live_state(services, body)
+        return encoded(body, headers=headers)
+
+    @put(
+        "/{name:str}",
+        summary="Create or replace an agent",
+        media_type=HAL_JSON,
+        status_code=200,
+        responses={
+            201: ResponseSpec(Agent, description="Created", media_type=HAL_JSON, generate_examples=False),
+            **problem_specs(400, 409, 412, 413, 415, 422, 428),
+        },
+    )
+    async def put_agent(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, data: JSONBody[AgentInput]
+    ) -> Response[Agent]:
+        if data.name is not None and data.name != name:
+            raise InvalidInput("the body names another agent", [FieldError("/name", f"expected {name!r}")])
+        if len(data.code) > MAX_CODE_CHARS:
+            raise InvalidInput("the code is too long", [FieldError("/code", f"at most {MAX_CODE_CHARS} characters")])
+        validate_code(data.code)
+        pre = preconditions(request, required=services.settings.require_preconditions)
+        return await writes.write_resource(
+            request,
+            services,
+            lambda writer: services.agents.put_agent(
+                writer,
+                name,
+                code=data.code,
+                description=data.description,
+                metadata=data.metadata,
+                state=data.state,
+                pre=pre,
+            ),
+            render_agent,
+            f"/agents/{name}",
+        )
+
+    @patch(
+        "/{name:str}",
+        summary="Change some fields of an agent (JSON merge patch)",
+        media_type=HAL_JSON,
+        operation_class=MergePatchOperation,
+        responses=problem_specs(400, 404, 409, 410, 412, 413, 415, 422, 428),
+    )
+    async def patch_agent(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        name: Name,
+        data: MergePatchBody,
+    ) -> Response[Agent]:
+        fields = _validated_patch(data)
+        if "code" in fields:
+            validate_code(fields["code"])
+        pre = preconditions(request, required=services.settings.require_preconditions)
+        return await writes.write_resource(
+            request,
+            services,
+            lambda writer: services.agents.patch_agent(writer, name, fields, pre),
+            render_agent,
+            f"/agents/{name}",
+        )
+
+    @delete(
+        "/{name:str}",
+        operation_class=NoContentOperation,
+        summary="Delete an agent (its history stays readable)",
+        status_code=204,
+        responses=problem_specs(400, 404, 410, 412, 428),
+    )
+    async def delete_agent(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[None]:
+        return await writes.delete_resource(request, services, services.agents, agent_key(name))
+
+    @get(
+        "/{name:str}/revisions",
+        summary="The agent's revisions, newest first (its Memento TimeMap)",
+        media_type=HAL_JSON,
+        responses=problem_specs(400, 404),
+    )
+    async def agent_revisions(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        name: Name,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Response[RevisionList]:
+        return await revision_list(request, services.agents, agent_key(name), cursor, limit)
+
+    @get(
+        "/{name:str}/revisions/{revision:int}",
+        summary="The agent as of one revision (immutable)",
+        media_type=HAL_JSON,
+        responses=problem_specs(400, 404, 410),
+    )
+    async def agent_revision(self, services: ServicesDep, name: Name, revision: RevisionNumber) -> Response[Agent]:
+        return await revision_resource(services.agents, agent_key(name), revision, render_agent)
+
+    @post(
+        "/{name:str}/revisions/{revision:int}/restore",
+        summary="Make an earlier revision the current state",
+        media_type=HAL_JSON,
+        status_code=200,
+        responses=problem_specs(400, 404, 409, 412, 428),
+    )
+    async def restore_agent(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, revision: RevisionNumber
+    ) -> Response[Agent]:
+        return await writes.restore_resource(
+            request, services, services.agents, agent_key(name), revision, render_agent
+        )

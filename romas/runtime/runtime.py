@@ -1,0 +1,814 @@
+"""Hosts the agents whose ``state`` is ``running`` on the server's event loop.
+
+One scheduler task steps every agent that has work with a step budget, yielding to the loop between agents
+so a runaway agent slows only itself. What agents do (status changes, messages they send, printed lines) is
+buffered and committed in one transaction together with the checkpoints of the agents concerned, so after a
+crash an agent restarts from a state that matches exactly what the database says it has processed.
+
+Every commit of the store passes its events to :meth:`Runtime.on_commit`: that is how accepted messages and
+commands reach their agent, how changes of an agent's resource (stopped, new code, deleted) reach the running
+agent, and how requests waiting with ``Prefer: wait`` learn that a status is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from romas.agentspeak import AgentSpeakSyntaxError, format_term, parse_body, parse_program, parse_term
+from romas.agentspeak.agent import Agent
+from romas.agentspeak.host import (
+    ActionFailed,
+    ActionPending,
+    ActionSucceeded,
+    CommandOutcome,
+    Message,
+    MessageOutcome,
+    UnknownReceiver,
+)
+from romas.agentspeak.serialise import term_to_json
+from romas.agentspeak.terms import Struct, Term
+from romas.domain.artefact_types import Registry, builtin_registry
+from romas.domain.errors import Conflict, Gone, NotFound
+from romas.runtime.clients import Clients
+from romas.runtime.effects import Effects
+from romas.runtime.environment import Environment, EnvironmentChange
+from romas.runtime.host import RuntimeHost
+from romas.runtime.ids import new_id
+from romas.runtime.leadership import Leadership, LeadershipLost
+from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCommand
+from romas.runtime.organisation import Organisation, OrganisationService
+from romas.runtime.waiters import Waiters
+from romas.store import agent_log, checkpoints, commands, inbox, invocations
+from romas.store import environment as memberships
+from romas.store.commands import CommandChange
+from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
+from romas.store.inbox import MessageChange, NewMessage
+from romas.store.invocations import NewInvocation
+from romas.store.notify import CommitSignal
+
+log = logging.getLogger("romas.runtime")
+
+RUNTIME_ACTOR = "runtime"
+FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "message.expired"})
+FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "command.timed_out", "command.cancelled"})
+MAX_LOG_LINES_PER_FLUSH = 5000
+LOG_LINES_PER_SECOND = 200.0
+YIELD_TURNS = 3
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def failure(title: str, detail: str, slug: str) -> dict[str, Any]:
+    """A problem object (RFC 9457) for a message or command that failed."""
+    return {"type": f"/problems/{slug}", "title": title, "detail": detail}
+
+
+class Runtime:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry | None = None,
+        organisation: OrganisationService | None = None,
+        *,
+        budget: int = 200,
+        slice_s: float = 0.002,
+        max_pause_s: float = 0.004,
+        checkpoint_every_s: float = 2.0,
+        log_flush_s: float = 0.1,
+    ) -> None:
+        self.store = store
+        self.budget = budget
+        self.slice_s = slice_s
+        self.max_pause_s = max_pause_s
+        self.clients = Clients()
+        self.checkpoint_every_s = checkpoint_every_s
+        self.log_flush_s = log_flush_s
+        self.host = RuntimeHost(self)
+        self.environment = Environment(self, registry or builtin_registry())
+        self.organisation = Organisation(self, organisation)
+        self.live: dict[str, LiveAgent] = {}
+        self.known: dict[str, str] = {}
+        """Every agent that exists (not deleted), with its stored ``state``."""
+        self.effects = Effects()
+        self.waiters = Waiters(self.clients)
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._scheduling = False
+        self._last_flush = time.monotonic()
+        self.leadership = Leadership(store)
+        self.leading = False
+        """True in the one process that runs the agents (see leadership.py); the others serve the API."""
+        self.signal: CommitSignal | None = None
+        self._cursor = 0
+        """The last event position this process has handled (it follows the log, whoever wrote it)."""
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    async def start(self, signal: CommitSignal) -> None:
+        """Follow the event log, and run the agents once this process holds the runtime lock."""
+        self.signal = signal
+        self._stopping = False
+        self._cursor = await self.store.last_position()
+        await self._load_known()
+        self._follower = asyncio.create_task(self._follow(), name="romas-runtime-follower")
+        self.leadership.start(self._lead, self._step_down)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                await self.leadership.settled.wait()
+
+    async def stop(self) -> None:
+        """Checkpoint every running agent, stop stepping them, and let another process take over."""
+        if self.leading:
+            await self._stop_scheduler()
+            self.effects.checkpoint.update(self.live)
+            await self._flush()
+            await self.environment.stop()
+            await self.organisation.stop()
+            self.leading = False
+        await self.leadership.stop()
+        self._stopping = True
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
+
+    async def _lead(self) -> None:
+        await self._load_all()
+        self.leading = True
+        self.environment.start()
+        self._scheduling = True
+        self._task = asyncio.create_task(self._loop(), name="romas-runtime")
+        self.organisation.schedule_refresh()
+
+    async def _step_down(self) -> None:
+        """Another process may now run the agents: forget them here, committing nothing more."""
+        if not self.leading:
+            return
+        self.leading = False
+        await self._stop_scheduler()
+        await self.environment.stop()
+        await self.organisation.stop()
+        self.live.clear()
+        self.effects = Effects()
+        log.warning("this process no longer runs the agents")
+
+    async def _stop_scheduler(self) -> None:
+        self._scheduling = False
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _load_known(self) -> None:
+        """What every process knows, leading or not: which agents exist, and the environment's catalogue."""
+        self.known.clear()
+        after: str | None = None
+        while True:
+            rows = await self.store.list_current("agent", "", after=after, limit=500)
+            for row in rows:
+                self.known[row.name] = row.state["state"]
+            if len(rows) < 500:
+                break
+            after = rows[-1].name
+        await self.environment.load()
+
+    async def _follow(self) -> None:
+        """Handle every committed event in log order, from any process; a commit (here, or announced by
+        PostgreSQL's NOTIFY) wakes it, and a slow poll covers a lost notification."""
+        assert self.signal is not None
+        while not self._stopping:
+            try:
+                events = await self.store.read_events(after=self._cursor, limit=1000)
+            except Exception:
+                log.exception("reading the event log failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            if events:
+                self._cursor = events[-1].position
+                try:
+                    self.on_commit(events)
+                except Exception:
+                    log.exception("handling events up to position %d failed", self._cursor)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
+                    await self.signal.wait_past(self._cursor)
+
+    async def _load_all(self) -> None:
+        self.live.clear()
+        self.known.clear()
+        self.effects = Effects()
+        await self.environment.load()
+        after: str | None = None
+        while True:
+            rows = await self.store.list_current("agent", "", after=after, limit=500)
+            for row in rows:
+                self.known[row.name] = row.state["state"]
+                if row.state["state"] == "running":
+                    await self._start_agent(row)
+            if len(rows) < 500:
+                break
+            after = rows[-1].name
+
+    async def _start_agent(self, row: ResourceRow) -> None:
+        name = row.name
+        code_revision = int(row.state["code_revision"])
+        program = parse_program(row.state["code"])
+        saved = await checkpoints.load(self.store, name)
+        if saved is not None:
+            agent = Agent.restore(saved.state, self.host)
+            if saved.code_revision != code_revision:
+                agent.replace_program(program)
+        else:
+            agent = Agent(name, program, self.host)
+        live = LiveAgent(
+            name,
+            agent,
+            code_revision,
+            last_checkpoint=time.monotonic(),
+            log_allowance=LOG_LINES_PER_SECOND,
+            log_refilled=time.monotonic(),
+        )
+        # Registered before reading the inbox, so a message committed meanwhile reaches it through on_commit;
+        # the rows read here are older and go first, and what arrived during the read follows, once.
+        self.live[name] = live
+        live.loaded_through = await self.store.last_position()
+        rows = await inbox.unfinished(self.store, name)
+        arrived, live.queue = list(live.queue), deque()
+        for message in rows:
+            live.versions[message.id] = message.version
+            if message.origin == "rest":
+                live.from_clients.add(message.id)
+            if message.status == "accepted":
+                live.queue.append(
+                    Pending(
+                        message.id,
+                        message.sender,
+                        message.origin,
+                        message.performative,
+                        message.content,
+                        message.in_reply_to,
+                        message.expires_at,
+                    )
+                )
+        read = {message.id for message in rows}
+        live.queue.extend(p for p in arrived if p.id not in read)
+        unfinished_commands = await commands.unfinished(self.store, name)
+        live.loaded_until = await self.store.last_position()
+        live.loaded_ids = read | {command.id for command in unfinished_commands}
+        for command in unfinished_commands:
+            if command.id not in live.commands:
+                live.commands[command.id] = RunningCommand(
+                    command.id,
+                    command.version,
+                    command.deadline_at,
+                    command.body,
+                    started=command.status == "running",
+                )
+        note = f"started, code revision {code_revision}"
+        if saved is not None:
+            note = f"restarted from its checkpoint of {saved.updated_at.isoformat()}, code revision {code_revision}"
+        self.record_note(name, note)
+        await self.environment.agent_started(live)
+        await self.organisation.refresh([live])
+        self._wake.set()
+
+    # -- the scheduler -----------------------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while self._scheduling:
+            try:
+                await self._cycle()
+            except LeadershipLost as exc:
+                log.error("%s: stepping down", exc)
+                self._scheduling = False
+                self.live.clear()
+                self.effects = Effects()
+            except Exception:
+                log.exception("the runtime failed; reloading every agent from its checkpoint")
+                await asyncio.sleep(0.5)
+                try:
+                    await self._load_all()
+                except Exception:
+                    log.exception("reloading the agents failed")
+
+    async def _cycle(self) -> None:
+        if self._dirty:
+            await self._reconcile()
+        worked = await self._round()
+        now = time.monotonic()
+        if self.effects.durable() or (self.effects.log and now - self._last_flush >= self.log_flush_s):
+            await self._flush()
+        if worked:
+            await self._yield()
+            return
+        timeout = self._idle_timeout(now)
+        self._wake.clear()
+        if self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+
+    def _idle_timeout(self, now: float) -> float:
+        """Sleep until the next timer, command deadline, pending log flush or periodic checkpoint."""
+        timeout = 1.0
+        wall = _utc_now()
+        for live in self.live.values():
+            if live.deadline is not None:
+                timeout = min(timeout, max(live.deadline - now, 0.0))
+            for command in live.commands.values():
+                timeout = min(timeout, max((command.deadline - wall).total_seconds(), 0.0))
+            if live.stepped:
+                timeout = min(timeout, max(live.last_checkpoint + self.checkpoint_every_s - now, 0.0))
+        if self.effects.log:
+            timeout = min(timeout, self.log_flush_s)
+        return timeout
+
+    async def _round(self) -> bool:
+        worked = False
+        yielded_at = time.perf_counter()
+        for live in list(self.live.values()):
+            if self.live.get(live.name) is not live:
+                continue
+            now = time.monotonic()
+            self._check_deadlines(live)
+            if live.stepped and now - live.last_checkpoint >= self.checkpoint_every_s:
+                self.effects.checkpoint.add(live.name)
+            if not live.has_work(now):
+                continue
+            try:
+                self._deliver(live)
+                self._start_commands(live)
+                report = live.agent.step(self.budget)
+            except Exception:
+                log.exception("agent %s failed inside the interpreter; restarting it from its checkpoint", live.name)
+                self.effects.drop_agent(live.name)
+                del self.live[live.name]
+                self.record_note(live.name, "internal error in the interpreter: restarted from its last checkpoint")
+                self._dirty.add(live.name)
+                continue
+            live.idle = report.idle
+            live.deadline = report.next_deadline
+            if report.steps:
+                live.stepped = True
+                worked = True
+            if time.perf_counter() - yielded_at >= self.slice_s:
+                await self._yield()
+                yielded_at = time.perf_counter()
+        return worked
+
+    async def _yield(self) -> None:
+        """Between slices of agent work: requests at work go first (see clients.py), within a bound.
+
+        A request that arrived during the slice needs two turns of the loop to start (the socket's callback,
+        then its task), so the scheduler lets three pass before it takes the core again."""
+        for _ in range(YIELD_TURNS):
+            if self.clients.busy > 0:
+                await self.clients.gone(self.max_pause_s)
+            await asyncio.sleep(0)
+
+    def _deliver(self, live: LiveAgent) -> None:
+        now = _utc_now()
+        while live.queue:
+            pending = live.queue.popleft()
+            version = live.versions.get(pending.id, 1)
+            if pending.expires_at is not None and pending.expires_at <= now:
+                live.versions.pop(pending.id, None)
+                live.from_clients.discard(pending.id)
+                error = failure(
+                    "Message expired",
+                    f"it expired at {pending.expires_at.isoformat()} before delivery",
+                    "message-expired",
+                )
+                self.effects.messages.append(MessageChange(pending.id, live.name, version, "expired", now, error=error))
+                continue
+            try:
+                content = parse_term(pending.content)
+            except AgentSpeakSyntaxError as exc:
+                self._finish_message(live, pending.id, "failed", None, f"the content does not parse: {exc}")
+                continue
+            live.agent.deliver(Message(pending.id, pending.sender, pending.performative, content, pending.in_reply_to))
+            live.versions[pending.id] = version + 1
+            self.effects.messages.append(MessageChange(pending.id, live.name, version, "delivered", now))
+            self.effects.checkpoint.add(live.name)
+            live.idle = False
+
+    def _start_commands(self, live: LiveAgent) -> None:
+        for command in live.commands.values():
+            if command.started:
+                continue
+            command.started = True
+            try:
+                body = parse_body(command.body)
+            except AgentSpeakSyntaxError as exc:
+                self._finish_command(
+                    live,
+                    command,
+                    "failed",
+                    error=failure("Command failed", f"the body does not parse: {exc}", "command-failed"),
+                )
+                continue
+            live.agent.start_command(command.id, body)
+            self.effects.commands.append(CommandChange(command.id, live.name, command.version, "running", _utc_now()))
+            command.version += 1
+            self.effects.checkpoint.add(live.name)
+            live.idle = False
+
+    def _check_deadlines(self, live: LiveAgent) -> None:
+        if not live.commands:
+            return
+        now = _utc_now()
+        for command in list(live.commands.values()):
+            if command.deadline > now or command.timed_out:
+                continue
+            command.timed_out = True
+            if not command.started or not live.agent.cancel_command(command.id):
+                self._finish_command(live, command, "timed_out")
+
+    # -- what agents do (called by the host, inside agent.step) ----------------------------------------------
+
+    def record_print(self, agent: str, text: str, intention_tag: str | None) -> None:
+        live = self.live.get(agent)
+        command = live.commands.get(intention_tag) if live is not None and intention_tag else None
+        if command is not None and len(command.output) < MAX_COMMAND_OUTPUT:
+            command.output.append(text)
+        self._log(agent, "print", text, command.id if command is not None else None)
+
+    def record_note(self, agent: str, text: str) -> None:
+        self._log(agent, "note", text, None)
+
+    def _log(self, agent: str, kind: str, text: str, command: str | None) -> None:
+        live = self.live.get(agent)
+        if live is not None:
+            if not live.may_log(time.monotonic(), LOG_LINES_PER_SECOND):
+                return
+            if live.log_dropped:
+                dropped, live.log_dropped = live.log_dropped, 0
+                self.effects.log.append(
+                    agent_log.LogLine(
+                        agent,
+                        _utc_now(),
+                        "note",
+                        f"{dropped} lines were not logged: more than {LOG_LINES_PER_SECOND:g} lines a second",
+                    )
+                )
+        if len(self.effects.log) < MAX_LOG_LINES_PER_FLUSH:
+            self.effects.log.append(agent_log.LogLine(agent, _utc_now(), kind, text, command))
+
+    def record_send(
+        self, sender: str, receiver: str, performative: str, content: Term, msg_id: str, in_reply_to: str | None
+    ) -> None:
+        live = self.live.get(sender)
+        if in_reply_to is not None and live is not None and in_reply_to in live.from_clients:
+            return  # the answer to a client's ask is kept in that message (see record_message_done)
+        state = self.known.get(receiver)
+        if state is None:
+            raise UnknownReceiver(f"there is no agent named {receiver}")
+        if state != "running":
+            raise UnknownReceiver(f"agent {receiver} is stopped")
+        self.effects.outgoing.append(
+            NewMessage(msg_id, receiver, sender, "agent", performative, format_term(content), in_reply_to)
+        )
+        self.effects.checkpoint.add(sender)
+
+    def record_broadcast(self, sender: str, performative: str, content: Term, msg_id: str) -> None:
+        text = format_term(content)
+        for receiver, state in self.known.items():
+            if receiver != sender and state == "running":
+                self.effects.outgoing.append(NewMessage(new_id(), receiver, sender, "agent", performative, text))
+        self.effects.checkpoint.add(sender)
+
+    def record_message_done(self, agent: str, msg_id: str, outcome: MessageOutcome) -> None:
+        live = self.live.get(agent)
+        if live is None or msg_id not in live.versions:
+            return
+        reply = format_term(outcome.reply) if outcome.reply is not None else None
+        self._finish_message(live, msg_id, outcome.status, reply, outcome.reason)
+
+    def _finish_message(self, live: LiveAgent, msg_id: str, status: str, reply: str | None, reason: str | None) -> None:
+        version = live.versions.pop(msg_id)
+        live.from_clients.discard(msg_id)
+        error = failure("Message failed", reason or "failed", "message-failed") if status == "failed" else None
+        self.effects.messages.append(MessageChange(msg_id, live.name, version, status, _utc_now(), reply, error))
+        self.effects.checkpoint.add(live.name)
+
+    def record_command_done(self, agent: str, cmd_id: str, outcome: CommandOutcome) -> None:
+        live = self.live.get(agent)
+        command = live.commands.get(cmd_id) if live is not None else None
+        if live is None or command is None:
+            return
+        if command.timed_out:
+            self._finish_command(live, command, "timed_out")
+        elif outcome.status == "succeeded":
+            result = {
+                "bindings": {name: format_term(value) for name, value in outcome.bindings.items()},
+                "values": {name: term_to_json(value) for name, value in outcome.bindings.items()},
+                "output": command.output,
+            }
+            self._finish_command(live, command, "succeeded", result=result)
+        elif outcome.status == "cancelled":
+            self._finish_command(live, command, "cancelled")
+        else:
+            self._finish_command(
+                live,
+                command,
+                "failed",
+                error=failure("Command failed", outcome.reason or "the command failed", "command-failed"),
+            )
+
+    def _finish_command(
+        self,
+        live: LiveAgent,
+        command: RunningCommand,
+        status: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        live.commands.pop(command.id, None)
+        if status == "timed_out" and error is None:
+            error = failure("Command timed out", "it did not finish before its timeout", "command-timed-out")
+        if status == "cancelled" and error is None:
+            error = failure("Command cancelled", "it was cancelled before it finished", "command-cancelled")
+        if result is None and status != "succeeded":
+            result = {"output": command.output} if command.output else None
+        self.effects.commands.append(
+            CommandChange(command.id, live.name, command.version, status, _utc_now(), result, error)
+        )
+        command.version += 1
+        self.effects.checkpoint.add(live.name)
+
+    # -- committing --------------------------------------------------------------------------------------------
+
+    async def _flush(self) -> None:
+        effects, self.effects = self.effects, Effects()
+        self._last_flush = time.monotonic()
+        if not effects:
+            return
+        now = _utc_now()
+        saved: list[tuple[str, int, dict[str, Any]]] = []
+        for name in effects.checkpoint:
+            live = self.live.get(name)
+            if live is not None:
+                saved.append((name, live.code_revision, live.agent.snapshot()))
+                live.last_checkpoint = self._last_flush
+                live.stepped = False
+        logged: dict[str, int] = {}
+        for line in effects.log:
+            logged[line.agent] = logged.get(line.agent, 0) + 1
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await self.leadership.check(writer.connection)
+            await inbox.accept(writer, effects.outgoing, now)
+            await inbox.change(writer, effects.messages)
+            await commands.change(writer, effects.commands)
+            await agent_log.append(writer, effects.log)
+            await invocations.accept(writer, effects.invocations, now)
+            for change in effects.environment:
+                await self._write_environment(writer, change, now)
+            for name, code_revision, state in saved:
+                await checkpoints.save(writer, name, code_revision, state, now)
+            for name, count in logged.items():
+                live = self.live.get(name)
+                if live is not None:
+                    live.logged += count
+                    if live.logged >= agent_log.KEEP_LINES // 10:
+                        live.logged = 0
+                        await agent_log.prune(writer, name)
+
+    @staticmethod
+    async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
+        if change.kind == "join":
+            await memberships.join(writer, change.agent, change.workspace, at)
+        elif change.kind == "quit":
+            await memberships.quit(writer, change.agent, change.workspace)
+        elif change.kind == "focus" and change.artefact is not None:
+            await memberships.focus(writer, change.agent, change.workspace, change.artefact, at)
+        elif change.kind == "stop_focus" and change.artefact is not None:
+            await memberships.stop_focus(writer, change.agent, change.workspace, change.artefact)
+        elif change.kind == "forget":
+            await memberships.forget(writer, change.agent)
+
+    # -- environment actions (called by the host, inside agent.step) ----------------------------------------------
+
+    def act(
+        self, agent: str, action: Term, annotations: tuple[Term, ...]
+    ) -> ActionSucceeded | ActionFailed | ActionPending:
+        live = self.live.get(agent)
+        if live is None or type(action) is not Struct:
+            return ActionFailed("no such action")
+        outcome = self.environment.act(live, action, annotations)
+        if outcome is None:
+            outcome = self.organisation.act(live, action, annotations)
+        if outcome is None:
+            return ActionFailed(f"no such action: {action.functor}/{len(action.args)}")
+        return outcome
+
+    def record_environment(self, live: LiveAgent, change: EnvironmentChange) -> None:
+        self.effects.environment.append(change)
+        self.effects.checkpoint.add(live.name)
+
+    def record_invocation(self, live: LiveAgent, invocation: NewInvocation) -> None:
+        self.effects.invocations.append(invocation)
+        self.effects.checkpoint.add(live.name)
+
+    def touched(self, live: LiveAgent) -> None:
+        """Something outside the agent changed its mind (a percept, an operation's result): run it soon."""
+        live.idle = False
+        live.stepped = True
+        self._wake.set()
+
+    # -- what the rest of the server tells the runtime ---------------------------------------------------------
+
+    def on_commit(self, events: list[RecordedEvent]) -> None:
+        """Committed events, in log order (from the follower): deliver, resume, reconcile, wake waiters."""
+        self.environment.on_commit(events)
+        self.organisation.on_commit(events)
+        woke = False
+        for event in events:
+            data = event.data
+            if event.type == "message.accepted":
+                live = self.live.get(data["agent"])
+                if (
+                    live is not None
+                    and data["id"] not in live.versions
+                    and not live.loaded_at_start(event.position, data["id"])
+                ):
+                    expires = data.get("expires_at")
+                    live.queue.append(
+                        Pending(
+                            data["id"],
+                            data["sender"],
+                            data.get("origin", "agent"),
+                            data["performative"],
+                            data["content"],
+                            data.get("in_reply_to"),
+                            datetime.fromisoformat(expires) if expires else None,
+                        )
+                    )
+                    live.versions[data["id"]] = 1
+                    if data.get("origin") == "rest":
+                        live.from_clients.add(data["id"])
+                    woke = True
+            elif event.type in FINAL_MESSAGE_EVENTS:
+                self.waiters.done(f"message:{data['id']}")
+            elif event.type == "command.queued":
+                live = self.live.get(data["agent"])
+                if (
+                    live is not None
+                    and data["id"] not in live.commands
+                    and not live.loaded_at_start(event.position, data["id"])
+                ):
+                    deadline = datetime.fromisoformat(data["deadline_at"])
+                    live.commands[data["id"]] = RunningCommand(data["id"], 1, deadline, data["body"])
+                    woke = True
+            elif event.type in FINAL_COMMAND_EVENTS:
+                self.waiters.done(f"command:{data['id']}")
+            elif event.stream_type == "agent":
+                name = event.stream_id.rsplit("/", 1)[-1]
+                if event.type.endswith(".deleted"):
+                    self.known.pop(name, None)
+                elif "state" in event.data:
+                    self.known[name] = event.data["state"].get("state", "running")
+                elif "state" in event.data.get("changes", {}):
+                    self.known[name] = event.data["changes"]["state"]
+                if self.leading:
+                    self._dirty.add(name)
+                    woke = True
+        if woke:
+            self._wake.set()
+
+    async def _reconcile(self) -> None:
+        """Bring running agents in line with their resources: start, stop, swap code, forget."""
+        dirty, self._dirty = self._dirty, set()
+        for name in sorted(dirty):
+            row = await self.store.current(f"/agents/{name}")
+            live = self.live.get(name)
+            if row is None or row.deleted:
+                self.known.pop(name, None)
+                if live is not None:
+                    await self._flush()  # what it did before being deleted is recorded first
+                    del self.live[name]
+                await self._forget(name)
+                continue
+            self.known[name] = row.state["state"]
+            if row.state["state"] != "running":
+                if live is not None:
+                    self.record_note(name, "stopped")
+                    self.effects.checkpoint.add(name)
+                    await self._flush()
+                    del self.live[name]
+                continue
+            if live is None:
+                await self._start_agent(row)
+            elif live.code_revision != row.state["code_revision"]:
+                live.agent.replace_program(parse_program(row.state["code"]))
+                live.code_revision = int(row.state["code_revision"])
+                live.idle = False
+                self.effects.checkpoint.add(name)
+                self.record_note(name, f"now runs code revision {live.code_revision}; beliefs kept")
+
+    async def _forget(self, name: str) -> None:
+        """A deleted agent: its unfinished messages and commands fail, its checkpoint goes."""
+        now = _utc_now()
+        gone = failure("Agent deleted", f"agent {name} was deleted", "agent-deleted")
+        pending_messages = await inbox.unfinished(self.store, name)
+        pending_commands = await commands.unfinished(self.store, name)
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await self.leadership.check(writer.connection)
+            await inbox.change(
+                writer, [MessageChange(m.id, name, m.version, "failed", now, error=gone) for m in pending_messages]
+            )
+            await commands.change(
+                writer, [CommandChange(c.id, name, c.version, "cancelled", now, error=gone) for c in pending_commands]
+            )
+            await checkpoints.discard(writer, name)
+            for change in self.environment.forget(name):
+                await self._write_environment(writer, change, now)
+
+    # -- what the API asks -------------------------------------------------------------------------------------
+
+    async def accept_message(
+        self,
+        writer: Writer,
+        agent: str,
+        *,
+        sender: str,
+        performative: str,
+        content: str,
+        in_reply_to: str | None,
+        expires_at: datetime | None,
+    ) -> str:
+        """Record a client's message in the writer's transaction; the agent gets it after the commit."""
+        await self._require_running(writer, agent)
+        message_id = new_id()
+        await inbox.accept(
+            writer,
+            [NewMessage(message_id, agent, sender, "rest", performative, content, in_reply_to, expires_at)],
+            _utc_now(),
+        )
+        return message_id
+
+    async def queue_command(self, writer: Writer, agent: str, *, actor: str, body: str, timeout_s: float) -> str:
+        await self._require_running(writer, agent)
+        command_id = new_id()
+        now = _utc_now()
+        await commands.queue(
+            writer,
+            command_id=command_id,
+            agent=agent,
+            actor=actor,
+            body=body,
+            timeout_s=timeout_s,
+            at=now,
+            deadline=now + timedelta(seconds=timeout_s),
+        )
+        return command_id
+
+    async def _require_running(self, writer: Writer, agent: str) -> None:
+        row = await writer.current(f"/agents/{agent}", lock=False)
+        if row is None:
+            raise NotFound(f"there is no agent {agent}")
+        if row.deleted:
+            raise Gone(f"agent {agent} was deleted", f"/agents/{agent}/revisions")
+        if row.state["state"] != "running":
+            raise Conflict(f"agent {agent} is stopped; PATCH its state to running first")
+
+    def cancel_command(self, agent: str, command_id: str) -> bool:
+        """Ask a running agent to drop a command; False when this process does not run it."""
+        live = self.live.get(agent)
+        command = live.commands.get(command_id) if live is not None else None
+        if live is None or command is None:
+            return False
+        if not command.started or not live.agent.cancel_command(command_id):
+            self._finish_command(live, command, "cancelled")
+        self._wake.set()
+        return True
+
+    def running_code_revision(self, agent: str) -> int | None:
+        live = self.live.get(agent)
+        return live.code_revision if live is not None else None
+
+    async def mind(self, agent: str) -> dict[str, Any] | None:
+        """The live mental state, or the one in the last checkpoint of a stopped agent."""
+        live = self.live.get(agent)
+        if live is not None:
+            mind: dict[str, Any] = live.agent.mind()
+            return mind
+        saved = await checkpoints.load(self.store, agent)
+        if saved is None:
+            return None
+        restored: dict[str, Any] = Agent.restore(saved.state, self.host).mind()
+        return restored

@@ -1,0 +1,125 @@
+"""Agents: every stored code revision parses, and an agent's code revision follows its code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from romas.agentspeak import check_source
+from romas.domain.agents import AgentRunState, agent_state, agent_summary, code_diff, code_revision_for
+from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput, NotFound
+from romas.domain.names import name_problem
+from romas.services.preconditions import NONE, Preconditions
+from romas.services.resources import ResourceKey, RevisionedService, Written
+from romas.store.eventstore import ResourceRow, Writer
+
+
+def agent_key(name: str) -> ResourceKey:
+    return ResourceKey("agent", "", name)
+
+
+def validate_code(code: str) -> None:
+    """Refuse code that does not parse, with every problem located, before any transaction starts."""
+    diagnostics = check_source(code)
+    if diagnostics:
+        errors = [CodeError(d.line, d.column, d.message) for d in diagnostics]
+        count = len(errors)
+        raise InvalidCode(f"the code does not parse ({count} problem{'s' if count != 1 else ''})", errors)
+
+
+class AgentService(RevisionedService):
+    kind = "agent"
+    summarise = staticmethod(agent_summary)
+
+    async def put_agent(
+        self,
+        writer: Writer,
+        name: str,
+        *,
+        code: str,
+        description: str,
+        metadata: dict[str, Any],
+        state: AgentRunState,
+        pre: Preconditions = NONE,
+    ) -> Written:
+        key = agent_key(name)
+        current = await writer.current(key.stream_id)
+        desired = agent_state(
+            code=code,
+            description=description,
+            metadata=metadata,
+            state=state,
+            code_revision=self._code_revision(current, code),
+        )
+        return await self.put(writer, key, desired, pre, current=current)
+
+    async def patch_agent(self, writer: Writer, name: str, patch: dict[str, Any], pre: Preconditions = NONE) -> Written:
+        """JSON merge patch (RFC 7396) of the agent's writable fields; ``patch`` is already validated."""
+
+        def merged(row: ResourceRow) -> dict[str, Any]:
+            state = dict(row.state)
+            for field, value in patch.items():
+                if field == "metadata" and isinstance(value, dict):
+                    state["metadata"] = merge_patch(state.get("metadata", {}), value)
+                else:
+                    state[field] = value
+            state["code_revision"] = self._code_revision(row, state["code"])
+            return state
+
+        return await self.update(writer, agent_key(name), merged, pre)
+
+    async def put_code(self, writer: Writer, name: str, code: str, pre: Preconditions = NONE) -> Written:
+        """Replace only the code; an agent that does not exist yet is created running that code."""
+        key = agent_key(name)
+        current = await writer.current(key.stream_id)
+        base = current.state if current is not None and not current.deleted else None
+        desired = agent_state(
+            code=code,
+            description=base["description"] if base else "",
+            metadata=base["metadata"] if base else {},
+            state=base["state"] if base else "running",
+            code_revision=self._code_revision(current, code),
+        )
+        return await self.put(writer, key, desired, pre, current=current)
+
+    async def diff(self, name: str, old_revision: int | None, new_revision: int | None) -> tuple[str, int, int]:
+        key = agent_key(name)
+        current = await self.store.current(key.stream_id)
+        if current is None:
+            raise NotFound(f"there is no agent {name}")
+        new_revision = current.revision if new_revision is None else new_revision
+        old_revision = max(new_revision - 1, 1) if old_revision is None else old_revision
+        new = await self.revision(key, new_revision)
+        old = await self.revision(key, old_revision)
+        text = code_diff(
+            old.state.get("code", ""),
+            new.state.get("code", ""),
+            name=name,
+            old_revision=old_revision,
+            new_revision=new_revision,
+        )
+        return text, old_revision, new_revision
+
+    @staticmethod
+    def _code_revision(current: ResourceRow | None, code: str) -> int:
+        if current is None:
+            return 1
+        return code_revision_for(current.state, current.revision, current.deleted, code)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge recursively, null removes a member, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def check_name(name: str, path: str = "/name") -> None:
+    problem = name_problem(name)
+    if problem:
+        raise InvalidInput(f"invalid name {name!r}: {problem}", [FieldError(path, problem)])

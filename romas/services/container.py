@@ -1,0 +1,43 @@
+"""Everything a request handler may need, built once per server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from romas.config import Settings
+from romas.domain.artefact_types import Registry, load_artefact_types
+from romas.runtime.runtime import Runtime
+from romas.services.agents import AgentService
+from romas.services.org_runtime import OrgRuntime
+from romas.services.organisations import OrganisationService
+from romas.services.workspaces import ArtefactService, WorkspaceService
+from romas.store.eventstore import Store
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    registry: Registry
+    agents: AgentService
+    workspaces: WorkspaceService
+    artefacts: ArtefactService
+    organisations: OrganisationService
+    org_runtime: OrgRuntime
+    runtime: Runtime
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store, registry: Registry | None = None) -> Services:
+        registry = registry or load_artefact_types(settings.artefact_modules)
+        org_runtime = OrgRuntime(store)
+        return cls(
+            settings=settings,
+            store=store,
+            registry=registry,
+            agents=AgentService(store),
+            workspaces=WorkspaceService(store),
+            artefacts=ArtefactService(store, registry),
+            organisations=OrganisationService(store),
+            org_runtime=org_runtime,
+            runtime=Runtime(store, registry, org_runtime),
+        )

@@ -1,0 +1,211 @@
+"""The write and read paths every revisioned resource shares: load, check, decide, record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from romas.domain.errors import Conflict, Gone, NotFound
+from romas.domain.revisioned import (
+    Decision,
+    State,
+    Summariser,
+    decide_delete,
+    decide_put,
+    decide_restore,
+    default_summary,
+)
+from romas.services.preconditions import NONE, Preconditions
+from romas.store.eventstore import Change, ResourceRow, RevisionInfo, Store, Writer
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKey:
+    """Where a resource lives: its stream is its path, so an event names its resource directly."""
+
+    stream_type: str
+    parent: str
+    name: str
+
+    @property
+    def stream_id(self) -> str:
+        return f"{self.parent}/{self.collection}/{self.name}"
+
+    @property
+    def collection(self) -> str:
+        return COLLECTIONS[self.stream_type]
+
+    @property
+    def label(self) -> str:
+        return f"{self.stream_type} {self.name}"
+
+
+COLLECTIONS = {
+    "agent": "agents",
+    "workspace": "workspaces",
+    "artefact": "artefacts",
+    "organisation": "organisations",
+    "group": "groups",
+    "scheme": "schemes",
+}
+
+
+class Unread:
+    """Marks a row the caller has not read yet (None means it read it and there is none)."""
+
+
+UNREAD = Unread()
+StateEdit = Callable[[ResourceRow], State]
+"""Computes the desired state from the current row (PATCH, PUT of one part)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    row: ResourceRow
+    created: bool
+    """True when the resource did not exist (or was deleted) before: the answer is 201."""
+    changed: bool
+    """False when the write was a no-op (identical PUT, restore of the current state)."""
+
+
+class RevisionedService:
+    """Generic behaviour; a resource's service adds validation, parents and cascades."""
+
+    kind = "resource"
+    summarise: Summariser = staticmethod(default_summary)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- hooks ---------------------------------------------------------------------------------------------
+
+    async def check_parent(self, writer: Writer, key: ResourceKey) -> None:
+        """Refuse to write under a parent that does not exist (overridden by nested resources)."""
+
+    async def before_delete(self, writer: Writer, key: ResourceKey, row: ResourceRow) -> None:
+        """Cascade or refuse a delete (overridden by resources that own others)."""
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    async def get(self, key: ResourceKey) -> ResourceRow:
+        row = await self.store.current(key.stream_id)
+        return self._live(key, row)
+
+    def _live(self, key: ResourceKey, row: ResourceRow | None) -> ResourceRow:
+        if row is None:
+            raise NotFound(f"there is no {key.label}")
+        if row.deleted:
+            raise Gone(f"{key.label} was deleted at revision {row.revision}", f"{key.stream_id}/revisions")
+        return row
+
+    async def revision(self, key: ResourceKey, revision: int) -> ResourceRow:
+        row = await self.store.revision(key.stream_id, revision)
+        if row is None:
+            raise NotFound(f"{key.label} has no revision {revision}")
+        return row
+
+    async def as_of(self, key: ResourceKey, instant: datetime) -> ResourceRow:
+        row = await self.store.as_of(key.stream_id, instant)
+        if row is None:
+            raise NotFound(f"{key.label} did not exist at {instant.isoformat()}")
+        if row.deleted:
+            raise Gone(
+                f"{key.label} was deleted at {instant.isoformat()} (revision {row.revision})",
+                f"{key.stream_id}/revisions",
+            )
+        return row
+
+    async def history(
+        self, key: ResourceKey, *, before: int | None, limit: int, changed: str | None = None
+    ) -> list[RevisionInfo]:
+        if before is None and await self.store.current(key.stream_id) is None:
+            raise NotFound(f"there is no {key.label}")
+        return await self.store.history(key.stream_id, before=before, limit=limit, changed=changed)
+
+    async def listing(self, parent: str, *, after: str | None, limit: int) -> list[ResourceRow]:
+        return await self.store.list_current(self.kind, parent, after=after, limit=limit)
+
+    async def listing_as_of(
+        self, parent: str, instant: datetime, *, after: str | None, limit: int
+    ) -> list[ResourceRow]:
+        return await self.store.list_as_of(self.kind, parent, instant, after=after, limit=limit)
+
+    # -- writes --------------------------------------------------------------------------------------------
+
+    async def put(
+        self,
+        writer: Writer,
+        key: ResourceKey,
+        desired: State,
+        pre: Preconditions = NONE,
+        *,
+        current: ResourceRow | Unread | None = UNREAD,
+    ) -> Written:
+        """``current`` is the row the caller already read (and locked) in this transaction, if it did."""
+        await self.check_parent(writer, key)
+        if isinstance(current, Unread):
+            current = await writer.current(key.stream_id)
+        exists = current is not None and not current.deleted
+        pre.check(current.revision if current else None, exists)
+        decision = decide_put(
+            self.kind, current.state if current else None, bool(current and current.deleted), desired, self.summarise
+        )
+        return await self._apply(writer, key, current, decision)
+
+    async def update(
+        self, writer: Writer, key: ResourceKey, desired_from: StateEdit, pre: Preconditions = NONE
+    ) -> Written:
+        """Change an existing resource; ``desired_from`` computes the new state from the current one."""
+        current = await writer.current(key.stream_id)
+        live = self._live(key, current)
+        pre.check(live.revision, True)
+        desired = desired_from(live)
+        decision = decide_put(self.kind, live.state, False, desired, self.summarise)
+        return await self._apply(writer, key, live, decision)
+
+    async def delete(self, writer: Writer, key: ResourceKey, pre: Preconditions = NONE) -> Written:
+        current = await writer.current(key.stream_id)
+        live = self._live(key, current)
+        pre.check(live.revision, True)
+        await self.before_delete(writer, key, live)
+        return await self._apply(writer, key, live, decide_delete(self.kind, live.state))
+
+    async def restore(self, writer: Writer, key: ResourceKey, revision: int, pre: Preconditions = NONE) -> Written:
+        current = await writer.current(key.stream_id)
+        if current is None:
+            raise NotFound(f"there is no {key.label}")
+        pre.check(current.revision, not current.deleted)
+        target = await self.store.revision(key.stream_id, revision) if revision <= current.revision else None
+        if target is None:
+            raise NotFound(f"{key.label} has no revision {revision}")
+        if target.deleted:
+            raise Conflict(f"revision {revision} of {key.label} is its deletion; DELETE it instead of restoring")
+        if current.deleted:
+            await self.check_parent(writer, key)
+        decision = decide_restore(self.kind, current.state, current.deleted, target.state, revision, self.summarise)
+        return await self._apply(writer, key, current, decision)
+
+    async def _apply(
+        self, writer: Writer, key: ResourceKey, current: ResourceRow | None, decision: Decision | None
+    ) -> Written:
+        if decision is None:
+            assert current is not None
+            return Written(current, created=False, changed=False)
+        row, _event = await writer.record(
+            Change(
+                stream_id=key.stream_id,
+                stream_type=self.kind,
+                parent=key.parent,
+                name=key.name,
+                expected_revision=current.revision if current else 0,
+                event_type=decision.event_type,
+                data=decision.data,
+                state=decision.state,
+                summary=decision.summary,
+                changed=decision.changed,
+                deleted=decision.deleted,
+            )
+        )
+        created = (current is None or current.deleted) and not decision.deleted
+        return Written(row, created=created, changed=True)

@@ -1,0 +1,59 @@
+"""What agents printed and the runtime's notes about them, newest last, kept to a bounded number of lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+
+from romas.store.eventstore import Store, Writer
+from romas.store.tables import agent_log
+
+KEEP_LINES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    agent: str
+    at: datetime
+    kind: str
+    """``print`` (the agent printed it), ``note`` (the runtime says something about it) or ``error``."""
+    text: str
+    command: str | None = None
+    id: int = 0
+
+
+async def append(writer: Writer, lines: Sequence[LogLine]) -> None:
+    if lines:
+        await writer.connection.execute(
+            agent_log.insert(),
+            [{"agent": x.agent, "at": x.at, "kind": x.kind, "text": x.text, "command": x.command} for x in lines],
+        )
+
+
+async def prune(writer: Writer, agent: str, keep: int = KEEP_LINES) -> None:
+    """Drop all but the newest ``keep`` lines of an agent."""
+    newest = (
+        await writer.connection.execute(select(func.max(agent_log.c.id)).where(agent_log.c.agent == agent))
+    ).scalar()
+    if newest is not None and newest > keep:
+        await writer.connection.execute(
+            delete(agent_log).where(agent_log.c.agent == agent, agent_log.c.id <= newest - keep)
+        )
+
+
+async def read(store: Store, agent: str, *, after: int | None, limit: int) -> list[LogLine]:
+    """Newest last: lines after ``after``, or the last ``limit`` lines when ``after`` is None."""
+    query = select(agent_log).where(agent_log.c.agent == agent)
+    if after is not None:
+        query = query.where(agent_log.c.id > after).order_by(agent_log.c.id).limit(limit)
+    else:
+        query = query.order_by(agent_log.c.id.desc()).limit(limit)
+    async with store.reads.connect() as conn:
+        rows = [
+            LogLine(r["agent"], r["at"], r["kind"], r["text"], r["command"], r["id"])
+            for r in (await conn.execute(query)).mappings()
+        ]
+    return rows if after is not None else rows[::-1]

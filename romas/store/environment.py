@@ -1,0 +1,79 @@
+"""Which workspaces each agent joined and which artefacts it focuses on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from romas.store.eventstore import Store, Writer
+from romas.store.tables import memberships, observations
+from romas.store.upsert import upsert
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    agent: str
+    workspace: str
+    artefact: str
+
+
+async def join(writer: Writer, agent: str, workspace: str, at: datetime) -> None:
+    await upsert(
+        writer.connection, memberships, {"agent": agent, "workspace": workspace, "since": at}, ["agent", "workspace"]
+    )
+
+
+async def quit(writer: Writer, agent: str, workspace: str) -> None:
+    await writer.connection.execute(
+        delete(memberships).where(memberships.c.agent == agent, memberships.c.workspace == workspace)
+    )
+    await writer.connection.execute(
+        delete(observations).where(observations.c.agent == agent, observations.c.workspace == workspace)
+    )
+
+
+async def focus(writer: Writer, agent: str, workspace: str, artefact: str, at: datetime) -> None:
+    await upsert(
+        writer.connection,
+        observations,
+        {"agent": agent, "workspace": workspace, "artefact": artefact, "since": at},
+        ["agent", "workspace", "artefact"],
+    )
+
+
+async def stop_focus(writer: Writer, agent: str, workspace: str, artefact: str) -> None:
+    await writer.connection.execute(
+        delete(observations).where(
+            observations.c.agent == agent, observations.c.workspace == workspace, observations.c.artefact == artefact
+        )
+    )
+
+
+async def forget(writer: Writer, agent: str) -> None:
+    """A deleted agent leaves every workspace."""
+    await writer.connection.execute(delete(memberships).where(memberships.c.agent == agent))
+    await writer.connection.execute(delete(observations).where(observations.c.agent == agent))
+
+
+async def all_memberships(store: Store) -> list[tuple[str, str]]:
+    async with store.reads.connect() as conn:
+        rows = await conn.execute(select(memberships.c.agent, memberships.c.workspace))
+        return [(r[0], r[1]) for r in rows]
+
+
+async def all_observations(store: Store) -> list[Observation]:
+    async with store.reads.connect() as conn:
+        rows = await conn.execute(select(observations.c.agent, observations.c.workspace, observations.c.artefact))
+        return [Observation(r[0], r[1], r[2]) for r in rows]
+
+
+async def observers(store: Store, workspace: str, artefact: str) -> list[str]:
+    query = (
+        select(observations.c.agent)
+        .where(observations.c.workspace == workspace, observations.c.artefact == artefact)
+        .order_by(observations.c.agent)
+    )
+    async with store.reads.connect() as conn:
+        return [r[0] for r in await conn.execute(query)]

@@ -1,0 +1,234 @@
+"""Inbox messages: a row with the current status, and a stream of status events for watchers.
+
+A message is ``accepted`` when its row is committed (before the client hears 202), ``delivered`` once the agent
+has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` passed before delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, bindparam, func, select, update
+from sqlalchemy.engine import RowMapping
+
+from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.raw import raw_select
+from romas.store.tables import messages
+from romas.store.types import UtcTimestamp, json_type
+
+FINAL_STATUSES = frozenset({"processed", "failed", "expired"})
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    id: str
+    seq: int
+    agent: str
+    sender: str
+    origin: str
+    performative: str
+    content: str
+    in_reply_to: str | None
+    status: str
+    version: int
+    accepted_at: datetime
+    delivered_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime | None
+    reply: str | None
+    error: dict[str, Any] | None
+
+    @property
+    def stream_id(self) -> str:
+        return message_stream(self.agent, self.id)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    id: str
+    agent: str
+    sender: str
+    origin: str
+    performative: str
+    content: str
+    in_reply_to: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageChange:
+    """A status change; ``version`` is the message's version before it."""
+
+    id: str
+    agent: str
+    version: int
+    status: str
+    at: datetime
+    reply: str | None = None
+    error: dict[str, Any] | None = None
+
+
+# One statement for every kind of change, so a batch of changes is a single executemany.
+_CHANGE = (
+    update(messages)
+    .where(messages.c.id == bindparam("m_id"))
+    .values(
+        status=bindparam("m_status"),
+        version=bindparam("m_version"),
+        delivered_at=func.coalesce(bindparam("m_delivered_at", type_=UtcTimestamp()), messages.c.delivered_at),
+        finished_at=func.coalesce(bindparam("m_finished_at", type_=UtcTimestamp()), messages.c.finished_at),
+        reply=func.coalesce(bindparam("m_reply", type_=Text()), messages.c.reply),
+        error=func.coalesce(bindparam("m_error", type_=json_type(none_as_null=True)), messages.c.error),
+    )
+)
+
+
+def message_stream(agent: str, message_id: str) -> str:
+    return f"/agents/{agent}/inbox/{message_id}"
+
+
+def _row(row: RowMapping) -> MessageRow:
+    return MessageRow(**{name: row[name] for name in MessageRow.__slots__})
+
+
+async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
+    """Record messages as accepted, with their first event, in the writer's transaction."""
+    if not new:
+        return
+    await writer.connection.execute(
+        messages.insert(),
+        [
+            {
+                "id": m.id,
+                "agent": m.agent,
+                "sender": m.sender,
+                "origin": m.origin,
+                "performative": m.performative,
+                "content": m.content,
+                "in_reply_to": m.in_reply_to,
+                "status": "accepted",
+                "version": 1,
+                "accepted_at": at,
+                "expires_at": m.expires_at,
+            }
+            for m in new
+        ],
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "message",
+                message_stream(m.agent, m.id),
+                "message.accepted",
+                {
+                    "status": "accepted",
+                    "id": m.id,
+                    "agent": m.agent,
+                    "sender": m.sender,
+                    "origin": m.origin,
+                    "performative": m.performative,
+                    "content": m.content,
+                    **({"in_reply_to": m.in_reply_to} if m.in_reply_to else {}),
+                    **({"expires_at": m.expires_at.isoformat()} if m.expires_at else {}),
+                },
+                expected_version=0,
+                actor=m.sender if m.origin == "agent" else None,
+            )
+            for m in new
+        ]
+    )
+
+
+async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
+    """Apply status changes (rows and events) in the writer's transaction."""
+    if not changes:
+        return
+    await writer.connection.execute(
+        _CHANGE,
+        [
+            {
+                "m_id": c.id,
+                "m_status": c.status,
+                "m_version": c.version + 1,
+                "m_delivered_at": c.at if c.status == "delivered" else None,
+                "m_finished_at": None if c.status == "delivered" else c.at,
+                "m_reply": c.reply,
+                "m_error": c.error,
+            }
+            for c in changes
+        ],
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "message",
+                message_stream(c.agent, c.id),
+                f"message.{c.status}",
+                {
+                    "status": c.status,
+                    "id": c.id,
+                    "agent": c.agent,
+                    **({"reply": c.reply} if c.reply is not None else {}),
+                    **({"error": c.error} if c.error is not None else {}),
+                },
+                expected_version=c.version,
+                actor=c.agent,
+            )
+            for c in changes
+        ]
+    )
+
+
+_GET = raw_select(messages, MessageRow.__slots__, "WHERE id = $1 AND agent = $2")
+
+
+async def get(store: Store, agent: str, message_id: str) -> MessageRow | None:
+    """Every POST to an inbox answers with the message as written, and clients poll it: straight through the
+    driver."""
+    rows = await store.fetch(_GET, message_id, agent)
+    return MessageRow(*rows[0]) if rows else None
+
+
+async def listing(
+    store: Store,
+    *,
+    agent: str | None = None,
+    sender: str | None = None,
+    status: str | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[MessageRow]:
+    """Oldest first after ``after``, or newest first before ``before``."""
+    query = select(messages)
+    if agent is not None:
+        query = query.where(messages.c.agent == agent)
+    if sender is not None:
+        query = query.where(messages.c.sender == sender, messages.c.origin == "agent")
+    if status is not None:
+        query = query.where(messages.c.status == status)
+    if before is not None:
+        query = query.where(messages.c.seq < before).order_by(messages.c.seq.desc())
+    else:
+        query = query.where(messages.c.seq > (after or 0)).order_by(messages.c.seq)
+    async with store.reads.connect() as conn:
+        return [_row(r) for r in (await conn.execute(query.limit(limit))).mappings()]
+
+
+async def unfinished(store: Store, agent: str) -> list[MessageRow]:
+    """Messages not finished, in arrival order: a restarted agent receives the accepted ones again and tracks
+    the delivered ones, which its checkpoint already holds."""
+    query = (
+        select(messages)
+        .where(messages.c.agent == agent, messages.c.status.in_(("accepted", "delivered")))
+        .order_by(messages.c.seq)
+    )
+    async with store.reads.connect() as conn:
+        return [_row(r) for r in (await conn.execute(query)).mappings()]

@@ -1,0 +1,212 @@
+"""Invocations of artefact operations: accepted when committed, then succeeded (with a result) or failed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import RowMapping
+
+from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.tables import invocations
+from romas.store.types import UtcTimestamp, json_type
+
+FINAL_STATUSES = frozenset({"succeeded", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationRow:
+    id: str
+    seq: int
+    workspace: str
+    artefact: str
+    operation: str
+    args: list[Any]
+    invoker: str
+    origin: str
+    status: str
+    version: int
+    accepted_at: datetime
+    finished_at: datetime | None
+    result: Any
+    error: dict[str, Any] | None
+    artefact_revision: int | None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvocation:
+    id: str
+    workspace: str
+    artefact: str
+    operation: str
+    args: list[Any]
+    invoker: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationEnd:
+    id: str
+    workspace: str
+    artefact: str
+    version: int
+    status: str
+    at: datetime
+    result: Any = None
+    error: dict[str, Any] | None = None
+    artefact_revision: int | None = None
+    signals: list[dict[str, Any]] | None = None
+    invoker: str | None = None
+
+
+def invocation_stream(workspace: str, artefact: str, invocation_id: str) -> str:
+    return f"/workspaces/{workspace}/artefacts/{artefact}/invocations/{invocation_id}"
+
+
+def _row(row: RowMapping) -> InvocationRow:
+    return InvocationRow(**{name: row[name] for name in InvocationRow.__slots__})
+
+
+_END = (
+    update(invocations)
+    .where(invocations.c.id == bindparam("i_id"))
+    .values(
+        status=bindparam("i_status"),
+        version=bindparam("i_version"),
+        finished_at=bindparam("i_finished_at", type_=UtcTimestamp()),
+        result=bindparam("i_result", type_=json_type(none_as_null=True)),
+        error=bindparam("i_error", type_=json_type(none_as_null=True)),
+        artefact_revision=func.coalesce(bindparam("i_revision"), invocations.c.artefact_revision),
+    )
+)
+
+
+async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> None:
+    if not new:
+        return
+    await writer.connection.execute(
+        invocations.insert(),
+        [
+            {
+                "id": i.id,
+                "workspace": i.workspace,
+                "artefact": i.artefact,
+                "operation": i.operation,
+                "args": i.args,
+                "invoker": i.invoker,
+                "origin": i.origin,
+                "status": "accepted",
+                "version": 1,
+                "accepted_at": at,
+            }
+            for i in new
+        ],
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "invocation",
+                invocation_stream(i.workspace, i.artefact, i.id),
+                "invocation.accepted",
+                {
+                    "status": "accepted",
+                    "id": i.id,
+                    "workspace": i.workspace,
+                    "artefact": i.artefact,
+                    "operation": i.operation,
+                    "args": i.args,
+                    "invoker": i.invoker,
+                    "origin": i.origin,
+                },
+                expected_version=0,
+                actor=i.invoker if i.origin == "agent" else None,
+            )
+            for i in new
+        ]
+    )
+
+
+async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:
+    if not ends:
+        return
+    await writer.connection.execute(
+        _END,
+        [
+            {
+                "i_id": e.id,
+                "i_status": e.status,
+                "i_version": e.version + 1,
+                "i_finished_at": e.at,
+                "i_result": e.result,
+                "i_error": e.error,
+                "i_revision": e.artefact_revision,
+            }
+            for e in ends
+        ],
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "invocation",
+                invocation_stream(e.workspace, e.artefact, e.id),
+                f"invocation.{e.status}",
+                {
+                    "status": e.status,
+                    "id": e.id,
+                    "workspace": e.workspace,
+                    "artefact": e.artefact,
+                    **({"result": e.result} if e.status == "succeeded" else {}),
+                    **({"error": e.error} if e.error is not None else {}),
+                    **({"artefact_revision": e.artefact_revision} if e.artefact_revision is not None else {}),
+                    **({"signals": e.signals} if e.signals else {}),
+                },
+                expected_version=e.version,
+                actor=e.invoker,
+            )
+            for e in ends
+        ]
+    )
+
+
+async def get(store: Store, workspace: str, artefact: str, invocation_id: str) -> InvocationRow | None:
+    query = select(invocations).where(
+        invocations.c.id == invocation_id,
+        invocations.c.workspace == workspace,
+        invocations.c.artefact == artefact,
+    )
+    async with store.reads.connect() as conn:
+        row = (await conn.execute(query)).mappings().first()
+    return _row(row) if row else None
+
+
+async def by_ids(store: Store, ids: Sequence[str]) -> list[InvocationRow]:
+    if not ids:
+        return []
+    async with store.reads.connect() as conn:
+        rows = await conn.execute(select(invocations).where(invocations.c.id.in_(list(ids))))
+        return [_row(r) for r in rows.mappings()]
+
+
+async def listing(
+    store: Store, workspace: str, artefact: str, *, before: int | None, limit: int
+) -> list[InvocationRow]:
+    query = select(invocations).where(invocations.c.workspace == workspace, invocations.c.artefact == artefact)
+    if before is not None:
+        query = query.where(invocations.c.seq < before)
+    async with store.reads.connect() as conn:
+        rows = await conn.execute(query.order_by(invocations.c.seq.desc()).limit(limit))
+        return [_row(r) for r in rows.mappings()]
+
+
+async def pending(store: Store) -> list[InvocationRow]:
+    """Accepted invocations, oldest first: what the executor still has to run (also after a restart)."""
+    query = select(invocations).where(invocations.c.status == "accepted").order_by(invocations.c.seq)
+    async with store.reads.connect() as conn:
+        return [_row(r) for r in (await conn.execute(query)).mappings()]
