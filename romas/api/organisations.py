@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 
 from romas.api import writes
-from romas.api.conditional import preconditions
+from romas.api.conditional import not_modified, preconditions
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
-from romas.api.media import HAL_JSON
+from romas.api.media import HAL_JSON, JSON, JSON_BODIES, XML, XML_BODIES, base_type, prefers
 from romas.api.openapi_docs import NoContentOperation
-from romas.api.problems import problem_specs
+from romas.api.problems import ProblemError, ProblemItem, problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
-from romas.api.views import encoded, listing, read_resource, revision_list, revision_resource
+from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
 from romas.domain.errors import FieldError, InvalidInput
-from romas.domain.organisations import Group, Norm, Role, Scheme
+from romas.domain.moise_xml import specification_from_xml, write_moise_xml
+from romas.domain.organisations import Group, Norm, Role, Scheme, parse_specification
 from romas.services.organisations import organisation_key, specification_state
 from romas.store.eventstore import ResourceRow
 
@@ -40,13 +43,56 @@ SPEC_EXAMPLE = {
 }
 
 
-SpecificationBody = Annotated[
-    dict[str, Any],
-    Body(
-        description="A Moise specification: roles, groups, schemes (goal trees and missions) and norms. "
-        "Every problem is reported with its JSON Pointer."
-    ),
-]
+@dataclass
+class SpecificationBodyOperation(Operation):
+    """Documents the two bodies a PUT takes: the JSON specification, or Moise's XML (``os.xml``)."""
+
+    def __post_init__(self) -> None:
+        json_schema = Schema(
+            type=OpenAPIType.OBJECT,
+            description="roles, groups, schemes (goal trees and missions), norms and an optional description",
+            example=SPEC_EXAMPLE,
+        )
+        xml_schema = Schema(
+            type=OpenAPIType.STRING,
+            description="Moise's organisational-specification document (os.xml); no DTD, no entities",
+        )
+        self.request_body = RequestBody(
+            content={
+                JSON: OpenAPIMediaType(schema=json_schema),
+                XML: OpenAPIMediaType(schema=xml_schema),
+                "text/xml": OpenAPIMediaType(schema=xml_schema),
+            },
+            required=True,
+            description="A Moise specification. Every problem is reported: by JSON Pointer in JSON, by line "
+            "and column (and the pointer of the converted value) in XML.",
+        )
+
+
+async def read_specification_body(request: Request[Any, Any, Any]) -> object:
+    """The specification a PUT sends, as JSON data: decoded from JSON, or converted from Moise's XML."""
+    received = base_type(request.headers.get("content-type"))
+    if received not in JSON_BODIES | XML_BODIES:
+        accepted = " or ".join(sorted(JSON_BODIES | XML_BODIES))
+        raise ProblemError(
+            415, "unsupported-media-type", f"send {accepted}, not {received or 'a body without Content-Type'}"
+        )
+    raw = await request.body()
+    if received in JSON_BODIES:
+        try:
+            return msgspec.json.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise ProblemError(400, "malformed-request", f"the body is not JSON: {exc}") from None
+    result = specification_from_xml(raw)
+    if result.specification is None:
+        count = len(result.problems)
+        raise ProblemError(
+            422,
+            "invalid-content",
+            f"the Moise specification is not valid ({count} problem{'s' if count != 1 else ''})",
+            errors=[ProblemItem(message=p.message, path=p.path, line=p.line, column=p.column) for p in result.problems],
+        )
+    return result.specification.to_builtins()
 
 
 class Organisation(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -142,33 +188,39 @@ class OrganisationController(Controller):
 
     @get(
         "/{org:str}",
-        summary="Read an organisation's specification (now, or at an instant)",
+        summary="Read an organisation's specification (now, or at an instant); "
+        "in Moise's XML with Accept: application/xml",
         media_type=HAL_JSON,
         responses=problem_specs(400, 404, 410),
     )
     async def get_organisation(
         self, request: Request[Any, Any, Any], services: ServicesDep, org: Name, at: At = None
-    ) -> Response[Organisation]:
-        return await read_resource(request, services.organisations, organisation_key(org), at, render_organisation)
+    ) -> Response[Any]:
+        row, headers = await read_state(request, services.organisations, organisation_key(org), at)
+        headers["Vary"] = ", ".join(filter(None, (headers.get("Vary"), "Accept")))
+        if not_modified(request, row.revision):
+            return Response(b"", status_code=304, headers=headers)
+        if prefers(request.headers.get("accept"), XML_BODIES, JSON_BODIES):
+            xml = write_moise_xml(parse_specification(row.state), org)
+            return Response(xml.encode(), media_type=f"{XML}; charset=utf-8", headers=headers)
+        return encoded(render_organisation(row, f"/organisations/{org}"), headers=headers)
 
     @put(
         "/{org:str}",
         summary="Create or replace an organisation's specification",
         media_type=HAL_JSON,
         status_code=200,
+        operation_class=SpecificationBodyOperation,
         responses={
             201: ResponseSpec(Organisation, description="Created", media_type=HAL_JSON, generate_examples=False),
             **problem_specs(400, 409, 412, 413, 415, 422, 428),
         },
     )
     async def put_organisation(
-        self,
-        request: Request[Any, Any, Any],
-        services: ServicesDep,
-        org: Name,
-        data: SpecificationBody,
+        self, request: Request[Any, Any, Any], services: ServicesDep, org: Name
     ) -> Response[Organisation]:
-        if "name" in data and data["name"] != org:
+        data = await read_specification_body(request)
+        if isinstance(data, dict) and "name" in data and data["name"] != org:
             raise InvalidInput("the body names another organisation", [FieldError("/name", f"expected {org!r}")])
         state = specification_state(data)
         pre = preconditions(request, required=services.settings.require_preconditions)

@@ -71,6 +71,8 @@ class XmlProblem:
     line: int
     column: int
     message: str
+    path: str | None = None
+    """For a problem of the model: the JSON Pointer of the value in the specification's JSON."""
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"
@@ -545,7 +547,7 @@ def specification_from_xml(text: str | bytes) -> XmlSpecification:
     problems = []
     for error in errors:
         line, column = document.locate(error.path)
-        problems.append(XmlProblem(line, column, error.message))
+        problems.append(XmlProblem(line, column, error.message, error.path))
     return XmlSpecification(spec, problems, document.notes, document)
 
 
