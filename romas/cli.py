@@ -1,4 +1,4 @@
-"""The ``romas`` command: serve, db upgrade, openapi, run, apply, export, rollback."""
+"""The ``romas`` command: serve, db upgrade, openapi, run, apply, export, rollback, import."""
 
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from romas.deploy.cli import add_commands
 
-    add_commands(commands)  # apply, export, rollback
+    add_commands(commands)  # apply, export, rollback, import
     return parser
 
 

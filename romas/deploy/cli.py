@@ -1,8 +1,11 @@
-"""``romas apply``, ``romas export`` and ``romas rollback``: a MAS kept in git, pushed to a server from CI.
+"""``romas apply``, ``romas export`` and ``romas rollback``: a MAS kept in git, pushed to a server from CI;
+``romas import``: a JaCaMo project turned into such a folder.
 
 Exit codes a pipeline can rely on: 0 when the server did what was asked (also when nothing had to change), 1
 when a deployment failed or was refused (409, 422, 5xx, an unreachable server), 2 for a usage error or a spec
-folder with problems, which is refused before any request is made.
+folder with problems, which is refused before any request is made. ``romas import`` exits 0 when everything
+came over as it is, 3 when the folder is written but something was converted approximately or left out, 1
+when the written folder has problems to fix before ``romas apply``, 2 when the project cannot be read.
 """
 
 from __future__ import annotations
@@ -192,6 +195,50 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return _run(_rollback, args)
 
 
+# -- import -----------------------------------------------------------------------------------------------------
+
+
+def _import(args: argparse.Namespace) -> int:
+    from romas.deploy.jacamo import REPORT_FILE, Entry, ImportFailed, import_project
+    from romas.deploy.specs import load_specs, write_specs
+
+    jcm = Path(args.project)
+    if not jcm.is_file():
+        raise UsageError(f"{jcm}: no such file (name the project's .jcm file)")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"--out {out} is not empty; name another folder or add --force to replace its spec files")
+    registry = _registry()
+    try:
+        manifest, report = import_project(jcm)
+    except ImportFailed as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        write_specs(manifest, out, registry)
+        _, problems = load_specs(out, registry)
+        for p in problems:
+            where = ":".join(str(part) for part in (p.file, p.line, p.column) if part)
+            report.problems.append(Entry(p.file or str(out), p.message, where))
+        (out / REPORT_FILE).write_text(report.markdown(), encoding="utf-8")
+    except OSError as exc:
+        _say(f"romas import: cannot write {out}: {exc}")
+        return FAILED
+    print("\n".join(report.summary()))
+    artefacts = sum(len(ws.artefacts) for ws in manifest.workspaces.values())
+    print(
+        f"wrote {_count(len(manifest.agents), 'agent')}, {_count(len(manifest.workspaces), 'workspace')} "
+        f"({_count(artefacts, 'artefact')}) and {_count(len(manifest.organisations), 'organisation')} to {out}; "
+        f"the whole report is {out / REPORT_FILE}"
+    )
+    return report.exit_code
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return _run(_import, args)
+
+
 # -- the parser ------------------------------------------------------------------------------------------------
 
 
@@ -249,3 +296,17 @@ def add_commands(subparsers: Any) -> None:
     _output_options(rollback)
     _server_options(rollback)
     rollback.set_defaults(func=cmd_rollback)
+
+    jacamo = subparsers.add_parser(
+        "import",
+        help="turn a JaCaMo project (.jcm) into an agent_specs/ folder",
+        description="Read a JaCaMo project (its agents' .asl, workspaces and artifacts, Moise os.xml and group "
+        "and scheme instances) and write an agent_specs/ folder that romas apply deploys, with README-IMPORT.md "
+        "listing what was converted, converted approximately or left out. Exit 0 when everything came over as "
+        "it is, 3 when something was approximated or left out, 1 when the folder has problems to fix before "
+        "romas apply, 2 when the project cannot be read.",
+    )
+    jacamo.add_argument("project", metavar="PROJECT.jcm")
+    jacamo.add_argument("--out", default="agent_specs", metavar="DIR", help="the folder to write (default agent_specs)")
+    jacamo.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    jacamo.set_defaults(func=cmd_import)

@@ -313,6 +313,9 @@ class _Reader:
                     self.note(kind, f"link type '{kind.attrs.get('id')}' is not one of romas's {', '.join(LINK_TYPES)}")
         for group in ss.all("group-specification"):
             self.group(group, spec)
+        for group_body in spec["groups"].values():  # Moise defines a role a group names but no definition does
+            for role in group_body["roles"]:
+                spec["roles"].setdefault(role, {"extends": []})
 
     def group(self, element: Element, spec: dict[str, Any]) -> str | None:
         name = self.ident(element, "group")

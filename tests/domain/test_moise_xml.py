@@ -237,3 +237,9 @@ def test_twice_defined_names_are_problems() -> None:
 )
 def test_durations(text: str, seconds: float | None) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_a_role_only_a_group_names_is_defined_as_in_moise() -> None:
+    text = RELAY_XML.replace('<role id="coach"><extends role="soc"/></role>', "")
+    spec = read(text)
+    assert spec.roles["coach"].extends == ()
