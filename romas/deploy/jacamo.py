@@ -523,7 +523,9 @@ class _Importer:
         cls = parse_class(block.header)
         type_name, properties, why = closest_type(cls)
         if type_name is None:
-            self.out(what, f"the Java CArtAgO class {cls.name} cannot run in romas: {why}", where)
+            watchers = ", ".join(item.text for item in block.values("focused-by"))
+            also = f"; so {watchers} cannot focus on it" if watchers else ""
+            self.out(what, f"the Java CArtAgO class {cls.name} cannot run in romas: {why}{also}", where)
             return
         if not self.named(what, block.name, block.line):
             return

@@ -1,0 +1,1 @@
++!greet : greeting(G) <- .print(G, " from the greeter").
