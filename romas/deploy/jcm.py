@@ -284,6 +284,8 @@ class _Parser:
             if token.text in "([":
                 depth += 1
             elif token.text in ")]":
+                if depth == 0:
+                    raise JcmError(token.line, token.column, f"unexpected '{token.text}'")
                 depth -= 1
             current.append(token)
         if current:
