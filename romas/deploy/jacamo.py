@@ -419,7 +419,7 @@ class _Importer:
                 f"agent {block.name}", "initial beliefs and goals of the .jcm appended to its code", self.at(block.line)
             )
         for item in block.values("join"):
-            self.join(agents, item.text, item)
+            self.join(agents, self.local(item), item)
         for item in block.values("focus"):
             self.focus(agents, item)
         for item in block.values("roles"):
@@ -440,6 +440,16 @@ class _Importer:
         else:
             self.out(f"agent {agent}", f"'{option.key}: {option.text}' has no place in romas", where)
 
+    def local(self, item: Item) -> str:
+        """An item without its ``@ node`` (a JaCaMo node name): romas runs every agent and workspace itself."""
+        words = item.words
+        if "@" not in words:
+            return "".join(words)
+        self.approx(
+            item.text, "nodes have no place in romas, which spreads the MAS over its processes", self.at(item.line)
+        )
+        return "".join(words[: words.index("@")])
+
     def join(self, agents: list[_Agent], workspace: str, item: Item) -> None:
         where = self.at(item.line)
         if workspace in self.manifest.workspaces:
@@ -458,7 +468,7 @@ class _Importer:
                 f"focus {item.text}", "namespaces of percepts have no place in romas; focused without it", where
             )
             words = words[words.index("::") + 1 :]
-        target = "".join(words)
+        target = self.local(Item(item.text, [t for t in item.tokens if t.text in words or t.text == "@"]))
         workspace, _, artefact = target.rpartition(".")
         if not workspace:
             workspace = self.artefact_workspace.get(artefact, "")

@@ -229,3 +229,13 @@ def test_a_folder_that_is_not_empty_is_kept_unless_forced(tmp_path: Path) -> Non
     assert not (out / "agents").exists()
     assert main(["import", str(HELLO), "--out", str(out), "--force"]) == EXIT_EXACT
     assert (out / "README.md").read_text() == "mine" and (out / "agents" / "greeter.asl").is_file()
+
+
+def test_nodes_are_noted_and_left_aside(tmp_path: Path) -> None:
+    folder = copy_project(tmp_path, "relay")
+    jcm = folder / "relay.jcm"
+    jcm.write_text(jcm.read_text().replace("focus:   track.laps_done", "focus:   track.laps_done @ n1"))
+    manifest, report = import_project(jcm)
+    assert report.problems == []
+    assert "focus(track, laps_done)" in manifest.agents["coach"].code
+    assert any("nodes have no place" in e.detail for e in report.approximate)
