@@ -176,7 +176,6 @@ class _GroupInstance:
     type: str
     parent: str | None
     block: Block
-    players: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _file_name(header: str) -> str:
@@ -331,7 +330,7 @@ class _Importer:
                 f"agent {block.name}", f"its code '{file}' is not in the asl-path ({', '.join(self.asl_path)})", where
             )
             return
-        code = self.code(source, block.name)
+        code = self.code(source)
         if code is None:
             return
         names = self.instances(block)
@@ -358,13 +357,13 @@ class _Importer:
             return [block.name] if count == 1 else [f"{block.name}{i}" for i in range(1, count + 1)]
         return [item.text for item in items]
 
-    def code(self, source: Path, definition: str) -> str | None:
+    def code(self, source: Path) -> str | None:
         """The agent's code with the project's includes inlined (once per file, shared by its agents)."""
         if source not in self.code_cache:
-            self.code_cache[source] = self.inline(source, [source], definition)
+            self.code_cache[source] = self.inline(source, [source])
         return self.code_cache[source]
 
-    def inline(self, source: Path, stack: list[Path], definition: str) -> str | None:
+    def inline(self, source: Path, stack: list[Path]) -> str | None:
         try:
             text = source.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
@@ -394,7 +393,7 @@ class _Importer:
                 self.problem(what, "the file includes itself (through the files it includes)", where)
                 failed = True
                 return match.group()
-            inner = self.inline(found, [*stack, found], definition)
+            inner = self.inline(found, [*stack, found])
             if inner is None:
                 failed = True
                 return match.group()
