@@ -16,7 +16,8 @@ What comes over, and how (README-IMPORT.md in the output says it for each elemen
 - **Organisations**: the Moise ``os.xml`` (found in the ``org-path``, by default ``.`` and ``src/org``) becomes
   the organisation's specification; what the model cannot hold is reported line by line. Group and scheme
   instances are created by an agent: the ``owner`` the ``.jcm`` names, else the first player of the group
-  (the responsible group, for a scheme), else the project's first agent.
+  (the responsible group, for a scheme), else the project's first agent; a nested group becomes a subgroup
+  (``createSubgroup``).
 
 Nothing is dropped silently: every element is listed as converted, converted approximately, or left out.
 """
@@ -160,7 +161,8 @@ class _Agent:
     goals: list[str] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
     focus: list[tuple[str, str]] = field(default_factory=list)
-    create_groups: list[tuple[str, str, str]] = field(default_factory=list)
+    create_groups: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    """``(group, type, parent or None, organisation)``, parents before their subgroups."""
     create_schemes: list[tuple[str, str, str, str]] = field(default_factory=list)
     roles: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -660,16 +662,12 @@ class _Importer:
             if creator is None:
                 continue
             group_creators[group.name] = creator
-            creator.create_groups.append((group.name, group.type, org))
-            detail = f"a group of type {group.type}, created by {creator.name} when it starts (createGroup)"
-            if group.parent is not None:
-                self.approx(
-                    what,
-                    detail + f"; romas's createGroup has no parent, so it is not a subgroup of {group.parent}",
-                    where,
-                )
+            creator.create_groups.append((group.name, group.type, group.parent, org))
+            if group.parent is None:
+                self.ok(what, f"a group of type {group.type}, created by {creator.name} (createGroup)", where)
             else:
-                self.ok(what, detail, where)
+                detail = f"a subgroup of {group.parent} of type {group.type}, created by {creator.name}"
+                self.ok(what, detail + " (createSubgroup)", where)
             for duty in group.block.values("responsible-for"):
                 responsible.setdefault(duty.text, group.name)
             for option in group.block.others(frozenset({"players", "owner", "responsible-for"})):
@@ -741,7 +739,12 @@ class _Importer:
             lines += [f"{belief}." for belief in agent.beliefs]
         steps = [f"joinWorkspace({w})" for w in agent.joins]
         steps += [f"focus({w}, {a})" for w, a in agent.focus]
-        steps += [f"!romas_jcm_group({g}, {t}, {o}, {RETRIES})" for g, t, o in agent.create_groups]
+        steps += [
+            f"!romas_jcm_group({g}, {t}, {o}, {RETRIES})"
+            if p is None
+            else f"!romas_jcm_subgroup({g}, {t}, {p}, {o}, {RETRIES})"
+            for g, t, p, o in agent.create_groups
+        ]
         steps += [f"!romas_jcm_scheme({s}, {t}, {g}, {o}, {RETRIES})" for s, t, g, o in agent.create_schemes]
         steps += [f"!romas_jcm_role({r}, {g}, {o}, {RETRIES})" for r, g, o in agent.roles]
         steps += [f"!!{goal}" for goal in agent.goals]
@@ -756,6 +759,7 @@ class _Importer:
             ]
         for goal, action, args in (
             ("romas_jcm_group", "createGroup(G, T)", "G, T, O"),
+            ("romas_jcm_subgroup", "createSubgroup(G, T, P)", "G, T, P, O"),
             ("romas_jcm_scheme", "createScheme(S, T, G)", "S, T, G, O"),
             ("romas_jcm_role", "adoptRole(R, G)", "R, G, O"),
         ):

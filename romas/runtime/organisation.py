@@ -1,5 +1,6 @@
 """The organisation dimension as agents see it: ``adoptRole``, ``leaveRole``, ``commitMission`` and
-``goalAchieved`` as actions (plus JaCaMo's ``createGroup(G, Type)`` and ``createScheme(S, Type, G)``), and
+``goalAchieved`` as actions (plus JaCaMo's ``createGroup(G, Type)`` and ``createScheme(S, Type, G)``, and
+``createSubgroup(G, Type, Parent)`` for a group inside another, as a ``.jcm`` nests them), and
 ``play``, ``commitment``, ``goal_state`` and ``obligation`` as percepts.
 
 An action runs in its own transaction with the agent as the actor, then resumes the agent. Doing again what is
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("romas.organisation")
 
-ACTIONS = {"adoptRole": 2, "leaveRole": 2, "commitMission": 2, "goalAchieved": 2, "createGroup": 2, "createScheme": 3}
+ACTIONS = {
+    "adoptRole": 2,
+    "leaveRole": 2,
+    "commitMission": 2,
+    "goalAchieved": 2,
+    "createGroup": 2,
+    "createSubgroup": 3,
+    "createScheme": 3,
+}
 ORG_STREAMS = frozenset({"organisation", "group", "scheme"})
 REFRESH_DELAY_S = 0.01
 
@@ -50,7 +59,7 @@ class OrganisationService(Protocol):
     ) -> Any: ...
 
     async def create_group(
-        self, writer: Writer, agent: str, name: str, type_name: str, org: str | None = None
+        self, writer: Writer, agent: str, name: str, type_name: str, org: str | None = None, parent: str | None = None
     ) -> Any: ...
 
     async def create_scheme(
@@ -121,6 +130,8 @@ class Organisation:
                     await self.service.goal_achieved(writer, agent, first, second, org)
                 elif functor == "createGroup":
                     await self.service.create_group(writer, agent, first, second, org)
+                elif functor == "createSubgroup":
+                    await self.service.create_group(writer, agent, first, second, org, parent=rest[0])
                 else:
                     await self.service.create_scheme(writer, agent, first, second, rest[0], org)
         except DomainError as exc:

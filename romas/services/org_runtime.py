@@ -67,11 +67,19 @@ class OrgRuntime:
         return await self.schemes.goal_achieved(writer, org, scheme, agent, goal)
 
     async def create_group(
-        self, writer: Writer, agent: str, name: str, type_name: str, org: str | None = None
+        self, writer: Writer, agent: str, name: str, type_name: str, org: str | None = None, parent: str | None = None
     ) -> Written:
-        """``createGroup(G, Type)``: a group instance; creating one that exists with that type changes nothing."""
-        org = org or await self.organisation_defining(writer, "groups", type_name)
-        return await self.groups.put_group(writer, org, name, type_name, None)
+        """``createGroup(G, Type)``: a group instance; creating one that exists with that type changes nothing.
+
+        With ``parent`` (``createSubgroup(G, Type, Parent)``) the group is a subgroup of that live group.
+        """
+        if org is None:
+            org = await (
+                self.organisation_defining(writer, "groups", type_name)
+                if parent is None
+                else self.find_organisation(writer, "group", parent)
+            )
+        return await self.groups.put_group(writer, org, name, type_name, parent)
 
     async def create_scheme(
         self, writer: Writer, agent: str, name: str, type_name: str, group: str, org: str | None = None

@@ -59,7 +59,10 @@ def test_the_jcm_reader_keeps_every_setting_with_its_line() -> None:
     ]
     team = project.body.blocks[3].blocks[0]
     assert [i.text for i in team.values("players")] == ["coach   trainer", "runner1 athlete", "runner2 athlete"]
-    assert [(o.key, o.line) for o in project.body.options] == [("platform", 37)]
+    platform = next(i for i, line in enumerate(RELAY.read_text().splitlines(), 1) if "platform:" in line)
+    assert [(o.key, o.line) for o in project.body.options] == [("platform", platform)]
+    pit = team.blocks[0]
+    assert (pit.kind, pit.name, pit.header, pit.values("owner")[0].text) == ("group", "pit", "pit_crew", "runner1")
 
 
 def test_values_split_on_commas_and_lines_but_not_inside_terms() -> None:
@@ -118,11 +121,13 @@ def test_relay_comes_over_with_instances_workspaces_and_organisation() -> None:
     manifest, report = import_project(RELAY)
     assert report.problems == []
     assert sorted(manifest.agents) == ["coach", "runner1", "runner2"]  # instances: 2 -> runner1, runner2
-    assert manifest.agents["runner1"].code == manifest.agents["runner2"].code
+    assert "!romas_jcm_subgroup(pit, pit_crew, team, club, 50)" in manifest.agents["runner1"].code  # its owner
+    assert "createSubgroup" not in manifest.agents["runner2"].code
+    assert manifest.organisations["club"]["groups"]["relay_team"]["subgroups"] == {"pit_crew": {"min": 0, "max": 1}}
     track = manifest.workspaces["track"]
     assert list(track.artefacts) == ["laps_done"] and track.artefacts["laps_done"].type == "counter"
     club = manifest.organisations["club"]
-    assert set(club["roles"]) == {"member", "trainer", "athlete"}
+    assert set(club["roles"]) == {"member", "trainer", "athlete", "helper"}  # helper: only the subgroup names it
     assert club["norms"][1]["deadline_s"] == 600.0
     coach = manifest.agents["coach"].code
     assert "laps(2)." in coach and "!!announce" in coach
@@ -147,12 +152,14 @@ def test_nothing_is_dropped_silently() -> None:
         and "coach cannot focus" in left_out["artifact track.stopwatch"]
     )
     assert "platform" in left_out
-    assert any('ttf="5 minutes"' in e.detail and e.where == "src/org/club-os.xml:23:21" for e in report.left_out)
+    xml = (RELAY.parent / "src" / "org" / "club-os.xml").read_text().splitlines()
+    line = next(i for i, text in enumerate(xml, 1) if 'ttf="5 minutes"' in text)
+    assert any('ttf="5 minutes"' in e.detail and e.where == f"src/org/club-os.xml:{line}:21" for e in report.left_out)
     approximate = {e.what for e in report.approximate}
     assert {"artifact track.laps_done", 'include("$moise/asl/org-obedient.asl")'} <= approximate
     converted = {e.what for e in report.converted}
     assert {"agent coach", "agent runner", "workspace track", "organisation club", "group club.team"} <= converted
-    assert "scheme club.race" in converted
+    assert {"scheme club.race", "group club.pit"} <= converted
     assert report.exit_code == EXIT_APPROXIMATE
     markdown = report.markdown()
     assert "## Left out (3)" in markdown and "## Problems to fix before `romas apply` (0)" in markdown

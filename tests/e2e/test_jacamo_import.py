@@ -1,5 +1,6 @@
 """A JaCaMo-style project of our own, imported with ``romas import`` and applied to a real ``romas serve``: the
-agents run, join and focus, the group and scheme instances exist with their players, and the scheme completes."""
+agents run, join and focus, the group, subgroup and scheme instances exist with their players, and the scheme
+completes."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def test_an_imported_jacamo_project_runs(database_url: str, tmp_path: Path) -> N
             ("runner1", "athlete"),
             ("runner2", "athlete"),
         }
+        pit = client.get("/organisations/club/groups/pit").json()
+        assert (pit["type"], pit["parent"]) == ("pit_crew", "team")
         laps = client.get("/workspaces/track/artefacts/laps_done").json()
         assert laps["properties"]["count"] >= 1 and "coach" in laps["observers"]
         xml = client.get("/organisations/club", headers={"Accept": "application/xml"})
