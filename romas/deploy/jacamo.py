@@ -260,6 +260,8 @@ class _Importer:
             project = parse_jcm(text)
         except JcmError as exc:
             raise ImportFailed(f"{self.jcm}:{exc.line}:{exc.column}: {exc.message}") from None
+        except RecursionError:
+            raise ImportFailed(f"{self.jcm}: blocks are nested too deeply") from None
         body = project.body
         self.settings(body)
         for used in project.uses:

@@ -246,3 +246,10 @@ def test_nodes_are_noted_and_left_aside(tmp_path: Path) -> None:
     assert report.problems == []
     assert "focus(track, laps_done)" in manifest.agents["coach"].code
     assert any("nodes have no place" in e.detail for e in report.approximate)
+
+
+def test_absurdly_nested_groups_are_refused_cleanly(tmp_path: Path) -> None:
+    jcm = tmp_path / "deep.jcm"
+    jcm.write_text("mas deep {\n organisation o : o.xml {\n" + "group g : t {\n" * 5000 + "}\n" * 5002 + "}\n")
+    with pytest.raises(ImportFailed, match="nested too deeply"):
+        import_project(jcm)
