@@ -458,6 +458,8 @@ class _Importer:
         if workspace in self.manifest.workspaces:
             for agent in agents:
                 agent.join(workspace)
+            names = ", ".join(a.name for a in agents)
+            self.ok(f"join {workspace}", f"{names}: joinWorkspace({workspace}) when starting", where)
         elif workspace in self.org_names:
             self.approx(f"join {workspace}", "an organisation's workspace: romas agents need not join it", where)
         else:
@@ -494,6 +496,8 @@ class _Importer:
             agent.join(workspace)
             if (workspace, artefact) not in agent.focus:
                 agent.focus.append((workspace, artefact))
+        names = ", ".join(a.name for a in agents)
+        self.ok(f"focus {item.text}", f"{names}: focus({workspace}, {artefact}) when starting", where)
 
     def role_of_agent(self, agents: list[_Agent], definition: str, item: Item) -> None:
         words = item.words
@@ -514,8 +518,15 @@ class _Importer:
         for artifact in block.blocks:
             self.artifact(block.name, workspace, artifact)
         for item in block.values("agents"):
-            for agent in self.agents_named(item.text):
+            joining = self.agents_named(item.text)
+            for agent in joining:
                 agent.join(block.name)
+            names = ", ".join(a.name for a in joining) or "no agent"
+            self.ok(
+                f"workspace {block.name}",
+                f"agents: {item.text}: {names}: joinWorkspace({block.name}) when starting",
+                self.at(item.line),
+            )
         for option in block.others(frozenset({"agents"})):
             self.out(
                 f"workspace {block.name}", f"'{option.key}: {option.text}' has no place in romas", self.at(option.line)
@@ -554,10 +565,17 @@ class _Importer:
             where,
         )
         for item in block.values("focused-by"):
-            for agent in self.agents_named(item.text):
+            watching = self.agents_named(item.text)
+            for agent in watching:
                 agent.join(workspace_name)
                 if (workspace_name, block.name) not in agent.focus:
                     agent.focus.append((workspace_name, block.name))
+            names = ", ".join(a.name for a in watching) or "no agent"
+            self.ok(
+                what,
+                f"focused-by: {item.text}: {names}: focus({workspace_name}, {block.name}) when starting",
+                self.at(item.line),
+            )
         for option in block.others(frozenset({"focused-by"})):
             self.out(what, f"'{option.key}: {option.text}' has no place in romas", self.at(option.line))
 
@@ -731,6 +749,7 @@ class _Importer:
             )
             return
         agent.roles.append((role, group.name, group.org))
+        self.ok(f"{agent.name} plays {role}", f"adoptRole({role}, {group.name}) when starting", self.at(item.line))
 
     # -- the code romas adds --
 

@@ -159,7 +159,8 @@ def test_nothing_is_dropped_silently() -> None:
     assert {"artifact track.laps_done", 'include("$moise/asl/org-obedient.asl")'} <= approximate
     converted = {e.what for e in report.converted}
     assert {"agent coach", "agent runner", "workspace track", "organisation club", "group club.team"} <= converted
-    assert {"scheme club.race", "group club.pit"} <= converted
+    assert {"scheme club.race", "group club.pit", "coach plays trainer", "runner2 plays athlete"} <= converted
+    assert {"focus track.laps_done", "join track"} <= converted
     assert report.exit_code == EXIT_APPROXIMATE
     markdown = report.markdown()
     assert "## Left out (3)" in markdown and "## Problems to fix before `romas apply` (0)" in markdown
