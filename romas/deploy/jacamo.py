@@ -25,56 +25,40 @@ Nothing is dropped silently: every element is listed as converted, converted app
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from romas.deploy.jacamo_code import LIBRARY_INCLUDES, AgentStart, appended_code
+from romas.deploy.jacamo_report import (
+    EXIT_APPROXIMATE,
+    EXIT_EXACT,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    REPORT_FILE,
+    Entry,
+    ImportReport,
+)
 from romas.deploy.jcm import Block, ClassDef, Item, JcmError, Option, parse_class, parse_jcm
 from romas.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
 from romas.domain.moise_xml import specification_from_xml
 from romas.domain.names import name_problem
 
-REPORT_FILE: Final = "README-IMPORT.md"
-"""The report written in the output folder (``README*`` files are ignored by ``romas apply``)."""
-
-EXIT_EXACT: Final = 0
-EXIT_PROBLEMS: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_APPROXIMATE: Final = 3
+__all__ = [
+    "EXIT_APPROXIMATE",
+    "EXIT_EXACT",
+    "EXIT_PROBLEMS",
+    "EXIT_USAGE",
+    "REPORT_FILE",
+    "Entry",
+    "ImportFailed",
+    "ImportReport",
+    "closest_type",
+    "import_project",
+]
 
 DEFAULT_ASL_PATH: Final = (".", "src/agt", "src/agt/inc")
 DEFAULT_ORG_PATH: Final = (".", "src/org")
-RETRIES: Final = 50
-"""How many times (a tenth of a second apart) the start plan tries an organisation action before giving up."""
-
-OBEDIENT: Final = """\
-// romas: an obedient agent commits to the missions and achieves the goals its organisation obliges it to
-+obligation(Ag, _, committed(Ag, Mission, Scheme), _) : .my_name(Ag)
-   <- .print("I am obliged to commit to ", Mission, " on ", Scheme, "... doing so");
-      commitMission(Mission, Scheme).
-+obligation(Ag, _, done(Scheme, Goal, Ag), _) : .my_name(Ag)
-   <- !Goal;
-      goalAchieved(Goal, Scheme).
-"""
-
-LIBRARY_INCLUDES: Final[dict[str, tuple[str, str]]] = {
-    "$jacamo/templates/common-cartago.asl": (
-        "// romas: JaCaMo's common CArtAgO plans are not needed; the start plan below joins and focuses\n",
-        "JaCaMo's joining and focusing plans are replaced by the start plan romas adds",
-    ),
-    "$jacamo/templates/common-moise.asl": (
-        "// romas: JaCaMo's common Moise plans are not needed; the start plan below adopts the roles\n",
-        "JaCaMo's role adoption plans are replaced by the start plan romas adds; romas gives the organisation's "
-        "percepts to the agents without focusing on organisation artefacts",
-    ),
-    "$moise/asl/org-obedient.asl": (
-        OBEDIENT,
-        "Moise's obedient agent is replaced by romas's own plans for the same obligations "
-        "(commitMission(M, S) and goalAchieved(G, S) take the scheme as an argument in romas)",
-    ),
-}
-
 _INCLUDE: Final = re.compile(r'\{\s*include\s*\(\s*"([^"]*)"\s*(?:,[^)]*)?\)\s*\}')
 
 ORGANISATION_ARTEFACTS: Final = ("ora4mas.",)
@@ -86,89 +70,8 @@ _CLOSEST: Final[tuple[tuple[tuple[str, ...], str, str], ...]] = (
 )
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line of the report: what, what happened to it, and where it is in the project."""
-
-    what: str
-    detail: str
-    where: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.what}: {self.detail}" + (f" ({self.where})" if self.where else "")
-
-
-@dataclass
-class ImportReport:
-    """Every element of the project, as converted, converted approximately, left out, or a problem."""
-
-    project: str
-    converted: list[Entry] = field(default_factory=list)
-    approximate: list[Entry] = field(default_factory=list)
-    left_out: list[Entry] = field(default_factory=list)
-    problems: list[Entry] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.problems:
-            return EXIT_PROBLEMS
-        return EXIT_APPROXIMATE if self.approximate or self.left_out else EXIT_EXACT
-
-    def sections(self) -> Iterator[tuple[str, str, list[Entry]]]:
-        """``(title, short label, entries)`` of each part of the report, the most urgent first."""
-        yield "Problems to fix before `romas apply`", "problem", self.problems
-        yield "Left out", "left out", self.left_out
-        yield "Converted approximately", "approximate", self.approximate
-        yield "Converted", "converted", self.converted
-
-    def markdown(self) -> str:
-        lines = [
-            f"# Imported from the JaCaMo project {self.project}",
-            "",
-            "Written by `romas import`. Every element of the project is listed below: converted as it is, "
-            "converted approximately (check it behaves as you expect), or left out (romas has no place for it). "
-            "Problems stop `romas apply` until they are fixed.",
-        ]
-        for title, _, entries in self.sections():
-            lines += ["", f"## {title} ({len(entries)})", ""]
-            lines += [f"- **{e.what}**: {e.detail}" + (f" — `{e.where}`" if e.where else "") for e in entries]
-            if not entries:
-                lines.append("Nothing.")
-        return "\n".join(lines) + "\n"
-
-    def summary(self) -> list[str]:
-        """What a terminal shows: the counts, then each problem and each thing left out or approximated."""
-        counts = ", ".join(f"{len(entries)} {label}" for _, label, entries in self.sections())
-        lines = [f"{self.project}: {counts}"]
-        for _, label, entries in list(self.sections())[:3]:
-            lines += [f"  {label}: {entry}" for entry in entries]
-        return lines
-
-
 class ImportFailed(Exception):
     """The project cannot be read at all (no such file, a ``.jcm`` that does not parse): nothing is written."""
-
-
-@dataclass
-class _Agent:
-    """One agent of the MAS (an instance of a ``.jcm`` agent), with what its start plan does."""
-
-    name: str
-    definition: str
-    source: Path
-    code: str
-    beliefs: list[str] = field(default_factory=list)
-    goals: list[str] = field(default_factory=list)
-    joins: list[str] = field(default_factory=list)
-    focus: list[tuple[str, str]] = field(default_factory=list)
-    create_groups: list[tuple[str, str, str | None, str]] = field(default_factory=list)
-    """``(group, type, parent or None, organisation)``, parents before their subgroups."""
-    create_schemes: list[tuple[str, str, str, str]] = field(default_factory=list)
-    roles: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def join(self, workspace: str) -> None:
-        if workspace not in self.joins:
-            self.joins.append(workspace)
 
 
 @dataclass
@@ -210,14 +113,14 @@ class _Importer:
         self.folder = jcm.parent
         self.report = ImportReport(jcm.name)
         self.manifest = Manifest()
-        self.agents: dict[str, _Agent] = {}
+        self.agents: dict[str, AgentStart] = {}
         self.by_definition: dict[str, list[str]] = {}
         self.asl_path: list[str] = list(DEFAULT_ASL_PATH)
         self.org_path: list[str] = list(DEFAULT_ORG_PATH)
         self.code_cache: dict[Path, str | None] = {}
         self.artefact_workspace: dict[str, str] = {}
         self.org_names: list[str] = []
-        self.pending_roles: list[tuple[list[_Agent], str, str, Item]] = []
+        self.pending_roles: list[tuple[list[AgentStart], str, str, Item]] = []
         self.matched_roles: set[int] = set()
 
     # -- report helpers --
@@ -290,7 +193,8 @@ class _Importer:
                 )
         for agent in self.agents.values():
             self.manifest.agents[agent.name] = AgentSpec(
-                code=agent.code + self.generated(agent), description=f"{agent.definition} of {self.jcm.name}"
+                code=agent.code + appended_code(agent, self.jcm.name),
+                description=f"{agent.definition} of {self.jcm.name}",
             )
         return self.manifest, self.report
 
@@ -344,7 +248,7 @@ class _Importer:
                 self.problem(f"agent {name}", "two agents of the project have this name", where)
                 continue
             if self.named(f"agent {name}", name, block.line):
-                self.agents[name] = _Agent(name, block.name, source, code)
+                self.agents[name] = AgentStart(name, block.name, source, code)
         detail = f"code from {self.rel(source)}"
         if names != [block.name]:
             detail += f"; instances {', '.join(names) or 'none'}"
@@ -453,7 +357,7 @@ class _Importer:
         )
         return "".join(words[: words.index("@")])
 
-    def join(self, agents: list[_Agent], workspace: str, item: Item) -> None:
+    def join(self, agents: list[AgentStart], workspace: str, item: Item) -> None:
         where = self.at(item.line)
         if workspace in self.manifest.workspaces:
             for agent in agents:
@@ -465,7 +369,7 @@ class _Importer:
         else:
             self.problem(f"join {workspace}", "no workspace of the project has this name", where)
 
-    def focus(self, agents: list[_Agent], item: Item) -> None:
+    def focus(self, agents: list[AgentStart], item: Item) -> None:
         where = self.at(item.line)
         words = item.words
         if "::" in words:
@@ -499,7 +403,7 @@ class _Importer:
         names = ", ".join(a.name for a in agents)
         self.ok(f"focus {item.text}", f"{names}: focus({workspace}, {artefact}) when starting", where)
 
-    def role_of_agent(self, agents: list[_Agent], definition: str, item: Item) -> None:
+    def role_of_agent(self, agents: list[AgentStart], definition: str, item: Item) -> None:
         words = item.words
         if len(words) < 3 or words[1] != "in":
             self.problem(f"agent {definition}", f"'roles: {item.text}' is not 'ROLE in GROUP'", self.at(item.line))
@@ -532,7 +436,7 @@ class _Importer:
                 f"workspace {block.name}", f"'{option.key}: {option.text}' has no place in romas", self.at(option.line)
             )
 
-    def agents_named(self, name: str) -> list[_Agent]:
+    def agents_named(self, name: str) -> list[AgentStart]:
         if name == "*":
             return list(self.agents.values())
         names = self.by_definition.get(name, [name])
@@ -633,7 +537,7 @@ class _Importer:
                 walk(group, None)
         return found
 
-    def creator(self, owner: list[Item], players: list[str], what: str, line: int) -> _Agent | None:
+    def creator(self, owner: list[Item], players: list[str], what: str, line: int) -> AgentStart | None:
         for item in owner:
             agents = self.agents_named(item.text)
             if agents:
@@ -649,7 +553,7 @@ class _Importer:
 
     def instances_of(self, block: Block, spec: dict[str, Any], groups: list[_GroupInstance]) -> None:
         org = block.name
-        group_creators: dict[str, _Agent] = {}
+        group_creators: dict[str, AgentStart] = {}
         responsible: dict[str, str] = {}
         for group in groups:
             what = f"group {org}.{group.name}"
@@ -742,7 +646,7 @@ class _Importer:
                     f"organisation {org}", f"'{option.key}: {option.text}' has no place in romas", self.at(option.line)
                 )
 
-    def adopt(self, agent: _Agent, role: str, group: _GroupInstance, spec: dict[str, Any], item: Item) -> None:
+    def adopt(self, agent: AgentStart, role: str, group: _GroupInstance, spec: dict[str, Any], item: Item) -> None:
         if role not in spec["groups"][group.type]["roles"]:
             self.problem(
                 f"{agent.name} plays {role}", f"'{role}' is not a role of group type {group.type}", self.at(item.line)
@@ -750,51 +654,6 @@ class _Importer:
             return
         agent.roles.append((role, group.name, group.org))
         self.ok(f"{agent.name} plays {role}", f"adoptRole({role}, {group.name}) when starting", self.at(item.line))
-
-    # -- the code romas adds --
-
-    def generated(self, agent: _Agent) -> str:
-        lines: list[str] = []
-        if agent.beliefs:
-            lines.append("// initial beliefs the .jcm gives this agent")
-            lines += [f"{belief}." for belief in agent.beliefs]
-        steps = [f"joinWorkspace({w})" for w in agent.joins]
-        steps += [f"focus({w}, {a})" for w, a in agent.focus]
-        steps += [
-            f"!romas_jcm_group({g}, {t}, {o}, {RETRIES})"
-            if p is None
-            else f"!romas_jcm_subgroup({g}, {t}, {p}, {o}, {RETRIES})"
-            for g, t, p, o in agent.create_groups
-        ]
-        steps += [f"!romas_jcm_scheme({s}, {t}, {g}, {o}, {RETRIES})" for s, t, g, o in agent.create_schemes]
-        steps += [f"!romas_jcm_role({r}, {g}, {o}, {RETRIES})" for r, g, o in agent.roles]
-        steps += [f"!!{goal}" for goal in agent.goals]
-        if steps:
-            lines += [
-                "// what JaCaMo does when the agent starts: join, focus, create groups and schemes, adopt roles,",
-                "// then the initial goals the .jcm gives this agent",
-                "!romas_jcm_start.",
-                "@romas_jcm_start[atomic]",
-                "+!romas_jcm_start",
-                "   <- " + ";\n      ".join(steps) + ".",
-            ]
-        for goal, action, args in (
-            ("romas_jcm_group", "createGroup(G, T)", "G, T, O"),
-            ("romas_jcm_subgroup", "createSubgroup(G, T, P)", "G, T, P, O"),
-            ("romas_jcm_scheme", "createScheme(S, T, G)", "S, T, G, O"),
-            ("romas_jcm_role", "adoptRole(R, G)", "R, G, O"),
-        ):
-            if any(f"!{goal}(" in step for step in steps):
-                lines += [
-                    f"+!{goal}({args}, N) <- {action}[organisation(O)].",
-                    f"-!{goal}({args}, N) : N > 0 <- .wait(100); !{goal}({args}, N - 1).",
-                    f'-!{goal}({args}, 0) <- .print("romas import: gave up {action.split("(")[0]} in ", O).',
-                ]
-        if not lines:
-            return ""
-        head = f"// ---- added by romas import: what {self.jcm.name} gives this agent in JaCaMo ({REPORT_FILE}) ----"
-        separator = "" if agent.code.endswith("\n") or not agent.code else "\n"
-        return f"{separator}\n{head}\n" + "\n".join(lines) + "\n"
 
 
 def import_project(jcm: Path) -> tuple[Manifest, ImportReport]:
