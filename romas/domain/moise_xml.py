@@ -286,7 +286,8 @@ class _Reader:
     # -- structural --
 
     def structure(self, ss: Element, spec: dict[str, Any]) -> None:
-        self.description(ss, "the structural specification", spec)
+        for key in self.properties(ss):
+            self.note(ss, f"property '{key}' of the structural specification is not part of romas's model; left out")
         self.unexpected(ss, ("properties", "role-definitions", "link-types", "group-specification"), "<ss>")
         for defs in ss.all("role-definitions"):
             for role in defs.all("role"):

@@ -243,3 +243,14 @@ def test_a_role_only_a_group_names_is_defined_as_in_moise() -> None:
     text = RELAY_XML.replace('<role id="coach"><extends role="soc"/></role>', "")
     spec = read(text)
     assert spec.roles["coach"].extends == ()
+
+
+def test_properties_outside_the_model_are_noted_not_taken_as_descriptions() -> None:
+    text = RELAY_XML.replace(
+        "<structural-specification>",
+        '<structural-specification><properties><property id="description" value="not the org\'s"/>'
+        '<property id="colour" value="blue"/></properties>',
+    )
+    result = specification_from_xml(text)
+    assert result.specification is not None and result.specification.description is None
+    assert sum("of the structural specification" in n.message for n in result.notes) == 2
