@@ -1194,10 +1194,10 @@ class Agent:
 
     # ---- introspection and serialisation ------------------------------------------------------------------
 
-    def mind(self) -> dict[str, Any]:
+    def mind(self, *, belief_offset: int = 0, belief_limit: int | None = None) -> dict[str, Any]:
         from romas.agentspeak.serialise import mind
 
-        return mind(self)
+        return mind(self, belief_offset=belief_offset, belief_limit=belief_limit)
 
     def snapshot(self) -> dict[str, Any]:
         from romas.agentspeak.serialise import snapshot

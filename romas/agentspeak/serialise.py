@@ -445,10 +445,15 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
 # ---- the mind view --------------------------------------------------------------------------------------------
 
 
-def mind(ag: Agent) -> dict[str, Json]:
-    """The live mental state, for people: beliefs, goals, intentions and plans."""
+def mind(ag: Agent, *, belief_offset: int = 0, belief_limit: int | None = None) -> dict[str, Json]:
+    """The live mental state, for people: beliefs, goals, intentions and plans. With ``belief_limit``, only that
+    many beliefs from ``belief_offset`` on (``belief_count`` says how many there are), so that a mind with a
+    million beliefs is shown a page at a time instead of in one answer of tens of megabytes."""
     beliefs = []
-    for k, annots in ag.beliefs.items():
+    chosen = (
+        ag.beliefs.items() if belief_limit is None else ag.beliefs.page(max(0, belief_offset), max(0, belief_limit))
+    )
+    for k, annots in chosen:
         full = Struct(k.functor, k.args, tuple(annots))
         beliefs.append({"term": term_to_json(full), "text": format_term(full)})
     goals = []
@@ -487,6 +492,7 @@ def mind(ag: Agent) -> dict[str, Json]:
     return {
         "name": ag.name,
         "beliefs": beliefs,
+        "belief_count": ag.beliefs.size,
         "rules": rules,
         "goals": goals,
         "intentions": intentions,

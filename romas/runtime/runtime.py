@@ -801,14 +801,18 @@ class Runtime:
         live = self.live.get(agent)
         return live.code_revision if live is not None else None
 
-    async def mind(self, agent: str) -> dict[str, Any] | None:
-        """The live mental state, or the one in the last checkpoint of a stopped agent."""
+    async def mind(
+        self, agent: str, *, belief_offset: int = 0, belief_limit: int | None = None
+    ) -> dict[str, Any] | None:
+        """The live mental state, or the one in the last checkpoint of a stopped agent (beliefs a page at a time
+        when ``belief_limit`` is given)."""
         live = self.live.get(agent)
         if live is not None:
-            mind: dict[str, Any] = live.agent.mind()
+            mind: dict[str, Any] = live.agent.mind(belief_offset=belief_offset, belief_limit=belief_limit)
             return mind
         saved = await checkpoints.load(self.store, agent)
         if saved is None:
             return None
-        restored: dict[str, Any] = Agent.restore(saved.state, self.host).mind()
-        return restored
+        restored = Agent.restore(saved.state, self.host)
+        shown: dict[str, Any] = restored.mind(belief_offset=belief_offset, belief_limit=belief_limit)
+        return shown
