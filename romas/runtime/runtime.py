@@ -797,6 +797,19 @@ class Runtime:
         self._wake.set()
         return True
 
+    def quiescent(self) -> bool:
+        """True when this process runs the agents and none of them can do anything by itself: no work, no timer
+        pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
+        if not self.leading or self._dirty or self.effects:
+            return False
+        now = time.monotonic()
+        for live in self.live.values():
+            if live.has_work(now) or live.deadline is not None or live.commands:
+                return False
+            if any(it.state == "action" for it in live.agent.intentions.values()):
+                return False
+        return True
+
     def running_code_revision(self, agent: str) -> int | None:
         live = self.live.get(agent)
         return live.code_revision if live is not None else None
