@@ -25,6 +25,11 @@ BELIEF_PAGE = 1000
 """Beliefs per page unless ``limit`` says otherwise: every belief of a typical agent, in one answer."""
 MAX_BELIEF_PAGE = 5000
 
+PART_LIMIT = 1000
+"""Intentions, goals and pending events shown at most (their counts say how many there are)."""
+STACK_LIMIT = 100
+"""Frames shown of each intention, top first (its ``depth`` says how deep it is)."""
+
 BeliefLimit = Annotated[
     int, Parameter(ge=1, le=MAX_BELIEF_PAGE, description=f"Beliefs per page (1 to {MAX_BELIEF_PAGE}).")
 ]
@@ -42,8 +47,12 @@ class Mind(msgspec.Struct, kw_only=True):
     rules: list[dict[str, Any]]
     goals: list[dict[str, Any]]
     intentions: list[dict[str, Any]]
+    """At most 1000, each with its top 100 frames; ``depth`` is the whole stack's."""
+    intention_count: int
     plans: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    events: list[str]
+    """The pending events, at most 1000."""
+    event_count: int
     links: dict[str, Link] = msgspec.field(name="_links")
 
 
@@ -87,12 +96,13 @@ class MindController(Controller):
         offset = _belief_offset(cursor)
         row = await services.agents.get(agent_key(name))
         runtime = services.runtime
-        state = await runtime.mind(name, belief_offset=offset, belief_limit=limit)
+        shown = {"belief_offset": offset, "belief_limit": limit, "part_limit": PART_LIMIT, "stack_limit": STACK_LIMIT}
+        state = await runtime.mind(name, **shown)
         running = runtime.running_code_revision(name)
         if state is None:
             # Never ran: show what it would start with.
             initial = Agent(name, parse_program(row.state["code"]), runtime.host)
-            state = initial.mind(belief_offset=offset, belief_limit=limit)
+            state = initial.mind(**shown)
         beliefs: list[dict[str, Any]] = state.get("beliefs", [])
         count = int(state.get("belief_count", len(beliefs)))
         path = f"/agents/{name}/mind"
@@ -111,8 +121,10 @@ class MindController(Controller):
             rules=state.get("rules", []),
             goals=state.get("goals", []),
             intentions=state.get("intentions", []),
+            intention_count=int(state.get("intention_count", 0)),
             plans=state.get("plans", []),
             events=state.get("events", []),
+            event_count=int(state.get("event_count", 0)),
             links={**links, "agent": link(f"/agents/{name}"), "log": link(f"/agents/{name}/log")},
         )
         return encoded(body, headers=headers)

@@ -815,17 +815,24 @@ class Runtime:
         return live.code_revision if live is not None else None
 
     async def mind(
-        self, agent: str, *, belief_offset: int = 0, belief_limit: int | None = None
+        self,
+        agent: str,
+        *,
+        belief_offset: int = 0,
+        belief_limit: int | None = None,
+        part_limit: int | None = None,
+        stack_limit: int | None = None,
     ) -> dict[str, Any] | None:
-        """The live mental state, or the one in the last checkpoint of a stopped agent (beliefs a page at a time
-        when ``belief_limit`` is given)."""
+        """The live mental state, or the one in the last checkpoint of a stopped agent; the limits bound how much
+        of it is shown (see ``Agent.mind``)."""
         live = self.live.get(agent)
-        if live is not None:
-            mind: dict[str, Any] = live.agent.mind(belief_offset=belief_offset, belief_limit=belief_limit)
-            return mind
-        saved = await checkpoints.load(self.store, agent)
-        if saved is None:
-            return None
-        restored = Agent.restore(saved.state, self.host)
-        shown: dict[str, Any] = restored.mind(belief_offset=belief_offset, belief_limit=belief_limit)
+        agent_now = live.agent if live is not None else None
+        if agent_now is None:
+            saved = await checkpoints.load(self.store, agent)
+            if saved is None:
+                return None
+            agent_now = Agent.restore(saved.state, self.host)
+        shown: dict[str, Any] = agent_now.mind(
+            belief_offset=belief_offset, belief_limit=belief_limit, part_limit=part_limit, stack_limit=stack_limit
+        )
         return shown

@@ -114,3 +114,29 @@ async def test_a_stopped_agents_beliefs_are_paged_too(client: Client) -> None:
     rest = (await client.get(mind["_links"]["next"]["href"])).json()
     assert [b["text"] for b in rest["beliefs"]] == [f"n({i})[source(self)]" for i in range(20, 30)]
     assert "next" not in rest["_links"]
+
+
+async def test_intentions_and_events_are_bounded_with_their_counts(client: Client) -> None:
+    code = (
+        "!spawn.\n"
+        "+!spawn <- for (.range(I, 1, 1200)) { !!w(I) }; !deep(150).\n"
+        "+!w(I) <- .wait(600000).\n"
+        "+!deep(0) <- .wait(600000).\n"
+        "+!deep(N) : N > 0 <- !deep(N - 1); .print(N).\n"
+    )
+    await put_agent(client, "busy", code=code)
+
+    async def spawned() -> bool:
+        return (await client.get("/agents/busy/mind")).json()["intention_count"] >= 1200
+
+    await eventually(spawned, what="1200 waiting intentions")
+    mind = (await client.get("/agents/busy/mind")).json()
+    assert len(mind["intentions"]) == 1000 and mind["intention_count"] >= 1200
+    assert all(len(it["stack"]) <= 100 for it in mind["intentions"]) and len(mind["goals"]) <= 1000
+
+    async def deep() -> bool:
+        intentions = (await client.get("/agents/busy/mind")).json()["intentions"]
+        return any(it["depth"] > 100 for it in intentions)
+
+    await eventually(deep, what="an intention deeper than 100 frames")
+    assert isinstance(mind["event_count"], int) and len(mind["events"]) <= 1000
