@@ -14,6 +14,7 @@ awaiting an answer, message and command bookkeeping. Restoring it continues wher
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -468,7 +469,7 @@ def mind(
     for k, annots in chosen:
         full = Struct(k.functor, k.args, tuple(annots))
         beliefs.append({"term": term_to_json(full), "text": format_term(full)})
-    most = part_limit if part_limit is not None else len(ag.intentions) + len(ag.events)
+    most = part_limit if part_limit is not None else sys.maxsize
     goals: list[Json] = []
     intentions: list[Json] = []
     live = [it for it in ag.intentions.values() if it.state is not DONE]
