@@ -37,7 +37,7 @@ def _say(*lines: str) -> None:
         print(line, file=sys.stderr)
 
 
-def _registry() -> Registry:
+def registry_from_environment() -> Registry:
     """The artefact types a spec folder may use: the built-ins, entry points and ``ROMAS_ARTEFACT_MODULES``."""
     from romas.domain.artefact_types import ArtefactTypeLoadError, load_artefact_types
 
@@ -110,7 +110,7 @@ def _apply(args: argparse.Namespace) -> int:
         raise UsageError("give a folder (romas apply DIR) or a repository (romas apply --git REPO --ref REF)")
     if args.ref and not args.git:
         raise UsageError("--ref goes with --git")
-    registry = _registry()
+    registry = registry_from_environment()
     expected = _expectations(args.expect) if args.expect else None
     if args.git:
         try:
@@ -169,7 +169,7 @@ def _export(args: argparse.Namespace) -> int:
     from romas.deploy.specs import write_specs
 
     at = _checked_instant(args.at) if args.at else None
-    registry = _registry()
+    registry = registry_from_environment()
     with _server(args) as server:
         manifest = server.manifest(at)
     folder = Path(args.folder)

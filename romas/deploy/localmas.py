@@ -20,9 +20,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from romas.deploy.manifest import AgentSpec, Manifest
+
+if TYPE_CHECKING:
+    from romas.domain.artefact_types import Registry
 
 QUIET: Final = 0
 FAILED: Final = 1
@@ -81,15 +84,20 @@ def _agent_files(targets: Sequence[str]) -> list[tuple[str, Path]]:
     return files
 
 
-def _load_folder(folder: Path) -> Manifest:
+def artefact_types() -> Registry:
+    """The artefact types the MAS may use, found as ``romas apply`` and the server find them."""
     from romas.deploy.cli import UsageError as DeployUsage
-    from romas.deploy.cli import _registry  # the artefact types a spec folder may use, as apply finds them
-    from romas.deploy.specs import load_specs
+    from romas.deploy.cli import registry_from_environment
 
     try:
-        registry = _registry()
+        return registry_from_environment()
     except DeployUsage as exc:
         raise UsageError(str(exc)) from None
+
+
+def _load_folder(folder: Path, registry: Registry) -> Manifest:
+    from romas.deploy.specs import load_specs
+
     manifest, problems = load_specs(folder, registry)
     if manifest is None:
         raise UsageError("\n".join(f"{folder}/{p}" if p.file else f"{folder}: {p.message}" for p in problems))
@@ -111,21 +119,21 @@ def _code_problems(name: str, path: Path, code: str) -> list[str]:
     return problems
 
 
-def manifest_for(targets: Sequence[str]) -> Manifest:
+def manifest_for(targets: Sequence[str], registry: Registry) -> Manifest:
     """The MAS to run: a spec folder, or agent files (with the workspaces and organisations of the spec folder
     they sit in, if any). UsageError lists every problem."""
     if len(targets) == 1 and _is_spec_folder(Path(targets[0])):
         folder = Path(targets[0])
         if folder.name == "agents" and _is_spec_folder(folder.parent):
-            return _load_folder(folder.parent)
-        return _load_folder(folder)
+            return _load_folder(folder.parent, registry)
+        return _load_folder(folder, registry)
     files = _agent_files(targets)
     homes = {path.resolve().parent.parent for _, path in files if path.resolve().parent.name == "agents"}
     base = Manifest()
     if len(homes) == 1 and all(path.resolve().parent.name == "agents" for _, path in files):
         home = homes.pop()
         if _is_spec_folder(home):
-            base = _load_folder(home)
+            base = _load_folder(home, registry)
     agents: dict[str, AgentSpec] = {}
     problems: list[str] = []
     for name, path in files:
@@ -150,7 +158,9 @@ def manifest_for(targets: Sequence[str]) -> Manifest:
     return Manifest(agents=agents, workspaces=base.workspaces, organisations=base.organisations)
 
 
-async def run_manifest(manifest: Manifest, *, busy_after: float | None, out: TextIO, err: TextIO) -> Outcome:
+async def run_manifest(
+    manifest: Manifest, registry: Registry, *, busy_after: float | None, out: TextIO, err: TextIO
+) -> Outcome:
     """Seed a throwaway database with the MAS, run it with the server's runtime, print what the agents say;
     the run ends once nothing happened for a second, or after ``busy_after`` seconds with agents still busy."""
     from romas.config import Settings
@@ -169,7 +179,7 @@ async def run_manifest(manifest: Manifest, *, busy_after: float | None, out: Tex
         await upgrade(engine)
         store = Store(engine)
         try:
-            services = Services.build(settings, store)
+            services = Services.build(settings, store, registry)
             await apply_manifest(services, manifest, WriteContext(actor="romas run"))
             signal = CommitSignal(store)
             await signal.start()
@@ -249,7 +259,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        manifest = manifest_for(args.targets)
+        registry = artefact_types()
+        manifest = manifest_for(args.targets, registry)
     except UsageError as exc:
         err.write(f"romas run: {exc}\n")
         return USAGE
@@ -259,7 +270,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     logging.basicConfig(level=logging.WARNING, format="romas: %(levelname)s %(name)s: %(message)s")
     timeout = args.timeout if args.timeout > 0 else None
     with contextlib.suppress(KeyboardInterrupt):
-        outcome = asyncio.run(run_manifest(manifest, busy_after=timeout, out=out, err=err))
+        outcome = asyncio.run(run_manifest(manifest, registry, busy_after=timeout, out=out, err=err))
         if outcome.timed_out:
             busy = ", ".join(outcome.busy) or "some agents"
             err.write(f"romas run: timeout: {busy} still busy after {args.timeout:g} s\n")
