@@ -123,11 +123,8 @@ def manifest_for(targets: Sequence[str], registry: Registry) -> Manifest:
     """The MAS to run: a spec folder, or agent files (with the workspaces and organisations of the spec folder
     they sit in, if any). UsageError lists every problem."""
     if len(targets) == 1 and _is_spec_folder(Path(targets[0])):
-        folder = Path(targets[0])
-        if folder.name == "agents" and _is_spec_folder(folder.parent):
-            return _load_folder(folder.parent, registry)
-        return _load_folder(folder, registry)
-    files = _agent_files(targets)
+        return _load_folder(Path(targets[0]), registry)
+    files = _agent_files(targets)  # a folder of .asl files (such as DIR/agents) counts as its files
     homes = {path.resolve().parent.parent for _, path in files if path.resolve().parent.name == "agents"}
     base = Manifest()
     if len(homes) == 1 and all(path.resolve().parent.name == "agents" for _, path in files):
@@ -146,6 +143,8 @@ def manifest_for(targets: Sequence[str], registry: Registry) -> Manifest:
             problems.append(f"{path}: not UTF-8 text")
             continue
         problems += _code_problems(name, path, code)
+        if name in agents:
+            problems.append(f"{path}: a second agent named {name!r} (rename one as name=path)")
         known = base.agents.get(path.stem)
         agents[name] = AgentSpec(
             code=code,

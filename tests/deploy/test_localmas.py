@@ -34,6 +34,11 @@ def test_the_sample_folder_runs_to_its_end() -> None:
     assert "failed" not in err and "no such action" not in err
 
 
+def test_the_agents_folder_of_the_sample_runs_the_whole_sample() -> None:
+    code, out, err = _run(str(SAMPLE / "agents"))
+    assert code == QUIET and out.splitlines()[-1] == LAST_WORDS, err
+
+
 def test_the_sample_agent_files_bring_their_workspaces_and_organisation(tmp_path: Path) -> None:
     """``romas run agent_specs/agents/*.asl`` from the command line, as a newcomer types it."""
     files = [str(p) for p in sorted((SAMPLE / "agents").glob("*.asl"))]
@@ -76,6 +81,11 @@ def test_code_and_folder_problems_exit_2_before_anything_runs(tmp_path: Path) ->
     code, out, err = _run(str(tmp_path / "bad.asl"), str(tmp_path / "Bad-Name.asl"), str(tmp_path / "gone.asl"))
     assert code == USAGE and out == ""
     assert f"{tmp_path / 'bad.asl'}:1:" in err and "Bad-Name" in err and "gone.asl: cannot read" in err
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "twin.asl").write_text("a.\n")
+    (tmp_path / "twin.asl").write_text("b.\n")
+    code, _out, err = _run(str(tmp_path / "twin.asl"), str(tmp_path / "other" / "twin.asl"))
+    assert code == USAGE and "a second agent named 'twin'" in err
     broken = tmp_path / "specs"
     (broken / "workspaces").mkdir(parents=True)
     (broken / "workspaces" / "w.yaml").write_text("artefacts: {a: {type: no_such_type}}\n")
