@@ -26,6 +26,7 @@ from romas.deploy.manifest import AgentSpec, Manifest
 
 if TYPE_CHECKING:
     from romas.domain.artefact_types import Registry
+    from romas.runtime.runtime import Runtime
 
 QUIET: Final = 0
 FAILED: Final = 1
@@ -222,13 +223,39 @@ async def run_manifest(
                             name for name, live in runtime.live.items() if live.has_work(now) or live.deadline
                         )
                         break
+                waiting = _waiting(runtime)
             finally:
                 await runtime.stop()
                 await signal.stop()
             await show()
+            for line in waiting:
+                err.write(line + "\n")
         finally:
             await store.dispose()
     return outcome
+
+
+_WAITS: Final = {
+    "reply": "an answer to its ask",
+    "trigger": "an event (.wait)",
+    "action": "an environment action",
+    "event": "its sub-goal",
+}
+
+
+def _waiting(runtime: Runtime) -> list[str]:
+    """Notes on the intentions still waiting when the run ends: often why a MAS did less than expected."""
+    lines = []
+    for name, live in sorted(runtime.live.items()):
+        for intention in live.agent.intentions.values():
+            what = _WAITS.get(intention.state)
+            if what is not None and intention.stack:
+                top = intention.stack[-1]
+                lines.append(
+                    f"[{name}] note: intention {intention.id} was still waiting for {what} "
+                    f"(plan {top.plan.name}, line {top.line})"
+                )
+    return lines
 
 
 def parser() -> argparse.ArgumentParser:

@@ -62,6 +62,13 @@ def test_loose_files_run_without_a_folder(tmp_path: Path) -> None:
     assert "[ping] sent" in out and "[pong] hello from ping" in out
 
 
+def test_an_intention_left_waiting_is_noted(tmp_path: Path) -> None:
+    (tmp_path / "patient.asl").write_text("!go.\n+!go <- .wait({+never}); .print(done).\n")
+    code, out, err = _run(str(tmp_path / "patient.asl"))
+    assert code == QUIET and "done" not in out
+    assert "[patient] note: intention" in err and "still waiting for an event (.wait)" in err
+
+
 def test_a_failing_agent_exits_1(tmp_path: Path) -> None:
     (tmp_path / "clumsy.asl").write_text("!go.\n+!go <- joinWorkspace(nowhere).\n")
     code, _out, err = _run(str(tmp_path / "clumsy.asl"))
