@@ -150,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
     openapi.set_defaults(func=cmd_openapi)
 
-    commands.add_parser("run", help="run AgentSpeak files as a local MAS, in-process (romas run --help)")
+    commands.add_parser(
+        "run", help="run an agent_specs/ folder (or agent files) locally with the server's runtime (romas run --help)"
+    )
 
     from romas.deploy.cli import add_commands
 
@@ -162,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["run"]:
         # `romas run` has options of its own, which may come before the files: its parser reads them all.
-        from romas.agentspeak.localrun import main as run_main
+        from romas.deploy.localmas import main as run_main
 
         return run_main(arguments[1:])
     args = build_parser().parse_args(arguments)

@@ -29,11 +29,12 @@ from romas.api.groups import GroupController
 from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
 from romas.api.messages import InboxController, OutboxController
 from romas.api.mind import MindController
+from romas.api.nesting import MAX_DEPTH, too_deep
 from romas.api.obligations import ObligationController
 from romas.api.operations import OperationController
 from romas.api.organisations import OrganisationController
 from romas.api.overview import OverviewController
-from romas.api.problems import EXCEPTION_HANDLERS, ProblemError
+from romas.api.problems import EXCEPTION_HANDLERS, ProblemError, bad_request
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
 from romas.api.workspaces import WorkspaceController
@@ -95,7 +96,8 @@ async def open_store(settings: Settings) -> Store:
 
 
 async def check_body_type(request: Request[Any, Any, Any]) -> None:
-    """Litestar decodes any body as JSON; refuse the wrong Content-Type with 415 instead of guessing."""
+    """Litestar decodes any body as JSON; refuse the wrong Content-Type with 415 instead of guessing, and a
+    body nested too deep to decode safely with 400 (every JSON body of the API passes here)."""
     handler = request.route_handler
     if "data" not in handler.parsed_fn_signature.parameters:
         return
@@ -107,6 +109,8 @@ async def check_body_type(request: Request[Any, Any, Any]) -> None:
             "unsupported-media-type",
             f"send {' or '.join(sorted(accepted))}, not {received or 'a body without Content-Type'}",
         )
+    if too_deep(await request.body()):
+        raise bad_request(f"the JSON body nests arrays and objects more than {MAX_DEPTH} levels deep")
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -1194,10 +1194,24 @@ class Agent:
 
     # ---- introspection and serialisation ------------------------------------------------------------------
 
-    def mind(self) -> dict[str, Any]:
+    def mind(
+        self,
+        *,
+        belief_offset: int = 0,
+        belief_limit: int | None = None,
+        part_limit: int | None = None,
+        stack_limit: int | None = None,
+    ) -> dict[str, Any]:
+        """The mental state for people; the limits bound how much of it is shown (see ``serialise.mind``)."""
         from romas.agentspeak.serialise import mind
 
-        return mind(self)
+        return mind(
+            self,
+            belief_offset=belief_offset,
+            belief_limit=belief_limit,
+            part_limit=part_limit,
+            stack_limit=stack_limit,
+        )
 
     def snapshot(self) -> dict[str, Any]:
         from romas.agentspeak.serialise import snapshot

@@ -8,6 +8,7 @@ matched in the order they were added. A ground query is a dictionary lookup.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Protocol
 
 from romas.agentspeak.program import Rule
@@ -92,6 +93,20 @@ class BeliefBase:
     def items(self) -> Iterator[tuple[Struct, list[Term]]]:
         for bucket in list(self.index.values()):
             yield from list(bucket.items())
+
+    def page(self, offset: int, limit: int) -> list[tuple[Struct, list[Term]]]:
+        """At most ``limit`` beliefs from the ``offset``-th on, in the order of :meth:`items`, without walking
+        the beliefs before it one by one (a mind of a million beliefs is read a page at a time)."""
+        out: list[tuple[Struct, list[Term]]] = []
+        for bucket in self.index.values():
+            if len(out) >= limit:
+                break
+            if offset >= len(bucket):
+                offset -= len(bucket)
+                continue
+            out.extend(islice(bucket.items(), offset, offset + limit - len(out)))
+            offset = 0
+        return out
 
     def bucket(self, functor: str, arity: int) -> dict[Struct, list[Term]] | None:
         return self.index.get((functor, arity))

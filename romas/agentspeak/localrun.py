@@ -1,4 +1,4 @@
-"""``romas run FILE.asl...``: runs a small multi-agent system in this process, for trying code locally.
+"""``python -m romas.agentspeak.localrun FILE.asl...``: agents on the interpreter alone, in this process.
 
 Each file is one agent (named after the file, or ``name=path``). Agents take turns, each a budget of
 reasoning steps, until every agent is idle with no timer pending, or the timeout passes. What agents
@@ -208,7 +208,8 @@ def _report_stuck(agents: Sequence[Agent], err: TextIO) -> None:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="romas run", description="Run AgentSpeak agents locally, one per file, until they are all idle."
+        prog="python -m romas.agentspeak.localrun",
+        description="Run AgentSpeak agents on the interpreter alone, one per file, until they are all idle.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE.asl", help="an agent file, or name=path")
     parser.add_argument("--timeout", type=float, default=30.0, help="give up after this many seconds (exit 2)")

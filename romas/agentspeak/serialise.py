@@ -14,7 +14,9 @@ awaiting an answer, message and command bookkeeping. Restoring it continues wher
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from romas.agentspeak import intentions
@@ -445,33 +447,53 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
 # ---- the mind view --------------------------------------------------------------------------------------------
 
 
-def mind(ag: Agent) -> dict[str, Json]:
-    """The live mental state, for people: beliefs, goals, intentions and plans."""
+def mind(
+    ag: Agent,
+    *,
+    belief_offset: int = 0,
+    belief_limit: int | None = None,
+    part_limit: int | None = None,
+    stack_limit: int | None = None,
+) -> dict[str, Json]:
+    """The live mental state, for people: beliefs, goals, intentions and plans.
+
+    With ``belief_limit``, only that many beliefs from ``belief_offset`` on (``belief_count`` says how many there
+    are), so that a mind with a million beliefs is shown a page at a time instead of in one answer of tens of
+    megabytes. ``part_limit`` bounds the intentions, goals and pending events shown (``intention_count`` and
+    ``event_count`` say how many there are) and ``stack_limit`` the frames shown of each intention, top first
+    (``depth`` says how deep it is): an agent within its limits may still hold 10,000 intentions."""
     beliefs = []
-    for k, annots in ag.beliefs.items():
+    chosen = (
+        ag.beliefs.items() if belief_limit is None else ag.beliefs.page(max(0, belief_offset), max(0, belief_limit))
+    )
+    for k, annots in chosen:
         full = Struct(k.functor, k.args, tuple(annots))
         beliefs.append({"term": term_to_json(full), "text": format_term(full)})
-    goals = []
-    intentions = []
-    for it in ag.intentions.values():
-        if it.state is DONE:
-            continue
+    most = part_limit if part_limit is not None else sys.maxsize
+    goals: list[Json] = []
+    intentions: list[Json] = []
+    live = [it for it in ag.intentions.values() if it.state is not DONE]
+    for it in live[:most]:
         stack = []
-        for fr in reversed(it.stack):
+        frames = list(reversed(it.stack))
+        for fr in frames if stack_limit is None else frames[:stack_limit]:
             trig = fr.plan.trigger
             trigger_text = trig.op + trig.kind + format_term(fr.event)
             stack.append({"plan": fr.plan.name, "trigger": trigger_text, "line": fr.line})
-            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system") and len(goals) < most:
                 goals.append({"goal": format_term(fr.event), "term": term_to_json(fr.event), "state": "intended"})
         intentions.append(
             {
                 "id": it.id,
                 "state": it.state,
                 "origin": {"kind": it.origin_kind, "id": it.origin} if it.origin_kind else None,
+                "depth": len(it.stack),
                 "stack": stack,
             }
         )
     for ev in ag.events:
+        if len(goals) >= most:
+            break
         if ev.trigger == "+!" and ev.intention is None:
             goals.append({"goal": format_term(ev.literal), "term": term_to_json(ev.literal), "state": "pending"})
     plans = [
@@ -487,11 +509,14 @@ def mind(ag: Agent) -> dict[str, Json]:
     return {
         "name": ag.name,
         "beliefs": beliefs,
+        "belief_count": ag.beliefs.size,
         "rules": rules,
         "goals": goals,
         "intentions": intentions,
+        "intention_count": len(live),
         "plans": plans,
-        "events": [ev.trigger + format_term(ev.literal) for ev in ag.events],
+        "events": [ev.trigger + format_term(ev.literal) for ev in islice(ag.events, most)],
+        "event_count": len(ag.events),
     }
 
 

@@ -14,11 +14,25 @@ from romas.agentspeak.agent import Agent
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
-from romas.api.problems import problem_specs
-from romas.api.schemas import Name
+from romas.api.pagination import decode_cursor, encode_cursor
+from romas.api.problems import bad_request, problem_specs
+from romas.api.schemas import Cursor, Name
 from romas.api.views import encoded
 from romas.services.agents import agent_key
 from romas.store import agent_log
+
+BELIEF_PAGE = 1000
+"""Beliefs per page unless ``limit`` says otherwise: every belief of a typical agent, in one answer."""
+MAX_BELIEF_PAGE = 5000
+
+PART_LIMIT = 1000
+"""Intentions, goals and pending events shown at most (their counts say how many there are)."""
+STACK_LIMIT = 100
+"""Frames shown of each intention, top first (its ``depth`` says how deep it is)."""
+
+BeliefLimit = Annotated[
+    int, Parameter(ge=1, le=MAX_BELIEF_PAGE, description=f"Beliefs per page (1 to {MAX_BELIEF_PAGE}).")
+]
 
 
 class Mind(msgspec.Struct, kw_only=True):
@@ -27,11 +41,18 @@ class Mind(msgspec.Struct, kw_only=True):
     """False when the agent is stopped: then this is the state it stopped in (or starts from)."""
     code_revision: int
     beliefs: list[dict[str, Any]]
+    """One page of the beliefs, in the order the agent added them; ``_links.next`` continues when there are more."""
+    belief_count: int
+    """How many beliefs the agent holds in all."""
     rules: list[dict[str, Any]]
     goals: list[dict[str, Any]]
     intentions: list[dict[str, Any]]
+    """At most 1000, each with its top 100 frames; ``depth`` is the whole stack's."""
+    intention_count: int
     plans: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    events: list[str]
+    """The pending events, at most 1000."""
+    event_count: int
     links: dict[str, Link] = msgspec.field(name="_links")
 
 
@@ -50,41 +71,63 @@ class AgentLog(msgspec.Struct, kw_only=True):
     links: dict[str, Link] = msgspec.field(name="_links")
 
 
+def _belief_offset(cursor: str | None) -> int:
+    after = decode_cursor("beliefs", cursor)
+    if after is None:
+        return 0
+    if not after.isdigit() or len(after) > 18:
+        raise bad_request("cursor is not one this server handed out; follow the next link instead")
+    return int(after)
+
+
 class MindController(Controller):
     path = "/agents/{name:str}"
     tags = ["agents"]
 
     @get(
         "/mind",
-        summary="The live mental state: beliefs, goals, intentions (plan and line), plans",
+        summary="The live mental state: beliefs (a page at a time), goals, intentions (plan and line), plans",
         media_type=HAL_JSON,
         responses=problem_specs(400, 404, 410),
     )
-    async def mind(self, services: ServicesDep, name: Name) -> Response[Mind]:
+    async def mind(
+        self, services: ServicesDep, name: Name, cursor: Cursor = None, limit: BeliefLimit = BELIEF_PAGE
+    ) -> Response[Mind]:
+        offset = _belief_offset(cursor)
         row = await services.agents.get(agent_key(name))
         runtime = services.runtime
-        state = await runtime.mind(name)
+        shown = {"belief_offset": offset, "belief_limit": limit, "part_limit": PART_LIMIT, "stack_limit": STACK_LIMIT}
+        state = await runtime.mind(name, **shown)
         running = runtime.running_code_revision(name)
         if state is None:
             # Never ran: show what it would start with.
-            state = Agent(name, parse_program(row.state["code"]), runtime.host).mind()
+            initial = Agent(name, parse_program(row.state["code"]), runtime.host)
+            state = initial.mind(**shown)
+        beliefs: list[dict[str, Any]] = state.get("beliefs", [])
+        count = int(state.get("belief_count", len(beliefs)))
+        path = f"/agents/{name}/mind"
+        links = {"self": link(with_query(path, cursor=cursor, limit=limit if limit != BELIEF_PAGE else None))}
+        headers: dict[str, str] = {}
+        if offset + len(beliefs) < count:
+            href = with_query(path, cursor=encode_cursor("beliefs", str(offset + len(beliefs))), limit=limit)
+            links["next"] = link(href)
+            headers["Link"] = f'<{href}>; rel="next"'
         body = Mind(
             name=name,
             running=running is not None,
             code_revision=running if running is not None else int(row.state["code_revision"]),
-            beliefs=state.get("beliefs", []),
+            beliefs=beliefs,
+            belief_count=count,
             rules=state.get("rules", []),
             goals=state.get("goals", []),
             intentions=state.get("intentions", []),
+            intention_count=int(state.get("intention_count", 0)),
             plans=state.get("plans", []),
             events=state.get("events", []),
-            links={
-                "self": link(f"/agents/{name}/mind"),
-                "agent": link(f"/agents/{name}"),
-                "log": link(f"/agents/{name}/log"),
-            },
+            event_count=int(state.get("event_count", 0)),
+            links={**links, "agent": link(f"/agents/{name}"), "log": link(f"/agents/{name}/log")},
         )
-        return encoded(body)
+        return encoded(body, headers=headers)
 
     @get(
         "/log",

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # the commands import what they use, so other romas commands 
 OK: Final = 0
 FAILED: Final = 1
 USAGE: Final = 2
+DEFAULT_SERVER: Final = "http://127.0.0.1:8000"
+"""Where ``romas serve`` listens by default, so that a newcomer's first ``romas apply`` finds it."""
 
 
 class UsageError(Exception):
@@ -38,7 +40,7 @@ def _say(*lines: str) -> None:
         print(line, file=sys.stderr)
 
 
-def _registry() -> Registry:
+def registry_from_environment() -> Registry:
     """The artefact types a spec folder may use: the built-ins, entry points and ``ROMAS_ARTEFACT_MODULES``."""
     from romas.domain.artefact_types import ArtefactTypeLoadError, load_artefact_types
 
@@ -49,12 +51,15 @@ def _registry() -> Registry:
         raise UsageError("\n".join(["cannot load the artefact types:", *(f"  {p}" for p in exc.problems)])) from None
 
 
+def server_url(args: argparse.Namespace) -> str:
+    """``--server``, else ``ROMAS_URL`` (or ``ROMAS_SERVER``), else the address ``romas serve`` listens on."""
+    return args.server or os.environ.get("ROMAS_URL") or os.environ.get("ROMAS_SERVER") or DEFAULT_SERVER
+
+
 def _server(args: argparse.Namespace) -> Server:
     from romas.deploy.client import Server
 
-    url = args.server or os.environ.get("ROMAS_SERVER")
-    if not url:
-        raise UsageError("name the server with --server URL (or ROMAS_SERVER)")
+    url = server_url(args)
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--server {url!r}: expected an http:// or https:// URL")
     return Server(url, args.token or os.environ.get("ROMAS_TOKEN"), timeout=args.timeout)
@@ -95,15 +100,26 @@ def _expectations(path: str) -> dict[str, int]:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from romas.deploy.provenance import ProvenanceError, checkout_tree, public_address, source_of
+    from romas.deploy.provenance import (
+        ProvenanceError,
+        check_repository_address,
+        checkout_tree,
+        public_address,
+        source_of,
+    )
     from romas.deploy.specs import load_specs
 
     if bool(args.folder) == bool(args.git):
         raise UsageError("give a folder (romas apply DIR) or a repository (romas apply --git REPO --ref REF)")
     if args.ref and not args.git:
         raise UsageError("--ref goes with --git")
-    registry = _registry()
+    registry = registry_from_environment()
     expected = _expectations(args.expect) if args.expect else None
+    if args.git:
+        try:
+            check_repository_address(args.git)
+        except ProvenanceError as exc:
+            raise UsageError(f"--git {public_address(args.git)}: {exc}") from None
     with _server(args) as server, tempfile.TemporaryDirectory(prefix="romas-apply-") as scratch:
         source: Source | None
         if args.git:
@@ -156,7 +172,7 @@ def _export(args: argparse.Namespace) -> int:
     from romas.deploy.specs import write_specs
 
     at = _checked_instant(args.at) if args.at else None
-    registry = _registry()
+    registry = registry_from_environment()
     with _server(args) as server:
         manifest = server.manifest(at)
     folder = Path(args.folder)
@@ -243,7 +259,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", metavar="URL", help="the romas server (default: ROMAS_SERVER)")
+    parser.add_argument(
+        "--server", metavar="URL", help=f"the romas server (default: ROMAS_URL or ROMAS_SERVER, else {DEFAULT_SERVER})"
+    )
     parser.add_argument("--token", help="bearer token (default: ROMAS_TOKEN); needs the deploy scope to change things")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default 60)")
 
@@ -263,7 +281,12 @@ def add_commands(subparsers: Any) -> None:
         "(also when nothing changed), 1 when the deployment failed or was refused, 2 on a usage or spec error.",
     )
     apply.add_argument("folder", nargs="?", metavar="DIR", help="the agent_specs/ folder of a git checkout")
-    apply.add_argument("--git", metavar="REPO", help="a repository (path or URL) to deploy from instead of DIR")
+    apply.add_argument(
+        "--git",
+        metavar="REPO",
+        help="a repository to deploy from instead of DIR: a local path or an http(s)://, ssh://, git:// or "
+        "user@host:path address (git's ext:: and fd:: transports are refused)",
+    )
     apply.add_argument("--ref", help="with --git: the commit, branch or tag (default HEAD)")
     apply.add_argument("--path", default="agent_specs", help="with --git: the spec folder (default agent_specs)")
     apply.add_argument("--prune", action="store_true", help="delete what the folder does not name")

@@ -8,6 +8,7 @@ repository address a deployment records.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +20,10 @@ from romas.deploy.record import Source
 BRANCH_VARIABLES: Final = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BRANCH_NAME")
 """Where CI services name the branch of a checkout they left on a detached HEAD."""
 MAX_MESSAGE: Final = 10_000
+URL_SCHEMES: Final = frozenset({"http", "https", "ssh", "git", "git+ssh", "ssh+git", "file"})
+"""Transports that only fetch; git's ``ext::`` and ``fd::`` (and remote helpers) can run commands."""
+_HELPER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class ProvenanceError(Exception):
@@ -110,9 +115,35 @@ def _extract(tree: git.Tree, into: Path) -> None:
             target.write_bytes(item.data_stream.read())
 
 
+def check_repository_address(repository: str) -> None:
+    """Refuse any address but a local path, an http(s)/ssh/git URL or ssh's ``user@host:path``: git reads
+    ``ext::cmd`` as a command to run and ``-...`` as an option, and a repository address may come from CI input.
+    GitPython's ``allow_unsafe_protocols`` stays off behind this check."""
+    if not repository.strip():
+        raise ProvenanceError("the repository address is empty")
+    if repository.startswith("-"):
+        raise ProvenanceError("a repository address cannot start with '-' (git would read it as an option)")
+    if any(ord(char) < 32 for char in repository):
+        raise ProvenanceError("a repository address cannot hold control characters")
+    if Path(repository).exists():
+        return
+    helper = _HELPER.match(repository)
+    if helper is not None:
+        raise ProvenanceError(
+            f"git's {helper.group(0)} transport is refused: give a local path or an http(s)://, ssh:// or git:// URL"
+        )
+    scheme = _SCHEME.match(repository)
+    if scheme is not None and scheme.group(1).lower() not in URL_SCHEMES:
+        raise ProvenanceError(
+            f"{scheme.group(1)}:// is not a transport romas fetches with: give a local path or an http(s)://, "
+            "ssh:// or git:// URL"
+        )
+
+
 def checkout_tree(repository: str, ref: str, path: str, into: Path) -> tuple[Path, Source]:
     """The folder ``path`` of ``ref`` in ``repository`` (a local repository, or a URL cloned under ``into``),
     written under ``into``; returns that folder and where it came from."""
+    check_repository_address(repository)
     local = Path(repository)
     try:
         if local.exists():
@@ -125,6 +156,8 @@ def checkout_tree(repository: str, ref: str, path: str, into: Path) -> tuple[Pat
         raise ProvenanceError(f"{repository} is not a git repository") from None
     except git.GitCommandError as exc:
         raise ProvenanceError(f"cannot clone {public_address(repository)}: {_reason(exc)}") from None
+    except (git.UnsafeProtocolError, git.UnsafeOptionError) as exc:
+        raise ProvenanceError(f"refused by GitPython: {exc}") from None
     with repo:
         commit = _resolve(repo, ref)
         folder = path.strip("/") or "."

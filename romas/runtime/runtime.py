@@ -797,18 +797,42 @@ class Runtime:
         self._wake.set()
         return True
 
+    def quiescent(self) -> bool:
+        """True when this process runs the agents and none of them can do anything by itself: no work, no timer
+        pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
+        if not self.leading or self._dirty or self.effects:
+            return False
+        now = time.monotonic()
+        for live in self.live.values():
+            if live.has_work(now) or live.deadline is not None or live.commands:
+                return False
+            if any(it.state == "action" for it in live.agent.intentions.values()):
+                return False
+        return True
+
     def running_code_revision(self, agent: str) -> int | None:
         live = self.live.get(agent)
         return live.code_revision if live is not None else None
 
-    async def mind(self, agent: str) -> dict[str, Any] | None:
-        """The live mental state, or the one in the last checkpoint of a stopped agent."""
+    async def mind(
+        self,
+        agent: str,
+        *,
+        belief_offset: int = 0,
+        belief_limit: int | None = None,
+        part_limit: int | None = None,
+        stack_limit: int | None = None,
+    ) -> dict[str, Any] | None:
+        """The live mental state, or the one in the last checkpoint of a stopped agent; the limits bound how much
+        of it is shown (see ``Agent.mind``)."""
         live = self.live.get(agent)
-        if live is not None:
-            mind: dict[str, Any] = live.agent.mind()
-            return mind
-        saved = await checkpoints.load(self.store, agent)
-        if saved is None:
-            return None
-        restored: dict[str, Any] = Agent.restore(saved.state, self.host).mind()
-        return restored
+        agent_now = live.agent if live is not None else None
+        if agent_now is None:
+            saved = await checkpoints.load(self.store, agent)
+            if saved is None:
+                return None
+            agent_now = Agent.restore(saved.state, self.host)
+        shown: dict[str, Any] = agent_now.mind(
+            belief_offset=belief_offset, belief_limit=belief_limit, part_limit=part_limit, stack_limit=stack_limit
+        )
+        return shown

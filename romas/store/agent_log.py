@@ -57,3 +57,13 @@ async def read(store: Store, agent: str, *, after: int | None, limit: int) -> li
             for r in (await conn.execute(query)).mappings()
         ]
     return rows if after is not None else rows[::-1]
+
+
+async def read_all(store: Store, *, after: int, limit: int) -> list[LogLine]:
+    """Every agent's lines after ``after``, oldest first (``romas run`` follows them all)."""
+    query = select(agent_log).where(agent_log.c.id > after).order_by(agent_log.c.id).limit(limit)
+    async with store.reads.connect() as conn:
+        return [
+            LogLine(r["agent"], r["at"], r["kind"], r["text"], r["command"], r["id"])
+            for r in (await conn.execute(query)).mappings()
+        ]

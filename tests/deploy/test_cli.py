@@ -18,7 +18,7 @@ NOWHERE = "http://127.0.0.1:9"  # nothing listens there: reaching it would exit 
 
 @pytest.fixture(autouse=True)
 def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ROMAS_SERVER", "ROMAS_TOKEN", "ROMAS_ARTEFACT_MODULES"):
+    for name in ("ROMAS_SERVER", "ROMAS_URL", "ROMAS_TOKEN", "ROMAS_ARTEFACT_MODULES"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -31,7 +31,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("apply", str(SAMPLE)), "--server URL"),
         (("apply", "--server", NOWHERE), "give a folder"),
         (("apply", str(SAMPLE), "--git", ".", "--server", NOWHERE), "give a folder"),
         (("apply", str(SAMPLE), "--ref", "main", "--server", NOWHERE), "--ref goes with --git"),
@@ -70,8 +69,47 @@ def test_an_unknown_artefact_module_is_a_usage_error(
     assert code == 2 and "no.such.module" in err
 
 
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("ext::sh -c touch% {marker}", "ext:: transport is refused"),
+        ("fd::17", "fd:: transport is refused"),
+        ("--upload-pack=touch {marker}", "cannot start with '-'"),
+        ("ext://sh -c touch% {marker}", "ext:// is not a transport"),
+    ],
+)
+def test_a_repository_address_that_could_run_commands_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, address: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    code, out, err = run(capsys, "apply", "--git", address.format(marker=marker), "--server", NOWHERE)
+    assert code == 2, (out, err)
+    assert message in err and "Traceback" not in err
+    assert not marker.exists()
+
+
+def test_the_client_commands_default_to_the_local_server(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argparse import Namespace
+
+    from romas.deploy.cli import server_url
+
+    assert server_url(Namespace(server=None)) == "http://127.0.0.1:8000"
+    monkeypatch.setenv("ROMAS_SERVER", "http://old.example:1")
+    assert server_url(Namespace(server=None)) == "http://old.example:1"
+    monkeypatch.setenv("ROMAS_URL", "http://new.example:2")
+    assert server_url(Namespace(server=None)) == "http://new.example:2"
+    assert server_url(Namespace(server="http://flag.example:3")) == "http://flag.example:3"
+    for command in (["apply", "--help"], ["export", "--help"], ["rollback", "--help"]):
+        with pytest.raises(SystemExit):
+            main(command)
+        assert "http://127.0.0.1:8000" in capsys.readouterr().out
+
+
 def test_an_unreachable_server_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ROMAS_SERVER", NOWHERE)
+    monkeypatch.setenv("ROMAS_URL", NOWHERE)
     code, _out, err = run(capsys, "apply", str(SAMPLE), "--timeout", "5")
     assert code == 1 and "cannot reach" in err
     code, _out, err = run(capsys, "rollback", "3")
