@@ -1,0 +1,148 @@
+"""What every internal action is built on: the call, its results, the registry and argument checks.
+
+An internal action is a function ``fn(call) -> result`` where ``call.args`` are its arguments with the
+current bindings applied (unbound variables stay variables, to be unified with results). It returns
+``True``/``None`` (done), ``False`` (fails the plan), a generator that yields once per solution (it
+backtracks in contexts and rules; a plan body takes the first), or a :class:`Suspend` to make the
+intention wait. Actions that only make sense in a plan body check ``call.intention``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from romas.agentspeak.beliefs import Failure
+from romas.agentspeak.printer import format_term
+from romas.agentspeak.terms import (
+    Struct,
+    Term,
+)
+from romas.agentspeak.unify import compare, undo, unify
+
+if TYPE_CHECKING:
+    from romas.agentspeak.agent import Agent
+    from romas.agentspeak.intentions import Frame, Intention
+
+
+class Suspend:
+    """Returned by an internal action to make the intention wait on it."""
+
+
+class WaitTime(Suspend):
+    def __init__(self, ms: float) -> None:
+        self.ms = ms
+
+
+class WaitTrigger(Suspend):
+    def __init__(self, trigger: str, literal: Term, timeout_ms: float | None, elapsed: Term | None) -> None:
+        self.trigger = trigger
+        self.literal = literal
+        self.timeout_ms = timeout_ms
+        self.elapsed = elapsed
+
+
+class WaitReply(Suspend):
+    def __init__(self, msg_id: str, answer: Term, timeout_ms: float | None) -> None:
+        self.msg_id = msg_id
+        self.answer = answer
+        self.timeout_ms = timeout_ms
+
+
+class Call:
+    """One call of an internal action: the agent, the intention (None in a context or rule), arguments."""
+
+    __slots__ = ("agent", "args", "depth", "env", "frame", "intention", "term", "trail")
+
+    def __init__(
+        self,
+        agent: Agent,
+        intention: Intention | None,
+        frame: Frame | None,
+        env: dict[str, Term],
+        trail: list[str],
+        args: tuple[Term, ...],
+        term: Struct,
+        depth: int,
+    ) -> None:
+        self.agent = agent
+        self.intention = intention
+        self.frame = frame
+        self.env = env
+        self.trail = trail
+        self.args = args
+        self.term = term
+        self.depth = depth
+
+    def unify(self, a: Term, b: Term) -> bool:
+        return unify(a, b, self.env, self.trail)
+
+    def arity(self, *allowed: int) -> None:
+        if len(self.args) not in allowed:
+            expected = " or ".join(str(a) for a in allowed)
+            raise Failure(f"{self.term.functor} takes {expected} arguments, not {len(self.args)}", "wrong_arguments")
+
+    def body_only(self) -> Intention:
+        if self.intention is None:
+            raise Failure(f"{self.term.functor} can only be used in a plan body", "wrong_arguments")
+        return self.intention
+
+
+IAResult = bool | None | Iterator[None] | Suspend
+InternalAction = Callable[[Call], IAResult]
+
+STDLIB: dict[str, InternalAction] = {}
+
+
+def internal(name: str) -> Callable[[InternalAction], InternalAction]:
+    def deco(fn: InternalAction) -> InternalAction:
+        STDLIB[name] = fn
+        return fn
+
+    return deco
+
+
+def _bad(c: Call, what: str) -> Failure:
+    return Failure(f"{c.term.functor}: {what}", "wrong_arguments")
+
+
+def text_of(t: Term) -> str:
+    """How ``.print`` shows a term: strings without quotes, everything else as AgentSpeak."""
+    if type(t) is str:
+        return t
+    return format_term(t)
+
+
+def _list(c: Call, t: Term, what: str = "a list") -> tuple[Term, ...]:
+    if type(t) is tuple:
+        return t
+    raise _bad(c, f"expected {what}, got {format_term(t)}")
+
+
+def _int(c: Call, t: Term) -> int:
+    if type(t) is int:
+        return t
+    if type(t) is float and t.is_integer():
+        return int(t)
+    raise _bad(c, f"expected an integer, got {format_term(t)}")
+
+
+def _number(c: Call, t: Term) -> int | float:
+    if type(t) is int or type(t) is float:
+        return t
+    raise _bad(c, f"expected a number, got {format_term(t)}")
+
+
+def _each(c: Call, pairs: Any) -> Iterator[None]:
+    env, trail = c.env, c.trail
+    for a, b in pairs:
+        mark = len(trail)
+        if unify(a, b, env, trail):
+            yield None
+        undo(env, trail, mark)
+
+
+def _sorted(items: tuple[Term, ...]) -> list[Term]:
+    import functools
+
+    return sorted(items, key=functools.cmp_to_key(compare))
