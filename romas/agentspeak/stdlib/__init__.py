@@ -6,8 +6,11 @@ An internal action is a function ``fn(call) -> result`` (see :mod:`romas.agentsp
 from __future__ import annotations
 
 from romas.agentspeak.stdlib import (  # noqa: F401  (imported to register their actions)
+    agents,
     beliefs,
     communication,
+    control,
+    directory,
     goals,
     lists,
     meta,

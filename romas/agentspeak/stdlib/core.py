@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from romas.agentspeak.beliefs import Failure
 from romas.agentspeak.printer import format_term
-from romas.agentspeak.terms import (
-    Struct,
-    Term,
-)
+from romas.agentspeak.terms import PlanTerm, Struct, Term
 from romas.agentspeak.unify import compare, undo, unify
 
 if TYPE_CHECKING:
     from romas.agentspeak.agent import Agent
     from romas.agentspeak.intentions import Frame, Intention
+    from romas.agentspeak.program import Body
 
 
 class Suspend:
@@ -146,3 +144,68 @@ def _sorted(items: tuple[Term, ...]) -> list[Term]:
     import functools
 
     return sorted(items, key=functools.cmp_to_key(compare))
+
+
+def _name(c: Call, t: Term, what: str = "an agent name") -> str:
+    if type(t) is Struct and not t.args:
+        return t.functor
+    if type(t) is str:
+        return t
+    raise _bad(c, f"expected {what}, got {format_term(t)}")
+
+
+def host_service(c: Call, method: str, *args: Any) -> Any:
+    """Calls a host service; a refusal (or a host without it) fails the action with the host's reason."""
+    from romas.agentspeak.host import HostRefused
+
+    fn = getattr(c.agent.host, method, None)
+    if fn is None:
+        raise Failure(f"{c.term.functor}: this host does not offer it", "ia_failed")
+    try:
+        return fn(*args)
+    except HostRefused as e:
+        raise Failure(f"{c.term.functor}: {e}", "ia_failed") from None
+
+
+def body_of(c: Call, t: Term) -> Body:
+    """The plan body a ``{ ... }`` argument holds (a plan term's body, or a body given as a string)."""
+    from romas.agentspeak.program import Body, Plan
+
+    if type(t) is PlanTerm:
+        inner = t.plan
+        if isinstance(inner, Body):
+            return inner
+        if isinstance(inner, Plan):
+            return inner.body
+    if type(t) is str:
+        from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
+        from romas.agentspeak.parser import parse_body
+
+        try:
+            return parse_body(t)
+        except AgentSpeakSyntaxError as e:
+            raise _bad(c, f"not a plan body: {e}") from None
+    raise _bad(c, f"expected a plan body {{ ... }}, got {format_term(t)}")
+
+
+def run_body(c: Call, body: Body) -> None:
+    """Runs ``body`` as the next step of the calling intention, sharing the caller's bindings (as Jason's
+    ``.if_then_else``, ``.foreach`` and ``.loop`` do). The frame is a system frame: failures go through
+    it to the caller's goal."""
+    from romas.agentspeak.intentions import Frame
+    from romas.agentspeak.program import Plan, Trigger
+
+    it = c.body_only()
+    caller = c.frame
+    assert caller is not None
+    plan = Plan(Trigger("+", "!", BODY_GOAL), None, body, name="body", variable_names=tuple(body.variable_names))
+    plan.extra["system"] = True
+    plan.extra["no_tail"] = True
+    if len(it.stack) >= c.agent.limits.max_stack_depth:
+        from romas.agentspeak.beliefs import LimitExceeded
+
+        raise LimitExceeded(f"intention stack deeper than {c.agent.limits.max_stack_depth} plans")
+    it.stack.append(Frame(plan, caller.env, BODY_GOAL))
+
+
+BODY_GOAL = Struct("romas_body")

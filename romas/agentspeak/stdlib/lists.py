@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import (
@@ -20,7 +20,7 @@ from romas.agentspeak.terms import (
     Term,
     Var,
 )
-from romas.agentspeak.unify import undo, unify
+from romas.agentspeak.unify import compare, undo, unify
 
 # ---- lists, strings and terms -----------------------------------------------------------------------------------
 
@@ -135,3 +135,98 @@ def _range(c: Call) -> IAResult:
         raise _bad(c, "the step cannot be 0")
     stop = end + 1 if step > 0 else end - 1
     return _each(c, ((var, k) for k in range(start, stop, step)))
+
+
+# ---- sets, prefixes and sublists ----------------------------------------------------------------------------------
+
+
+def _set_of(items: tuple[Term, ...]) -> list[Term]:
+    """Sorted and without duplicates, as Jason's set operations answer."""
+    out: list[Term] = []
+    for item in _sorted(items):
+        if not out or compare(out[-1], item) != 0:
+            out.append(item)
+    return out
+
+
+def _set_op(c: Call, keep: Callable[[bool, bool], bool]) -> IAResult:
+    c.arity(3)
+    first = _set_of(_list(c, c.args[0]))
+    second = _set_of(_list(c, c.args[1]))
+    both = first + [x for x in second if not any(compare(x, y) == 0 for y in first)]
+    result = [
+        x
+        for x in _set_of(tuple(both))
+        if keep(any(compare(x, y) == 0 for y in first), any(compare(x, y) == 0 for y in second))
+    ]
+    return c.unify(c.args[2], tuple(result))
+
+
+@internal(".union")
+def _union(c: Call) -> IAResult:
+    return _set_op(c, lambda a, b: a or b)
+
+
+@internal(".intersection")
+def _intersection(c: Call) -> IAResult:
+    return _set_op(c, lambda a, b: a and b)
+
+
+@internal(".difference")
+def _difference(c: Call) -> IAResult:
+    return _set_op(c, lambda a, b: a and not b)
+
+
+@internal(".empty")
+def _empty(c: Call) -> IAResult:
+    c.arity(1)
+    x = c.args[0]
+    if type(x) is tuple or type(x) is str:
+        return len(x) == 0
+    return False
+
+
+def _sequence(c: Call, t: Term) -> tuple[Term, ...] | str:
+    if type(t) is tuple or type(t) is str:
+        return t
+    raise _bad(c, f"expected a list or a string, got {format_term(t)}")
+
+
+@internal(".prefix")
+def _prefix(c: Call) -> IAResult:
+    c.arity(2)
+    whole = _sequence(c, c.args[1])
+    return _each(c, ((c.args[0], whole[:n]) for n in range(len(whole), -1, -1)))
+
+
+@internal(".suffix")
+def _suffix(c: Call) -> IAResult:
+    c.arity(2)
+    whole = _sequence(c, c.args[1])
+    return _each(c, ((c.args[0], whole[n:]) for n in range(len(whole) + 1)))
+
+
+@internal(".sublist")
+def _sublist(c: Call) -> IAResult:
+    c.arity(2)
+    whole = _list(c, c.args[1])
+
+    def candidates() -> Iterator[tuple[Term, Term]]:
+        # the prefixes of each suffix, longest first, then the empty list once
+        for start in range(len(whole)):
+            for end in range(len(whole), start, -1):
+                yield c.args[0], whole[start:end]
+        yield c.args[0], ()
+
+    return _each(c, candidates())
+
+
+@internal(".shuffle")
+def _shuffle(c: Call) -> IAResult:
+    c.arity(2)
+    items = list(_list(c, c.args[0]))
+    rnd = c.agent.host.random
+    for i in range(len(items) - 1, 0, -1):
+        j = min(i, int(rnd() * (i + 1)))
+        items[i], items[j] = items[j], items[i]
+    return c.unify(c.args[1], tuple(items))

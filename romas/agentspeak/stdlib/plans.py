@@ -1,15 +1,17 @@
-"""The plan library: ``.add_plan``, ``.remove_plan``, ``.relevant_plans`` ..."""
+"""The plan library: ``.add_plan``, ``.remove_plan``, ``.relevant_plans``, ``.plan_label``, ``.list_plans`` ..."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_plan, format_term
 from romas.agentspeak.program import Plan, Trigger
 from romas.agentspeak.stdlib.core import (
     Call,
     IAResult,
+    _bad,
+    _each,
     internal,
 )
 from romas.agentspeak.terms import (
@@ -101,3 +103,44 @@ def _relevant_plans(c: Call) -> IAResult:
     if ok and len(c.args) == 3:
         ok = c.unify(c.args[2], tuple(Struct(p.name) for p in plans))
     return ok
+
+
+@internal(".relevant_plan")
+def _relevant_plan(c: Call) -> IAResult:
+    """Backtracks over the plans relevant for a trigger (``.relevant_plans`` one at a time)."""
+    c.arity(2, 3)
+    trig = trigger_from_term(c.args[0])
+    plans = c.agent.plans.relevant_to(trig)
+    if len(c.args) == 2:
+        return _each(c, ((c.args[1], PlanTerm(p)) for p in plans))
+    return _each(c, (((c.args[1], c.args[2]), (PlanTerm(p), Struct(p.name))) for p in plans))
+
+
+@internal(".plan_label")
+def _plan_label(c: Call) -> IAResult:
+    """``.plan_label(P, L)``: ``P`` is the plan labelled ``L`` (or, given ``P``, ``L`` is its label)."""
+    c.arity(2)
+    plan_t, label = c.args
+    if type(label) is Struct or type(label) is str:
+        name = label.functor if isinstance(label, Struct) else str(label)
+        found = c.agent.plans.find(name)
+        if found is None:
+            return False
+        return c.unify(plan_t, PlanTerm(found))
+    if type(plan_t) is PlanTerm:
+        plan = plan_t.plan
+        if isinstance(plan, Plan) and plan.label_name:
+            return c.unify(label, Struct(plan.label_name))
+        return False
+    raise _bad(c, "the plan or its label must be given")
+
+
+@internal(".list_plans")
+def _list_plans(c: Call) -> IAResult:
+    c.arity(0, 1)
+    ag = c.agent
+    plans = ag.plans.plans if not c.args else ag.plans.relevant_to(trigger_from_term(c.args[0]))
+    for p in plans:
+        if not p.extra.get("system"):
+            ag.host.print(ag.name, format_plan(p, one_line=True), None)
+    return True

@@ -43,3 +43,17 @@ def _lower(c: Call) -> IAResult:
 def _upper(c: Call) -> IAResult:
     c.arity(2)
     return c.unify(c.args[1], text_of(c.args[0]).upper())
+
+
+@internal(".replace")
+def _replace(c: Call) -> IAResult:
+    """``.replace(S, Old, New, R)``: every ``Old`` in ``S`` replaced by ``New``. The pattern is taken
+    literally (Jason reads it as a Java regular expression; running arbitrary patterns from agent code
+    could take unbounded time)."""
+    c.arity(4)
+    text, old, new, result = c.args
+    if type(old) is not str or type(new) is not str:
+        raise _bad(c, "the pattern and the replacement must be strings")
+    if not old:
+        return c.unify(result, text_of(text))
+    return c.unify(result, text_of(text).replace(old, new))

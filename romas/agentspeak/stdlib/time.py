@@ -1,21 +1,26 @@
-"""Time and chance: ``.time``, ``.date``, ``.random``, ``.wait``."""
+"""Time and chance: ``.time``, ``.date``, ``.nano_time``, ``.random``, ``.set_random_seed``, ``.wait``, ``.at``."""
 
 from __future__ import annotations
 
 import time as _time
 
+from romas.agentspeak.intentions import Frame
+from romas.agentspeak.program import Action, Body, Plan, Trigger
 from romas.agentspeak.stdlib.core import (
     Call,
     IAResult,
     WaitTime,
     WaitTrigger,
     _bad,
+    _int,
     _list,
     _number,
+    host_service,
     internal,
 )
 from romas.agentspeak.stdlib.plans import trigger_from_term
 from romas.agentspeak.terms import (
+    Struct,
     Term,
     is_number,
 )
@@ -68,3 +73,72 @@ def _wait(c: Call) -> IAResult:
     elapsed = c.args[2] if len(c.args) == 3 else None
     literal = trig.literal
     return WaitTrigger(trig.op + trig.kind, literal, timeout, elapsed)
+
+
+@internal(".nano_time")
+def _nano_time(c: Call) -> IAResult:
+    c.arity(1)
+    return c.unify(c.args[0], int(c.agent.host.monotonic() * 1_000_000_000))
+
+
+@internal(".set_random_seed")
+def _set_random_seed(c: Call) -> IAResult:
+    c.arity(1)
+    host_service(c, "seed", _int(c, c.args[0]))
+    return True
+
+
+_UNITS_MS = (
+    (("ms", "millisecond", "milliseconds"), 1),
+    (("s", "second", "seconds"), 1000),
+    (("m", "minute", "minutes"), 60_000),
+    (("h", "hour", "hours"), 3_600_000),
+    (("d", "day", "days"), 86_400_000),
+)
+
+
+def delay_ms(c: Call, when: Term) -> int:
+    """``"now +500"``, ``"now +3 minutes"`` ... as milliseconds from now."""
+    if type(when) is not str:
+        raise _bad(c, f'expected a time such as "now +3 s", got {when}')
+    text = when.strip()
+    if not text.startswith("now"):
+        raise _bad(c, f'only times from now are supported ("now +N unit"), not {when!r}')
+    rest = text[3:].strip()
+    if not rest:
+        return 0
+    if not rest.startswith("+"):
+        raise _bad(c, f"cannot read the time {when!r}")
+    parts = rest[1:].split()
+    try:
+        amount = int(parts[0])
+    except (IndexError, ValueError):
+        raise _bad(c, f"cannot read the time {when!r}") from None
+    if len(parts) == 1:
+        return amount
+    for names, factor in _UNITS_MS:
+        if parts[1] in names:
+            return amount * factor
+    raise _bad(c, f"unknown time unit {parts[1]!r}")
+
+
+@internal(".at")
+def _at(c: Call) -> IAResult:
+    """``.at("now +3 s", {+!g})``: the event happens then (an intention of its own waits for it)."""
+    c.arity(2)
+    ms = delay_ms(c, c.args[0])
+    trigger_from_term(c.args[1])  # checked now, not when it is due
+    ag = c.agent
+    body = Body(
+        (
+            Action(Struct(".wait", (ms,))),
+            Action(Struct(".signal", (c.args[1],))),
+        )
+    )
+    plan = Plan(Trigger("+", "!", Struct("romas_at")), None, body, name="at")
+    plan.extra["system"] = True
+    plan.extra["no_tail"] = True
+    it = ag._new_intention(None, None)
+    it.stack.append(Frame(plan, {}, Struct("romas_at")))
+    ag._schedule(it)
+    return True
