@@ -18,7 +18,7 @@ from romas.agentspeak.unify import unify
 
 if TYPE_CHECKING:
     from romas.agentspeak.agent import Agent
-    from romas.agentspeak.intentions import Frame, Intention
+    from romas.agentspeak.intentions import Event, Frame, Intention
 
 
 # ---- intentions and goals --------------------------------------------------------------------------------------------
@@ -224,12 +224,13 @@ def _done(c: Call) -> IAResult:
 class SuspendedWait:
     """An intention suspended by ``.suspend``: what it was doing, to be taken up by ``.resume``."""
 
-    __slots__ = ("reason", "state", "wait")
+    __slots__ = ("events", "reason", "state", "wait")
 
-    def __init__(self, state: str, wait: object, reason: Term) -> None:
+    def __init__(self, state: str, wait: object, reason: Term, events: list[Event]) -> None:
         self.state = state
         self.wait = wait
         self.reason = reason
+        self.events = events  # its sub-goal events, held back until it resumes
 
 
 SUSPENDED = "suspended"
@@ -238,7 +239,10 @@ SUSPENDED = "suspended"
 def _suspend(ag: Agent, it: Intention, reason: Term) -> None:
     if it.state == SUSPENDED:
         return
-    it.wait = SuspendedWait(it.state, it.wait, reason)
+    held = [ev for ev in ag.events if ev.intention is it]
+    for ev in held:
+        ag.events.remove(ev)
+    it.wait = SuspendedWait(it.state, it.wait, reason, held)
     it.state = SUSPENDED
     if ag.atomic_id == it.id:
         ag.atomic_id = None
@@ -277,7 +281,10 @@ def _resume(c: Call) -> IAResult:
             w.wait.timer = ag._add_timer(it, 0.0)  # type: ignore[attr-defined]  # a deadline may have passed
         if it.state == "trigger" and it.id not in ag.trigger_waits:
             ag.trigger_waits.append(it.id)
+        ag.events.extend(w.events)
         if it.state == "running":
+            if it not in ag.running:
+                it.queued = False
             ag._schedule(it)
     return True
 
@@ -326,30 +333,37 @@ def _plan_trigger_term(fr: Frame) -> Term:
     return PlanTerm(Plan(Trigger(trig.op, trig.kind, resolve(fr.event, fr.env)), None, Body(())))
 
 
-def intended_means(fr: Frame) -> Term:
-    """``im(Label, {Trigger}, {Plan}, Unifier)`` for one frame, as Jason describes an intended means."""
+def intended_means(ag: Agent, fr: Frame) -> Term:
+    """``im(Label, {Trigger}, {Plan}, Unifier)`` for one frame, as Jason describes an intended means. The
+    plan's variables are renamed apart (the plan may hold the very variable this description is bound to);
+    the unifier lists the bound variables."""
+    from romas.agentspeak.program import map_plan_terms
     from romas.agentspeak.terms import SOURCE_SELF, Var
-    from romas.agentspeak.unify import resolve
+    from romas.agentspeak.unify import rename, resolve
 
     plan = fr.plan
     label = Struct(plan.label_name or "l__0", (), (SOURCE_SELF,))
-    unifier = tuple(
-        Struct("map", (Var(name), resolve(Var(name), fr.env)))
-        for name in fr.env
-        if not Var(name).anonymous and not name.startswith("_")
-    )
-    return Struct("im", (label, _plan_trigger_term(fr), PlanTerm(plan), unifier))
+    unifier = []
+    for name in fr.env:
+        if Var(name).anonymous or name.startswith("_"):
+            continue
+        value = resolve(Var(name), fr.env)
+        if type(value) is not Var:
+            unifier.append(Struct("map", (Var(name), value)))
+    mapping: dict[str, Term] = {}
+    copy = map_plan_terms(plan, lambda x: rename(x, mapping, ag.fresh_name))
+    return Struct("im", (label, _plan_trigger_term(fr), PlanTerm(copy), tuple(unifier)))
 
 
-def intention_term(it: Intention) -> Term:
-    return tuple(intended_means(fr) for fr in reversed(it.stack) if not fr.plan.extra.get("system"))
+def intention_term(ag: Agent, it: Intention) -> Term:
+    return tuple(intended_means(ag, fr) for fr in reversed(it.stack) if not fr.plan.extra.get("system"))
 
 
 @internal(".current_intention")
 def _current_intention(c: Call) -> IAResult:
     c.arity(1)
     it = c.body_only()
-    return c.unify(c.args[0], Struct("intention", (it.id, intention_term(it))))
+    return c.unify(c.args[0], Struct("intention", (it.id, intention_term(c.agent, it))))
 
 
 @internal(".intention")
@@ -367,7 +381,7 @@ def _intention(c: Call) -> IAResult:
     for it in chosen:
         mine: list[Term] = [it.id, Struct(_state_name(it))]
         if len(c.args) >= 3:
-            mine.append(intention_term(it))
+            mine.append(intention_term(c.agent, it))
         pairs.append((tuple(c.args[: len(mine)]), tuple(mine)))
     return _each(c, pairs)
 

@@ -115,10 +115,7 @@ def _nested_source(c: Call, t: Term, source: Term) -> Term:
         raise _bad(c, f"expected a literal or a list of literals, got {format_term(t)}")
     old = tuple(a for a in t.annots if type(a) is Struct and a.functor == "source")
     rest = tuple(a for a in t.annots if a not in old)
-    if type(source) is Struct:
-        new = Struct("source", (Struct(source.functor, source.args, source.annots + old),))
-    else:
-        new = Struct("source", (source,))
+    new = Struct("source", (source,), old)  # the old sources are the new source's sources
     return Struct(t.functor, t.args, (*rest, new))
 
 
