@@ -176,36 +176,40 @@ class Host(Protocol):
         """A command ended."""
         ...
 
-    def agent_names(self, agent: str) -> list[str]:
+    # The services below (the agents of the system and the directory) answer at once, or with
+    # ActionPending when the work takes time: the agent's intention then waits for ``agent.resume``, whose
+    # value (a name, a list of names) is the action's result. They raise HostRefused to fail the action.
+
+    def agent_names(self, agent: str) -> list[str] | ActionPending:
         """The names of every agent of the system (for ``.all_names``)."""
         ...
 
-    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str:
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str | ActionPending:
         """Creates an agent from code text or from a file of the agent set; ``name`` None lets the host
-        choose one. Returns the name; raises :class:`HostRefused`."""
+        choose one. Returns the name."""
         ...
 
-    def kill_agent(self, killer: str, name: str) -> None:
-        """Deletes an agent; raises :class:`HostRefused`."""
+    def kill_agent(self, killer: str, name: str) -> ActionPending | None:
+        """Deletes an agent."""
         ...
 
-    def stop_mas(self, agent: str) -> None:
-        """Stops every agent of the system (``.stopMAS``); raises :class:`HostRefused`."""
+    def stop_mas(self, agent: str) -> ActionPending | None:
+        """Stops every agent of the system (``.stopMAS``)."""
         ...
 
-    def df_register(self, agent: str, service: str, type_: str | None) -> None:
+    def df_register(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         """The directory (yellow pages): ``agent`` provides ``service``."""
         ...
 
-    def df_deregister(self, agent: str, service: str, type_: str | None) -> None:
+    def df_deregister(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         """``agent`` no longer provides ``service`` (of any type when ``type_`` is None)."""
         ...
 
-    def df_search(self, agent: str, service: str, type_: str | None) -> list[str]:
+    def df_search(self, agent: str, service: str, type_: str | None) -> list[str] | ActionPending:
         """The agents providing ``service``, in the order they registered."""
         ...
 
-    def df_subscribe(self, agent: str, service: str, type_: str | None) -> None:
+    def df_subscribe(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         """``agent`` is told ``provider(Agent, Service)`` (from ``df``) for every provider, now and later."""
         ...
 
@@ -264,47 +268,52 @@ class BaseHost:
     def command_done(self, agent: str, cmd_id: str, outcome: CommandOutcome) -> None:
         pass
 
-    def agent_names(self, agent: str) -> list[str]:
+    def agent_names(self, agent: str) -> list[str] | ActionPending:
         return [agent]
 
-    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str:
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str | ActionPending:
         raise HostRefused("this host cannot create agents")
 
-    def kill_agent(self, killer: str, name: str) -> None:
+    def kill_agent(self, killer: str, name: str) -> ActionPending | None:
         raise HostRefused("this host cannot kill agents")
 
-    def stop_mas(self, agent: str) -> None:
+    def stop_mas(self, agent: str) -> ActionPending | None:
         raise HostRefused("this host cannot stop the agents")
 
     # an in-memory directory, enough for one process
 
-    def df_register(self, agent: str, service: str, type_: str | None) -> None:
+    def df_register(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         entry = (agent, service, type_)
-        if entry in self._services:
-            return
-        self._services.append(entry)
-        for subscriber, s, t in list(self._subscribers):
-            if s == service and (t is None or t == type_):
-                self._tell_provider(subscriber, agent, service)
+        if entry not in self._services:
+            self._services.append(entry)
+            for subscriber, s, t in list(self._subscribers):
+                if s == service and (t is None or t == type_):
+                    self._tell_provider(subscriber, agent, service)
+        return None
 
-    def df_deregister(self, agent: str, service: str, type_: str | None) -> None:
+    def df_deregister(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         self._services = [
             e for e in self._services if not (e[0] == agent and e[1] == service and (type_ is None or e[2] == type_))
         ]
+        return None
 
-    def df_search(self, agent: str, service: str, type_: str | None) -> list[str]:
+    def df_search(self, agent: str, service: str, type_: str | None) -> list[str] | ActionPending:
+        return self._providers(service, type_)
+
+    def _providers(self, service: str, type_: str | None) -> list[str]:
         out: list[str] = []
         for a, s, t in self._services:
             if s == service and (type_ is None or t == type_) and a not in out:
                 out.append(a)
         return out
 
-    def df_subscribe(self, agent: str, service: str, type_: str | None) -> None:
+    def df_subscribe(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
         entry = (agent, service, type_)
         if entry not in self._subscribers:
             self._subscribers.append(entry)
-        for provider in self.df_search(agent, service, type_):
+        for provider in self._providers(service, type_):
             self._tell_provider(agent, provider, service)
+        return None
 
     def _tell_provider(self, subscriber: str, provider: str, service: str) -> None:
         from romas.agentspeak.terms import Struct

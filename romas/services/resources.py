@@ -48,6 +48,7 @@ COLLECTIONS = {
     "organisation": "organisations",
     "group": "groups",
     "scheme": "schemes",
+    "directory": "directory",
 }
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from romas.agentspeak.printer import format_program
 from romas.agentspeak.program import Program
-from romas.agentspeak.stdlib.core import Call, IAResult, _bad, _name, host_service, internal
+from romas.agentspeak.stdlib.core import PENDING, Call, IAResult, _bad, _name, host_service, internal
 from romas.agentspeak.terms import Struct, Var
 
 
 @internal(".all_names")
 def _all_names(c: Call) -> IAResult:
     c.arity(1)
-    names = host_service(c, "agent_names", c.agent.name)
+    names = host_service(c, "agent_names", c.agent.name, result=c.args[0])
+    if names is PENDING:
+        return True
     return c.unify(c.args[0], tuple(Struct(n) for n in names))
 
 
@@ -34,7 +36,9 @@ def _create_agent(c: Call) -> IAResult:
     name = None if type(name_t) is Var else _name(c, name_t)
     if type(source) is not str:
         raise _bad(c, "the source must be a string: code, or the name of a file of the agent set")
-    created = host_service(c, "create_agent", c.agent.name, name, source, looks_like_file(source))
+    created = host_service(c, "create_agent", c.agent.name, name, source, looks_like_file(source), result=name_t)
+    if created is PENDING:
+        return True
     return c.unify(name_t, Struct(created))
 
 

@@ -154,17 +154,38 @@ def _name(c: Call, t: Term, what: str = "an agent name") -> str:
     raise _bad(c, f"expected {what}, got {format_term(t)}")
 
 
-def host_service(c: Call, method: str, *args: Any) -> Any:
-    """Calls a host service; a refusal (or a host without it) fails the action with the host's reason."""
-    from romas.agentspeak.host import HostRefused
+class Pending:
+    """What :func:`host_service` answers when the host finishes the work later (the intention waits)."""
+
+
+PENDING = Pending()
+
+
+def host_service(c: Call, method: str, *args: Any, result: Term | None = None) -> Any:
+    """Calls a host service; a refusal (or a host without it) fails the action with the host's reason.
+
+    A host that needs time (the server writes to its database) answers ``ActionPending``: the intention
+    then waits, as for an environment action, until ``agent.resume(token, outcome)``; the outcome's value
+    is unified with ``result``. :data:`PENDING` is returned then, and the action must return True."""
+    from romas.agentspeak.host import ActionPending, HostRefused
 
     fn = getattr(c.agent.host, method, None)
     if fn is None:
         raise Failure(f"{c.term.functor}: this host does not offer it", "ia_failed")
     try:
-        return fn(*args)
+        out = fn(*args)
     except HostRefused as e:
         raise Failure(f"{c.term.functor}: {e}", "ia_failed") from None
+    if isinstance(out, ActionPending):
+        from romas.agentspeak.agent import _ActionWaitState
+        from romas.agentspeak.intentions import WAIT_ACTION
+
+        it = c.body_only()
+        it.state = WAIT_ACTION
+        it.wait = _ActionWaitState(out.token, Struct(c.term.functor, (result,) if result is not None else ()))
+        c.agent.pending_actions[out.token] = it.id
+        return PENDING
+    return out
 
 
 def body_of(c: Call, t: Term) -> Body:

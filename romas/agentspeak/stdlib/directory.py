@@ -6,7 +6,7 @@ Services and their types are atoms or strings; the host keeps the directory.
 from __future__ import annotations
 
 from romas.agentspeak.printer import format_term
-from romas.agentspeak.stdlib.core import Call, IAResult, _bad, host_service, internal
+from romas.agentspeak.stdlib.core import PENDING, Call, IAResult, _bad, host_service, internal
 from romas.agentspeak.terms import Struct, Term, Var
 
 
@@ -46,7 +46,9 @@ def _df_search(c: Call) -> IAResult:
     c.arity(2, 3)
     service = service_name(c, c.args[0])
     type_ = service_name(c, c.args[1]) if len(c.args) == 3 else None
-    found = host_service(c, "df_search", c.agent.name, service, type_)
+    found = host_service(c, "df_search", c.agent.name, service, type_, result=c.args[-1])
+    if found is PENDING:
+        return True
     return c.unify(c.args[-1], tuple(Struct(n) for n in found))
 
 
