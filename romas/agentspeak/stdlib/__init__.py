@@ -11,6 +11,7 @@ from romas.agentspeak.stdlib import (  # noqa: F401  (imported to register their
     communication,
     control,
     directory,
+    functions,
     goals,
     lists,
     meta,
