@@ -222,6 +222,7 @@ def run_body(c: Call, body: Body) -> None:
     plan = Plan(Trigger("+", "!", BODY_GOAL), None, body, name="body", variable_names=tuple(body.variable_names))
     plan.extra["system"] = True
     plan.extra["no_tail"] = True
+    plan.extra["shared_env"] = True
     if len(it.stack) >= c.agent.limits.max_stack_depth:
         from romas.agentspeak.beliefs import LimitExceeded
 

@@ -236,7 +236,8 @@ class SuspendedWait:
 SUSPENDED = "suspended"
 
 
-def _suspend(ag: Agent, it: Intention, reason: Term) -> None:
+def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
+    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot)."""
     if it.state == SUSPENDED:
         return
     held = [ev for ev in ag.events if ev.intention is it]
@@ -256,13 +257,13 @@ def _suspend_ia(c: Call) -> IAResult:
         it = c.body_only()
         assert c.frame is not None
         c.frame.pc += 1  # it goes on after .suspend when resumed
-        _suspend(ag, it, Struct("suspended"))
+        suspend_intention(ag, it, Struct("suspended"))
         return True
     for it, _k in _goal_frames(ag, c.args[0]):
         if it is c.intention:
             assert c.frame is not None
             c.frame.pc += 1
-        _suspend(ag, it, Struct("suspended"))
+        suspend_intention(ag, it, Struct("suspended"))
     return True
 
 
