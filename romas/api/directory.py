@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link
 from romas.api.media import HAL_JSON
+from romas.api.schemas import At
+from romas.api.timetravel import requested_instant
 from romas.api.views import encoded
 from romas.services.directory import by_service
 
@@ -45,8 +47,10 @@ class DirectoryController(Controller):
         summary="The directory: services and the agents providing them (.df_register, .df_search)",
         media_type=HAL_JSON,
     )
-    async def directory(self, services: ServicesDep) -> Response[Directory]:
-        state: dict[str, Any] = await services.directory.view()
+    async def directory(
+        self, request: Request[Any, Any, Any], services: ServicesDep, at: At = None
+    ) -> Response[Directory]:
+        state: dict[str, Any] = await services.directory.view(requested_instant(request, at))
         body = Directory(
             revision=int(state["revision"]),
             services=[

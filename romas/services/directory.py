@@ -5,6 +5,7 @@ agent that made it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from romas.services.resources import ResourceKey, RevisionedService
@@ -74,8 +75,12 @@ class DirectoryService(RevisionedService):
             state["services"], state["subscriptions"] = services, subscriptions
             await self.put(writer, DIRECTORY_KEY, state, current=row)
 
-    async def view(self) -> dict[str, Any]:
-        row = await self.store.current(DIRECTORY_KEY.stream_id)
+    async def view(self, at: datetime | None = None) -> dict[str, Any]:
+        """The directory now, or as it was at an instant."""
+        if at is None:
+            row = await self.store.current(DIRECTORY_KEY.stream_id)
+        else:
+            row = await self.store.as_of(DIRECTORY_KEY.stream_id, at)
         state = dict(row.state) if row is not None and not row.deleted else _empty()
         state["revision"] = row.revision if row is not None else 0
         return state

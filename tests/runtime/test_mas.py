@@ -3,9 +3,11 @@ directory (``.df_*``, shown by ``GET /directory``), each a revision whose actor 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.api.helpers import Client, put_agent
+from tests.api.helpers import Client, put_agent, tick
 from tests.runtime.helpers import beliefs, command, eventually
 
 pytestmark = pytest.mark.anyio
@@ -78,6 +80,8 @@ async def test_directory(client: Client) -> None:
     await put_agent(client, "buyer", code="+provider(A, S)[source(df)] <- +heard(A, S).")
     empty = (await client.get("/directory")).json()
     assert empty["services"] == [] and empty["revision"] == 0
+    empty_at = datetime.now(UTC).isoformat()
+    await tick()
     await command(client, "buyer", ".df_subscribe(sell)")
     done = await command(client, "seller", ".df_register(sell); .df_register(buy, food); .df_search(sell, L)")
     assert done["status"] == "succeeded", done
@@ -93,4 +97,6 @@ async def test_directory(client: Client) -> None:
     await command(client, "seller", ".df_deregister(sell)")
     directory = (await client.get("/directory")).json()
     assert [s["service"] for s in directory["services"]] == ["buy"]
-    assert (await client.get("/")).json()["_links"]["directory"]["href"] == "/directory"
+    assert (await client.get("/")).json()["_links"]["directory"]["href"] == "/directory{?at}"
+    past = (await client.get("/directory", params={"at": empty_at})).json()
+    assert past["services"] == [] and past["revision"] == 0
