@@ -41,4 +41,13 @@ def test_at_reads_jason_times(when: str) -> None:
 
 def test_at_refuses_unreadable_times() -> None:
     assert outcome('.at("tomorrow", {+!g})').status == "failed"
-    assert outcome('.at("now +1 fortnight", {+!g})').status == "failed"
+    assert outcome('.at("now", {+!g})').status == "failed"
+    assert outcome('.at("now +x s", {+!g})').status == "failed"
+
+
+def test_unknown_units_are_milliseconds_as_in_jason() -> None:
+    host = RecordingHost()
+    ag = make_agent("+!g <- +did.", host)
+    ag.start_command("c", parse_body('.at("now +7 fortnights", {+!g})'))
+    run(ag)
+    assert host.clock == 0.007 and ag.beliefs.size == 1
