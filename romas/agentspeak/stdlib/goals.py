@@ -183,10 +183,11 @@ def _drop_all_events(c: Call) -> IAResult:
     c.arity(0)
     ag = c.agent
     for ev in list(ag.events):
-        if ev.intention is None:  # a sub-goal's event belongs to its intention
-            ag.events.remove(ev)
-            if ev.origin is not None:
-                ag._track_done(ev.origin, "the event was dropped")
+        ag.events.remove(ev)
+        if ev.origin is not None:
+            ag._track_done(ev.origin, "the event was dropped")
+        if ev.intention is not None and ev.intention is not c.intention:
+            ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
     return True
 
 

@@ -21,6 +21,12 @@ def test_drop_all_events() -> None:
     assert got["L"] == ()
 
 
+def test_drop_all_events_drops_intentions_waiting_in_them() -> None:
+    source = "+!g <- !h; +after.\n+!h <- true.\n@t[atomic] +!t <- !!g; .print(x); .drop_all_events."
+    got = values("!t; .wait(5); .findall(x, after, L)", source)
+    assert got["L"] == ()
+
+
 def test_drop_future_intention() -> None:
     source = "+!g <- .wait(100); +did."
     got = values("!!g; .wait(1); .drop_future_intention(g); .wait(200); .findall(x, did, L)", source)
