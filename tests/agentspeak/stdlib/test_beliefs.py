@@ -41,3 +41,9 @@ def test_relevant_rules() -> None:
     got = values(".relevant_rules(p(_), L); .length(L, N)", "p(X) :- q(X). p(1) :- true. q(2).")
     assert got["N"] == 2
     assert "literal" in fails(".relevant_rules(3, L)")
+
+
+def test_list_rules_prints_every_rule() -> None:
+    host = RecordingHost()
+    assert outcome(".list_rules", "p(X) :- q(X). q(1).", host).status == "succeeded"
+    assert len(host.texts()) == 1 and host.texts()[0].startswith("p(X) :- q(X)")
