@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from romas.agentspeak.intentions import Frame
 from romas.agentspeak.program import Action, Body, For, If, Plan, Trigger, While
-from romas.agentspeak.stdlib.core import Call, IAResult, WaitTrigger, _bad, _int, body_of, internal, run_body
+from romas.agentspeak.stdlib.core import (
+    Call,
+    IAResult,
+    WaitTrigger,
+    _bad,
+    _int,
+    body_of,
+    internal,
+    new_intentions,
+    run_body,
+)
 from romas.agentspeak.terms import Struct, Term, Var
 
 
@@ -63,6 +73,7 @@ def _fork(c: Call) -> IAResult:
     ag = c.agent
     assert c.frame is not None
     bodies = [body_of(c, _raw(c, i)) for i in range(1, len(c.args))]
+    new_intentions(c, len(bodies))
     ag.counters["fork"] = n = ag.counters.get("fork", 0) + 1
     ag.counters[f"fork.{n}"] = len(bodies)
     tag = Struct(FORK, (n, Struct(mode.functor), it.id))

@@ -231,3 +231,22 @@ def run_body(c: Call, body: Body) -> None:
 
 
 BODY_GOAL = Struct("romas_body")
+
+
+def new_intentions(c: Call, count: int) -> None:
+    """Checks that ``count`` more intentions fit within the agent's limit (``.fork``, ``.at``)."""
+    limit = c.agent.limits.max_intentions
+    if len(c.agent.intentions) + count > limit:
+        from romas.agentspeak.beliefs import LimitExceeded
+
+        raise LimitExceeded(f"too many intentions (more than {limit})")
+
+
+def charge(c: Call, work: int) -> None:
+    """Counts work done for one solution against the step's query budget (lists cut into many pieces)."""
+    ag = c.agent
+    ag.query_budget -= work
+    if ag.query_budget < 0:
+        from romas.agentspeak.beliefs import LimitExceeded
+
+        raise LimitExceeded(f"{c.term.functor} explored too much in one step")

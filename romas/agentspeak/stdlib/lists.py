@@ -13,6 +13,7 @@ from romas.agentspeak.stdlib.core import (
     _int,
     _list,
     _sorted,
+    charge,
     internal,
     text_of,
 )
@@ -192,18 +193,23 @@ def _sequence(c: Call, t: Term) -> tuple[Term, ...] | str:
     raise _bad(c, f"expected a list or a string, got {format_term(t)}")
 
 
+def _charged(c: Call, piece: tuple[Term, ...] | str) -> tuple[Term, ...] | str:
+    charge(c, 1 + len(piece) // 16)
+    return piece
+
+
 @internal(".prefix")
 def _prefix(c: Call) -> IAResult:
     c.arity(2)
     whole = _sequence(c, c.args[1])
-    return _each(c, ((c.args[0], whole[:n]) for n in range(len(whole), -1, -1)))
+    return _each(c, ((c.args[0], _charged(c, whole[:n])) for n in range(len(whole), -1, -1)))
 
 
 @internal(".suffix")
 def _suffix(c: Call) -> IAResult:
     c.arity(2)
     whole = _sequence(c, c.args[1])
-    return _each(c, ((c.args[0], whole[n:]) for n in range(len(whole) + 1)))
+    return _each(c, ((c.args[0], _charged(c, whole[n:])) for n in range(len(whole) + 1)))
 
 
 @internal(".sublist")
@@ -215,7 +221,7 @@ def _sublist(c: Call) -> IAResult:
         # the prefixes of each suffix, longest first, then the empty list once
         for start in range(len(whole)):
             for end in range(len(whole), start, -1):
-                yield c.args[0], whole[start:end]
+                yield c.args[0], _charged(c, whole[start:end])
         yield c.args[0], ()
 
     return _each(c, candidates())

@@ -17,6 +17,7 @@ from romas.agentspeak.stdlib.core import (
     _number,
     host_service,
     internal,
+    new_intentions,
 )
 from romas.agentspeak.stdlib.plans import trigger_from_term
 from romas.agentspeak.terms import (
@@ -125,6 +126,7 @@ def _at(c: Call) -> IAResult:
     c.arity(2)
     ms = delay_ms(c, c.args[0])
     trigger_from_term(c.args[1])  # checked now, not when it is due
+    new_intentions(c, 1)
     ag = c.agent
     body = Body(
         (

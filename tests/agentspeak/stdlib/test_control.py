@@ -58,3 +58,17 @@ def test_bad_bodies_fail_clearly() -> None:
     assert out.status == "failed" and "plan body" in (out.reason or "")
     out = outcome(".fork(maybe, {+!b <- true})")
     assert out.status == "failed" and "join or or" in (out.reason or "")
+
+
+def test_fork_and_at_respect_the_intention_limit() -> None:
+    from romas.agentspeak.host import Limits
+
+    host = RecordingHost()
+    ag = make_agent("", host, limits=Limits(max_intentions=3))
+    from romas.agentspeak import parse_body
+
+    ag.start_command("c", parse_body('.fork(join, "true", "true", "true")'))
+    ag.start_command("d", parse_body('.at("now +1 s", {+!g}); .at("now +1 s", {+!g}); .at("now +1 s", {+!g})'))
+    run(ag)
+    assert "too many intentions" in (host.commands["c"].reason or "")
+    assert "too many intentions" in (host.commands["d"].reason or "")

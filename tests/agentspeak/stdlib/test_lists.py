@@ -54,3 +54,20 @@ def test_wrong_arguments_fail_clearly() -> None:
     assert "expected a list" in fails(".union(a, [b], L)")
     assert "expected a list or a string" in fails(".prefix(X, 3)")
     assert "takes 3 arguments" in fails(".intersection([a], L)")
+
+
+def test_cutting_a_long_list_into_pieces_is_bounded() -> None:
+    from romas.agentspeak.host import Limits
+
+    from ..support import RecordingHost, make_agent, run
+
+    host = RecordingHost()
+    ag = make_agent("", host, limits=Limits(max_query_steps=10_000))
+    from romas.agentspeak import parse_body
+
+    ag.start_command(
+        "c", parse_body(".findall(I, .range(I, 1, 3000), L); .findall(S, .sublist(S, L), R)")
+    )
+    run(ag)
+    out = host.commands["c"]
+    assert out.status == "failed" and "explored too much" in (out.reason or "")
