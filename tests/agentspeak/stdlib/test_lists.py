@@ -65,9 +65,7 @@ def test_cutting_a_long_list_into_pieces_is_bounded() -> None:
     ag = make_agent("", host, limits=Limits(max_query_steps=10_000))
     from romas.agentspeak import parse_body
 
-    ag.start_command(
-        "c", parse_body(".findall(I, .range(I, 1, 3000), L); .findall(S, .sublist(S, L), R)")
-    )
+    ag.start_command("c", parse_body(".findall(I, .range(I, 1, 3000), L); .findall(S, .sublist(S, L), R)"))
     run(ag)
     out = host.commands["c"]
     assert out.status == "failed" and "explored too much" in (out.reason or "")
