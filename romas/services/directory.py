@@ -11,12 +11,13 @@ from typing import Any
 from romas.services.resources import ResourceKey, RevisionedService
 from romas.store.eventstore import ResourceRow, Writer
 
-DIRECTORY_KEY = ResourceKey("directory", "", "services")
+DIRECTORY_KEY = ResourceKey("directory", "", "")
+"""The stream ``/directory``."""
 DEFAULT_TYPE = "jason:AgentSpeak"
 
 
 def _empty() -> dict[str, Any]:
-    return {"name": "services", "services": [], "subscriptions": []}
+    return {"services": [], "subscriptions": []}
 
 
 def _entry(agent: str, service: str, type_: str | None) -> dict[str, Any]:
@@ -36,7 +37,6 @@ class DirectoryService(RevisionedService):
             return row, _empty()
         state = dict(row.state)
         return row, {
-            "name": "services",
             "services": list(state.get("services", [])),
             "subscriptions": list(state.get("subscriptions", [])),
         }

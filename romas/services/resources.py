@@ -30,6 +30,8 @@ class ResourceKey:
 
     @property
     def stream_id(self) -> str:
+        if not self.name:  # a resource that is its collection's only one (``/directory``)
+            return f"{self.parent}/{self.collection}"
         return f"{self.parent}/{self.collection}/{self.name}"
 
     @property

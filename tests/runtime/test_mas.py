@@ -94,6 +94,11 @@ async def test_directory(client: Client) -> None:
         return "heard(seller,sell)[source(self)]" in [b.replace(" ", "") for b in await beliefs(client, "buyer")]
 
     await eventually(heard, what="the subscriber to hear of the provider")
+    revisions = (await client.get("/directory/revisions")).json()["_embedded"]["revisions"]
+    assert [r["actor"] for r in revisions] == ["seller", "seller", "buyer"]
+    first = (await client.get("/directory/revisions/1")).json()
+    assert first["services"] == [] and first["subscriptions"][0]["agent"] == "buyer"
+    assert (await client.get("/directory/revisions/9")).status_code == 404
     await command(client, "seller", ".df_deregister(sell)")
     directory = (await client.get("/directory")).json()
     assert [s["service"] for s in directory["services"]] == ["buy"]
