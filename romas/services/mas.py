@@ -13,6 +13,8 @@ from romas.services.preconditions import Preconditions
 from romas.store.eventstore import Writer
 
 CREATE_ONLY = Preconditions(if_none_match_any=True)
+MAX_CODE_CHARS = 1024 * 1024
+"""Code an agent may give a new agent (the API's default bound on a request body)."""
 
 
 class MasAdmin:
@@ -24,6 +26,8 @@ class MasAdmin:
         """``source`` is code, or a file of the agent set: ``worker.asl`` is the code of the agent ``worker``
         (an agent set's ``agents/worker.asl``); nothing else is ever read."""
         code = await self._code_of_file(writer, source) if is_file else source
+        if len(code) > MAX_CODE_CHARS:
+            raise InvalidInput(f"the code is longer than {MAX_CODE_CHARS} characters", [])
         validate_code(code)
         if name is None:
             name = await self._free_name(writer, creator)
