@@ -11,7 +11,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link
 from romas.api.media import HAL_JSON
 from romas.api.problems import problem_specs
-from romas.api.schemas import At, Cursor, Limit, RevisionList, RevisionNumber
+from romas.api.schemas import At, Cursor, Limit, RevisionList, RevisionNumber, RevisionsEmbedded
 from romas.api.timetravel import requested_instant
 from romas.api.views import encoded, revision_list, revision_resource
 from romas.services.directory import DIRECTORY_KEY, by_service
@@ -84,6 +84,9 @@ class DirectoryController(Controller):
     async def directory_revisions(
         self, request: Request[Any, Any, Any], services: ServicesDep, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[RevisionList]:
+        if await services.store.current(DIRECTORY_KEY.stream_id) is None:  # nothing registered yet: no history
+            links = {"self": link("/directory/revisions"), "original": link("/directory")}
+            return encoded(RevisionList(count=0, links=links, embedded=RevisionsEmbedded([])))
         return await revision_list(request, services.directory, DIRECTORY_KEY, cursor, limit)
 
     @get(

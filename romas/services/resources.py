@@ -40,7 +40,7 @@ class ResourceKey:
 
     @property
     def label(self) -> str:
-        return f"{self.stream_type} {self.name}"
+        return f"{self.stream_type} {self.name}" if self.name else f"the {self.stream_type}"
 
 
 COLLECTIONS = {

@@ -80,6 +80,7 @@ async def test_directory(client: Client) -> None:
     await put_agent(client, "buyer", code="+provider(A, S)[source(df)] <- +heard(A, S).")
     empty = (await client.get("/directory")).json()
     assert empty["services"] == [] and empty["revision"] == 0
+    assert (await client.get("/directory/revisions")).json()["count"] == 0
     empty_at = datetime.now(UTC).isoformat()
     await tick()
     await command(client, "buyer", ".df_subscribe(sell)")
