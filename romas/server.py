@@ -24,6 +24,7 @@ from romas.api.auth import authorize
 from romas.api.commands import CommandController
 from romas.api.deployments import DeploymentController, ManifestController
 from romas.api.deps import provide_services
+from romas.api.directory import DirectoryController
 from romas.api.events import EventController
 from romas.api.groups import GroupController
 from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
@@ -65,6 +66,7 @@ CONTROLLERS: list[Any] = [
     SchemeController,
     ObligationController,
     OverviewController,
+    DirectoryController,
     EventController,
     DeploymentController,
     ManifestController,

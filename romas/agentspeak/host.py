@@ -7,6 +7,7 @@ tests each provide one.
 
 from __future__ import annotations
 
+import contextlib
 import random as _random
 import time as _time
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ PERFORMATIVES = (
 
 class UnknownReceiver(Exception):
     """Raised by :meth:`Host.send` when the receiver does not exist; it fails the ``.send`` action."""
+
+
+class HostRefused(Exception):
+    """Raised by a host service (creating or killing agents, the directory, files) that cannot or will not
+    do what an agent asked; the internal action fails with the message, which a ``-!g`` plan can catch."""
 
 
 class Message(NamedTuple):
@@ -170,12 +176,56 @@ class Host(Protocol):
         """A command ended."""
         ...
 
+    # The services below (the agents of the system and the directory) answer at once, or with
+    # ActionPending when the work takes time: the agent's intention then waits for ``agent.resume``, whose
+    # value (a name, a list of names) is the action's result. They raise HostRefused to fail the action.
+
+    def agent_names(self, agent: str) -> list[str] | ActionPending:
+        """The names of every agent of the system (for ``.all_names``)."""
+        ...
+
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str | ActionPending:
+        """Creates an agent from code text or from a file of the agent set; ``name`` None lets the host
+        choose one. Returns the name."""
+        ...
+
+    def kill_agent(self, killer: str, name: str) -> ActionPending | None:
+        """Deletes an agent."""
+        ...
+
+    def stop_mas(self, agent: str) -> ActionPending | None:
+        """Stops every agent of the system (``.stopMAS``)."""
+        ...
+
+    def df_register(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        """The directory (yellow pages): ``agent`` provides ``service``."""
+        ...
+
+    def df_deregister(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        """``agent`` no longer provides ``service`` (of any type when ``type_`` is None)."""
+        ...
+
+    def df_search(self, agent: str, service: str, type_: str | None) -> list[str] | ActionPending:
+        """The agents providing ``service``, in the order they registered."""
+        ...
+
+    def df_subscribe(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        """``agent`` is told ``provider(Agent, Service)`` (from ``df``) for every provider, now and later."""
+        ...
+
 
 class BaseHost:
     """A host with real clocks, no environment actions and no other agents; subclass what you need."""
 
     def __init__(self, seed: int | None = None) -> None:
         self._rng = _random.Random(seed)
+        self._services: list[tuple[str, str, str | None]] = []  # (agent, service, type) in order
+        self._subscribers: list[tuple[str, str, str | None]] = []
+        self._df_messages = 0
+
+    def seed(self, seed: int) -> None:
+        """Restarts the random numbers from ``seed`` (``.set_random_seed``)."""
+        self._rng.seed(seed)
 
     def now(self) -> float:
         return _time.time()
@@ -217,3 +267,58 @@ class BaseHost:
 
     def command_done(self, agent: str, cmd_id: str, outcome: CommandOutcome) -> None:
         pass
+
+    def agent_names(self, agent: str) -> list[str] | ActionPending:
+        return [agent]
+
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str | ActionPending:
+        raise HostRefused("this host cannot create agents")
+
+    def kill_agent(self, killer: str, name: str) -> ActionPending | None:
+        raise HostRefused("this host cannot kill agents")
+
+    def stop_mas(self, agent: str) -> ActionPending | None:
+        raise HostRefused("this host cannot stop the agents")
+
+    # an in-memory directory, enough for one process
+
+    def df_register(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        entry = (agent, service, type_)
+        if entry not in self._services:
+            self._services.append(entry)
+            for subscriber, s, t in list(self._subscribers):
+                if s == service and (t is None or t == type_):
+                    self._tell_provider(subscriber, agent, service)
+        return None
+
+    def df_deregister(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        self._services = [
+            e for e in self._services if not (e[0] == agent and e[1] == service and (type_ is None or e[2] == type_))
+        ]
+        return None
+
+    def df_search(self, agent: str, service: str, type_: str | None) -> list[str] | ActionPending:
+        return self._providers(service, type_)
+
+    def _providers(self, service: str, type_: str | None) -> list[str]:
+        out: list[str] = []
+        for a, s, t in self._services:
+            if s == service and (type_ is None or t == type_) and a not in out:
+                out.append(a)
+        return out
+
+    def df_subscribe(self, agent: str, service: str, type_: str | None) -> ActionPending | None:
+        entry = (agent, service, type_)
+        if entry not in self._subscribers:
+            self._subscribers.append(entry)
+        for provider in self._providers(service, type_):
+            self._tell_provider(agent, provider, service)
+        return None
+
+    def _tell_provider(self, subscriber: str, provider: str, service: str) -> None:
+        from romas.agentspeak.terms import Struct
+
+        self._df_messages += 1
+        content = Struct("provider", (Struct(provider), Struct(service)))
+        with contextlib.suppress(UnknownReceiver):
+            self.send("df", subscriber, "tell", content, f"df.{self._df_messages}", None)

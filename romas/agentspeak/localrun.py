@@ -3,7 +3,9 @@
 Each file is one agent (named after the file, or ``name=path``). Agents take turns, each a budget of
 reasoning steps, until every agent is idle with no timer pending, or the timeout passes. What agents
 print goes to standard output as ``[agent] text``; notes about them (failed intentions, goals with no
-plan) go to standard error. Exit status: 0 when the system ended quietly, 1 on a parse error, 2 on timeout.
+plan) go to standard error. Agents may create others (`.create_agent` from code or from one of the files
+given), kill them, and stop the system (`.stopMAS`). Exit status: 0 when the system ended quietly (or was
+stopped), 1 on a parse error, 2 on timeout.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TextIO
 
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
-from romas.agentspeak.host import BaseHost, Message, UnknownReceiver
+from romas.agentspeak.host import BaseHost, HostRefused, Message, UnknownReceiver
 from romas.agentspeak.parser import parse_program
 from romas.agentspeak.terms import Term
 
@@ -33,6 +35,9 @@ class LocalHost(BaseHost):
         self.agents: dict[str, Agent] = {}
         self.virtual = virtual_time
         self.clock = 0.0
+        self.files: dict[str, Path] = {}
+        """The agent set: the files given to ``romas run``, by file name (the only files agents reach)."""
+        self.stopped = False
 
     def monotonic(self) -> float:
         return self.clock if self.virtual else time.monotonic()
@@ -55,6 +60,37 @@ class LocalHost(BaseHost):
         for name, target in self.agents.items():
             if name != sender:
                 target.deliver(Message(msg_id, sender, performative, content, None))
+
+    def agent_names(self, agent: str) -> list[str]:
+        return sorted(self.agents)
+
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> str:
+        if is_file:
+            path = self.files.get(Path(source.strip()).name)
+            if path is None or Path(source.strip()).name != source.strip():
+                raise HostRefused(f"no file {source} among the files given to romas run")
+            source = path.read_text(encoding="utf-8")
+        if name is None:
+            n = 1
+            while f"{creator}_{n}" in self.agents:
+                n += 1
+            name = f"{creator}_{n}"
+        if name in self.agents:
+            raise HostRefused(f"there is already an agent named {name}")
+        try:
+            self.agents[name] = Agent(name, parse_program(source), self)
+        except AgentSpeakSyntaxError as e:
+            raise HostRefused(f"the code for {name} does not parse: {e}") from None
+        return name
+
+    def kill_agent(self, killer: str, name: str) -> None:
+        if self.agents.pop(name, None) is None:
+            raise HostRefused(f"no agent named {name}")
+        return None
+
+    def stop_mas(self, agent: str) -> None:
+        self.stopped = True
+        return None
 
 
 def _specs(files: Sequence[str]) -> list[tuple[str, Path]]:
@@ -146,6 +182,7 @@ def run(
         return 1
     for name, program in programs:
         host.agents[name] = Agent(name, program, host)
+    host.files = {path.name: path for _name, path in specs}
     for swap in swaps:
         try:
             parse_program(swap.path.read_text(encoding="utf-8"))
@@ -153,11 +190,12 @@ def run(
             err.write(f"{swap.path}: cannot swap in: {e}\n")
             return 1
     started = time.monotonic()
-    names = list(host.agents)
     taken: dict[str, int] = {}
-    while True:
+    while not host.stopped:
         busy = False
-        for name in names:
+        for name in list(host.agents):  # agents may create or kill others
+            if name not in host.agents:
+                continue
             steps, idle = _step_agent(host, name, budget, checkpoint, swaps, taken)
             if steps or not idle:
                 busy = True

@@ -185,17 +185,28 @@ def snapshot(ag: Agent) -> dict[str, Json]:
             return None
         return max(0.0, deadlines[timer] - now)
 
+    from romas.agentspeak.stdlib.goals import SuspendedWait
+
     intentions = []
+    suspended: dict[str, Json] = {}
+    held: list[Event] = []
     for it in ag.intentions.values():
         if it.state is DONE:
             continue
+        state, waiting = it.state, it
+        if isinstance(it.wait, SuspendedWait):
+            # saved as it was before .suspend, then suspended again when restored
+            sw = it.wait
+            state, waiting = sw.state, _Waiting(sw.wait)  # type: ignore[assignment]
+            suspended[str(it.id)] = term_to_json(sw.reason)
+            held.extend(sw.events)
         intentions.append(
             {
                 "id": it.id,
-                "state": it.state,
+                "state": state,
                 "origin_kind": it.origin_kind,
                 "origin": it.origin,
-                "wait": _wait_json(it, remaining, now),
+                "wait": _wait_json(waiting, remaining, now),
                 "stack": [_frame_json(fr, plan_ref) for fr in it.stack],
             }
         )
@@ -224,7 +235,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
                 "recovery": ev.recovery,
                 "error": ev.error,
             }
-            for ev in ag.events
+            for ev in [*ag.events, *held]
             if ev.intention is None or ev.intention.state is not DONE
         ],
         "mailbox": [
@@ -251,6 +262,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
         "pending_asks": dict(ag.pending_asks),
         "trigger_waits": list(ag.trigger_waits),
         "atomic": ag.atomic_id,
+        "suspended": suspended,
     }
 
 
@@ -281,6 +293,15 @@ def _frame_json(fr: Frame, plan_ref: Any) -> dict[str, Json]:
             for ls in fr.loops
         ]
     return out
+
+
+class _Waiting:
+    """What an intention waited on before it was suspended (see ``snapshot``)."""
+
+    __slots__ = ("wait",)
+
+    def __init__(self, wait: object) -> None:
+        self.wait = wait
 
 
 def _wait_json(it: Intention, remaining: Any, now: float) -> Json:
@@ -377,6 +398,8 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
                     )
                     ls.index = lj["index"]
                     fr.loops.append(ls)
+            if fr.plan.extra.get("shared_env") and it.stack:
+                fr.env = it.stack[-1].env  # a { ... } body run by .if_then_else, .foreach, .loop
             it.stack.append(fr)
         wj = ij["wait"]
         if wj is not None:
@@ -442,6 +465,14 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     ag.pending_asks = {k: int(v) for k, v in data["pending_asks"].items()}
     ag.trigger_waits = [int(x) for x in data["trigger_waits"]]
     heapq.heapify(ag.timers)
+    suspended = data.get("suspended") or {}
+    if suspended:
+        from romas.agentspeak.stdlib.goals import suspend_intention
+
+        for iid, reason in suspended.items():
+            held_it = by_id.get(int(iid))
+            if held_it is not None:
+                suspend_intention(ag, held_it, term_from_json(reason))
 
 
 # ---- the mind view --------------------------------------------------------------------------------------------

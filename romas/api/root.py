@@ -42,6 +42,9 @@ ENTRY_LINKS: dict[str, Link] = {
     "organisations": link("/organisations", title="Organisations (Moise specifications)"),
     "organisation": link("/organisations/{org}", templated=True),
     "overview": link("/overview{?at}", templated=True, title="The whole MAS, now or at an instant"),
+    "directory": link(
+        "/directory{?at}", templated=True, title="The yellow pages: services and the agents providing them"
+    ),
     "deployments": link("/deployments", title="Whole-MAS deployments, newest first; POST to deploy"),
     "manifest": link("/manifest{?at}", templated=True, title="The MAS as a deployable manifest"),
     "events": link("/events{?after,limit,stream_type,stream}", templated=True, title="The global event log"),

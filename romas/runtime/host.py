@@ -53,3 +53,29 @@ class RuntimeHost(BaseHost):
 
     def command_done(self, agent: str, cmd_id: str, outcome: CommandOutcome) -> None:
         self._runtime.record_command_done(agent, cmd_id, outcome)
+
+    # -- the agents of the system and the directory (romas/runtime/mas.py) ------------------------------------
+
+    def agent_names(self, agent: str) -> list[str]:
+        return self._runtime.mas.agent_names(agent)
+
+    def create_agent(self, creator: str, name: str | None, source: str, is_file: bool) -> ActionPending:
+        return self._runtime.mas.create_agent(creator, name, source, is_file)
+
+    def kill_agent(self, killer: str, name: str) -> ActionPending:
+        return self._runtime.mas.kill_agent(killer, name)
+
+    def stop_mas(self, agent: str) -> ActionPending:
+        return self._runtime.mas.stop_mas(agent)
+
+    def df_register(self, agent: str, service: str, type_: str | None) -> ActionPending:
+        return self._runtime.mas.df_register(agent, service, type_)
+
+    def df_deregister(self, agent: str, service: str, type_: str | None) -> ActionPending:
+        return self._runtime.mas.df_deregister(agent, service, type_)
+
+    def df_search(self, agent: str, service: str, type_: str | None) -> ActionPending:
+        return self._runtime.mas.df_search(agent, service, type_)
+
+    def df_subscribe(self, agent: str, service: str, type_: str | None) -> ActionPending:
+        return self._runtime.mas.df_subscribe(agent, service, type_)

@@ -42,6 +42,7 @@ from romas.runtime.host import RuntimeHost
 from romas.runtime.ids import new_id
 from romas.runtime.leadership import Leadership, LeadershipLost
 from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCommand
+from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.waiters import Waiters
 from romas.store import agent_log, checkpoints, commands, inbox, invocations
@@ -77,6 +78,7 @@ class Runtime:
         store: Store,
         registry: Registry | None = None,
         organisation: OrganisationService | None = None,
+        mas: MasService | None = None,
         *,
         budget: int = 200,
         slice_s: float = 0.002,
@@ -94,6 +96,7 @@ class Runtime:
         self.host = RuntimeHost(self)
         self.environment = Environment(self, registry or builtin_registry())
         self.organisation = Organisation(self, organisation)
+        self.mas = Mas(self, mas)
         self.live: dict[str, LiveAgent] = {}
         self.known: dict[str, str] = {}
         """Every agent that exists (not deleted), with its stored ``state``."""

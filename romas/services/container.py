@@ -8,6 +8,8 @@ from romas.config import Settings
 from romas.domain.artefact_types import Registry, load_artefact_types
 from romas.runtime.runtime import Runtime
 from romas.services.agents import AgentService
+from romas.services.directory import DirectoryService
+from romas.services.mas import MasAdmin
 from romas.services.org_runtime import OrgRuntime
 from romas.services.organisations import OrganisationService
 from romas.services.workspaces import ArtefactService, WorkspaceService
@@ -20,6 +22,7 @@ class Services:
     store: Store
     registry: Registry
     agents: AgentService
+    directory: DirectoryService
     workspaces: WorkspaceService
     artefacts: ArtefactService
     organisations: OrganisationService
@@ -30,14 +33,17 @@ class Services:
     def build(cls, settings: Settings, store: Store, registry: Registry | None = None) -> Services:
         registry = registry or load_artefact_types(settings.artefact_modules)
         org_runtime = OrgRuntime(store)
+        agents = AgentService(store)
+        directory = DirectoryService(store)
         return cls(
             settings=settings,
             store=store,
             registry=registry,
-            agents=AgentService(store),
+            agents=agents,
+            directory=directory,
             workspaces=WorkspaceService(store),
             artefacts=ArtefactService(store, registry),
             organisations=OrganisationService(store),
             org_runtime=org_runtime,
-            runtime=Runtime(store, registry, org_runtime),
+            runtime=Runtime(store, registry, org_runtime, MasAdmin(agents, directory)),
         )

@@ -30,6 +30,8 @@ class ResourceKey:
 
     @property
     def stream_id(self) -> str:
+        if not self.name:  # a resource that is its collection's only one (``/directory``)
+            return f"{self.parent}/{self.collection}"
         return f"{self.parent}/{self.collection}/{self.name}"
 
     @property
@@ -38,7 +40,7 @@ class ResourceKey:
 
     @property
     def label(self) -> str:
-        return f"{self.stream_type} {self.name}"
+        return f"{self.stream_type} {self.name}" if self.name else f"the {self.stream_type}"
 
 
 COLLECTIONS = {
@@ -48,6 +50,7 @@ COLLECTIONS = {
     "organisation": "organisations",
     "group": "groups",
     "scheme": "schemes",
+    "directory": "directory",
 }
 
 

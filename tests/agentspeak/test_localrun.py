@@ -64,3 +64,21 @@ def test_module_entry_point(tmp_path: Path) -> None:
         timeout=60,
     )
     assert (proc.returncode, proc.stdout) == (0, "[a] hi\n")
+
+
+def test_agents_create_kill_and_stop_the_system(tmp_path: Path) -> None:
+    (tmp_path / "boss.asl").write_text(
+        '!go. +!go <- .create_agent(w1, "worker.asl"); .create_agent(w2, "+!hi <- .print(code).");'
+        " .send(w1, achieve, hi); .send(w2, achieve, hi); .wait(10); .kill_agent(w2); .all_names(L); .print(L);"
+        ' !refused; .stopMAS; .print("not reached").\n'
+        '+!refused <- .create_agent(w3, "/etc/passwd.asl").\n'
+        "-!refused[error_msg(M)] <- .print(M).\n"
+    )
+    (tmp_path / "worker.asl").write_text("+!hi <- .my_name(N); .print(N).\n")
+    code, out, err = _run(["--virtual-time", str(tmp_path / "boss.asl"), f"spare={tmp_path / 'worker.asl'}"])
+    lines = out.splitlines()
+    assert code == 0, err
+    assert "[w1] w1" in lines and "[w2] code" in lines
+    assert "[boss] [boss, spare, w1]" in [line.replace(",", ", ").replace(",  ", ", ") for line in lines]
+    assert any("no file /etc/passwd.asl" in line for line in lines)
+    assert lines.count("[boss] not reached") <= 1  # the system stops after the turn that asked for it

@@ -1,0 +1,93 @@
+"""Messages between agents: ``.send``, ``.broadcast``, ``.kqml_reply``."""
+
+from __future__ import annotations
+
+from romas.agentspeak.beliefs import Failure
+from romas.agentspeak.host import PERFORMATIVES, UnknownReceiver
+from romas.agentspeak.printer import format_term
+from romas.agentspeak.stdlib.core import (
+    Call,
+    IAResult,
+    WaitReply,
+    _bad,
+    _number,
+    internal,
+)
+from romas.agentspeak.terms import (
+    PlanTerm,
+    Struct,
+)
+
+# ---- communication -------------------------------------------------------------------------------------------------
+
+
+_PERFORMATIVES = frozenset(PERFORMATIVES)
+
+
+@internal(".send")
+def _send(c: Call) -> IAResult:
+    args = c.args
+    n = len(args)
+    if n < 3 or n > 5:
+        c.arity(3, 4, 5)
+    ag = c.agent
+    receivers, perf_t, content = args[0], args[1], args[2]
+    if type(perf_t) is not Struct or perf_t.functor not in _PERFORMATIVES:
+        raise _bad(c, f"unknown performative {format_term(perf_t)}")
+    perf = perf_t.functor
+    if type(receivers) is Struct and not receivers.args and n == 3 and perf != "tellHow":
+        # the common case: one receiver, no answer awaited
+        name = receivers.functor
+        try:
+            ag.host.send(ag.name, name, perf, content, ag.next_message_id(), None)
+        except UnknownReceiver:
+            raise Failure(f"no agent named {name}", "unknown_receiver") from None
+        return True
+    names: list[str] = []
+    for r in receivers if type(receivers) is tuple else (receivers,):
+        if type(r) is Struct and not r.args:
+            names.append(r.functor)
+        elif type(r) is str:
+            names.append(r)
+        else:
+            raise _bad(c, f"the receiver must be an agent name, not {format_term(r)}")
+    if perf == "tellHow" and type(content) is PlanTerm:
+        content = content.plan.text()  # type: ignore[attr-defined]
+    waits = len(c.args) >= 4 and perf in ("askOne", "askAll", "askHow")
+    if waits and len(names) != 1:
+        raise _bad(c, "an ask that waits for its answer needs exactly one receiver")
+    msg_id = ""
+    for name in names:
+        msg_id = ag.next_message_id()
+        try:
+            ag.host.send(ag.name, name, perf, content, msg_id, None)
+        except UnknownReceiver:
+            raise Failure(f"no agent named {name}", "unknown_receiver") from None
+    if waits:
+        c.body_only()
+        timeout = None
+        if len(c.args) == 5:
+            timeout = float(_number(c, c.args[4]))
+        return WaitReply(msg_id, c.args[3], timeout)
+    return True
+
+
+@internal(".broadcast")
+def _broadcast(c: Call) -> IAResult:
+    c.arity(2)
+    ag = c.agent
+    perf_t, content = c.args
+    if type(perf_t) is not Struct or perf_t.functor not in PERFORMATIVES:
+        raise _bad(c, f"unknown performative {format_term(perf_t)}")
+    ag.host.broadcast(ag.name, perf_t.functor, content, ag.next_message_id())
+    return True
+
+
+@internal(".kqml_reply")
+def _kqml_reply(c: Call) -> IAResult:
+    c.arity(3)
+    receiver, content, msg_id = c.args
+    if type(receiver) is not Struct or type(msg_id) is not str:
+        raise _bad(c, "expected a receiver and a message id")
+    c.agent.kqml_reply(receiver.functor, content, msg_id)
+    return True

@@ -1,0 +1,402 @@
+"""Goals and intentions: ``.fail``, ``.succeed_goal``, ``.drop_intention``, ``.intend``, ``.suspend``,
+``.intention``, ``.signal`` ..."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from romas.agentspeak.beliefs import Failure
+from romas.agentspeak.printer import format_term
+from romas.agentspeak.stdlib.core import (
+    Call,
+    IAResult,
+    _each,
+    internal,
+)
+from romas.agentspeak.terms import SOURCE_SELF, PlanTerm, Struct, Term
+from romas.agentspeak.unify import unify
+
+if TYPE_CHECKING:
+    from romas.agentspeak.agent import Agent
+    from romas.agentspeak.intentions import Event, Frame, Intention
+
+
+# ---- intentions and goals --------------------------------------------------------------------------------------------
+
+
+@internal(".fail")
+def _fail(c: Call) -> IAResult:
+    annots = tuple(a for a in c.args if type(a) is Struct)
+    reason = "the plan failed (.fail)"
+    for a in annots:
+        if a.functor == "error_msg" and a.args and type(a.args[0]) is str:
+            reason = a.args[0]
+    error = "ia_failed"
+    for a in annots:
+        if a.functor == "error" and a.args and type(a.args[0]) is Struct:
+            error = a.args[0].functor
+    if annots and not any(a.functor == "error" for a in annots):
+        annots = (Struct("error", (Struct(error),)), *annots)
+    raise Failure(reason, error, annots)
+
+
+@internal(".succeed")
+def _succeed(c: Call) -> IAResult:
+    return True
+
+
+def _goal_frames(ag: Agent, goal: Term) -> list[tuple[Intention, int]]:
+    """(intention, frame index) of the topmost achievement goal unifying with ``goal``, per intention."""
+    found = []
+    for it in list(ag.intentions.values()):
+        for k in range(len(it.stack) - 1, -1, -1):
+            fr = it.stack[k]
+            trig = fr.plan.trigger
+            trig_ok = trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system")
+            if trig_ok and unify(goal, fr.event, {}):
+                found.append((it, k))
+                break
+    return found
+
+
+def _remove_goal_events(ag: Agent, goal: Term) -> int:
+    removed = 0
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and ev.intention is None and unify(goal, ev.literal, {}):
+            ag.events.remove(ev)
+            if ev.origin is not None:
+                ag._track_done(ev.origin, "the goal was dropped")
+            removed += 1
+    return removed
+
+
+@internal(".succeed_goal")
+def _succeed_goal(c: Call) -> IAResult:
+    c.arity(1)
+    ag = c.agent
+    _remove_goal_events(ag, c.args[0])
+    current = c.intention
+    for it, k in _goal_frames(ag, c.args[0]):
+        if it is current and c.frame is not None and k == len(it.stack) - 1 and it.stack[k] is c.frame:
+            it.stack[k].pc = len(it.stack[k].code)  # the running plan itself: it ends after this action
+            continue
+        ag.succeed_goal_at(it, k)
+    return True
+
+
+@internal(".fail_goal")
+def _fail_goal(c: Call) -> IAResult:
+    c.arity(1)
+    ag = c.agent
+    for it, k in _goal_frames(ag, c.args[0]):
+        ag.fail_goal_at(it, k, f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal")
+    return True
+
+
+@internal(".drop_intention")
+def _drop_intention(c: Call) -> IAResult:
+    c.arity(0, 1)
+    ag = c.agent
+    if not c.args:
+        it = c.body_only()
+        ag.drop_intention(it)
+        return True
+    for it, _k in _goal_frames(ag, c.args[0]):
+        ag.drop_intention(it)
+    return True
+
+
+@internal(".drop_all_intentions")
+def _drop_all_intentions(c: Call) -> IAResult:
+    c.arity(0)
+    ag = c.agent
+    for it in list(ag.intentions.values()):
+        ag.drop_intention(it)
+    return True
+
+
+def drop_desires(ag: Agent, goal: Term) -> None:
+    _remove_goal_events(ag, goal)
+    for it, _k in _goal_frames(ag, goal):
+        ag.drop_intention(it)
+
+
+@internal(".drop_desire")
+def _drop_desire(c: Call) -> IAResult:
+    c.arity(1)
+    drop_desires(c.agent, c.args[0])
+    return True
+
+
+@internal(".drop_all_desires")
+def _drop_all_desires(c: Call) -> IAResult:
+    c.arity(0)
+    ag = c.agent
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and ev.intention is None:
+            ag.events.remove(ev)
+            if ev.origin is not None:
+                ag._track_done(ev.origin, "the goal was dropped")
+    for it in list(ag.intentions.values()):
+        ag.drop_intention(it)
+    return True
+
+
+def _intended_goals(ag: Agent) -> list[Term]:
+    goals: list[Term] = []
+    for it in ag.intentions.values():
+        for fr in it.stack:
+            trig = fr.plan.trigger
+            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+                goals.append(fr.event)
+    return goals
+
+
+@internal(".intend")
+def _intend(c: Call) -> IAResult:
+    c.arity(1)
+    goal = c.args[0]
+    return _each(c, ((goal, g) for g in _intended_goals(c.agent)))
+
+
+@internal(".desire")
+def _desire(c: Call) -> IAResult:
+    c.arity(1)
+    goal = c.args[0]
+    ag = c.agent
+    pending = [ev.literal for ev in ag.events if ev.trigger == "+!"]
+    return _each(c, ((goal, g) for g in [*_intended_goals(ag), *pending]))
+
+
+# ---- events, suspension and the description of intentions -----------------------------------------------------
+
+
+@internal(".drop_event")
+def _drop_event(c: Call) -> IAResult:
+    c.arity(1)
+    _remove_goal_events(c.agent, c.args[0])
+    return True
+
+
+@internal(".drop_all_events")
+def _drop_all_events(c: Call) -> IAResult:
+    c.arity(0)
+    ag = c.agent
+    for ev in list(ag.events):
+        ag.events.remove(ev)
+        if ev.origin is not None:
+            ag._track_done(ev.origin, "the event was dropped")
+        if ev.intention is not None and ev.intention is not c.intention:
+            ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
+    return True
+
+
+@internal(".drop_future_intention")
+def _drop_future_intention(c: Call) -> IAResult:
+    """Drops the intentions that have ``+!G`` in their stack, without any event (as Jason's, it looks at
+    intended means only)."""
+    c.arity(1)
+    ag = c.agent
+    for it, _k in _goal_frames(ag, c.args[0]):
+        ag.drop_intention(it)
+    return True
+
+
+@internal(".done")
+def _done(c: Call) -> IAResult:
+    """``.done(G)``: the goal ``G`` is achieved (as ``.succeed_goal``); ``.done`` alone, the current goal."""
+    c.arity(0, 1)
+    if c.args:
+        return _succeed_goal(c)
+    it = c.body_only()
+    ag = c.agent
+    for k in range(len(it.stack) - 1, -1, -1):
+        fr = it.stack[k]
+        trig = fr.plan.trigger
+        if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+            if k == len(it.stack) - 1:
+                fr.pc = len(fr.code)
+            else:
+                ag.succeed_goal_at(it, k)
+            return True
+    return True
+
+
+class SuspendedWait:
+    """An intention suspended by ``.suspend``: what it was doing, to be taken up by ``.resume``."""
+
+    __slots__ = ("events", "reason", "state", "wait")
+
+    def __init__(self, state: str, wait: object, reason: Term, events: list[Event]) -> None:
+        self.state = state
+        self.wait = wait
+        self.reason = reason
+        self.events = events  # its sub-goal events, held back until it resumes
+
+
+SUSPENDED = "suspended"
+
+
+def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
+    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot)."""
+    if it.state == SUSPENDED:
+        return
+    held = [ev for ev in ag.events if ev.intention is it]
+    for ev in held:
+        ag.events.remove(ev)
+    it.wait = SuspendedWait(it.state, it.wait, reason, held)
+    it.state = SUSPENDED
+    if ag.atomic_id == it.id:
+        ag.atomic_id = None
+
+
+@internal(".suspend")
+def _suspend_ia(c: Call) -> IAResult:
+    c.arity(0, 1)
+    ag = c.agent
+    if not c.args:
+        it = c.body_only()
+        assert c.frame is not None
+        c.frame.pc += 1  # it goes on after .suspend when resumed
+        suspend_intention(ag, it, Struct("suspended"))
+        return True
+    for it, _k in _goal_frames(ag, c.args[0]):
+        if it is c.intention:
+            assert c.frame is not None
+            c.frame.pc += 1
+        suspend_intention(ag, it, Struct("suspended"))
+    return True
+
+
+@internal(".resume")
+def _resume(c: Call) -> IAResult:
+    c.arity(1)
+    ag = c.agent
+    for it, _k in _goal_frames(ag, c.args[0]):
+        w = it.wait
+        if it.state != SUSPENDED or not isinstance(w, SuspendedWait):
+            continue
+        it.state = w.state
+        it.wait = w.wait
+        timer = getattr(w.wait, "timer", None)
+        if timer is not None:
+            w.wait.timer = ag._add_timer(it, 0.0)  # type: ignore[attr-defined]  # a deadline may have passed
+        if it.state == "trigger" and it.id not in ag.trigger_waits:
+            ag.trigger_waits.append(it.id)
+        ag.events.extend(w.events)
+        if it.state == "running":
+            if it not in ag.running:
+                it.queued = False
+            ag._schedule(it)
+    return True
+
+
+def _goals_of(it: Intention) -> list[Term]:
+    return [
+        fr.event
+        for fr in it.stack
+        if fr.plan.trigger.op == "+" and fr.plan.trigger.kind == "!" and not fr.plan.extra.get("system")
+    ]
+
+
+@internal(".suspended")
+def _suspended(c: Call) -> IAResult:
+    c.arity(2)
+    goal, reason = c.args
+    pairs = []
+    for it in c.agent.intentions.values():
+        w = it.wait
+        if it.state == SUSPENDED and isinstance(w, SuspendedWait):
+            why: Term = w.reason
+        elif it.state == "action":
+            why = Struct("act")
+        elif it.state in ("timer", "trigger", "reply"):
+            why = Struct("wait")
+        else:
+            continue
+        for g in _goals_of(it):
+            pairs.append((Struct("-", (goal, reason)), Struct("-", (g, why))))
+    return _each(c, pairs)
+
+
+def _state_name(it: Intention) -> str:
+    if it.state == SUSPENDED:
+        return "suspended"
+    if it.state in ("running", "event"):
+        return "running"
+    return "waiting"
+
+
+def _plan_trigger_term(fr: Frame) -> Term:
+    from romas.agentspeak.program import Body, Plan, Trigger
+    from romas.agentspeak.unify import resolve
+
+    trig = fr.plan.trigger
+    return PlanTerm(Plan(Trigger(trig.op, trig.kind, resolve(fr.event, fr.env)), None, Body(())))
+
+
+def intended_means(ag: Agent, fr: Frame) -> Term:
+    """``im(Label, {Trigger}, {Plan}, Unifier)`` for one frame, as Jason describes an intended means. The
+    plan's variables are renamed apart (the plan may hold the very variable this description is bound to);
+    the unifier lists the bound variables."""
+    from romas.agentspeak.program import map_plan_terms
+    from romas.agentspeak.terms import SOURCE_SELF, Var
+    from romas.agentspeak.unify import rename, resolve
+
+    plan = fr.plan
+    label = Struct(plan.label_name or "l__0", (), (SOURCE_SELF,))
+    unifier = []
+    for name in fr.env:
+        if Var(name).anonymous or name.startswith("_"):
+            continue
+        value = resolve(Var(name), fr.env)
+        if type(value) is not Var:
+            unifier.append(Struct("map", (Var(name), value)))
+    mapping: dict[str, Term] = {}
+    copy = map_plan_terms(plan, lambda x: rename(x, mapping, ag.fresh_name))
+    return Struct("im", (label, _plan_trigger_term(fr), PlanTerm(copy), tuple(unifier)))
+
+
+def intention_term(ag: Agent, it: Intention) -> Term:
+    return tuple(intended_means(ag, fr) for fr in reversed(it.stack) if not fr.plan.extra.get("system"))
+
+
+@internal(".current_intention")
+def _current_intention(c: Call) -> IAResult:
+    c.arity(1)
+    it = c.body_only()
+    return c.unify(c.args[0], Struct("intention", (it.id, intention_term(c.agent, it))))
+
+
+@internal(".intention")
+def _intention(c: Call) -> IAResult:
+    """``.intention(Id, State[, Stack[, current]])``, backtracking over the intentions."""
+    c.arity(2, 3, 4)
+    ag = c.agent
+    if len(c.args) == 4:
+        if c.intention is None:
+            return False
+        chosen = [c.intention]
+    else:
+        chosen = list(ag.intentions.values())
+    pairs = []
+    for it in chosen:
+        mine: list[Term] = [it.id, Struct(_state_name(it))]
+        if len(c.args) >= 3:
+            mine.append(intention_term(c.agent, it))
+        pairs.append((tuple(c.args[: len(mine)]), tuple(mine)))
+    return _each(c, pairs)
+
+
+@internal(".signal")
+def _signal(c: Call) -> IAResult:
+    """``.signal({+e})``: adds the event, as if it came from outside (no belief or goal changes)."""
+    c.arity(1, 2)
+    from romas.agentspeak.stdlib.plans import trigger_from_term
+
+    trig = trigger_from_term(c.args[0])
+    lit = trig.literal
+    if type(lit) is Struct and not any(type(a) is Struct and a.functor == "source" for a in lit.annots):
+        lit = Struct(lit.functor, lit.args, (*lit.annots, SOURCE_SELF))
+    c.agent.post_event(trig.op + trig.kind, lit)
+    return True
