@@ -226,7 +226,7 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out}: not a folder")
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise UsageError(f"--out {out} is not empty; name another folder or add --force to replace its spec files")
-    registry = _registry()
+    registry = registry_from_environment()
     try:
         manifest, report = import_project(jcm)
     except ImportFailed as exc:
