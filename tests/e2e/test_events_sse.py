@@ -124,4 +124,5 @@ def test_a_write_through_another_server_wakes_the_stream(database_url: str, tmp_
             event = reader.next()
             elapsed = time.monotonic() - started
             assert event.data["stream"] == f"/workspaces/{name}" and event.event == "workspace.created"
-            assert elapsed < (1.0 if postgres else 8.0), elapsed
+            # below the 5 s fallback poll: on PostgreSQL only NOTIFY can have woken it this soon
+            assert elapsed < (4.0 if postgres else 8.0), elapsed
