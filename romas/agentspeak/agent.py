@@ -492,6 +492,12 @@ class Agent:
         if ev.recovery:
             frame.recovery = True
         it.stack.append(frame)
+        if chosen.context is not None and env:
+            try:  # what the context bound is the plan's to hold
+                self.bound(env, list(env), frame, "the context's answer")
+            except LimitExceeded as f:
+                self._fail(it, f)
+                return
         if chosen.atomic:
             self.atomic_id = it.id
         it.state = RUNNING
@@ -892,6 +898,8 @@ class Agent:
             raise Failure(f"?{format_term(lit)} is not a literal", "wrong_arguments")
         trail: list[str] = []
         for _ in solve(self, lit, fr.env, trail, 0):
+            if trail:
+                self.bound(fr.env, trail, fr, "an answer")
             fr.pc += 1
             return
         if self.plans.has_relevant("+?", lit):

@@ -211,7 +211,11 @@ class JumpUnless(Instruction):
         self.target = target
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        if first_solution(ag, self.cond, fr.env):
+        env = fr.env
+        before = len(env)
+        if first_solution(ag, self.cond, env):
+            if len(env) > before:
+                ag.bound(env, list(islice(reversed(env), len(env) - before)), fr, "a value")
             fr.pc += 1
         else:
             fr.pc = self.target
@@ -260,8 +264,12 @@ class WhileTest(Instruction):
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         assert fr.loops
         state = fr.loops[-1]
-        _restore(fr.env, state.keep)
-        if first_solution(ag, self.cond, fr.env):
+        env = fr.env
+        _restore(env, state.keep)
+        before = len(env)
+        if first_solution(ag, self.cond, env):
+            if len(env) > before:
+                ag.bound(env, list(islice(reversed(env), len(env) - before)), fr, "a value")
             fr.pc += 1
         else:
             fr.loops.pop()
@@ -288,6 +296,9 @@ class ForEnter(Instruction):
         limit = ag.limits.max_term_size
         try:
             for _ in solve(ag, self.cond, env, trail, 0):
+                for n in trail:
+                    if n in env:
+                        ag.check_value(env[n], f"a solution of the for loop ({n})", env)
                 solutions.append({n: resolve(env[n], env) for n in trail if n in env})
                 if len(solutions) > limit:
                     raise Failure(f"the for loop has more than {limit} solutions", "limit_exceeded")

@@ -125,3 +125,24 @@ def test_small_values_are_not_charged() -> None:
     ag = make_agent('!s(0).\n+!s(N) : N < 2000 <- .concat("a", "b", S); X = f(N, S); !s(N + 1).\n', host)
     run(ag)
     assert ag.memory() == ag.beliefs.bytes and ag.stop_reason is None
+
+
+def test_terms_doubled_through_bindings_and_rules_are_bounded_before_they_are_expanded() -> None:
+    host = RecordingHost()
+    chain = "; ".join(f"X{i + 1} = f(X{i}, X{i})" for i in range(60))
+    src = f"!s.\n+!s <- X0 = a; {chain}; .term2string(X60, S).\n" + RECOVER.replace("(_)", "")
+    ag = make_agent(src, host, limits=SMALL)
+    run(ag)
+    assert len(failed_with(host)) == 1
+    host2 = RecordingHost()
+    rules = "double(0, a).\ndouble(N, f(X, X)) :- N > 0 & M = N - 1 & double(M, X).\n"
+    for use in ("?double(80, T); .term2string(T, S)", "for (double(80, T)) { .print(T) }"):
+        src2 = rules + f"!s.\n+!s <- {use}.\n" + RECOVER.replace("(_)", "")
+        ag2 = make_agent(src2, host2, limits=SMALL)
+        run(ag2)
+    assert len(failed_with(host2)) == 2
+    host3 = RecordingHost()
+    src3 = rules + "!s.\n+!s : double(80, T) <- .term2string(T, S).\n" + RECOVER.replace("(_)", "")
+    ag3 = make_agent(src3, host3, limits=SMALL)
+    run(ag3)
+    assert len(failed_with(host3)) == 1
