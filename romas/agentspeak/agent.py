@@ -239,6 +239,10 @@ class Agent:
                 self.charge(size - held.get(name, 0))
                 held[name] = size
 
+    def memory_estimate(self) -> int:
+        """The running estimate of what the mind holds (cheap; may count values already let go)."""
+        return self.beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes
+
     def memory(self) -> int:
         """The estimated bytes the agent's mind holds (recounted exactly)."""
         held = 0

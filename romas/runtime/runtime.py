@@ -63,6 +63,7 @@ FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "comman
 MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
+CHECKPOINT_SIZE_STEP = 1024 * 1024
 
 
 def _utc_now() -> datetime:
@@ -351,7 +352,7 @@ class Runtime:
             for command in live.commands.values():
                 timeout = min(timeout, max((command.deadline - wall).total_seconds(), 0.0))
             if live.stepped:
-                timeout = min(timeout, max(live.last_checkpoint + self.checkpoint_every_s - now, 0.0))
+                timeout = min(timeout, max(live.last_checkpoint + self._checkpoint_every(live) - now, 0.0))
         if self.effects.log or self._went_idle:
             timeout = min(timeout, self.log_flush_s)
         return timeout
@@ -369,7 +370,7 @@ class Runtime:
                 continue
             now = time.monotonic()
             self._check_deadlines(live)
-            if live.stepped and now - live.last_checkpoint >= self.checkpoint_every_s:
+            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
                 self.effects.checkpoint.add(live.name)
             if not live.has_work(now):
                 continue
@@ -401,6 +402,11 @@ class Runtime:
                 await self._yield()
                 yielded_at = time.perf_counter()
         return worked
+
+    def _checkpoint_every(self, live: LiveAgent) -> float:
+        """How often an agent that only thinks is checkpointed: a large mind less often, since taking its
+        snapshot holds the event loop (every MiB of mind stretches the period by ``checkpoint_every_s``)."""
+        return self.checkpoint_every_s * max(1.0, live.agent.memory_estimate() / CHECKPOINT_SIZE_STEP)
 
     async def _mark(self, names: list[str]) -> None:
         """Marks agents at work before their first step, so a crash during it is laid at their door."""
