@@ -50,7 +50,7 @@ from romas.agentspeak.intentions import (
 from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
-from romas.agentspeak.sizes import SMALL_BYTES, is_small, weight
+from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
 from romas.agentspeak.terms import (
     SOURCE_SELF,
@@ -61,7 +61,6 @@ from romas.agentspeak.terms import (
     is_ground,
     source_of,
     term_depth,
-    term_size,
     variables,
 )
 from romas.agentspeak.unify import Env, EvalError, rename, resolve, undo, unify
@@ -70,6 +69,9 @@ _IDLE = StepReport(0, True, None)
 _PROCESSED = MessageOutcome("processed")
 _NO_PLANS: list[Plan] = []
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "\\=="))
+_CHARGED_EVENTS = 16
+"""Events are charged once this many are queued: a few pending events (each within max_term_bytes) are
+the normal flow of sub-goals and cost nothing to let through."""
 
 
 class _Track:
@@ -204,11 +206,15 @@ class Agent:
             else:
                 return  # small and flat: within every limit
         limits = self.limits
-        if term_size(term, limits.max_term_size) > limits.max_term_size:
+        if type(term) is str and len(term) > limits.max_string_bytes:
+            raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
+        size, nodes = measure(term, limits.max_term_bytes, limits.max_term_size)
+        if nodes > limits.max_term_size:
             raise LimitExceeded(f"{what} larger than {limits.max_term_size} nodes")
+        if size > limits.max_term_bytes:
+            raise LimitExceeded(f"{what} larger than {_amount(limits.max_term_bytes)}")
         if term_depth(term, limits.max_term_depth) > limits.max_term_depth:
             raise LimitExceeded(f"{what} nested more than {limits.max_term_depth} levels deep")
-        self.check_value(term, what)
 
     def check_value(self, value: Term, what: str = "value", env: Env | None = None) -> int:
         """Fails (LimitExceeded) when ``value`` (its variables followed through ``env``) is a string longer
@@ -229,7 +235,7 @@ class Agent:
         and charges ``frame`` for the large ones, which it holds until they are unbound or it ends."""
         for name in names:
             value = env.get(name)
-            if value is None or is_small(value):
+            if value is None or is_small(value, env):
                 continue
             size = self.check_value(value, f"{what} ({name})", env)
             if size >= SMALL_BYTES and frame is not None:
@@ -373,7 +379,7 @@ class Agent:
         reason: str | None = None
         if len(self.events) >= self.limits.max_events:
             reason = f"too many pending events (more than {self.limits.max_events})"
-        elif not is_small(literal):
+        elif len(self.events) >= _CHARGED_EVENTS and not is_small(literal):
             size = weight(literal, 1 << 62)
             if size >= SMALL_BYTES:
                 ev.weight = size

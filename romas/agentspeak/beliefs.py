@@ -61,7 +61,7 @@ class BeliefBase:
         if have is None:
             bucket[lit] = list(annots)
             self.size += 1
-            self.bytes += _weight(lit) + _weights(annots)
+            self.bytes += _weights((lit, *annots))
             return annots
         added = tuple(a for a in annots if a not in have)
         if added:
@@ -94,14 +94,15 @@ class BeliefBase:
                 return None
             for a in removed:
                 have.remove(a)
-        self.bytes -= _weights(removed)
         if not any(type(a) is Struct and a.functor == "source" for a in have):
             del bucket[lit]
             if not bucket:
                 del self.index[key]
             self.size -= 1
-            self.bytes -= _weight(lit) + _weights(have)
+            self.bytes -= _weights((lit, *removed, *have))
             removed = removed + tuple(have)
+        else:
+            self.bytes -= _weights(removed)
         return removed
 
     def items(self) -> Iterator[tuple[Struct, list[Term]]]:
@@ -120,12 +121,9 @@ class BeliefBase:
 _NO_LIMIT = 1 << 62
 
 
-def _weight(t: Term) -> int:
-    return NODE_BYTES if type(t) is Struct and not t.args and not t.annots else weight(t, _NO_LIMIT)
-
-
-def _weights(terms: tuple[Term, ...] | list[Term]) -> int:
-    return sum([_weight(t) for t in terms])
+def _weights(terms: tuple[Term, ...]) -> int:
+    """What the terms weigh together (one walk)."""
+    return weight(terms, _NO_LIMIT) - NODE_BYTES if terms else 0
 
 
 class Reasoner(Protocol):

@@ -36,7 +36,14 @@ def scalar_weight(t: Any) -> int:
 def weight(t: Term, limit: int, env: dict[str, Term] | None = None) -> int:
     """The estimated bytes of ``t`` (variables followed through ``env`` when given); once the total passes
     ``limit`` the walk stops and returns what it counted so far (more than ``limit``)."""
+    return measure(t, limit, 1 << 62, env)[0]
+
+
+def measure(t: Term, limit: int, max_nodes: int, env: dict[str, Term] | None = None) -> tuple[int, int]:
+    """:func:`weight` and the number of nodes of ``t`` in one walk, which stops once either passes its
+    limit."""
     total = 0
+    nodes = 0
     stack: list[Any] = [t]
     pop = stack.pop
     push = stack.append
@@ -75,14 +82,16 @@ def weight(t: Term, limit: int, env: dict[str, Term] | None = None) -> int:
             total += NODE_BYTES + len(getattr(x.plan, "source", "") or "")
         else:
             total += NODE_BYTES
-        if total > limit:
-            return total
-    return total
+        nodes += 1
+        if total > limit or nodes > max_nodes:
+            return total, nodes
+    return total, nodes
 
 
-def is_small(t: Any) -> bool:
-    """True for values too small to charge or check: short strings, small numbers, atoms, flat literals of
-    those (the common case, decided without a walk)."""
+def is_small(t: Any, env: dict[str, Term] | None = None) -> bool:
+    """True for values too small to charge or check, decided without a walk: short strings, small numbers,
+    atoms, and literals or lists of at most 8 of those, one level of nesting allowed (the common case).
+    Variables count when ``env`` binds them to a short string, a small number or an atom."""
     tt = type(t)
     if tt is str:
         return len(t) < SMALL_BYTES // 2
@@ -91,18 +100,41 @@ def is_small(t: Any) -> bool:
     if tt is float:
         return True
     if tt is Struct:
-        if t.annots or len(t.args) > 8:
+        if t.annots:
             return False
-        a: Any
-        for a in t.args:
-            ta = type(a)
-            if ta is str:
-                if len(a) > 64:
-                    return False
-            elif ta is int:
-                if a.bit_length() > 256:
-                    return False
-            elif not (ta is float or (ta is Struct and not a.args and not a.annots)):
+        items = t.args
+    elif tt is tuple:
+        items = t
+    else:
+        return False
+    if len(items) > 8:
+        return False
+    a: Any
+    for a in items:
+        ta = type(a)
+        if ta is Struct or ta is tuple:
+            inner = a.args if ta is Struct else a
+            if len(inner) > 8 or (ta is Struct and a.annots):
                 return False
-        return True
-    return False
+            for b in inner:
+                if not _leaf(b, env):
+                    return False
+        elif not _leaf(a, env):
+            return False
+    return True
+
+
+def _leaf(a: Any, env: dict[str, Term] | None) -> bool:
+    ta = type(a)
+    if ta is Var:
+        if env is None:
+            return False
+        a = env.get(a.name)
+        if a is None:
+            return True
+        ta = type(a)
+    if ta is str:
+        return len(a) <= 64
+    if ta is int:
+        return bool(a.bit_length() <= 256)
+    return ta is float or (ta is Struct and not a.args and not a.annots)
