@@ -152,7 +152,12 @@ class Agent:
         self.plans = PlanLibrary(program.plans)
         for b in program.beliefs:
             annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
-            self._add_belief(Struct(b.functor, b.args), annots, None)
+            try:
+                self._add_belief(Struct(b.functor, b.args), annots, None)
+            except LimitExceeded as e:
+                self.stop_reason = f"its initial beliefs do not fit: {e.reason}"
+                self.host.log(self.name, self.stop_reason)
+                break
         for g in program.goals:
             lit = self.goal_literal(g, {})
             self.post_event("+!", lit)

@@ -251,6 +251,9 @@ class Runtime:
                 agent.replace_program(program)
         else:
             agent = Agent(name, program, self.host, limits=self.limits)
+        if agent.stop_reason is not None:
+            await self._halt(name, agent.stop_reason)
+            return
         live = LiveAgent(
             name,
             agent,

@@ -146,3 +146,14 @@ def test_terms_doubled_through_bindings_and_rules_are_bounded_before_they_are_ex
     ag3 = make_agent(src3, host3, limits=SMALL)
     run(ag3)
     assert len(failed_with(host3)) == 1
+
+
+def test_initial_beliefs_past_the_budget_ask_to_stop_the_agent_without_failing_its_host() -> None:
+    host = RecordingHost()
+    source = "".join(f'b({i}, "{FILLER}").\n' for i in range(200)) + "!s.\n+!s <- .print(hi).\n"
+    ag = make_agent(source, host, limits=SMALL)
+    assert ag.stop_reason is not None and "initial beliefs" in ag.stop_reason
+    assert ag.beliefs.bytes <= SMALL.max_memory_bytes
+
+
+FILLER = "x" * 500
