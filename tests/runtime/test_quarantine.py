@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from romas.config import Settings
 from romas.runtime.quarantine import account_crashes
 from romas.services.agents import AgentService
 from romas.store import agent_log, at_work
 from romas.store.eventstore import Store, WriteContext
+from tests.api.helpers import Client, put_agent
+from tests.runtime.helpers import eventually, send
 
 pytestmark = pytest.mark.anyio
 
@@ -57,3 +60,35 @@ async def test_a_crash_while_an_agent_was_not_at_work_breaks_its_run_of_crashes(
         assert await at_work.load(writer) == []
     row = await store.current("/agents/x")
     assert row is not None and row.state["state"] == "running" and "stopped_reason" not in row.state
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, agent_memory_mb=1)
+
+
+async def test_an_agent_over_its_budget_is_stopped_by_the_runtime_with_its_reason(client: Client) -> None:
+    filler = "x" * 400
+    code = "".join(f'b({i}, "{filler}").\n' for i in range(2000))  # about 1.1 MiB of beliefs
+    await put_agent(client, "heavy", code=code)
+    flood = f'!f(0).\n+!f(N) <- +b(N, "{filler}"); !f(N + 1).\n'
+    await put_agent(client, "flood", code=flood)
+    await put_agent(client, "fine", code="+!hi <- .print(hi).\n")
+
+    async def stopped(name: str) -> bool:
+        return bool((await client.get(f"/agents/{name}")).json()["state"] == "stopped")
+
+    for name in ("heavy", "flood"):
+        await eventually(lambda name=name: stopped(name), within=60, what=f"{name} to be stopped")  # type: ignore[misc]
+        body = (await client.get(f"/agents/{name}")).json()
+        assert "memory" in body["stopped_reason"] or "budget" in body["stopped_reason"]
+        revisions = (await client.get(f"/agents/{name}/revisions")).json()["_embedded"]["revisions"]
+        assert revisions[0]["actor"] == "runtime"
+        assert "stopped by the runtime" in "\n".join(await printed_and_notes(client, name))
+    assert (await send(client, "fine", "achieve", "hi"))["status"] == "processed"
+    assert (await client.patch("/agents/flood", json={"state": "running"})).json()["stopped_reason"] is None
+
+
+async def printed_and_notes(client: Client, name: str) -> list[str]:
+    lines = (await client.get(f"/agents/{name}/log", params={"limit": 1000})).json()["lines"]
+    return [str(line["text"]) for line in lines]
