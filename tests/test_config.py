@@ -22,8 +22,10 @@ def test_values_from_the_environment() -> None:
             "ROMAS_MAX_BODY_BYTES": "2048",
             "ROMAS_ARTEFACT_MODULES": "shop.types, other",
             "ROMAS_REQUIRE_PRECONDITIONS": "yes",
+            "ROMAS_AGENT_MEMORY_MB": "64",
         }
     )
+    assert settings.agent_memory_mb == 64 and load_settings({}).agent_memory_mb == 16
     assert settings.database_url == "postgresql+asyncpg://u@db/romas"
     assert settings.port == 9000 and settings.max_body_bytes == 2048
     assert settings.artefact_modules == ("shop.types", "other") and settings.require_preconditions
@@ -38,6 +40,7 @@ def test_values_from_the_environment() -> None:
         ({"ROMAS_REQUIRE_PRECONDITIONS": "maybe"}, "true or false"),
         ({"ROMAS_TOKENS": "justaname"}, "name:secret"),
         ({"ROMAS_TOKENS": "ci:x:fly"}, "unknown scope"),
+        ({"ROMAS_AGENT_MEMORY_MB": "0"}, "ROMAS_AGENT_MEMORY_MB must be at least 1"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:

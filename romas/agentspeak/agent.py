@@ -12,7 +12,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from romas.agentspeak.beliefs import BeliefBase, Failure, LimitExceeded, first_solution, relation, solve
+from romas.agentspeak.beliefs import (
+    BeliefBase,
+    Failure,
+    LimitExceeded,
+    eval_failure,
+    first_solution,
+    relation,
+    solve,
+)
 from romas.agentspeak.host import (
     ActionFailed,
     ActionPending,
@@ -42,6 +50,7 @@ from romas.agentspeak.intentions import (
 from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
+from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
 from romas.agentspeak.terms import (
     SOURCE_SELF,
@@ -52,7 +61,6 @@ from romas.agentspeak.terms import (
     is_ground,
     source_of,
     term_depth,
-    term_size,
     variables,
 )
 from romas.agentspeak.unify import Env, EvalError, rename, resolve, undo, unify
@@ -61,6 +69,9 @@ _IDLE = StepReport(0, True, None)
 _PROCESSED = MessageOutcome("processed")
 _NO_PLANS: list[Plan] = []
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "\\=="))
+_CHARGED_EVENTS = 16
+"""Events are charged once this many are queued: a few pending events (each within max_term_bytes) are
+the normal flow of sub-goals and cost nothing to let through."""
 
 
 class _Track:
@@ -121,6 +132,14 @@ class Agent:
         self.counters = {"intention": 0, "fresh": 0, "msg": 0, "timer": 0}
         self.actions: dict[str, InternalAction] = dict(actions or {})
         self._ask_plan: Plan | None = None
+        # memory charged besides the beliefs (which count their own, see BeliefBase.bytes): running estimates,
+        # recounted exactly only when they say the budget is passed (see charge)
+        self.held_bytes = 0
+        self.event_bytes = 0
+        self.mail_bytes = 0
+        self.strikes: deque[float] = deque()
+        self.stop_reason: str | None = None
+        """Set when the agent should not run any more (it stays over its memory budget); the host stops it."""
         # hosts written before new_message_id existed may lack it: then the agent numbers its messages
         self._host_ids: Callable[[str], str | None] | None = getattr(host, "new_message_id", None)
         if program is not None:
@@ -133,7 +152,12 @@ class Agent:
         self.plans = PlanLibrary(program.plans)
         for b in program.beliefs:
             annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
-            self._add_belief(Struct(b.functor, b.args), annots, None)
+            try:
+                self._add_belief(Struct(b.functor, b.args), annots, None)
+            except LimitExceeded as e:
+                self.stop_reason = f"its initial beliefs do not fit: {e.reason}"
+                self.host.log(self.name, self.stop_reason)
+                break
         for g in program.goals:
             lit = self.goal_literal(g, {})
             self.post_event("+!", lit)
@@ -177,22 +201,116 @@ class Agent:
         if type(term) is Struct and len(term.args) < 16 and not term.annots:
             for a in term.args:
                 ta = type(a)
-                if not (ta is int or ta is str or ta is float or (ta is Struct and not a.args and not a.annots)):  # type: ignore[union-attr]
+                if not (
+                    ta is float
+                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
+                    or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
+                ):
                     break
             else:
                 return  # small and flat: within every limit
         limits = self.limits
-        if term_size(term, limits.max_term_size) > limits.max_term_size:
+        if type(term) is str and len(term) > limits.max_string_bytes:
+            raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
+        size, nodes = measure(term, limits.max_term_bytes, limits.max_term_size)
+        if nodes > limits.max_term_size:
             raise LimitExceeded(f"{what} larger than {limits.max_term_size} nodes")
+        if size > limits.max_term_bytes:
+            raise LimitExceeded(f"{what} larger than {_amount(limits.max_term_bytes)}")
         if term_depth(term, limits.max_term_depth) > limits.max_term_depth:
             raise LimitExceeded(f"{what} nested more than {limits.max_term_depth} levels deep")
+
+    def check_value(self, value: Term, what: str = "value", env: Env | None = None) -> int:
+        """Fails (LimitExceeded) when ``value`` (its variables followed through ``env``) is a string longer
+        than ``max_string_bytes`` or a term larger than ``max_term_bytes``; returns its estimated size, 0 when
+        it is too small to count."""
+        if is_small(value):
+            return 0
+        limits = self.limits
+        if type(value) is str and len(value) > limits.max_string_bytes:
+            raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
+        size = weight(value, limits.max_term_bytes, env)
+        if size > limits.max_term_bytes:
+            raise LimitExceeded(f"{what} larger than {_amount(limits.max_term_bytes)}")
+        return size
+
+    def bound(self, env: Env, names: Iterable[str], frame: Frame | None, what: str = "a result") -> None:
+        """Checks the values just bound to ``names`` (by an internal action or a unification in a plan body)
+        and charges ``frame`` for the large ones, which it holds until they are unbound or it ends."""
+        for name in names:
+            value = env.get(name)
+            if value is None or is_small(value, env):
+                continue
+            size = self.check_value(value, f"{what} ({name})", env)
+            if size >= SMALL_BYTES and frame is not None:
+                held = frame.held
+                if held is None:
+                    held = frame.held = {}
+                self.charge(size - held.get(name, 0))
+                held[name] = size
+
+    def memory_estimate(self) -> int:
+        """The running estimate of what the mind holds (cheap; may count values already let go)."""
+        return self.beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes
+
+    def memory(self) -> int:
+        """The estimated bytes the agent's mind holds (recounted exactly)."""
+        held = 0
+        for it in self.intentions.values():
+            for fr in it.stack:
+                h = fr.held
+                if h:
+                    env = fr.env
+                    for name in [n for n in h if n not in env]:
+                        del h[name]
+                    held += sum(h.values())
+        self.held_bytes = held
+        self.event_bytes = sum([ev.weight for ev in self.events])
+        self.mail_bytes = sum([weight(m.content, 1 << 62) for m in self.mailbox])
+        return self.beliefs.bytes + held + self.event_bytes + self.mail_bytes
+
+    def charge(self, size: int) -> None:
+        """Charges the agent ``size`` more bytes of intention memory; fails (LimitExceeded) when that passes
+        its budget, and asks to be stopped when it keeps passing it or its beliefs, events and mailbox alone
+        leave no room to work."""
+        self.held_bytes += size
+        budget = self.limits.max_memory_bytes
+        if self.beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes <= budget:
+            return
+        total = self.memory()
+        if total <= budget:
+            return
+        self.over_budget(total)
+
+    def over_budget(self, total: int) -> None:
+        limits = self.limits
+        budget = limits.max_memory_bytes
+        reason = f"the agent's memory (about {_amount(total)}) is over its budget of {_amount(budget)}"
+        now = self.host.monotonic()
+        strikes = self.strikes
+        strikes.append(now)
+        while strikes and strikes[0] < now - limits.strike_window_s:
+            strikes.popleft()
+        if self.stop_reason is None:
+            fixed = self.beliefs.bytes + self.event_bytes + self.mail_bytes
+            if fixed > budget * 3 // 4:
+                self.stop_reason = f"{reason}, and its beliefs, pending events and messages alone take {_amount(fixed)}"
+            elif len(strikes) >= limits.max_memory_strikes:
+                self.stop_reason = f"{reason} ({len(strikes)} times within {limits.strike_window_s:g} seconds)"
+        raise LimitExceeded(reason)
 
     def import_term(self, term: Term) -> Term:
         """A term from outside (a message, a percept): checked against the limits, variables renamed."""
         if type(term) is Struct and term.ground and len(term.args) < 16 and not term.annots:
             for a in term.args:
                 ta = type(a)
-                if not (ta is int or ta is str or ta is float or (ta is Struct and not a.args and not a.annots)):  # type: ignore[union-attr]
+                if not (
+                    ta is float
+                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
+                    or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
+                ):
                     break
             else:
                 return term  # small, flat and ground: nothing to check or rename
@@ -216,15 +334,21 @@ class Agent:
         fn = self._internal(term.functor)
         args = tuple([resolve(a, env) for a in term.args])
         call = Call(self, None, None, env, trail, args, term, depth)
+        mark = len(trail)
         r = fn(call)
         if r is True or r is None:
+            if len(trail) > mark:
+                self.bound(env, trail[mark:], None, f"the result of {term.functor}")
             yield None
         elif r is False:
             return
         elif isinstance(r, Suspend):
             raise Failure(f"{term.functor} cannot be used in a context or rule", "wrong_arguments")
         else:
-            yield from r
+            for _ in r:
+                if len(trail) > mark:
+                    self.bound(env, trail[mark:], None, f"the result of {term.functor}")
+                yield None
 
     def _internal(self, name: str) -> InternalAction:
         fn = self.actions.get(name) or STDLIB.get(name)
@@ -256,8 +380,22 @@ class Agent:
             if origin is not None:
                 self._track_done(origin, None)
             return
+        ev = Event(trigger, literal, intention, origin, tail, recovery, error)
+        reason: str | None = None
         if len(self.events) >= self.limits.max_events:
             reason = f"too many pending events (more than {self.limits.max_events})"
+        elif len(self.events) >= _CHARGED_EVENTS and not is_small(literal):
+            size = weight(literal, 1 << 62)
+            if size >= SMALL_BYTES:
+                ev.weight = size
+                self.event_bytes += size
+                if not recovery:  # a -!g event is let through over the budget: it is how the plan recovers
+                    try:
+                        self.charge(0)
+                    except LimitExceeded as e:
+                        self.event_bytes -= size
+                        reason = e.reason
+        if reason is not None:
             if intention is not None:
                 if recovery:
                     self._end_intention(intention, False, reason=reason)
@@ -268,7 +406,7 @@ class Agent:
                 if origin is not None:
                     self._track_done(origin, reason)
             return
-        self.events.append(Event(trigger, literal, intention, origin, tail, recovery, error))
+        self.events.append(ev)
 
     def post_subgoal(self, it: Intention, fr: Frame, trigger: str, literal: Term, tail: bool) -> None:
         if tail and not self._can_tail_call(fr):
@@ -369,6 +507,12 @@ class Agent:
         if ev.recovery:
             frame.recovery = True
         it.stack.append(frame)
+        if chosen.context is not None and env:
+            try:  # what the context bound is the plan's to hold
+                self.bound(env, list(env), frame, "the context's answer")
+            except LimitExceeded as f:
+                self._fail(it, f)
+                return
         if chosen.atomic:
             self.atomic_id = it.id
         it.state = RUNNING
@@ -461,7 +605,7 @@ class Agent:
         except Failure as f:
             self._fail(it, f)
         except EvalError as e:
-            self._fail(it, Failure(str(e), "constraint_failed"))
+            self._fail(it, eval_failure(e))
         except RecursionError:
             self._fail(it, LimitExceeded("recursion too deep: a term or a rule is nested too deeply"))
         except MemoryError:
@@ -617,7 +761,10 @@ class Agent:
             worked = False
             atomic = self.atomic_id is not None
             if mailbox and not atomic:
-                self._process_message(mailbox.popleft())
+                msg = mailbox.popleft()
+                if self.mail_bytes and not is_small(msg.content):
+                    self.mail_bytes = max(0, self.mail_bytes - weight(msg.content, 1 << 62))
+                self._process_message(msg)
                 worked = True
             if events:
                 ev = self._select_event() if atomic else events.popleft()
@@ -766,6 +913,8 @@ class Agent:
             raise Failure(f"?{format_term(lit)} is not a literal", "wrong_arguments")
         trail: list[str] = []
         for _ in solve(self, lit, fr.env, trail, 0):
+            if trail:
+                self.bound(fr.env, trail, fr, "an answer")
             fr.pc += 1
             return
         if self.plans.has_relevant("+?", lit):
@@ -777,7 +926,7 @@ class Agent:
         try:
             lit = resolve(literal, fr.env)
         except EvalError as e:
-            raise Failure(str(e), "constraint_failed") from None
+            raise eval_failure(e) from None
         if type(lit) is not Struct:
             raise Failure(f"{format_term(lit)} cannot be a belief", "wrong_arguments")
         if op == "+":
@@ -804,8 +953,15 @@ class Agent:
             key = Struct(key.functor, key.args)
         if self.beliefs.size >= self.limits.max_beliefs and self.beliefs.get(key) is None:
             raise LimitExceeded(f"more than {self.limits.max_beliefs} beliefs")
-        added = self.beliefs.add(key, annots)
+        beliefs = self.beliefs
+        added = beliefs.add(key, annots)
         if added:
+            if beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes > self.limits.max_memory_bytes:
+                try:
+                    self.charge(0)
+                except LimitExceeded:
+                    beliefs.remove(key, added)
+                    raise
             self.post_event("+", Struct(key.functor, key.args, added), origin=origin)
 
     def _remove_matching(self, pattern: Struct, env: Env, origin: str | None) -> bool:
@@ -880,7 +1036,8 @@ class Agent:
             raise Failure(f"unknown internal action {name}", "unknown_action")
         env = fr.env
         args = term.args if term.ground else tuple([resolve(a, env) for a in term.args])
-        call = Call(self, it, fr, env, [], args, term, 0)
+        trail: list[str] = []
+        call = Call(self, it, fr, env, trail, args, term, 0)
         r = fn(call)
         if r is True or r is None:
             pass
@@ -894,6 +1051,8 @@ class Agent:
                 break
             else:
                 raise Failure(f"{term.functor} failed", "ia_failed")
+        if trail:
+            self.bound(env, trail, fr, f"the result of {name}")
         if it.state is RUNNING and it.stack and it.stack[-1] is fr:
             fr.pc += 1
 
@@ -933,6 +1092,23 @@ class Agent:
         if len(self.mailbox) >= self.limits.max_mailbox:
             self.host.message_done(self.name, message.id, MessageOutcome("failed", "the mailbox is full"))
             return
+        content = message.content
+        if not is_small(content):
+            limits = self.limits
+            size = weight(content, limits.max_term_bytes)
+            reason = None
+            if size > limits.max_term_bytes:
+                reason = f"the content is larger than {_amount(limits.max_term_bytes)}"
+            else:
+                self.mail_bytes += size
+                try:
+                    self.charge(0)
+                except LimitExceeded as e:
+                    self.mail_bytes -= size
+                    reason = f"the mailbox is full: {e.reason}"
+            if reason is not None:
+                self.host.message_done(self.name, message.id, MessageOutcome("failed", reason))
+                return
         self.mailbox.append(message)
 
     def _track_done(self, msg_id: str, error: str | None) -> None:
@@ -1150,7 +1326,10 @@ class Agent:
             if bkey not in wanted:
                 self._remove_matching(Struct(bkey.functor, bkey.args, (*tag, percept)), {}, None)
         for w in wanted:
-            self._add_belief(w, (*tag, percept), None)
+            try:
+                self._add_belief(w, (*tag, percept), None)
+            except LimitExceeded as e:
+                self.host.log(self.name, f"percept {format_term(w)} dropped: {e.reason}")
 
     def signal(self, term: Term, annotations: Iterable[Term] = ()) -> None:
         """A signal: a ``+signal`` event that is not a belief."""
@@ -1302,3 +1481,12 @@ def _failed_goal_plan(literal: Term) -> Plan:
     finish_plan(plan, 0)
     plan.source = "+!" + format_term(literal) + "."
     return plan
+
+
+def _amount(size: int) -> str:
+    """A size in bytes as people read it."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KiB"
+    return f"{size} bytes"

@@ -12,8 +12,9 @@ from itertools import islice
 from typing import Protocol
 
 from romas.agentspeak.program import Rule
+from romas.agentspeak.sizes import NODE_BYTES, weight
 from romas.agentspeak.terms import Logic, Rel, Struct, Term, Var
-from romas.agentspeak.unify import Env, EvalError, annots_solutions, rename, undo, unify
+from romas.agentspeak.unify import Env, EvalError, TooLarge, annots_solutions, rename, undo, unify
 
 
 class Failure(Exception):
@@ -34,12 +35,21 @@ class LimitExceeded(Failure):
         super().__init__(reason, "limit_exceeded")
 
 
+def eval_failure(e: EvalError) -> Failure:
+    """How an arithmetic error fails a plan: a number too large is a limit, anything else a false constraint."""
+    if isinstance(e, TooLarge):
+        return LimitExceeded(str(e))
+    return Failure(str(e), "constraint_failed")
+
+
 class BeliefBase:
-    __slots__ = ("index", "size")
+    __slots__ = ("bytes", "index", "size")
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, int], dict[Struct, list[Term]]] = {}
         self.size = 0
+        self.bytes = 0
+        """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
 
     def add(self, lit: Struct, annots: tuple[Term, ...]) -> tuple[Term, ...]:
         """Adds ``lit`` (without annotations) with ``annots``; returns the annotations that are new
@@ -52,9 +62,12 @@ class BeliefBase:
         if have is None:
             bucket[lit] = list(annots)
             self.size += 1
+            self.bytes += _weights((lit, *annots))
             return annots
         added = tuple(a for a in annots if a not in have)
-        have.extend(added)
+        if added:
+            have.extend(added)
+            self.bytes += _weights(added)
         return added
 
     def get(self, lit: Struct) -> list[Term] | None:
@@ -87,7 +100,10 @@ class BeliefBase:
             if not bucket:
                 del self.index[key]
             self.size -= 1
+            self.bytes -= _weights((lit, *removed, *have))
             removed = removed + tuple(have)
+        else:
+            self.bytes -= _weights(removed)
         return removed
 
     def items(self) -> Iterator[tuple[Struct, list[Term]]]:
@@ -114,6 +130,15 @@ class BeliefBase:
     def clear(self) -> None:
         self.index.clear()
         self.size = 0
+        self.bytes = 0
+
+
+_NO_LIMIT = 1 << 62
+
+
+def _weights(terms: tuple[Term, ...]) -> int:
+    """What the terms weigh together (one walk)."""
+    return weight(terms, _NO_LIMIT) - NODE_BYTES if terms else 0
 
 
 class Reasoner(Protocol):
@@ -221,7 +246,7 @@ def solve(ag: Reasoner, f: Term, env: Env, trail: list[str], depth: int = 0) -> 
                 left = resolve(r.left, env)
                 right = resolve(r.right, env)
             except EvalError as e:
-                raise Failure(str(e), "constraint_failed") from None
+                raise eval_failure(e) from None
             if unify(left, right, env, trail):
                 yield None
             undo(env, trail, mark)
@@ -290,7 +315,7 @@ def _relation(op: str, left: Term, right: Term, env: Env) -> bool:
         a = resolve(left, env)
         b = resolve(right, env)
     except EvalError as e:
-        raise Failure(str(e), "constraint_failed") from None
+        raise eval_failure(e) from None
     if op == "==":
         return equal_terms(a, b)
     if op == "\\==":
@@ -315,7 +340,7 @@ def _relation(op: str, left: Term, right: Term, env: Env) -> bool:
             try:
                 evaluate(side, env)
             except EvalError as e:
-                raise Failure(str(e), "constraint_failed") from None
+                raise eval_failure(e) from None
         if type(side) is Var:
             raise Failure(f"cannot compare: {side.name} is unbound", "constraint_failed")
     c = compare(a, b)

@@ -121,6 +121,16 @@ class Limits:
     max_mailbox: int = 100_000
     max_query_steps: int = 1_000_000
     """Beliefs and rule clauses tried in one reasoning step (stops exponential rule searches)."""
+    max_string_bytes: int = 1024 * 1024
+    """The longest string an agent may build."""
+    max_term_bytes: int = 4 * 1024 * 1024
+    """The largest term (estimated as in :mod:`romas.agentspeak.sizes`) an agent may build or receive."""
+    max_memory_bytes: int = 16 * 1024 * 1024
+    """What an agent's mind may hold in all: beliefs, pending events, mailbox and the large values its
+    intentions hold. Past it, the formula that asked for more fails with ``limit_exceeded``."""
+    max_memory_strikes: int = 5
+    """An agent over its memory budget this many times within :attr:`strike_window_s` asks to be stopped."""
+    strike_window_s: float = 60.0
 
 
 class Host(Protocol):

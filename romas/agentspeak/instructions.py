@@ -7,6 +7,7 @@ an environment action) and moves it on when done. Failures are raised as
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure, first_solution, solve
@@ -132,7 +133,8 @@ class Internal(Instruction):
                     for a in term.args
                 ]
             )
-        r = fn(Call(ag, it, fr, env, [], args, term, 0))
+        trail: list[str] = []
+        r = fn(Call(ag, it, fr, env, trail, args, term, 0))
         if r is True or r is None:
             pass
         elif r is False:
@@ -145,6 +147,8 @@ class Internal(Instruction):
                 break
             else:
                 raise Failure(f"{name} failed", "ia_failed")
+        if trail:
+            ag.bound(env, trail, fr, f"the result of {name}")
         if it.state is RUNNING and it.stack[-1] is fr:
             fr.pc += 1
 
@@ -184,8 +188,12 @@ class Check(Instruction):
         self.expr = expr
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        if not first_solution(ag, self.expr, fr.env):
+        env = fr.env
+        before = len(env)
+        if not first_solution(ag, self.expr, env):
             raise Failure(f"{format_term(self.expr)} is false", "constraint_failed")
+        if len(env) > before:
+            ag.bound(env, list(islice(reversed(env), len(env) - before)), fr, "a value")
         fr.pc += 1
 
     def text(self) -> str:
@@ -203,7 +211,11 @@ class JumpUnless(Instruction):
         self.target = target
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        if first_solution(ag, self.cond, fr.env):
+        env = fr.env
+        before = len(env)
+        if first_solution(ag, self.cond, env):
+            if len(env) > before:
+                ag.bound(env, list(islice(reversed(env), len(env) - before)), fr, "a value")
             fr.pc += 1
         else:
             fr.pc = self.target
@@ -252,8 +264,12 @@ class WhileTest(Instruction):
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         assert fr.loops
         state = fr.loops[-1]
-        _restore(fr.env, state.keep)
-        if first_solution(ag, self.cond, fr.env):
+        env = fr.env
+        _restore(env, state.keep)
+        before = len(env)
+        if first_solution(ag, self.cond, env):
+            if len(env) > before:
+                ag.bound(env, list(islice(reversed(env), len(env) - before)), fr, "a value")
             fr.pc += 1
         else:
             fr.loops.pop()
@@ -280,6 +296,9 @@ class ForEnter(Instruction):
         limit = ag.limits.max_term_size
         try:
             for _ in solve(ag, self.cond, env, trail, 0):
+                for n in trail:
+                    if n in env:
+                        ag.check_value(env[n], f"a solution of the for loop ({n})", env)
                 solutions.append({n: resolve(env[n], env) for n in trail if n in env})
                 if len(solutions) > limit:
                     raise Failure(f"the for loop has more than {limit} solutions", "limit_exceeded")

@@ -24,7 +24,7 @@ class Event:
     message.
     """
 
-    __slots__ = ("error", "intention", "literal", "origin", "recovery", "tail", "trigger")
+    __slots__ = ("error", "intention", "literal", "origin", "recovery", "tail", "trigger", "weight")
 
     def __init__(
         self,
@@ -43,6 +43,8 @@ class Event:
         self.tail = tail
         self.recovery = recovery
         self.error = error
+        self.weight = 0
+        """What the agent is charged for this event's literal (see sizes.py); 0 for small ones."""
 
 
 class LoopState:
@@ -66,7 +68,7 @@ class Frame:
     placeholder for a goal that had no applicable plan, kept so its ``-!g`` plan has something to recover.
     """
 
-    __slots__ = ("code", "env", "event", "failed_goal", "goal", "loops", "pc", "plan", "recovery", "ret")
+    __slots__ = ("code", "env", "event", "failed_goal", "goal", "held", "loops", "pc", "plan", "recovery", "ret")
 
     def __init__(self, plan: Plan, env: dict[str, Term], event: Term) -> None:
         self.plan = plan
@@ -84,6 +86,8 @@ class Frame:
         self.recovery = False
         self.failed_goal = False
         self.loops: list[LoopState] | None = None
+        self.held: dict[str, int] | None = None
+        """Large values bound in ``env`` and what the agent is charged for each (see sizes.py)."""
 
     @property
     def line(self) -> int:

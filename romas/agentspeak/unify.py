@@ -355,9 +355,13 @@ def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
 # ---- arithmetic and comparison -------------------------------------------------------------------------------
 
 
+class TooLarge(EvalError):
+    """A number past the size an agent may build (a ``limit_exceeded`` failure, not a false constraint)."""
+
+
 def _check_int(v: int | float) -> int | float:
     if type(v) is int and v.bit_length() > MAX_INT_BITS:
-        raise EvalError(f"integer too large (more than {MAX_INT_BITS} bits)")
+        raise TooLarge(f"integer too large (more than {MAX_INT_BITS} bits)")
     if type(v) is float and (math.isnan(v) or math.isinf(v)):
         raise EvalError("arithmetic overflow")
     return v
@@ -395,7 +399,7 @@ def compute(op: str, a: int | float, b: int | float | None) -> int | float:
         if op == "**":
             if type(a) is int and type(b) is int and b >= 0:
                 if abs(a) > 1 and b * max(1, abs(a).bit_length() - 1) > MAX_INT_BITS:
-                    raise EvalError(f"integer too large (more than {MAX_INT_BITS} bits)")
+                    raise TooLarge(f"integer too large (more than {MAX_INT_BITS} bits)")
                 power: int = a**b
                 return power
             if a == 0 and b < 0:

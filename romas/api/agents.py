@@ -39,6 +39,7 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     updated_at: str | None = None
     code_revision: int | None = None
     running_code_revision: int | None = None
+    stopped_reason: str | None = None
     workspaces: list[str] | None = None
     focus: list[str] | None = None
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
@@ -53,6 +54,9 @@ class Agent(msgspec.Struct, kw_only=True):
     metadata: dict[str, Any]
     state: Literal["running", "stopped"]
     code_revision: int
+    stopped_reason: str | None = None
+    """Why the runtime stopped the agent (it ran over its memory budget, or was at work through repeated
+    crashes); null when it runs or a client stopped it. Setting ``state`` to ``running`` clears it."""
     running_code_revision: int | None = None
     """The code revision the running agent uses now (only in the current representation; null when stopped)."""
     workspaces: list[str] | None = None
@@ -115,6 +119,7 @@ def render_agent(row: ResourceRow, self_href: str) -> Agent:
         metadata=state["metadata"],
         state=state["state"],
         code_revision=state["code_revision"],
+        stopped_reason=state.get("stopped_reason"),
         links=agent_links(row.name, self_href),
     )
 
@@ -158,6 +163,7 @@ def _validated_patch(data: Any) -> dict[str, Any]:
         "updated_at",
         "code_revision",
         "running_code_revision",
+        "stopped_reason",
         "workspaces",
         "focus",
         "_links",

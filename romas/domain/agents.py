@@ -46,6 +46,8 @@ def agent_summary(old: dict[str, Any] | None, new: dict[str, Any], changed: tupl
         parts.append(f"code +{added} -{removed} lines")
     if "state" in changed:
         parts.append(f"{old.get('state')} -> {new.get('state')}")
+    if "stopped_reason" in changed and new.get("stopped_reason"):
+        parts.append(str(new["stopped_reason"]))
     parts.extend(f"{name} changed" for name in ("description", "metadata") if name in changed)
     return "; ".join(parts) or "no change"
 

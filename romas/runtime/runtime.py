@@ -27,6 +27,7 @@ from romas.agentspeak.host import (
     ActionPending,
     ActionSucceeded,
     CommandOutcome,
+    Limits,
     Message,
     MessageOutcome,
     UnknownReceiver,
@@ -44,8 +45,10 @@ from romas.runtime.leadership import Leadership, LeadershipLost
 from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCommand
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
+from romas.runtime.quarantine import account_crashes
 from romas.runtime.waiters import Waiters
-from romas.store import agent_log, checkpoints, commands, inbox, invocations
+from romas.services.agents import AgentService
+from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
 from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
@@ -61,6 +64,7 @@ FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "comman
 MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
+CHECKPOINT_SIZE_STEP = 1024 * 1024
 
 
 def _utc_now() -> datetime:
@@ -85,8 +89,11 @@ class Runtime:
         max_pause_s: float = 0.004,
         checkpoint_every_s: float = 2.0,
         log_flush_s: float = 0.1,
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
+        self.limits = limits or Limits()
+        """What each agent may build and hold (its memory budget among them)."""
         self.budget = budget
         self.slice_s = slice_s
         self.max_pause_s = max_pause_s
@@ -115,6 +122,10 @@ class Runtime:
         self.signal: CommitSignal | None = None
         self._cursor = 0
         """The last event position this process has handled (it follows the log, whoever wrote it)."""
+        self._marked: set[str] = set()
+        """Agents marked at work in the database (see quarantine.py): marked before their first step, cleared
+        by the flush after they went idle."""
+        self._went_idle = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -136,6 +147,9 @@ class Runtime:
             await self._stop_scheduler()
             self.effects.checkpoint.update(self.live)
             await self._flush()
+            async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+                await at_work.clear_all(writer)  # a clean stop: nobody was at work through a crash
+            self._marked.clear()
             await self.environment.stop()
             await self.organisation.stop()
             self.leading = False
@@ -148,6 +162,10 @@ class Runtime:
             self._follower = None
 
     async def _lead(self) -> None:
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await self.leadership.check(writer.connection)
+            await account_crashes(writer, self.store)
+        self._marked.clear()
         await self._load_all()
         self.leading = True
         self.environment.start()
@@ -231,11 +249,14 @@ class Runtime:
         program = parse_program(row.state["code"])
         saved = await checkpoints.load(self.store, name)
         if saved is not None:
-            agent = Agent.restore(saved.state, self.host)
+            agent = Agent.restore(saved.state, self.host, limits=self.limits)
             if saved.code_revision != code_revision:
                 agent.replace_program(program)
         else:
-            agent = Agent(name, program, self.host)
+            agent = Agent(name, program, self.host, limits=self.limits)
+        if agent.stop_reason is not None:
+            await self._halt(name, agent.stop_reason)
+            return
         live = LiveAgent(
             name,
             agent,
@@ -312,7 +333,9 @@ class Runtime:
             await self._reconcile()
         worked = await self._round()
         now = time.monotonic()
-        if self.effects.durable() or (self.effects.log and now - self._last_flush >= self.log_flush_s):
+        if self.effects.durable() or (
+            (self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s
+        ):
             await self._flush()
         if worked:
             await self._yield()
@@ -335,22 +358,30 @@ class Runtime:
             for command in live.commands.values():
                 timeout = min(timeout, max((command.deadline - wall).total_seconds(), 0.0))
             if live.stepped:
-                timeout = min(timeout, max(live.last_checkpoint + self.checkpoint_every_s - now, 0.0))
-        if self.effects.log:
+                timeout = min(timeout, max(live.last_checkpoint + self._checkpoint_every(live) - now, 0.0))
+        if self.effects.log or self._went_idle:
             timeout = min(timeout, self.log_flush_s)
         return timeout
 
     async def _round(self) -> bool:
         worked = False
+        marked = self._marked
+        now = time.monotonic()
+        starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
+        if starting:
+            await self._mark(starting)
         yielded_at = time.perf_counter()
         for live in list(self.live.values()):
             if self.live.get(live.name) is not live:
                 continue
             now = time.monotonic()
             self._check_deadlines(live)
-            if live.stepped and now - live.last_checkpoint >= self.checkpoint_every_s:
+            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
                 self.effects.checkpoint.add(live.name)
             if not live.has_work(now):
+                continue
+            if live.name not in marked:
+                worked = True  # it found work during this round: marked at the start of the next one
                 continue
             try:
                 self._deliver(live)
@@ -365,6 +396,11 @@ class Runtime:
                 continue
             live.idle = report.idle
             live.deadline = report.next_deadline
+            if live.agent.stop_reason is not None:
+                await self._halt(live.name, live.agent.stop_reason)
+                continue
+            if report.idle:
+                self._went_idle = True
             if report.steps:
                 live.stepped = True
                 worked = True
@@ -372,6 +408,31 @@ class Runtime:
                 await self._yield()
                 yielded_at = time.perf_counter()
         return worked
+
+    def _checkpoint_every(self, live: LiveAgent) -> float:
+        """How often an agent that only thinks is checkpointed: a large mind less often, since taking its
+        snapshot holds the event loop (every MiB of mind stretches the period by ``checkpoint_every_s``)."""
+        return self.checkpoint_every_s * max(1.0, live.agent.memory_estimate() / CHECKPOINT_SIZE_STEP)
+
+    async def _mark(self, names: list[str]) -> None:
+        """Marks agents at work before their first step, so a crash during it is laid at their door."""
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await at_work.mark(writer, names, _utc_now())
+        self._marked.update(names)
+
+    async def _halt(self, name: str, reason: str) -> None:
+        """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
+        reason, and a line in its log. What it did since its last checkpoint is dropped."""
+        self.effects.drop_agent(name)
+        self.live.pop(name, None)
+        now = _utc_now()
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await self.leadership.check(writer.connection)
+            await AgentService(self.store).stop(writer, name, reason)
+            await agent_log.append(writer, [agent_log.LogLine(name, now, "note", f"stopped by the runtime: {reason}")])
+            await at_work.clear(writer, [name])
+        self._marked.discard(name)
+        log.warning("agent %s stopped by the runtime: %s", name, reason)
 
     async def _yield(self) -> None:
         """Between slices of agent work: requests at work go first (see clients.py), within a bound.
@@ -559,7 +620,14 @@ class Runtime:
     async def _flush(self) -> None:
         effects, self.effects = self.effects, Effects()
         self._last_flush = time.monotonic()
-        if not effects:
+        rested: list[str] = []
+        if self._went_idle or len(self._marked) > len(self.live):
+            self._went_idle = False
+            for name in self._marked:
+                live = self.live.get(name)
+                if live is None or not live.has_work(self._last_flush):
+                    rested.append(name)
+        if not effects and not rested:
             return
         now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
@@ -590,6 +658,8 @@ class Runtime:
                     if live.logged >= agent_log.KEEP_LINES // 10:
                         live.logged = 0
                         await agent_log.prune(writer, name)
+            await at_work.clear(writer, rested)
+        self._marked.difference_update(rested)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
@@ -834,7 +904,7 @@ class Runtime:
             saved = await checkpoints.load(self.store, agent)
             if saved is None:
                 return None
-            agent_now = Agent.restore(saved.state, self.host)
+            agent_now = Agent.restore(saved.state, self.host, limits=self.limits)
         shown: dict[str, Any] = agent_now.mind(
             belief_offset=belief_offset, belief_limit=belief_limit, part_limit=part_limit, stack_limit=stack_limit
         )

@@ -63,6 +63,8 @@ class AgentService(RevisionedService):
                 else:
                     state[field] = value
             state["code_revision"] = self._code_revision(row, state["code"])
+            if state["state"] == "running":
+                state.pop("stopped_reason", None)
             return state
 
         return await self.update(writer, agent_key(name), merged, pre)
@@ -79,7 +81,22 @@ class AgentService(RevisionedService):
             state=base["state"] if base else "running",
             code_revision=self._code_revision(current, code),
         )
+        if base and base["state"] == "stopped" and "stopped_reason" in base:
+            desired["stopped_reason"] = base["stopped_reason"]
         return await self.put(writer, key, desired, pre, current=current)
+
+    async def stop(self, writer: Writer, name: str, reason: str) -> Written | None:
+        """The runtime stops a running agent, saying why (``stopped_reason``, cleared when it runs again);
+        None when the agent is gone or already stopped."""
+        key = agent_key(name)
+        current = await writer.current(key.stream_id)
+        if current is None or current.deleted or current.state.get("state") != "running":
+            return None
+
+        def stopped(row: ResourceRow) -> dict[str, Any]:
+            return {**row.state, "state": "stopped", "stopped_reason": reason}
+
+        return await self.update(writer, key, stopped)
 
     async def diff(self, name: str, old_revision: int | None, new_revision: int | None) -> tuple[str, int, int]:
         key = agent_key(name)

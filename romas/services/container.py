@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from romas.agentspeak.host import Limits
 from romas.config import Settings
 from romas.domain.artefact_types import Registry, load_artefact_types
 from romas.runtime.runtime import Runtime
@@ -45,5 +46,10 @@ class Services:
             artefacts=ArtefactService(store, registry),
             organisations=OrganisationService(store),
             org_runtime=org_runtime,
-            runtime=Runtime(store, registry, org_runtime, MasAdmin(agents, directory)),
+            runtime=Runtime(store, registry, org_runtime, MasAdmin(agents, directory), limits=agent_limits(settings)),
         )
+
+
+def agent_limits(settings: Settings) -> Limits:
+    """The interpreter's limits for the agents this server runs."""
+    return Limits(max_memory_bytes=settings.agent_memory_mb * 1024 * 1024)

@@ -162,6 +162,17 @@ checkpoints = Table(
     Column("updated_at", UtcTimestamp(), nullable=False),
 )
 
+# Agents the runtime was running when it last wrote (``at_work``), and through how many consecutive crashes of
+# the process they were: an agent at work through repeated crashes is kept stopped (see runtime/quarantine.py).
+agents_at_work = Table(
+    "agents_at_work",
+    metadata,
+    Column("agent", String(64), primary_key=True),
+    Column("at_work", Boolean, nullable=False),
+    Column("crashes", Integer, nullable=False),
+    Column("since", UtcTimestamp(), nullable=False),
+)
+
 # What agents printed and the runtime's notes about them; pruned to the newest lines per agent.
 agent_log = Table(
     "agent_log",

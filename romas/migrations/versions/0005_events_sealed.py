@@ -9,7 +9,7 @@ On PostgreSQL, UPDATE, DELETE, upserts, MERGE, views and TRUNCATE were already r
 ``ALWAYS``, also in a session that sets ``session_replication_role = replica`` (which skips ordinary triggers).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-05
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
