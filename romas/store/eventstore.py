@@ -291,11 +291,18 @@ class Writer:
         self.context = context
         self.recorded: list[RecordedEvent] = []
 
+    @property
+    def batch(self) -> int:
+        """The serial number of the batch (the transaction) this request runs in."""
+        return self._batch.serial
+
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
         query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT
         rows = await self._rows(query.sql, query.sqlite_sql, (stream_id,))
-        return _resource_row(decode(query, rows)[0]) if rows else None
+        if not rows:
+            return None
+        return _resource_row(rows[0] if self._store.dialect == "postgresql" else decode(query, rows)[0])
 
     async def children(self, stream_type: str, parent: str) -> list[ResourceRow]:
         """Every live child of a parent (for cascading deletes), locked like :meth:`current`."""
@@ -539,7 +546,7 @@ class Store:
         self.clock = clock
         self.on_commit: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events of each committed batch, in log order, before its writes return."""
-        self._group = GroupCommit(engine, self.on_commit)
+        self.group_commit = GroupCommit(engine, self.on_commit)
 
     @asynccontextmanager
     async def write(self, context: WriteContext | None = None) -> AsyncIterator[Writer]:
@@ -549,7 +556,7 @@ class Store:
         if _inside.get() is self:
             raise RuntimeError("a write block of this store may not open another one: it would wait for itself")
         entered = time.perf_counter()
-        ticket = self._group.enqueue()
+        ticket = self.group_commit.enqueue()
         try:
             batch = await ticket.granted
         except asyncio.CancelledError:
@@ -577,7 +584,7 @@ class Store:
         metrics.WRITE_SECONDS.observe(time.perf_counter() - entered)
 
     async def dispose(self) -> None:
-        await self._group.stop()
+        await self.group_commit.stop()
         await self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------------------

@@ -64,9 +64,13 @@ class Batch:
     sent straight through it (see :meth:`rows`).
     """
 
-    __slots__ = ("broken", "connection", "dialect", "driver", "last_recorded", "members", "recorded")
+    __slots__ = ("broken", "connection", "dialect", "driver", "last_recorded", "members", "recorded", "serial")
 
-    def __init__(self, connection: AsyncConnection, driver: Any, dialect: str, last_recorded: datetime | None) -> None:
+    def __init__(
+        self, serial: int, connection: AsyncConnection, driver: Any, dialect: str, last_recorded: datetime | None
+    ) -> None:
+        self.serial = serial
+        """Which batch of this process this is (1, 2, ...)."""
         self.connection = connection
         self.dialect = dialect
         self.driver = driver
@@ -120,6 +124,14 @@ class GroupCommit:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._batches = 0
+        self.max_members = MAX_MEMBERS
+        self.max_span_s = MAX_SPAN_S
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the writer (not yet granted a batch)."""
+        return sum(1 for ticket in self._queue if not ticket.granted.done())
 
     def enqueue(self) -> Ticket:
         loop = asyncio.get_running_loop()
@@ -179,7 +191,7 @@ class GroupCommit:
                             kept.append(ticket)
                         if batch.broken:
                             break
-                        if len(kept) >= MAX_MEMBERS or time.perf_counter() - started >= MAX_SPAN_S:
+                        if len(kept) >= self.max_members or time.perf_counter() - started >= self.max_span_s:
                             break
                         ticket = self._next()
                     if not kept or batch.broken:
@@ -231,7 +243,8 @@ class GroupCommit:
             assert driver is not None
             rows = await driver.execute_fetchall(_SQLITE_LAST, ())
             last = datetime.fromisoformat(rows[0][0]) if rows else None
-        return Batch(connection, driver, self.dialect, last)
+        self._batches += 1
+        return Batch(self._batches, connection, driver, self.dialect, last)
 
 
 async def begin_member(batch: Batch) -> bool:
