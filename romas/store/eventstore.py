@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, begin_member, end_member
-from romas.store.raw import RawSelect, decode, document, instant, raw_select, sqlite_text
+from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
 _inside: ContextVar[Store | None] = ContextVar("romas_store_inside_write", default=None)
@@ -292,6 +292,10 @@ class Writer:
         self.recorded: list[RecordedEvent] = []
 
     @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    @property
     def batch(self) -> int:
         """The serial number of the batch (the transaction) this request runs in."""
         return self._batch.serial
@@ -317,6 +321,20 @@ class Writer:
 
     async def _rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
         return await self._batch.rows(pg_sql, sqlite_sql, args)
+
+    async def run(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
+        """A hot statement straight through the driver (parameters encoded with :meth:`instant` and
+        ``raw.document``); the rows it returns, if any."""
+        return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
+
+    async def run_many(self, statement: RawStatement, rows: Sequence[Sequence[Any]]) -> None:
+        """A hot statement once per row of parameters, in one round trip."""
+        if rows:
+            await self._batch.many(statement.sql, statement.sqlite_sql, rows)
+
+    def instant(self, value: datetime | None) -> Any:
+        """A timestamp parameter as this database's driver takes it."""
+        return None if value is None else instant(value, self._store.dialect)
 
     def _next_instant(self) -> datetime:
         """Now, or just after the newest instant in the log: ``recorded_at`` never goes back."""

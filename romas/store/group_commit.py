@@ -87,6 +87,13 @@ class Batch:
             return list(await self.driver.fetch(pg_sql, *args))
         return list(await self.driver.execute_fetchall(sqlite_sql, args))
 
+    async def many(self, pg_sql: str, sqlite_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters, in one round trip to the driver."""
+        if self.dialect == "postgresql":
+            await self.driver.executemany(pg_sql, rows)
+        else:
+            await self.driver.executemany(sqlite_sql, rows)
+
     async def _plain(self, sql: str) -> None:
         if self.dialect == "postgresql":
             await self.driver.execute(sql)

@@ -75,3 +75,22 @@ def instant(value: datetime, dialect: str) -> Any:
     if dialect == "postgresql":
         return value
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class RawStatement:
+    """A write statement sent straight through the driver in a write request's transaction."""
+
+    sql: str
+    """PostgreSQL's text: parameters ``$1, $2``."""
+    sqlite_sql: str
+    """SQLite's text: the same parameters as ``?1, ?2``."""
+
+
+def raw_statement(sql: str) -> RawStatement:
+    return RawStatement(sql, sqlite_text(sql))
+
+
+def optional_document(value: Any) -> str | None:
+    """A nullable JSON column's parameter: None stays SQL NULL (what ``none_as_null`` columns hold)."""
+    return None if value is None else document(value)
