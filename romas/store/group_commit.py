@@ -40,16 +40,19 @@ log = logging.getLogger("romas.store")
 APPEND_LOCK_KEY = 0x726F6D6173  # "romas"
 MAX_MEMBERS = 64
 """A batch takes no more requests than this; the rest wait for the next one."""
-MAX_SPAN_S = 0.010
-"""Nor does it take more once it has been open this long, so the first request of a busy batch is not held up."""
+MAX_SPAN_S = 0.050
+"""Nor does it take more once its first request has been running this long, so that request is not held up for
+long by a stream of later ones."""
 
 _PG_START = text(
     "SELECT pg_advisory_xact_lock(:key) AS locked, "
     "(SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) AS last"
 )
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
+# Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
+# name goes to the newest one, the failing request's own. That saves a round trip per request; a batch has at most
+# MAX_MEMBERS of them.
 _SAVEPOINT = "SAVEPOINT romas_request"
-_RELEASE = "RELEASE SAVEPOINT romas_request"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT romas_request"
 
 
@@ -184,13 +187,14 @@ class GroupCommit:
         if ticket is None:
             return
         kept: list[Ticket] = []
-        started = time.perf_counter()
+        opened = time.perf_counter()
         try:
             async with self.engine.connect() as connection:
                 await connection.execution_options(**{WRITE_OPTION: True})
                 await connection.begin()
                 try:
                     batch = await self._open(connection)
+                    started = time.perf_counter()
                     while ticket is not None:
                         batch.members += 1
                         ticket.granted.set_result(batch)
@@ -228,7 +232,7 @@ class GroupCommit:
             return
         if kept:
             metrics.BATCH_SIZE.observe(len(kept))
-            metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
+            metrics.COMMIT_SECONDS.observe(time.perf_counter() - opened)
             if batch.recorded:
                 for hook in self.on_commit:
                     try:
@@ -264,11 +268,9 @@ async def begin_member(batch: Batch) -> bool:
 
 
 async def end_member(batch: Batch, savepoint: bool, *, failed: bool) -> None:
-    """Keep (release the savepoint) or undo (roll back to it) a request's changes; a failure of the first
+    """Keep (leave the savepoint be) or undo (roll back to it) a request's changes; a failure of the first
     request, or a savepoint that cannot be rolled back, breaks the batch."""
     if not failed:
-        if savepoint:
-            await batch._plain(_RELEASE)
         return
     metrics.WRITES_ROLLED_BACK.inc()
     if not savepoint:
@@ -276,7 +278,6 @@ async def end_member(batch: Batch, savepoint: bool, *, failed: bool) -> None:
         return
     try:
         await batch._plain(_ROLLBACK_TO)
-        await batch._plain(_RELEASE)
     except Exception:
         batch.broken = True
         raise
