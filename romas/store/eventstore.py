@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
+from romas.store.read_pool import ReadPool
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
 _inside: ContextVar[Store | None] = ContextVar("romas_store_inside_write", default=None)
@@ -556,7 +557,7 @@ def _resource_row(row: Sequence[Any]) -> ResourceRow:
 class Store:
     """Reads and write transactions over one database."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now, read_pool_size: int = 10) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # Reads need no transaction: on PostgreSQL they skip the BEGIN and ROLLBACK round trips.
@@ -565,6 +566,7 @@ class Store:
         self.on_commit: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events of each committed batch, in log order, before its writes return."""
         self.group_commit = GroupCommit(engine, self.on_commit)
+        self._read_pool = ReadPool(engine.url, read_pool_size) if self.dialect == "postgresql" else None
 
     @asynccontextmanager
     async def write(self, context: WriteContext | None = None) -> AsyncIterator[Writer]:
@@ -603,6 +605,8 @@ class Store:
 
     async def dispose(self) -> None:
         await self.group_commit.stop()
+        if self._read_pool is not None:
+            await self._read_pool.close()
         await self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------------------
@@ -625,11 +629,11 @@ class Store:
     async def fetch(self, query: RawSelect, *args: Any) -> list[Sequence[Any]]:
         """A read sent straight through the driver (see raw.py); on SQLite, timestamps and JSON are decoded
         here as the column types would."""
+        if self._read_pool is not None:
+            return await self._read_pool.fetch(query.sql, args)
         async with self.reads.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
-            if self.dialect == "postgresql":
-                return list(await driver.fetch(query.sql, *args))
             rows: list[Sequence[Any]] = list(await driver.execute_fetchall(query.sqlite_sql, args))
         return decode(query, rows)
 
