@@ -32,6 +32,10 @@ async def _codecs(connection: asyncpg.Connection) -> None:
     )
 
 
+async def _keep(connection: asyncpg.Connection) -> None:
+    """Reads change no session state: skip asyncpg's reset query (a round trip at every release)."""
+
+
 class ReadPool:
     """An asyncpg pool opened on first use (in the running event loop) and closed with the store."""
 
@@ -51,6 +55,7 @@ class ReadPool:
                     min_size=1,
                     max_size=self._size,
                     init=_codecs,
+                    reset=_keep,
                     server_settings={"application_name": "romas", "timezone": "UTC"},
                 )
         return self._pool
