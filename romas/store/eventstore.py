@@ -1,8 +1,10 @@
 """The event store: appends with optimistic concurrency, projections in the same transaction, reads by
 revision and by instant.
 
-Every write goes through :meth:`Store.write`, which yields a :class:`Writer` bound to one transaction; the
-transaction commits when the block exits cleanly, so whoever answers a client does so only after the commit.
+Every write goes through :meth:`Store.write`, which yields a :class:`Writer` for one write request. The requests
+waiting at the same time share one transaction (group commit, see group_commit.py), each keeping its own atomicity
+and outcome; ``write()`` returns only after that transaction committed, so whoever answers a client does so only
+after the commit. The hot statements (events, revisions, current state) go straight through the driver.
 """
 
 from __future__ import annotations

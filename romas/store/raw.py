@@ -1,4 +1,5 @@
-"""Reads sent straight through the driver, for the hottest queries: no statement building, no result processing.
+"""Statements sent straight through the driver, for the hottest reads and writes: no statement building, no result
+processing, parameters encoded once.
 
 A :class:`RawSelect` is written once, from a table and the columns a row type wants; which columns SQLite answers
 as text (timestamps, JSON) is read off the column types, so the decoding cannot drift from the schema.
