@@ -275,6 +275,24 @@ _UPDATE_RESOURCE = (
     "WHERE stream_id = $1 AND revision = $2 RETURNING revision"
 )
 _LAST_VERSION = "SELECT max(version) FROM events WHERE stream_id = $1"
+# Writer.record on PostgreSQL: event, revision and current state in one statement (data-modifying CTEs). $1-$7 are
+# the event's columns, $8.. the revision's, $16 the expected revision; no row back means the check failed.
+_RECORD_EVENT_AND_REVISION_PG = (
+    f"WITH e AS (INSERT INTO events ({_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING position), "
+    "r AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
+    "summary, changed, deleted, state, meta, recorded_at) SELECT $2, $3, $1, $8::text, $9::text, e.position, $4, "
+    "$10::text, $11::text, $12::text, $13::boolean, $14::jsonb, $15::jsonb, $7 FROM e) "
+)
+_RECORD_CREATE_PG = (
+    _RECORD_EVENT_AND_REVISION_PG
+    + "INSERT INTO resources (stream_id, stream_type, parent, name, revision, deleted, state, updated_at) "
+    "SELECT $2, $1, $8::text, $9::text, $3, $13::boolean, $14::jsonb, $7 FROM e RETURNING (SELECT position FROM e)"
+)
+_RECORD_UPDATE_PG = (
+    _RECORD_EVENT_AND_REVISION_PG
+    + "UPDATE resources SET revision = $3, deleted = $13::boolean, state = $14::jsonb, updated_at = $7 "
+    "WHERE stream_id = $2 AND revision = $16 RETURNING (SELECT position FROM e)"
+)
 _INSERT_REVISION_SQLITE = sqlite_text(_INSERT_REVISION)
 _INSERT_RESOURCE_SQLITE = sqlite_text(_INSERT_RESOURCE)
 _UPDATE_RESOURCE_SQLITE = sqlite_text(_UPDATE_RESOURCE)
@@ -415,6 +433,60 @@ class Writer:
             metadata,
             self._next_instant(),
         )
+        if self._store.dialect == "postgresql":
+            recorded = await self._record_in_one_statement(change, row)
+        else:
+            recorded = await self._record_in_three_statements(change, row)
+        current = ResourceRow(
+            change.stream_id,
+            change.stream_type,
+            change.parent,
+            change.name,
+            revision,
+            change.deleted,
+            change.state,
+            recorded.recorded_at,
+        )
+        return current, recorded
+
+    async def _record_in_one_statement(self, change: Change, row: _EventRow) -> RecordedEvent:
+        """PostgreSQL: the event, the revision and the current state in one round trip."""
+        meta = document({k: v for k, v in row.metadata.items() if k != "actor"})
+        args = (
+            row.stream_type,
+            row.stream_id,
+            row.version,
+            row.type,
+            row.data_json,
+            row.metadata_json,
+            row.recorded_at,
+            change.parent,
+            change.name,
+            row.metadata["actor"],
+            change.summary,
+            ",".join(change.changed),
+            change.deleted,
+            document(change.state),
+            meta,
+        )
+        try:
+            if change.expected_revision == 0:
+                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *args)
+            else:
+                found = await self._batch.driver.fetch(_RECORD_UPDATE_PG, *args, change.expected_revision)
+        except INTEGRITY_ERRORS as exc:
+            raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
+        if len(found) != 1:
+            raise ConcurrencyConflict(change.stream_id, change.expected_revision)
+        recorded = RecordedEvent(
+            found[0][0], row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
+        )
+        self.recorded.append(recorded)
+        return recorded
+
+    async def _record_in_three_statements(self, change: Change, row: _EventRow) -> RecordedEvent:
+        revision = row.version
+        metadata = row.metadata
         (recorded,) = await self._insert_events([row])
         dialect = self._store.dialect
         at = instant(recorded.recorded_at, dialect)
@@ -465,17 +537,7 @@ class Writer:
             )
             if len(updated) != 1:
                 raise ConcurrencyConflict(change.stream_id, change.expected_revision)
-        current = ResourceRow(
-            change.stream_id,
-            change.stream_type,
-            change.parent,
-            change.name,
-            revision,
-            change.deleted,
-            change.state,
-            recorded.recorded_at,
-        )
-        return current, recorded
+        return recorded
 
     async def append(self, new_events: Sequence[NewEvent]) -> list[RecordedEvent]:
         """Append events to streams that have no projection here (messages, commands, deployments).
