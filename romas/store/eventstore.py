@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
-from romas.store.read_pool import ReadPool
+from romas.store.read_pool import ReadPool, SqliteReadPool
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
 _inside: ContextVar[Store | None] = ContextVar("romas_store_inside_write", default=None)
@@ -631,6 +631,12 @@ class Store:
         """Called with the events of each committed batch, in log order, before its writes return."""
         self.group_commit = GroupCommit(engine, self.on_commit)
         self._read_pool = ReadPool(engine.url, read_pool_size) if self.dialect == "postgresql" else None
+        database = engine.url.database
+        self._sqlite_reads = (
+            SqliteReadPool(database, 4)
+            if self.dialect == "sqlite" and database is not None and SqliteReadPool.usable(database)
+            else None
+        )
 
     @asynccontextmanager
     async def write(self, context: WriteContext | None = None) -> AsyncIterator[Writer]:
@@ -671,6 +677,8 @@ class Store:
         await self.group_commit.stop()
         if self._read_pool is not None:
             await self._read_pool.close()
+        if self._sqlite_reads is not None:
+            await self._sqlite_reads.close()
         await self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------------------
@@ -695,6 +703,8 @@ class Store:
         here as the column types would."""
         if self._read_pool is not None:
             return await self._read_pool.fetch(query.sql, args)
+        if self._sqlite_reads is not None:
+            return decode(query, await self._sqlite_reads.fetch(query.sqlite_sql, args))
         async with self.reads.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None

@@ -1,17 +1,21 @@
-"""PostgreSQL connections for the hottest reads, outside SQLAlchemy's pool.
+"""Connections for the hottest reads, outside SQLAlchemy's pool.
 
-Why: a checkout from SQLAlchemy's async pool runs through a greenlet and sets the isolation level (AUTOCOMMIT) on
-every checkout and return; for a one-row read (every ``GET`` of a resource, every event-stream read after a commit)
-that cost as much CPU as the query itself. These connections decode JSON columns exactly as the engine's do
-(msgspec), so a row read here equals the same row read through SQLAlchemy.
+Why: a checkout from SQLAlchemy's async pool runs through a greenlet and, on PostgreSQL, sets the isolation level
+(AUTOCOMMIT) on every checkout and return; on SQLite, more concurrent readers than the pool keeps open made it
+open and close connections (with their PRAGMAs) all the time. For a one-row read (every ``GET`` of a resource,
+every answer to an inbox POST, every event-stream read after a commit) that cost as much CPU as the query itself.
+The PostgreSQL connections decode JSON columns exactly as the engine's do (msgspec); SQLite's answer text, which
+the store decodes as the column types would (raw.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
 from sqlalchemy.engine import URL
@@ -68,3 +72,54 @@ class ReadPool:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+
+
+class SqliteReadPool:
+    """A few aiosqlite connections kept open (each is a thread; reads in WAL mode do not wait for the writer)."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self._path = path
+        self._size = size
+        self._idle: list[aiosqlite.Connection] = []
+        self._all: list[aiosqlite.Connection] = []
+        self._freed: asyncio.Condition | None = None
+
+    @staticmethod
+    def usable(database: str | None) -> bool:
+        return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+    async def _acquire(self) -> aiosqlite.Connection:
+        if self._idle:
+            return self._idle.pop()
+        if len(self._all) < self._size:
+            self._all.append(connection := await self._connect())
+            return connection
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            await self._freed.wait_for(lambda: bool(self._idle))
+            return self._idle.pop()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(Path(self._path), isolation_level=None, check_same_thread=False)
+        await connection.execute("PRAGMA busy_timeout=30000")
+        await connection.execute("PRAGMA query_only=ON")
+        return connection
+
+    async def _release(self, connection: aiosqlite.Connection) -> None:
+        self._idle.append(connection)
+        if self._freed is not None:
+            async with self._freed:
+                self._freed.notify()
+
+    async def fetch(self, sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        connection = await self._acquire()
+        try:
+            return list(await connection.execute_fetchall(sql, args))
+        finally:
+            await self._release(connection)
+
+    async def close(self) -> None:
+        connections, self._all, self._idle = self._all, [], []
+        for connection in connections:
+            await connection.close()
