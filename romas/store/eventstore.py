@@ -25,12 +25,16 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from romas.store import metrics
-from romas.store.group_commit import Batch, GroupCommit, begin_member, end_member
+from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
 from romas.store.read_pool import ReadPool, SqliteReadPool
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
-_inside: ContextVar[Store | None] = ContextVar("romas_store_inside_write", default=None)
+_inside: ContextVar[tuple[Store, Ticket, asyncio.Task[Any] | None] | None] = ContextVar(
+    "romas_store_inside_write", default=None
+)
+"""The write request whose block runs in this context, and its task: tasks started inside the block inherit the
+variable, yet they may write (they wait for the batch like anyone else)."""
 _TICK = timedelta(microseconds=1)
 
 Clock = Callable[[], datetime]
@@ -643,19 +647,25 @@ class Store:
         """A write request: its block runs in the transaction of the current batch (see group_commit.py) and
         this returns once that transaction committed. An exception in the block undoes the block's changes
         alone and propagates."""
-        if _inside.get() is self:
+        inside = _inside.get()
+        if (
+            inside is not None
+            and inside[0] is self
+            and not inside[1].released.done()
+            and inside[2] is asyncio.current_task()
+        ):
             raise RuntimeError("a write block of this store may not open another one: it would wait for itself")
         entered = time.perf_counter()
         ticket = self.group_commit.enqueue()
         try:
             batch = await ticket.granted
         except asyncio.CancelledError:
-            if ticket.granted.done() and not ticket.granted.cancelled():
+            if ticket.granted.done() and not ticket.granted.cancelled() and ticket.granted.exception() is None:
                 ticket.released.set_result(False)  # granted just as it was cancelled: hand the batch on
             raise
         metrics.WRITES.inc()
         stays = False
-        token = _inside.set(self)
+        token = _inside.set((self, ticket, asyncio.current_task()))
         try:
             savepoint = await begin_member(batch)
             writer = Writer(self, batch, context or WriteContext())

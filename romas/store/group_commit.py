@@ -215,11 +215,14 @@ class GroupCommit:
                         await connection.rollback()
                     raise
         except BaseException as exc:
+            error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
             if ticket is not None and not ticket.granted.done():
-                self._queue.appendleft(ticket)  # never granted: it goes in the next batch
+                if isinstance(exc, Exception):
+                    ticket.granted.set_exception(error)  # the database is unreachable, say: this request fails
+                else:
+                    self._queue.appendleft(ticket)
             if kept:
                 metrics.BATCHES_FAILED.inc()
-            error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
             for member in kept:
                 member.committed.set_exception(error)
             if ticket is not None and ticket.granted.done() and not ticket.committed.done():

@@ -264,3 +264,25 @@ async def test_kill_9_with_batches_in_flight_keeps_every_acknowledged_write(data
         stored = {row[0] for row in await conn.execute(text("SELECT stream_id FROM events"))}
     missing = [s for s in acknowledged if s not in stored]
     assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
+
+
+async def test_a_task_started_inside_a_write_may_write_once_that_write_ended(store: Store) -> None:
+    started: list[asyncio.Task[None]] = []
+    async with store.write():
+        started.append(asyncio.create_task(put(store, "later", 0, 1)))
+        await asyncio.sleep(0)
+    await started[0]
+    assert await store.current("/things/later") is not None
+
+
+async def test_an_unreachable_database_fails_the_write_instead_of_queueing_it_for_ever() -> None:
+    from romas.store.engine import create_engine
+
+    unreachable = Store(create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/romas"))
+    try:
+        for _ in range(2):
+            with pytest.raises(OSError):
+                async with unreachable.write():
+                    pass
+    finally:
+        await unreachable.dispose()
