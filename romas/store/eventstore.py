@@ -625,7 +625,7 @@ def _resource_row(row: Sequence[Any]) -> ResourceRow:
 class Store:
     """Reads and write transactions over one database."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now, read_pool_size: int = 10) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # Reads need no transaction: on PostgreSQL they skip the BEGIN and ROLLBACK round trips.
@@ -634,7 +634,10 @@ class Store:
         self.on_commit: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events of each committed batch, in log order, before its writes return."""
         self.group_commit = GroupCommit(engine, self.on_commit)
-        self._read_pool = ReadPool(engine.url, read_pool_size) if self.dialect == "postgresql" else None
+        # As many read connections as SQLAlchemy's pool would open (pool size + overflow): when PostgreSQL is slow to
+        # answer, concurrent reads need as many connections as before.
+        size = getattr(engine.pool, "size", lambda: 20)() + max(0, getattr(engine.pool, "_max_overflow", 0))
+        self._read_pool = ReadPool(engine.url, size) if self.dialect == "postgresql" else None
         database = engine.url.database
         self._sqlite_reads = (
             SqliteReadPool(database, 4)
