@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from romas.store import metrics
 from romas.store.engine import WRITE_OPTION
-from romas.store.notify import announce
+from romas.store.notify import announce_raw
 
 if TYPE_CHECKING:
     from romas.store.eventstore import RecordedEvent
@@ -208,7 +208,8 @@ class GroupCommit:
                     if not kept or batch.broken:
                         await connection.rollback()
                     else:
-                        await announce(connection, batch.recorded)
+                        if self.dialect == "postgresql":
+                            await announce_raw(batch.driver, batch.recorded)
                         await connection.commit()
                 except BaseException:
                     with contextlib.suppress(Exception):
