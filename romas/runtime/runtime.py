@@ -649,8 +649,7 @@ class Runtime:
             await invocations.accept(writer, effects.invocations, now)
             for change in effects.environment:
                 await self._write_environment(writer, change, now)
-            for name, code_revision, state in saved:
-                await checkpoints.save(writer, name, code_revision, state, now)
+            await checkpoints.save_many(writer, saved, now)
             for name, count in logged.items():
                 live = self.live.get(name)
                 if live is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from romas.store.eventstore import Store, Writer
+from romas.store.raw import raw_statement
 from romas.store.tables import agent_log
 
 KEEP_LINES = 1000
@@ -25,12 +26,12 @@ class LogLine:
     id: int = 0
 
 
+_APPEND = raw_statement("INSERT INTO agent_log (agent, at, kind, text, command) VALUES ($1, $2, $3, $4, $5)")
+
+
 async def append(writer: Writer, lines: Sequence[LogLine]) -> None:
-    if lines:
-        await writer.connection.execute(
-            agent_log.insert(),
-            [{"agent": x.agent, "at": x.at, "kind": x.kind, "text": x.text, "command": x.command} for x in lines],
-        )
+    """Straight through the driver: agents print in every flush of the runtime."""
+    await writer.run_many(_APPEND, [(x.agent, writer.instant(x.at), x.kind, x.text, x.command) for x in lines])
 
 
 async def prune(writer: Writer, agent: str, keep: int = KEEP_LINES) -> None:

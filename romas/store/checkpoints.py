@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from romas.store.eventstore import Store, Writer
+from romas.store.raw import document, raw_statement
 from romas.store.tables import checkpoints
-from romas.store.upsert import upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +22,23 @@ class Checkpoint:
     updated_at: datetime
 
 
+# Every flush of the runtime saves the agents that processed something: straight through the driver, in one
+# round trip for all of them.
+_SAVE = raw_statement(
+    "INSERT INTO checkpoints (agent, code_revision, state, updated_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (agent) DO UPDATE SET code_revision = excluded.code_revision, state = excluded.state, "
+    "updated_at = excluded.updated_at"
+)
+
+
 async def save(writer: Writer, agent: str, code_revision: int, state: dict[str, Any], at: datetime) -> None:
-    await upsert(
-        writer.connection,
-        checkpoints,
-        {"agent": agent, "code_revision": code_revision, "state": state, "updated_at": at},
-        ["agent"],
-    )
+    await save_many(writer, [(agent, code_revision, state)], at)
+
+
+async def save_many(writer: Writer, saved: Sequence[tuple[str, int, dict[str, Any]]], at: datetime) -> None:
+    """Checkpoints of several agents: ``(agent, code revision, state)`` each."""
+    updated_at = writer.instant(at)
+    await writer.run_many(_SAVE, [(agent, revision, document(state), updated_at) for agent, revision, state in saved])
 
 
 async def discard(writer: Writer, agent: str) -> None:

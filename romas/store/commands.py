@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
-from romas.store.raw import raw_select
+from romas.store.raw import optional_document, raw_select, raw_statement
 from romas.store.tables import commands
-from romas.store.types import UtcTimestamp, json_type
 
 FINAL_STATUSES = frozenset({"succeeded", "failed", "timed_out", "cancelled"})
 
@@ -65,17 +64,16 @@ def _row(row: RowMapping) -> CommandRow:
     return CommandRow(**{name: row[name] for name in CommandRow.__slots__})
 
 
-_CHANGE = (
-    update(commands)
-    .where(commands.c.id == bindparam("c_id"))
-    .values(
-        status=bindparam("c_status"),
-        version=bindparam("c_version"),
-        started_at=func.coalesce(bindparam("c_started_at", type_=UtcTimestamp()), commands.c.started_at),
-        finished_at=func.coalesce(bindparam("c_finished_at", type_=UtcTimestamp()), commands.c.finished_at),
-        result=func.coalesce(bindparam("c_result", type_=json_type(none_as_null=True)), commands.c.result),
-        error=func.coalesce(bindparam("c_error", type_=json_type(none_as_null=True)), commands.c.error),
-    )
+# Straight through the driver, like the messages' (see inbox.py).
+_CHANGE = raw_statement(
+    "UPDATE commands SET status = $2, version = $3, started_at = COALESCE($4, started_at), "
+    "finished_at = COALESCE($5, finished_at), result = COALESCE($6, result), error = COALESCE($7, error) "
+    "WHERE id = $1"
+)
+_CHANGE_PG = raw_statement(
+    "UPDATE commands SET status = $2, version = $3, started_at = COALESCE($4::timestamptz, started_at), "
+    "finished_at = COALESCE($5::timestamptz, finished_at), result = COALESCE($6::jsonb, result), "
+    "error = COALESCE($7::jsonb, error) WHERE id = $1"
 )
 
 
@@ -126,18 +124,18 @@ async def queue(
 async def change(writer: Writer, changes: Sequence[CommandChange]) -> None:
     if not changes:
         return
-    await writer.connection.execute(
-        _CHANGE,
+    await writer.run_many(
+        _CHANGE_PG if writer.dialect == "postgresql" else _CHANGE,
         [
-            {
-                "c_id": c.id,
-                "c_status": c.status,
-                "c_version": c.version + 1,
-                "c_started_at": c.at if c.status == "running" else None,
-                "c_finished_at": c.at if c.status in FINAL_STATUSES else None,
-                "c_result": c.result,
-                "c_error": c.error,
-            }
+            (
+                c.id,
+                c.status,
+                c.version + 1,
+                writer.instant(c.at) if c.status == "running" else None,
+                writer.instant(c.at) if c.status in FINAL_STATUSES else None,
+                optional_document(c.result),
+                optional_document(c.error),
+            )
             for c in changes
         ],
     )

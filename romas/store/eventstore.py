@@ -1,32 +1,40 @@
 """The event store: appends with optimistic concurrency, projections in the same transaction, reads by
 revision and by instant.
 
-Every write goes through :meth:`Store.write`, which yields a :class:`Writer` bound to one transaction; the
-transaction commits when the block exits cleanly, so whoever answers a client does so only after the commit.
+Every write goes through :meth:`Store.write`, which yields a :class:`Writer` for one write request. The requests
+waiting at the same time share one transaction (group commit, see group_commit.py), each keeping its own atomicity
+and outcome; ``write()`` returns only after that transaction committed, so whoever answers a client does so only
+after the commit. The hot statements (events, revisions, current state) go straight through the driver.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msgspec
-from sqlalchemy import and_, func, insert, select, text, update
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import and_, func, insert, select, text
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from romas.store.engine import WRITE_OPTION
-from romas.store.notify import announce
-from romas.store.raw import RawSelect, raw_select
+from romas.store import metrics
+from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
+from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
+from romas.store.read_pool import ReadPool, SqliteReadPool
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
-# Any constant works; it only has to be the same for every romas process sharing the database.
-_APPEND_LOCK_KEY = 0x726F6D6173  # "romas"
+_inside: ContextVar[tuple[Store, Ticket, asyncio.Task[Any] | None] | None] = ContextVar(
+    "romas_store_inside_write", default=None
+)
+"""The write request whose block runs in this context, and its task: tasks started inside the block inherit the
+variable, yet they may write (they wait for the batch like anyone else)."""
 _TICK = timedelta(microseconds=1)
 
 Clock = Callable[[], datetime]
@@ -220,24 +228,110 @@ def _event(row: RowMapping) -> RecordedEvent:
     )
 
 
-class Writer:
-    """One write transaction. Reads through it see its own uncommitted changes."""
+@dataclass(frozen=True, slots=True)
+class _EventRow:
+    """An event about to be inserted, its JSON encoded once."""
 
-    def __init__(self, store: Store, connection: AsyncConnection, context: WriteContext) -> None:
+    stream_type: str
+    stream_id: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    data_json: str = field(init=False)
+    metadata_json: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_json", document(self.data))
+        object.__setattr__(self, "metadata_json", document(self.metadata))
+
+
+# The hot writes, straight through the driver ($n parameters; SQLite gets ?n).
+_EVENT_COLUMNS = "stream_type, stream_id, version, type, data, metadata, recorded_at"
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING position"
+_INSERT_EVENTS_PG = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT st, sid, v, t, d::jsonb, m::jsonb, at "
+    "FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
+    "AS u(st, sid, v, t, d, m, at) RETURNING position"
+)
+_SQLITE_CHUNK = 100
+
+
+def _sqlite_insert_events(count: int) -> str:
+    values = ", ".join(
+        f"(?{i * 7 + 1}, ?{i * 7 + 2}, ?{i * 7 + 3}, ?{i * 7 + 4}, ?{i * 7 + 5}, ?{i * 7 + 6}, ?{i * 7 + 7})"
+        for i in range(count)
+    )
+    return f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES {values} RETURNING position"
+
+
+_INSERT_REVISION = (
+    "INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, summary, "
+    "changed, deleted, state, meta, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+)
+_INSERT_RESOURCE = (
+    "INSERT INTO resources (stream_id, stream_type, parent, name, revision, deleted, state, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+)
+_UPDATE_RESOURCE = (
+    "UPDATE resources SET revision = $3, deleted = $4, state = $5, updated_at = $6 "
+    "WHERE stream_id = $1 AND revision = $2 RETURNING revision"
+)
+_LAST_VERSION = "SELECT max(version) FROM events WHERE stream_id = $1"
+# Writer.record on PostgreSQL: event, revision and current state in one statement (data-modifying CTEs). $1-$7 are
+# the event's columns, $8.. the revision's, $16 the expected revision; no row back means the check failed.
+_RECORD_EVENT_AND_REVISION_PG = (
+    f"WITH e AS (INSERT INTO events ({_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING position), "
+    "r AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
+    "summary, changed, deleted, state, meta, recorded_at) SELECT $2, $3, $1, $8::text, $9::text, e.position, $4, "
+    "$10::text, $11::text, $12::text, $13::boolean, $14::jsonb, $15::jsonb, $7 FROM e) "
+)
+_RECORD_CREATE_PG = (
+    _RECORD_EVENT_AND_REVISION_PG
+    + "INSERT INTO resources (stream_id, stream_type, parent, name, revision, deleted, state, updated_at) "
+    "SELECT $2, $1, $8::text, $9::text, $3, $13::boolean, $14::jsonb, $7 FROM e RETURNING (SELECT position FROM e)"
+)
+_RECORD_UPDATE_PG = (
+    _RECORD_EVENT_AND_REVISION_PG
+    + "UPDATE resources SET revision = $3, deleted = $13::boolean, state = $14::jsonb, updated_at = $7 "
+    "WHERE stream_id = $2 AND revision = $16 RETURNING (SELECT position FROM e)"
+)
+_INSERT_REVISION_SQLITE = sqlite_text(_INSERT_REVISION)
+_INSERT_RESOURCE_SQLITE = sqlite_text(_INSERT_RESOURCE)
+_UPDATE_RESOURCE_SQLITE = sqlite_text(_UPDATE_RESOURCE)
+_LAST_VERSION_SQLITE = sqlite_text(_LAST_VERSION)
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+"""What the drivers raise when a constraint (a unique version, a primary key) refuses a row."""
+
+
+class Writer:
+    """One write request, run in the batch's transaction (see group_commit.py). Reads through it see its own
+    uncommitted changes and those of the requests before it in the batch."""
+
+    def __init__(self, store: Store, batch: Batch, context: WriteContext) -> None:
         self._store = store
-        self.connection = connection
+        self._batch = batch
+        self.connection = batch.connection
         self.context = context
-        self._locked = False
-        self._last_recorded: datetime | None = None
         self.recorded: list[RecordedEvent] = []
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    @property
+    def batch(self) -> int:
+        """The serial number of the batch (the transaction) this request runs in."""
+        return self._batch.serial
 
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
-        query = select(*_RESOURCE_COLUMNS).where(resources.c.stream_id == stream_id)
-        if lock and self._store.dialect == "postgresql":
-            query = query.with_for_update()
-        row = (await self.connection.execute(query)).mappings().first()
-        return _resource(row) if row else None
+        query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT
+        rows = await self._rows(query.sql, query.sqlite_sql, (stream_id,))
+        if not rows:
+            return None
+        return _resource_row(rows[0] if self._store.dialect == "postgresql" else decode(query, rows)[0])
 
     async def children(self, stream_type: str, parent: str) -> list[ResourceRow]:
         """Every live child of a parent (for cascading deletes), locked like :meth:`current`."""
@@ -250,66 +344,82 @@ class Writer:
             query = query.with_for_update()
         return [_resource(r) for r in (await self.connection.execute(query)).mappings()]
 
-    async def _take_append_lock(self) -> None:
-        """Serialise appends until commit, so readers paging by position never skip a late commit; the newest
-        recorded_at comes back in the same round trip so instants stay monotonic."""
-        if self._locked:
-            return
-        if self._store.dialect == "postgresql":
-            last = (
-                await self.connection.execute(
-                    text(
-                        "SELECT pg_advisory_xact_lock(:key) AS locked, "
-                        "(SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) AS last"
-                    ),
-                    {"key": _APPEND_LOCK_KEY},
-                )
-            ).one()[1]
-        else:
-            last = (
-                await self.connection.execute(select(events.c.recorded_at).order_by(events.c.position.desc()).limit(1))
-            ).scalar()
-        self._last_recorded = last
-        self._locked = True
+    async def _rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        return await self._batch.rows(pg_sql, sqlite_sql, args)
+
+    async def run(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
+        """A hot statement straight through the driver (parameters encoded with :meth:`instant` and
+        ``raw.document``); the rows it returns, if any."""
+        return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
+
+    async def run_many(self, statement: RawStatement, rows: Sequence[Sequence[Any]]) -> None:
+        """A hot statement once per row of parameters, in one round trip."""
+        if rows:
+            await self._batch.many(statement.sql, statement.sqlite_sql, rows)
+
+    def instant(self, value: datetime | None) -> Any:
+        """A timestamp parameter as this database's driver takes it."""
+        return None if value is None else instant(value, self._store.dialect)
 
     def _next_instant(self) -> datetime:
+        """Now, or just after the newest instant in the log: ``recorded_at`` never goes back."""
+        batch = self._batch
         now = self._store.clock()
-        if self._last_recorded is not None and now <= self._last_recorded:
-            now = self._last_recorded + _TICK
-        self._last_recorded = now
+        if batch.last_recorded is not None and now <= batch.last_recorded:
+            now = batch.last_recorded + _TICK
+        batch.last_recorded = now
         return now
 
-    async def _insert_event(
-        self,
-        stream_type: str,
-        stream_id: str,
-        version: int,
-        event_type: str,
-        data: dict[str, Any],
-        metadata: dict[str, Any],
-    ) -> RecordedEvent:
-        await self._take_append_lock()
-        recorded_at = self._next_instant()
+    async def _insert_events(self, rows: list[_EventRow]) -> list[RecordedEvent]:
+        """Insert events straight through the driver (the append lock is the batch's); a clash on
+        ``(stream_id, version)`` is a :class:`ConcurrencyConflict`."""
+        dialect = self._store.dialect
         try:
-            position = (
-                await self.connection.execute(
-                    insert(events)
-                    .values(
-                        stream_type=stream_type,
-                        stream_id=stream_id,
-                        version=version,
-                        type=event_type,
-                        data=data,
-                        metadata=metadata,
-                        recorded_at=recorded_at,
+            if dialect == "postgresql":
+                if len(rows) == 1:
+                    r = rows[0]
+                    positions = [
+                        await self._batch.driver.fetchval(
+                            _INSERT_EVENT,
+                            r.stream_type,
+                            r.stream_id,
+                            r.version,
+                            r.type,
+                            r.data_json,
+                            r.metadata_json,
+                            r.recorded_at,
+                        )
+                    ]
+                else:
+                    found = await self._batch.driver.fetch(
+                        _INSERT_EVENTS_PG,
+                        [r.stream_type for r in rows],
+                        [r.stream_id for r in rows],
+                        [r.version for r in rows],
+                        [r.type for r in rows],
+                        [r.data_json for r in rows],
+                        [r.metadata_json for r in rows],
+                        [r.recorded_at for r in rows],
                     )
-                    .returning(events.c.position)
-                )
-            ).scalar_one()
-        except IntegrityError as exc:
-            raise ConcurrencyConflict(stream_id, version - 1) from exc
-        recorded = RecordedEvent(position, stream_type, stream_id, version, event_type, data, metadata, recorded_at)
-        self.recorded.append(recorded)
+                    positions = sorted(p[0] for p in found)
+            else:
+                positions = []
+                for chunk in range(0, len(rows), _SQLITE_CHUNK):
+                    part = rows[chunk : chunk + _SQLITE_CHUNK]
+                    args: list[Any] = []
+                    for r in part:
+                        args += (r.stream_type, r.stream_id, r.version, r.type, r.data_json, r.metadata_json)
+                        args.append(instant(r.recorded_at, dialect))
+                    found = await self._batch.driver.execute_fetchall(_sqlite_insert_events(len(part)), args)
+                    positions += sorted(p[0] for p in found)
+        except INTEGRITY_ERRORS as exc:
+            first = rows[0]
+            raise ConcurrencyConflict(first.stream_id, first.version - 1) from exc
+        recorded = [
+            RecordedEvent(p, r.stream_type, r.stream_id, r.version, r.type, r.data, r.metadata, r.recorded_at)
+            for p, r in zip(positions, rows, strict=True)
+        ]
+        self.recorded.extend(recorded)
         return recorded
 
     async def record(self, change: Change) -> tuple[ResourceRow, RecordedEvent]:
@@ -318,52 +428,20 @@ class Writer:
         if change.actor is not None:
             metadata["actor"] = change.actor
         revision = change.expected_revision + 1
-        recorded = await self._insert_event(
-            change.stream_type, change.stream_id, revision, change.event_type, change.data, metadata
+        row = _EventRow(
+            change.stream_type,
+            change.stream_id,
+            revision,
+            change.event_type,
+            change.data,
+            metadata,
+            self._next_instant(),
         )
-        await self.connection.execute(
-            insert(revisions).values(
-                stream_id=change.stream_id,
-                revision=revision,
-                stream_type=change.stream_type,
-                parent=change.parent,
-                name=change.name,
-                position=recorded.position,
-                event_type=change.event_type,
-                actor=metadata["actor"],
-                summary=change.summary,
-                changed=",".join(change.changed),
-                deleted=change.deleted,
-                state=change.state,
-                meta={k: v for k, v in metadata.items() if k != "actor"},
-                recorded_at=recorded.recorded_at,
-            )
-        )
-        values = {
-            "revision": revision,
-            "deleted": change.deleted,
-            "state": change.state,
-            "updated_at": recorded.recorded_at,
-        }
-        if change.expected_revision == 0:
-            await self.connection.execute(
-                insert(resources).values(
-                    stream_id=change.stream_id,
-                    stream_type=change.stream_type,
-                    parent=change.parent,
-                    name=change.name,
-                    **values,
-                )
-            )
+        if self._store.dialect == "postgresql":
+            recorded = await self._record_in_one_statement(change, row)
         else:
-            result = await self.connection.execute(
-                update(resources)
-                .where(resources.c.stream_id == change.stream_id, resources.c.revision == change.expected_revision)
-                .values(**values)
-            )
-            if result.rowcount != 1:
-                raise ConcurrencyConflict(change.stream_id, change.expected_revision)
-        row = ResourceRow(
+            recorded = await self._record_in_three_statements(change, row)
+        current = ResourceRow(
             change.stream_id,
             change.stream_type,
             change.parent,
@@ -373,61 +451,118 @@ class Writer:
             change.state,
             recorded.recorded_at,
         )
-        return row, recorded
+        return current, recorded
+
+    async def _record_in_one_statement(self, change: Change, row: _EventRow) -> RecordedEvent:
+        """PostgreSQL: the event, the revision and the current state in one round trip."""
+        meta = document({k: v for k, v in row.metadata.items() if k != "actor"})
+        args = (
+            row.stream_type,
+            row.stream_id,
+            row.version,
+            row.type,
+            row.data_json,
+            row.metadata_json,
+            row.recorded_at,
+            change.parent,
+            change.name,
+            row.metadata["actor"],
+            change.summary,
+            ",".join(change.changed),
+            change.deleted,
+            document(change.state),
+            meta,
+        )
+        try:
+            if change.expected_revision == 0:
+                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *args)
+            else:
+                found = await self._batch.driver.fetch(_RECORD_UPDATE_PG, *args, change.expected_revision)
+        except INTEGRITY_ERRORS as exc:
+            raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
+        if len(found) != 1:
+            raise ConcurrencyConflict(change.stream_id, change.expected_revision)
+        recorded = RecordedEvent(
+            found[0][0], row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
+        )
+        self.recorded.append(recorded)
+        return recorded
+
+    async def _record_in_three_statements(self, change: Change, row: _EventRow) -> RecordedEvent:
+        revision = row.version
+        metadata = row.metadata
+        (recorded,) = await self._insert_events([row])
+        dialect = self._store.dialect
+        at = instant(recorded.recorded_at, dialect)
+        state = document(change.state)
+        await self._rows(
+            _INSERT_REVISION,
+            _INSERT_REVISION_SQLITE,
+            (
+                change.stream_id,
+                revision,
+                change.stream_type,
+                change.parent,
+                change.name,
+                recorded.position,
+                change.event_type,
+                metadata["actor"],
+                change.summary,
+                ",".join(change.changed),
+                change.deleted,
+                state,
+                document({k: v for k, v in metadata.items() if k != "actor"}),
+                at,
+            ),
+        )
+        if change.expected_revision == 0:
+            try:
+                await self._rows(
+                    _INSERT_RESOURCE,
+                    _INSERT_RESOURCE_SQLITE,
+                    (
+                        change.stream_id,
+                        change.stream_type,
+                        change.parent,
+                        change.name,
+                        revision,
+                        change.deleted,
+                        state,
+                        at,
+                    ),
+                )
+            except INTEGRITY_ERRORS as exc:
+                raise ConcurrencyConflict(change.stream_id, 0) from exc
+        else:
+            updated = await self._rows(
+                _UPDATE_RESOURCE,
+                _UPDATE_RESOURCE_SQLITE,
+                (change.stream_id, change.expected_revision, revision, change.deleted, state, at),
+            )
+            if len(updated) != 1:
+                raise ConcurrencyConflict(change.stream_id, change.expected_revision)
+        return recorded
 
     async def append(self, new_events: Sequence[NewEvent]) -> list[RecordedEvent]:
         """Append events to streams that have no projection here (messages, commands, deployments).
 
-        Events that state their ``expected_version`` go in one multi-row INSERT; a clash with a concurrent
-        writer raises :class:`ConcurrencyConflict`.
+        They go in one multi-row INSERT; a clash with a concurrent writer raises :class:`ConcurrencyConflict`.
         """
         if not new_events:
             return []
         metadata = self.context.metadata()
-        await self._take_append_lock()
-        rows: list[dict[str, Any]] = []
+        rows: list[_EventRow] = []
         for new in new_events:
             if new.expected_version is None:
-                last = (
-                    await self.connection.execute(
-                        select(func.max(events.c.version)).where(events.c.stream_id == new.stream_id)
-                    )
-                ).scalar()
-                version = (last or 0) + 1
+                found = await self._rows(_LAST_VERSION, _LAST_VERSION_SQLITE, (new.stream_id,))
+                version = (found[0][0] or 0) + 1
             else:
                 version = new.expected_version + 1
+            meta = metadata if new.actor is None else {**metadata, "actor": new.actor}
             rows.append(
-                {
-                    "stream_type": new.stream_type,
-                    "stream_id": new.stream_id,
-                    "version": version,
-                    "type": new.type,
-                    "data": new.data,
-                    "metadata": metadata if new.actor is None else {**metadata, "actor": new.actor},
-                    "recorded_at": self._next_instant(),
-                }
+                _EventRow(new.stream_type, new.stream_id, version, new.type, new.data, meta, self._next_instant())
             )
-        try:
-            query = insert(events).returning(events.c.position, sort_by_parameter_order=True)
-            result = await self.connection.execute(query, rows)
-            positions = [row[0] for row in result]
-        except IntegrityError as exc:
-            raise ConcurrencyConflict(new_events[0].stream_id, rows[0]["version"] - 1) from exc
-        recorded = [
-            RecordedEvent(
-                position,
-                r["stream_type"],
-                r["stream_id"],
-                r["version"],
-                r["type"],
-                r["data"],
-                r["metadata"],
-                r["recorded_at"],
-            )
-            for position, r in zip(positions, rows, strict=True)
-        ]
-        self.recorded.extend(recorded)
-        return recorded
+        return await self._insert_events(rows)
 
     async def stored_response(self, principal: str, key: str) -> StoredResponse | None:
         row = (
@@ -465,6 +600,7 @@ class Writer:
 
 _RESOURCE_FIELDS = ("stream_id", "stream_type", "parent", "name", "revision", "deleted", "state")
 _CURRENT = raw_select(resources, (*_RESOURCE_FIELDS, "updated_at"), "WHERE stream_id = $1")
+_CURRENT_FOR_UPDATE = raw_select(resources, (*_RESOURCE_FIELDS, "updated_at"), "WHERE stream_id = $1 FOR UPDATE")
 _REVISION = raw_select(revisions, (*_RESOURCE_FIELDS, "recorded_at"), "WHERE stream_id = $1 AND revision = $2")
 _EVENT_FIELDS = ("position", "stream_type", "stream_id", "version", "type", "data", "metadata", "recorded_at")
 _EVENTS = {
@@ -495,32 +631,67 @@ class Store:
         # Reads need no transaction: on PostgreSQL they skip the BEGIN and ROLLBACK round trips.
         self.reads = engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else engine
         self.clock = clock
-        # SQLite has a single writer anyway; queueing here is cheaper than spinning on SQLITE_BUSY.
-        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.on_commit: list[Callable[[list[RecordedEvent]], None]] = []
+        """Called with the events of each committed batch, in log order, before its writes return."""
+        self.group_commit = GroupCommit(engine, self.on_commit)
+        # As many read connections as SQLAlchemy's pool would open (pool size + overflow): when PostgreSQL is slow to
+        # answer, concurrent reads need as many connections as before.
+        size = getattr(engine.pool, "size", lambda: 20)() + max(0, getattr(engine.pool, "_max_overflow", 0))
+        self._read_pool = ReadPool(engine.url, size) if self.dialect == "postgresql" else None
+        database = engine.url.database
+        self._sqlite_reads = (
+            SqliteReadPool(database, 4)
+            if self.dialect == "sqlite" and database is not None and SqliteReadPool.usable(database)
+            else None
+        )
 
     @asynccontextmanager
     async def write(self, context: WriteContext | None = None) -> AsyncIterator[Writer]:
-        """A write transaction; it commits when the block ends without an exception."""
-        lock = self._write_lock
-        if lock is not None:
-            await lock.acquire()
+        """A write request: its block runs in the transaction of the current batch (see group_commit.py) and
+        this returns once that transaction committed. An exception in the block undoes the block's changes
+        alone and propagates."""
+        inside = _inside.get()
+        if (
+            inside is not None
+            and inside[0] is self
+            and not inside[1].released.done()
+            and inside[2] is asyncio.current_task()
+        ):
+            raise RuntimeError("a write block of this store may not open another one: it would wait for itself")
+        entered = time.perf_counter()
+        ticket = self.group_commit.enqueue()
         try:
-            async with self.engine.connect() as conn:
-                await conn.execution_options(**{WRITE_OPTION: True})
-                async with conn.begin():
-                    writer = Writer(self, conn, context or WriteContext())
-                    yield writer
-                    # Event streams: on PostgreSQL, NOTIFY other romas processes at commit (romas/store/notify.py).
-                    await announce(conn, writer.recorded)
-            for hook in self.on_commit:
-                if writer.recorded:
-                    hook(writer.recorded)
+            batch = await ticket.granted
+        except asyncio.CancelledError:
+            if ticket.granted.done() and not ticket.granted.cancelled() and ticket.granted.exception() is None:
+                ticket.released.set_result(False)  # granted just as it was cancelled: hand the batch on
+            raise
+        metrics.WRITES.inc()
+        stays = False
+        token = _inside.set((self, ticket, asyncio.current_task()))
+        try:
+            savepoint = await begin_member(batch)
+            writer = Writer(self, batch, context or WriteContext())
+            try:
+                yield writer
+            except BaseException:
+                await end_member(batch, savepoint, failed=True)
+                raise
+            await end_member(batch, savepoint, failed=False)
+            batch.recorded.extend(writer.recorded)
+            stays = True
         finally:
-            if lock is not None:
-                lock.release()
+            _inside.reset(token)
+            ticket.released.set_result(stays)
+        await asyncio.shield(ticket.committed)
+        metrics.WRITE_SECONDS.observe(time.perf_counter() - entered)
 
     async def dispose(self) -> None:
+        await self.group_commit.stop()
+        if self._read_pool is not None:
+            await self._read_pool.close()
+        if self._sqlite_reads is not None:
+            await self._sqlite_reads.close()
         await self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------------------
@@ -543,27 +714,15 @@ class Store:
     async def fetch(self, query: RawSelect, *args: Any) -> list[Sequence[Any]]:
         """A read sent straight through the driver (see raw.py); on SQLite, timestamps and JSON are decoded
         here as the column types would."""
+        if self._read_pool is not None:
+            return await self._read_pool.fetch(query.sql, args)
+        if self._sqlite_reads is not None:
+            return decode(query, await self._sqlite_reads.fetch(query.sqlite_sql, args))
         async with self.reads.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
-            if self.dialect == "postgresql":
-                return list(await driver.fetch(query.sql, *args))
-            cursor = await driver.execute(query.sqlite_sql, args)
-            rows: list[Sequence[Any]] = list(await cursor.fetchall())
-            await cursor.close()
-        if not (query.instants or query.documents):
-            return rows
-        decoded: list[Sequence[Any]] = []
-        for row in rows:
-            values = list(row)
-            for i in query.instants:
-                if values[i] is not None:
-                    values[i] = datetime.fromisoformat(values[i])
-            for i in query.documents:
-                if values[i] is not None:
-                    values[i] = msgspec.json.decode(values[i])
-            decoded.append(values)
-        return decoded
+            rows: list[Sequence[Any]] = list(await driver.execute_fetchall(query.sqlite_sql, args))
+        return decode(query, rows)
 
     async def revision(self, stream_id: str, revision: int) -> ResourceRow | None:
         """Old revisions are read as often as current ones (links, diffs, ``?at=``): the same fast path."""

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, bindparam, func, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
-from romas.store.raw import raw_select
+from romas.store.raw import optional_document, raw_select, raw_statement
 from romas.store.tables import messages
-from romas.store.types import UtcTimestamp, json_type
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired"})
 
@@ -75,18 +74,21 @@ class MessageChange:
     error: dict[str, Any] | None = None
 
 
-# One statement for every kind of change, so a batch of changes is a single executemany.
-_CHANGE = (
-    update(messages)
-    .where(messages.c.id == bindparam("m_id"))
-    .values(
-        status=bindparam("m_status"),
-        version=bindparam("m_version"),
-        delivered_at=func.coalesce(bindparam("m_delivered_at", type_=UtcTimestamp()), messages.c.delivered_at),
-        finished_at=func.coalesce(bindparam("m_finished_at", type_=UtcTimestamp()), messages.c.finished_at),
-        reply=func.coalesce(bindparam("m_reply", type_=Text()), messages.c.reply),
-        error=func.coalesce(bindparam("m_error", type_=json_type(none_as_null=True)), messages.c.error),
-    )
+# One statement for every kind of change, so a batch of changes is a single executemany; sent straight through
+# the driver, as is the INSERT of new messages (the runtime's flush and every inbox POST run them).
+_CHANGE = raw_statement(
+    "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4, delivered_at), "
+    "finished_at = COALESCE($5, finished_at), reply = COALESCE($6, reply), error = COALESCE($7, error) "
+    "WHERE id = $1"
+)
+_CHANGE_PG = raw_statement(
+    "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4::timestamptz, delivered_at), "
+    "finished_at = COALESCE($5::timestamptz, finished_at), reply = COALESCE($6::text, reply), "
+    "error = COALESCE($7::jsonb, error) WHERE id = $1"
+)
+_INSERT = raw_statement(
+    "INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
+    "accepted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8, $9)"
 )
 
 
@@ -102,22 +104,21 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
     """Record messages as accepted, with their first event, in the writer's transaction."""
     if not new:
         return
-    await writer.connection.execute(
-        messages.insert(),
+    accepted_at = writer.instant(at)
+    await writer.run_many(
+        _INSERT,
         [
-            {
-                "id": m.id,
-                "agent": m.agent,
-                "sender": m.sender,
-                "origin": m.origin,
-                "performative": m.performative,
-                "content": m.content,
-                "in_reply_to": m.in_reply_to,
-                "status": "accepted",
-                "version": 1,
-                "accepted_at": at,
-                "expires_at": m.expires_at,
-            }
+            (
+                m.id,
+                m.agent,
+                m.sender,
+                m.origin,
+                m.performative,
+                m.content,
+                m.in_reply_to,
+                accepted_at,
+                writer.instant(m.expires_at),
+            )
             for m in new
         ],
     )
@@ -150,18 +151,18 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
     """Apply status changes (rows and events) in the writer's transaction."""
     if not changes:
         return
-    await writer.connection.execute(
-        _CHANGE,
+    await writer.run_many(
+        _CHANGE_PG if writer.dialect == "postgresql" else _CHANGE,
         [
-            {
-                "m_id": c.id,
-                "m_status": c.status,
-                "m_version": c.version + 1,
-                "m_delivered_at": c.at if c.status == "delivered" else None,
-                "m_finished_at": None if c.status == "delivered" else c.at,
-                "m_reply": c.reply,
-                "m_error": c.error,
-            }
+            (
+                c.id,
+                c.status,
+                c.version + 1,
+                writer.instant(c.at) if c.status == "delivered" else None,
+                None if c.status == "delivered" else writer.instant(c.at),
+                c.reply,
+                optional_document(c.error),
+            )
             for c in changes
         ],
     )

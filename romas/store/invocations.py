@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.raw import document, optional_document, raw_statement
 from romas.store.tables import invocations
-from romas.store.types import UtcTimestamp, json_type
 
 FINAL_STATUSES = frozenset({"succeeded", "failed"})
 
@@ -74,40 +74,29 @@ def _row(row: RowMapping) -> InvocationRow:
     return InvocationRow(**{name: row[name] for name in InvocationRow.__slots__})
 
 
-_END = (
-    update(invocations)
-    .where(invocations.c.id == bindparam("i_id"))
-    .values(
-        status=bindparam("i_status"),
-        version=bindparam("i_version"),
-        finished_at=bindparam("i_finished_at", type_=UtcTimestamp()),
-        result=bindparam("i_result", type_=json_type(none_as_null=True)),
-        error=bindparam("i_error", type_=json_type(none_as_null=True)),
-        artefact_revision=func.coalesce(bindparam("i_revision"), invocations.c.artefact_revision),
-    )
+# The executor of artefact operations and agents' actions write these at every operation: straight through the
+# driver.
+_END = raw_statement(
+    "UPDATE invocations SET status = $2, version = $3, finished_at = $4, result = $5, error = $6, "
+    "artefact_revision = COALESCE($7, artefact_revision) WHERE id = $1"
+)
+_END_PG = raw_statement(
+    "UPDATE invocations SET status = $2, version = $3, finished_at = $4, result = $5::jsonb, error = $6::jsonb, "
+    "artefact_revision = COALESCE($7::int, artefact_revision) WHERE id = $1"
+)
+_INSERT = raw_statement(
+    "INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, "
+    "accepted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8)"
 )
 
 
 async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> None:
     if not new:
         return
-    await writer.connection.execute(
-        invocations.insert(),
-        [
-            {
-                "id": i.id,
-                "workspace": i.workspace,
-                "artefact": i.artefact,
-                "operation": i.operation,
-                "args": i.args,
-                "invoker": i.invoker,
-                "origin": i.origin,
-                "status": "accepted",
-                "version": 1,
-                "accepted_at": at,
-            }
-            for i in new
-        ],
+    accepted_at = writer.instant(at)
+    await writer.run_many(
+        _INSERT,
+        [(i.id, i.workspace, i.artefact, i.operation, document(i.args), i.invoker, i.origin, accepted_at) for i in new],
     )
     await writer.append(
         [
@@ -136,18 +125,18 @@ async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> 
 async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:
     if not ends:
         return
-    await writer.connection.execute(
-        _END,
+    await writer.run_many(
+        _END_PG if writer.dialect == "postgresql" else _END,
         [
-            {
-                "i_id": e.id,
-                "i_status": e.status,
-                "i_version": e.version + 1,
-                "i_finished_at": e.at,
-                "i_result": e.result,
-                "i_error": e.error,
-                "i_revision": e.artefact_revision,
-            }
+            (
+                e.id,
+                e.status,
+                e.version + 1,
+                writer.instant(e.at),
+                optional_document(e.result),
+                optional_document(e.error),
+                e.artefact_revision,
+            )
             for e in ends
         ],
     )

@@ -45,6 +45,12 @@ async def announce(connection: AsyncConnection, recorded: Sequence[RecordedEvent
         await connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": str(recorded[-1].position)})
 
 
+async def announce_raw(driver: Any, recorded: Sequence[RecordedEvent]) -> None:
+    """:func:`announce` straight through asyncpg (the group commit's batch has the driver's connection at hand)."""
+    if recorded:
+        await driver.execute("SELECT pg_notify($1, $2)", CHANNEL, str(recorded[-1].position))
+
+
 def listen_dsn(url: URL) -> str:
     """The engine's URL as a plain PostgreSQL DSN that asyncpg accepts."""
     query = {key: value for key, value in url.query.items() if key not in _SQLALCHEMY_OPTIONS}

@@ -1,4 +1,5 @@
-"""Reads sent straight through the driver, for the hottest queries: no statement building, no result processing.
+"""Statements sent straight through the driver, for the hottest reads and writes: no statement building, no result
+processing, parameters encoded once.
 
 A :class:`RawSelect` is written once, from a table and the columns a row type wants; which columns SQLite answers
 as text (timestamps, JSON) is read off the column types, so the decoding cannot drift from the schema.
@@ -9,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, Table
 
 from romas.store.types import UtcTimestamp
@@ -33,7 +37,61 @@ def raw_select(table: Table, columns: Sequence[str], condition: str) -> RawSelec
     types = [table.c[name].type for name in columns]
     return RawSelect(
         sql=sql,
-        sqlite_sql=re.sub(r"\$(\d+)", r"?\1", sql),
+        sqlite_sql=sqlite_text(sql),
         instants=tuple(i for i, kind in enumerate(types) if isinstance(kind, UtcTimestamp)),
         documents=tuple(i for i, kind in enumerate(types) if isinstance(kind, JSON)),
     )
+
+
+def sqlite_text(sql: str) -> str:
+    """PostgreSQL's ``$1, $2`` parameters as SQLite's ``?1, ?2``."""
+    return re.sub(r"\$(\d+)", r"?\1", sql)
+
+
+def decode(query: RawSelect, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+    """SQLite's rows as the column types would read them (ISO text to instants, JSON text to documents)."""
+    if not (query.instants or query.documents):
+        return rows
+    decoded: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for i in query.instants:
+            if values[i] is not None:
+                values[i] = datetime.fromisoformat(values[i])
+        for i in query.documents:
+            if values[i] is not None:
+                values[i] = msgspec.json.decode(values[i])
+        decoded.append(values)
+    return decoded
+
+
+def document(value: Any) -> str:
+    """A JSON column's parameter, as both drivers take it (SQLAlchemy's asyncpg codec takes JSON text too)."""
+    return msgspec.json.encode(value).decode()
+
+
+def instant(value: datetime, dialect: str) -> Any:
+    """A timestamp column's parameter: the aware datetime for PostgreSQL, the fixed-width ISO text for SQLite
+    (what :class:`~romas.store.types.UtcTimestamp` writes)."""
+    if dialect == "postgresql":
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class RawStatement:
+    """A write statement sent straight through the driver in a write request's transaction."""
+
+    sql: str
+    """PostgreSQL's text: parameters ``$1, $2``."""
+    sqlite_sql: str
+    """SQLite's text: the same parameters as ``?1, ?2``."""
+
+
+def raw_statement(sql: str) -> RawStatement:
+    return RawStatement(sql, sqlite_text(sql))
+
+
+def optional_document(value: Any) -> str | None:
+    """A nullable JSON column's parameter: None stays SQL NULL (what ``none_as_null`` columns hold)."""
+    return None if value is None else document(value)

@@ -1,0 +1,287 @@
+"""Group commit: one writer per process runs the write requests that are waiting in one transaction.
+
+Why: a commit costs a flush to disk (SQLite ``synchronous=FULL``, PostgreSQL's WAL) and appends hold the global
+append lock through it, so committing requests one at a time caps every write at the disk's commit rate and at
+the per-transaction overhead. Here requests queue; the writer opens one transaction, takes the append lock once,
+hands its connection to the waiting requests one after another, and commits once the queue is empty (or the batch
+is full). At low load the queue is empty after each request, so a write commits at once; under load the requests
+that arrived during one commit form the next batch, so batches grow with the load.
+
+Each request keeps its own atomicity and outcome: from the second request of a batch on, each runs inside its own
+savepoint, so one that raises (a failed optimistic-concurrency check, a constraint, a bug) is rolled back alone and
+its error goes to it alone; the first request of a batch needs no savepoint, since rolling back the whole
+transaction undoes only its work. A request's ``write()`` returns only after the batch holding it committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from romas.store import metrics
+from romas.store.engine import WRITE_OPTION
+from romas.store.notify import announce_raw
+
+if TYPE_CHECKING:
+    from romas.store.eventstore import RecordedEvent
+
+log = logging.getLogger("romas.store")
+
+# Any constant works; it only has to be the same for every romas process sharing the database.
+APPEND_LOCK_KEY = 0x726F6D6173  # "romas"
+MAX_MEMBERS = 64
+"""A batch takes no more requests than this; the rest wait for the next one."""
+MAX_SPAN_S = 0.050
+"""Nor does it take more once its first request has been running this long, so that request is not held up for
+long by a stream of later ones."""
+
+_PG_START = text(
+    "SELECT pg_advisory_xact_lock(:key) AS locked, "
+    "(SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) AS last"
+)
+_SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
+# Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
+# name goes to the newest one, the failing request's own. That saves a round trip per request; a batch has at most
+# MAX_MEMBERS of them.
+_SAVEPOINT = "SAVEPOINT romas_request"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT romas_request"
+
+
+class BatchBroken(RuntimeError):
+    """The batch's transaction could not go on (a savepoint could not be rolled back, the commit failed)."""
+
+
+class Batch:
+    """One transaction shared by the requests of a batch, with the append lock already held.
+
+    ``driver`` is the driver's own connection under ``connection`` (asyncpg or aiosqlite), for the hot statements
+    sent straight through it (see :meth:`rows`).
+    """
+
+    __slots__ = ("broken", "connection", "dialect", "driver", "last_recorded", "members", "recorded", "serial")
+
+    def __init__(
+        self, serial: int, connection: AsyncConnection, driver: Any, dialect: str, last_recorded: datetime | None
+    ) -> None:
+        self.serial = serial
+        """Which batch of this process this is (1, 2, ...)."""
+        self.connection = connection
+        self.dialect = dialect
+        self.driver = driver
+        self.last_recorded = last_recorded
+        """The newest ``recorded_at`` in the log, read once per batch under the lock, so instants stay monotonic."""
+        self.members = 0
+        self.recorded: list[RecordedEvent] = []
+        """The events of the requests that kept their changes, in log order."""
+        self.broken = False
+
+    async def rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        """Run one statement straight through the driver in the batch's transaction; its rows (maybe none)."""
+        if self.dialect == "postgresql":
+            return list(await self.driver.fetch(pg_sql, *args))
+        return list(await self.driver.execute_fetchall(sqlite_sql, args))
+
+    async def many(self, pg_sql: str, sqlite_sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters, in one round trip to the driver."""
+        if self.dialect == "postgresql":
+            await self.driver.executemany(pg_sql, rows)
+        else:
+            await self.driver.executemany(sqlite_sql, rows)
+
+    async def _plain(self, sql: str) -> None:
+        if self.dialect == "postgresql":
+            await self.driver.execute(sql)
+        else:
+            await self.driver.execute_fetchall(sql, ())
+
+
+class Ticket:
+    """A request's place in the queue: granted a batch, then released (True if its changes stay), then
+    committed."""
+
+    __slots__ = ("committed", "granted", "released")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.granted: asyncio.Future[Batch] = loop.create_future()
+        self.released: asyncio.Future[bool] = loop.create_future()
+        self.committed: asyncio.Future[None] = loop.create_future()
+        self.committed.add_done_callback(_retrieve)
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark the outcome seen: a request cancelled while waiting for its commit never reads it."""
+    if not future.cancelled():
+        future.exception()
+
+
+class GroupCommit:
+    """The writer of one store: a task that runs the queued requests in batches."""
+
+    def __init__(self, engine: AsyncEngine, on_commit: list[Callable[[list[RecordedEvent]], None]]) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.on_commit = on_commit
+        self._queue: deque[Ticket] = deque()
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._batches = 0
+        self.max_members = MAX_MEMBERS
+        self.max_span_s = MAX_SPAN_S
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the writer (not yet granted a batch)."""
+        return sum(1 for ticket in self._queue if not ticket.granted.done())
+
+    def enqueue(self) -> Ticket:
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            self._wake = asyncio.Event()
+            self._task = loop.create_task(self._run(), name="romas-group-commit")
+        ticket = Ticket(loop)
+        self._queue.append(ticket)
+        assert self._wake is not None
+        self._wake.set()
+        return ticket
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                try:
+                    await self._batch()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # already handed to the batch's requests; the writer goes on
+                    log.debug("a batch failed", exc_info=True)
+
+    def _next(self) -> Ticket | None:
+        while self._queue:
+            ticket = self._queue.popleft()
+            if not ticket.granted.cancelled():
+                return ticket
+        return None
+
+    async def _batch(self) -> None:
+        ticket = self._next()
+        if ticket is None:
+            return
+        kept: list[Ticket] = []
+        opened = time.perf_counter()
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execution_options(**{WRITE_OPTION: True})
+                await connection.begin()
+                try:
+                    batch = await self._open(connection)
+                    started = time.perf_counter()
+                    while ticket is not None:
+                        batch.members += 1
+                        ticket.granted.set_result(batch)
+                        if await ticket.released:
+                            kept.append(ticket)
+                        if batch.broken:
+                            break
+                        if len(kept) >= self.max_members or time.perf_counter() - started >= self.max_span_s:
+                            break
+                        ticket = self._next()
+                    if not kept or batch.broken:
+                        await connection.rollback()
+                    else:
+                        if self.dialect == "postgresql":
+                            await announce_raw(batch.driver, batch.recorded)
+                        await connection.commit()
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await connection.rollback()
+                    raise
+        except BaseException as exc:
+            error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
+            if ticket is not None and not ticket.granted.done():
+                if isinstance(exc, Exception):
+                    ticket.granted.set_exception(error)  # the database is unreachable, say: this request fails
+                else:
+                    self._queue.appendleft(ticket)
+            if kept:
+                metrics.BATCHES_FAILED.inc()
+            for member in kept:
+                member.committed.set_exception(error)
+            if ticket is not None and ticket.granted.done() and not ticket.committed.done():
+                ticket.committed.set_exception(error)  # granted, still at work: it must not wait for ever
+            raise
+        if batch.broken and kept:
+            metrics.BATCHES_FAILED.inc()
+            for member in kept:
+                member.committed.set_exception(BatchBroken("a request left the transaction unusable; retry"))
+            return
+        if kept:
+            metrics.BATCH_SIZE.observe(len(kept))
+            metrics.COMMIT_SECONDS.observe(time.perf_counter() - opened)
+            if batch.recorded:
+                for hook in self.on_commit:
+                    try:
+                        hook(batch.recorded)
+                    except Exception:
+                        log.exception("a commit hook failed")
+        for member in kept:
+            member.committed.set_result(None)
+
+    async def _open(self, connection: AsyncConnection) -> Batch:
+        """Take the append lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the only write lock) and read
+        the newest instant in the same round trip. Every batch appends, and taking the lock before any row lock
+        means no two processes' batches can deadlock on each other's rows."""
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if self.dialect == "postgresql":
+            last = (await connection.execute(_PG_START, {"key": APPEND_LOCK_KEY})).one()[1]
+        else:
+            assert driver is not None
+            rows = await driver.execute_fetchall(_SQLITE_LAST, ())
+            last = datetime.fromisoformat(rows[0][0]) if rows else None
+        self._batches += 1
+        return Batch(self._batches, connection, driver, self.dialect, last)
+
+
+async def begin_member(batch: Batch) -> bool:
+    """Called by a request once granted the batch: a savepoint unless it is the batch's first request (whose
+    failure rolls back the whole transaction instead). True when a savepoint was taken."""
+    if batch.members == 1:
+        return False
+    await batch._plain(_SAVEPOINT)
+    return True
+
+
+async def end_member(batch: Batch, savepoint: bool, *, failed: bool) -> None:
+    """Keep (leave the savepoint be) or undo (roll back to it) a request's changes; a failure of the first
+    request, or a savepoint that cannot be rolled back, breaks the batch."""
+    if not failed:
+        return
+    metrics.WRITES_ROLLED_BACK.inc()
+    if not savepoint:
+        batch.broken = True
+        return
+    try:
+        await batch._plain(_ROLLBACK_TO)
+    except Exception:
+        batch.broken = True
+        raise

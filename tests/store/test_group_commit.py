@@ -1,0 +1,288 @@
+"""Group commit: requests that wait for the writer share one transaction, yet each keeps its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import textwrap
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from romas.store import metrics
+from romas.store.eventstore import (
+    ConcurrencyConflict,
+    NewEvent,
+    RecordedEvent,
+    Store,
+    StoredResponse,
+    WriteContext,
+    Writer,
+)
+from tests.store.test_eventstore import change, put
+
+pytestmark = pytest.mark.anyio
+
+Block = Callable[[Writer], Awaitable[Any]]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for a condition that other tasks bring about (generously bounded: no timing is asserted)."""
+    for _ in range(60_000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def in_one_batch(store: Store, blocks: list[Block]) -> tuple[list[Any], list[int]]:
+    """Run ``blocks`` as separate write requests queued behind a request that holds the writer, so that they
+    all land in its batch; their results (or exceptions) and the batches they ran in, in order."""
+    store.group_commit.max_span_s = 60.0
+    gate = asyncio.Event()
+    batches: list[int] = [0] * (len(blocks) + 1)
+
+    async def holder() -> None:
+        async with store.write(WriteContext(actor="holder")) as writer:
+            batches[0] = writer.batch
+            await writer.append([NewEvent("thing", "/things/holder", "thing.held", {})])
+            await gate.wait()
+
+    async def request(i: int, block: Block) -> Any:
+        async with store.write(WriteContext(actor=f"r{i}")) as writer:
+            batches[i + 1] = writer.batch
+            return await block(writer)
+
+    holding = asyncio.create_task(holder())
+    await until(lambda: batches[0] != 0, "the holder got the writer")
+    tasks = []
+    for i, block in enumerate(blocks):
+        tasks.append(asyncio.create_task(request(i, block)))
+        await until(lambda i=i: store.group_commit.waiting > i, "queued")  # so they queue in this order
+    gate.set()
+    await holding
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    return list(results), batches
+
+
+async def test_a_failing_request_is_rolled_back_alone_and_the_others_commit(store: Store) -> None:
+    await put(store, "b", 0, 1)
+
+    async def create(name: str) -> Block:
+        async def block(writer: Writer) -> Any:
+            return (await writer.record(change(name, 0, {"value": 1}, event="thing.created")))[1]
+
+        return block
+
+    async def stale(writer: Writer) -> Any:
+        await writer.record(change("b", 5, {"value": 9}))
+
+    async def raises(writer: Writer) -> Any:
+        await writer.record(change("c", 0, {"value": 1}, event="thing.created"))
+        raise ValueError("the request's own bug")
+
+    async def duplicate(writer: Writer) -> Any:
+        await writer.append([NewEvent("thing", "/things/b", "thing.pinged", {}, expected_version=0)])
+
+    blocks = [await create("a"), stale, raises, duplicate, await create("d")]
+    results, batches = await in_one_batch(store, blocks)
+
+    assert len(set(batches)) == 1, "every request ran in the holder's batch"
+    assert isinstance(results[0], RecordedEvent)
+    assert isinstance(results[1], ConcurrencyConflict)
+    assert isinstance(results[2], ValueError)
+    assert isinstance(results[3], ConcurrencyConflict)
+    assert isinstance(results[4], RecordedEvent)
+    a, b, c, d = [await store.current(f"/things/{n}") for n in "abcd"]
+    assert a is not None and a.revision == 1
+    assert b is not None and b.revision == 1 and b.state == {"value": 1}
+    assert c is None
+    assert d is not None
+    log = await store.read_events()
+    assert [e.stream_id for e in log] == ["/things/b", "/things/holder", "/things/a", "/things/d"]
+    assert await store.revision("/things/b", 2) is None
+
+
+async def test_a_failing_first_request_rolls_back_only_itself(store: Store) -> None:
+    with pytest.raises(ValueError):
+        async with store.write() as writer:
+            await writer.append([NewEvent("thing", "/things/a", "thing.pinged", {})])
+            raise ValueError("boom")
+    await put(store, "b", 0, 1)
+    assert [e.stream_id for e in await store.read_events()] == ["/things/b"]
+
+
+async def test_an_idempotency_key_stored_earlier_in_the_batch_is_replayed(store: Store) -> None:
+    response = StoredResponse("PUT", "/things/a", "f" * 64, 201, {"etag": '"1"'}, b"{}")
+
+    async def first(writer: Writer) -> Any:
+        assert await writer.stored_response("alice", "k1") is None
+        await writer.record(change("a", 0, {"value": 1}, event="thing.created"))
+        await writer.store_response("alice", "k1", response)
+        return "wrote"
+
+    async def retry(writer: Writer) -> Any:
+        stored = await writer.stored_response("alice", "k1")
+        if stored is not None:
+            return stored
+        await writer.record(change("a", 0, {"value": 1}, event="thing.created"))
+        return "wrote again"
+
+    results, batches = await in_one_batch(store, [first, retry])
+    assert len(set(batches)) == 1
+    assert results[0] == "wrote"
+    assert results[1] == response
+    assert len([e for e in await store.read_events() if e.stream_id == "/things/a"]) == 1
+
+
+async def test_requests_keep_their_order_and_instants_in_a_batch(store: Store) -> None:
+    def ping(i: int) -> Block:
+        async def block(writer: Writer) -> Any:
+            return (await writer.append([NewEvent("thing", f"/things/t{i}", "thing.pinged", {"i": i})]))[0]
+
+        return block
+
+    results, batches = await in_one_batch(store, [ping(i) for i in range(20)])
+    assert len(set(batches)) == 1
+    positions = [r.position for r in results]
+    assert positions == sorted(positions)
+    log = [e for e in await store.read_events() if e.stream_id != "/things/holder"]
+    assert [e.data["i"] for e in log] == list(range(20))
+    instants = [e.recorded_at for e in log]
+    assert instants == sorted(instants) and len(set(instants)) == 20
+    assert [e.position for e in log] == positions
+
+
+async def test_at_low_load_each_write_commits_at_once(store: Store) -> None:
+    batches = []
+    for i in range(3):
+        async with store.write() as writer:
+            batches.append(writer.batch)
+            await writer.append([NewEvent("thing", f"/things/t{i}", "thing.pinged", {})])
+        assert len(await store.read_events()) == i + 1, "committed before write() returned"
+    assert len(set(batches)) == 3
+
+
+async def test_under_load_batches_grow_and_are_measured(store: Store) -> None:
+    sizes = metrics.BATCH_SIZE
+    before = sizes.count, sizes.sum
+
+    async def one(i: int) -> None:
+        async with store.write() as writer:
+            await writer.append([NewEvent("thing", f"/things/t{i}", "thing.pinged", {})])
+
+    await asyncio.gather(*(one(i) for i in range(64)))
+    batches, writes = sizes.count - before[0], sizes.sum - before[1]
+    assert writes == 64
+    assert batches < 64, "concurrent writes shared transactions"
+    assert [e.position for e in await store.read_events()] == list(range(1, 65))
+
+
+async def test_a_request_cancelled_while_queued_does_not_stop_the_writer(store: Store) -> None:
+    store.group_commit.max_span_s = 60.0
+    gate = asyncio.Event()
+
+    async def holder() -> None:
+        async with store.write() as writer:
+            await writer.append([NewEvent("thing", "/things/h", "thing.pinged", {})])
+            await gate.wait()
+
+    holding = asyncio.create_task(holder())
+    await until(lambda: store.group_commit.waiting == 0 and store.group_commit._task is not None, "granted")
+    queued = asyncio.create_task(put(store, "gone", 0, 1))
+    await until(lambda: store.group_commit.waiting == 1, "queued")
+    queued.cancel()
+    gate.set()
+    await holding
+    await put(store, "kept", 0, 1)
+    assert await store.current("/things/kept") is not None
+    assert await store.current("/things/gone") is None
+
+
+async def test_a_write_inside_a_write_is_refused(store: Store) -> None:
+    with pytest.raises(RuntimeError, match="wait for itself"):
+        async with store.write(), store.write():
+            pass
+
+
+_CRASH_WRITER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from romas.store.engine import create_engine
+    from romas.store.eventstore import NewEvent, Store, WriteContext
+
+    async def main(url: str) -> None:
+        store = Store(create_engine(url, pool_size=5))
+
+        async def client(k: int) -> None:
+            n = 0
+            while True:
+                async with store.write(WriteContext(actor=f"c{k}")) as writer:
+                    await writer.append([NewEvent("thing", f"/things/c{k}-{n}", "thing.pinged", {})])
+                sys.stdout.write(f"/things/c{k}-{n}\\n")  # the 2xx: only after the commit
+                sys.stdout.flush()
+                n += 1
+
+        await asyncio.gather(*(client(k) for k in range(16)))
+
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+async def test_kill_9_with_batches_in_flight_keeps_every_acknowledged_write(database_url: str, store: Store) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _CRASH_WRITER,
+        database_url,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    acknowledged: list[str] = []
+    try:
+        while len(acknowledged) < 400:
+            line = await process.stdout.readline()
+            if not line:
+                break
+            acknowledged.append(line.decode().strip())
+    finally:
+        process.send_signal(signal.SIGKILL)
+        rest = (await process.stdout.read()).decode()
+        await process.wait()
+    acknowledged += [line for line in rest.split("\n")[:-1] if line]  # a line without its newline was not sent
+    assert len(acknowledged) >= 400, "the writer process died early"
+    async with store.engine.connect() as conn:
+        stored = {row[0] for row in await conn.execute(text("SELECT stream_id FROM events"))}
+    missing = [s for s in acknowledged if s not in stored]
+    assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
+
+
+async def test_a_task_started_inside_a_write_may_write_once_that_write_ended(store: Store) -> None:
+    started: list[asyncio.Task[None]] = []
+    async with store.write():
+        started.append(asyncio.create_task(put(store, "later", 0, 1)))
+        await asyncio.sleep(0)
+    await started[0]
+    assert await store.current("/things/later") is not None
+
+
+async def test_an_unreachable_database_fails_the_write_instead_of_queueing_it_for_ever() -> None:
+    from romas.store.engine import create_engine
+
+    unreachable = Store(create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/romas"))
+    try:
+        for _ in range(2):
+            with pytest.raises(OSError):
+                async with unreachable.write():
+                    pass
+    finally:
+        await unreachable.dispose()
