@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
+
+# Litestar keeps the built document in this plugin (not exported); refining the dict it serves needs it.
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -32,6 +35,7 @@ from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
 from romas.api.messages import InboxController, OutboxController
 from romas.api.mind import MindController
 from romas.api.obligations import ObligationController
+from romas.api.openapi_truth import refine
 from romas.api.operations import OperationController
 from romas.api.organisations import OrganisationController
 from romas.api.overview import OverviewController
@@ -180,7 +184,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             if own:
                 await active.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, assets_router()],
         lifespan=[lifespan],
         state=State({"settings": settings}),
@@ -195,3 +199,5 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    refine(app.plugins.get(OpenAPIPlugin).provide_openapi_schema())
+    return app

@@ -16,6 +16,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
@@ -25,6 +26,7 @@ from romas.store import environment
 from romas.store.eventstore import ResourceRow
 
 
+@closed_body("name", "workspace", "revision", "updated_at", "observers", "operations", "_links", "_embedded")
 class ArtefactInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     type: str
     properties: dict[str, Any] = msgspec.field(default_factory=dict)

@@ -16,6 +16,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_resource, revision_list, revision_resource
@@ -24,6 +25,7 @@ from romas.services.workspaces import workspace_key
 from romas.store.eventstore import ResourceRow
 
 
+@closed_body("name", "revision", "updated_at", "_links", "_embedded")
 class WorkspaceInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: str = ""
     name: str | None = None
