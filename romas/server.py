@@ -42,6 +42,7 @@ from romas.api.overview import OverviewController
 from romas.api.problems import EXCEPTION_HANDLERS, ProblemError
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
+from romas.api.strict import check_strict_body
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
 from romas.deploy.seed import seed_if_empty
@@ -123,6 +124,7 @@ async def check_body_type(request: Request[Any, Any, Any]) -> None:
             "unsupported-media-type",
             f"send {' or '.join(sorted(accepted))}, not {received or 'a body without Content-Type'}",
         )
+    await check_strict_body(request)
 
 
 def openapi_config(settings: Settings) -> OpenAPIConfig:

@@ -45,7 +45,6 @@ PARAMETER_EXAMPLES: dict[str, Any] = {
     "slug": "not-found",
     "at": "2026-01-01T00:00:00Z",
     "limit": 20,
-    "status": "processed",
     "stream_type": "agent",
     "stream": "/agents/bob",
     "from": 1,
@@ -78,7 +77,10 @@ BODY_EXAMPLES: dict[tuple[str, str], Any] = {
                 "missions": {"m_sell": {"goals": ["paid"]}, "m_order": {"goals": ["ordered"]}},
             }
         },
-        "norms": [{"id": "n_sell", "type": "obligation", "role": "seller", "mission": "m_sell"}],
+        "norms": [
+            {"id": "n_sell", "type": "obligation", "role": "seller", "mission": "m_sell"},
+            {"id": "n_order", "type": "obligation", "role": "customer", "mission": "m_order"},
+        ],
     },
     ("put", "/organisations/{org}/groups/{g}"): {"type": "bakery_team"},
     ("post", "/organisations/{org}/groups/{g}/players"): {"agent": "sam", "role": "seller"},

@@ -123,3 +123,28 @@ async def test_docs_assets_are_served(client: AsyncTestClient[Any], asset: str) 
     response = await client.get(f"/schema/assets/{asset}")
     assert response.status_code == 200
     assert len(response.content) > 500
+
+
+async def test_bodies_are_read_as_strictly_as_the_document_says(client: AsyncTestClient[Any]) -> None:
+    assert (await client.put("/agents/bob", json={"code": ""})).status_code == 201
+    late = await client.post("/agents/bob/inbox", json={"performative": "tell", "content": "a", "expires_at": 0})
+    assert late.status_code == 422
+    assert late.json()["errors"] == [{"path": "/expires_at", "message": "Expected `datetime | null`, got `int`"}]
+    dirty = await client.post("/deployments", json={"manifest": {}, "dry_run": True, "source": {"dirty": 0}})
+    assert dirty.status_code == 422 and dirty.json()["errors"][0]["path"] == "/source/dirty"
+    fine = await client.post("/agents/bob/commands", json={"body": ".print(1)", "timeout_s": 5})
+    assert fine.status_code == 202
+
+
+async def test_served_document_closes_bodies_and_marks_read_only_fields(client: AsyncTestClient[Any]) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    agent = schemas["AgentInput"]
+    assert agent["additionalProperties"] is False
+    assert all(agent["properties"][f]["readOnly"] for f in ("name", "revision", "updated_at", "_links"))
+    assert "readOnly" not in agent["properties"]["code"]
+    put = document["paths"]["/agents/{name}"]["put"]
+    assert put["requestBody"]["content"]["application/json"]["example"]["code"]
+    assert {p["name"]: p.get("example") for p in put["parameters"]}["name"] == "bob"
+    cursor = {p["name"]: p for p in document["paths"]["/agents"]["get"]["parameters"]}["cursor"]
+    assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]{2,2000}$"
