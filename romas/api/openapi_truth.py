@@ -164,8 +164,21 @@ def _examples(paths: dict[str, Any]) -> None:
                     media["schema"] = copy.deepcopy(AGENT_PATCH)
 
 
+def _map_values(schemas: dict[str, Any]) -> None:
+    """Constraints on the values of a map, which Litestar drops."""
+    deployment = _component(schemas, "DeploymentInput")
+    if deployment is not None and "expected_revisions" in deployment.get("properties", {}):
+        deployment["properties"]["expected_revisions"]["additionalProperties"] = {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2**31 - 1,
+            "description": "The revision the resource must be at (0: it must not exist).",
+        }
+
+
 def refine(document: dict[str, Any]) -> None:
     """Add to the served document, in place, what the code's types cannot say."""
     schemas = document.get("components", {}).get("schemas", {})
     _close_bodies(schemas)
+    _map_values(schemas)
     _examples(document.get("paths", {}))
