@@ -9,7 +9,9 @@ parameters carry realistic examples from the sample MAS, and every operation has
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -92,6 +94,10 @@ BODY_EXAMPLES: dict[tuple[str, str], Any] = {
         "dry_run": True,
     },
 }
+
+# Answers recorded from a real server (an agent, a workspace, an artefact, a message, a command, an invocation),
+# shown as the example of every response that returns one of them.
+RESPONSE_EXAMPLES = Path(__file__).with_name("static") / "response_examples.json"
 
 # PATCH bodies are merge patches of a resource's writable fields.
 AGENT_PATCH = {
@@ -181,4 +187,8 @@ def refine(document: dict[str, Any]) -> None:
     schemas = document.get("components", {}).get("schemas", {})
     _close_bodies(schemas)
     _map_values(schemas)
+    for name, example in json.loads(RESPONSE_EXAMPLES.read_text(encoding="utf-8")).items():
+        schema = _component(schemas, name)
+        if schema is not None:
+            schema["example"] = example
     _examples(document.get("paths", {}))

@@ -148,3 +148,11 @@ async def test_served_document_closes_bodies_and_marks_read_only_fields(client: 
     assert {p["name"]: p.get("example") for p in put["parameters"]}["name"] == "bob"
     cursor = {p["name"]: p for p in document["paths"]["/agents"]["get"]["parameters"]}["cursor"]
     assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]{2,2000}$"
+
+
+async def test_responses_carry_examples_recorded_from_a_real_server(client: AsyncTestClient[Any]) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    for name in ("Agent", "Workspace", "Artefact", "MessageBody", "CommandBody", "InvocationBody"):
+        example = schemas[name]["example"]
+        assert set(example) <= set(schemas[name]["properties"]), name
+        assert example["_links"]["self"]["href"].startswith("/")
