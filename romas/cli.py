@@ -102,13 +102,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def openapi_document() -> str:
+    from litestar._openapi.plugin import OpenAPIPlugin
     from litestar.serialization import encode_json
 
     from romas.server import create_app
 
     app = create_app(Settings())
     # Litestar's encoder is the one that serves /schema/openapi.json, so the file equals what clients get.
-    schema = json.loads(encode_json(app.openapi_schema.to_schema()))
+    schema = json.loads(encode_json(app.plugins.get(OpenAPIPlugin).provide_openapi_schema()))
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./romas.db"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -42,6 +43,20 @@ class Settings:
     log_level: str = "info"
     agent_memory_mb: int = 16
     """Each agent's memory budget (see romas/agentspeak/sizes.py)."""
+    public_url: str | None = None
+    """The absolute URL clients reach this server at (the OpenAPI ``servers`` entry); default from host and port."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the API (``*`` for any); none by default."""
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach the server: ``ROMAS_PUBLIC_URL``, or the bind address and port."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,7 +136,29 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         artefact_modules=tuple(m for m in env.get("ROMAS_ARTEFACT_MODULES", "").replace(",", " ").split() if m),
         log_level=env.get("ROMAS_LOG_LEVEL", "info").lower(),
         agent_memory_mb=_int(env, "ROMAS_AGENT_MEMORY_MB", 16),
+        public_url=_public_url(env.get("ROMAS_PUBLIC_URL", "")),
+        cors_origins=_origins(env.get("ROMAS_CORS_ORIGINS", "")),
     )
+
+
+def _public_url(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"ROMAS_PUBLIC_URL must be an absolute http(s) URL without query, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """``https://a.example, https://b.example`` (commas or spaces), or ``*``."""
+    origins = tuple(o for o in raw.replace(",", " ").split() if o)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
+            raise ConfigError(f"ROMAS_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example")
+    return origins
 
 
 def normalise_database_url(url: str) -> str:

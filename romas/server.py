@@ -8,16 +8,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
+
+# Litestar keeps the built document in this plugin (not exported); refining the dict it serves needs it.
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from romas import __version__
 from romas.api.activity import ClientActivity
 from romas.api.agent_code import AgentCodeController
 from romas.api.agents import AgentController
+from romas.api.allow import correct_allow
 from romas.api.artefact_types import ArtefactTypeController
 from romas.api.artefacts import ArtefactController
 from romas.api.auth import authorize
@@ -25,6 +29,7 @@ from romas.api.commands import CommandController
 from romas.api.deployments import DeploymentController, ManifestController
 from romas.api.deps import provide_services
 from romas.api.directory import DirectoryController
+from romas.api.docs import assets_router, render_plugins
 from romas.api.events import EventController
 from romas.api.groups import GroupController
 from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
@@ -32,12 +37,14 @@ from romas.api.messages import InboxController, OutboxController
 from romas.api.mind import MindController
 from romas.api.nesting import MAX_DEPTH, too_deep
 from romas.api.obligations import ObligationController
+from romas.api.openapi_truth import refine
 from romas.api.operations import OperationController
 from romas.api.organisations import OrganisationController
 from romas.api.overview import OverviewController
 from romas.api.problems import EXCEPTION_HANDLERS, ProblemError, bad_request
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
+from romas.api.strict import check_strict_body
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
 from romas.deploy.seed import seed_if_empty
@@ -48,6 +55,16 @@ from romas.store.migrate import current_revision, head_revision, upgrade
 from romas.store.notify import CommitSignal
 
 log = logging.getLogger("romas")
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Link",
+    "Content-Location",
+    "Memento-Datetime",
+    "Idempotent-Replayed",
+    "Preference-Applied",
+    "Retry-After",
+]
 
 CONTROLLERS: list[Any] = [
     RootController,
@@ -113,9 +130,10 @@ async def check_body_type(request: Request[Any, Any, Any]) -> None:
         )
     if too_deep(await request.body()):
         raise bad_request(f"the JSON body nests arrays and objects more than {MAX_DEPTH} levels deep")
+    await check_strict_body(request)
 
 
-def openapi_config() -> OpenAPIConfig:
+def openapi_config(settings: Settings) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="romas",
         version=__version__,
@@ -124,13 +142,27 @@ def openapi_config() -> OpenAPIConfig:
             "and organisations as HAL resources with revisions and time travel."
         ),
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
-        servers=[Server(url="/")],
+        render_plugins=render_plugins(),
+        servers=[Server(url=settings.base_url, description="this romas")],
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
         ),
         use_handler_docstrings=False,
         create_examples=False,
+    )
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Browsers on the listed origins may call the API; the headers romas answers with are readable there."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        allow_credentials=False,
+        max_age=600,
     )
 
 
@@ -160,16 +192,20 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             if own:
                 await active.dispose()
 
-    return Litestar(
-        route_handlers=CONTROLLERS,
+    app = Litestar(
+        route_handlers=[*CONTROLLERS, assets_router()],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[authorize],
         before_request=check_body_type,
+        before_send=[correct_allow],
         middleware=[ClientActivity],
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(settings),
+        cors_config=cors_config(settings),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    refine(app.plugins.get(OpenAPIPlugin).provide_openapi_schema())
+    return app

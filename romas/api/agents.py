@@ -16,6 +16,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import MergePatchOperation, NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
@@ -27,6 +28,9 @@ from romas.store.eventstore import ResourceRow
 MAX_CODE_CHARS = 1024 * 1024
 
 
+@closed_body(
+    "name", "revision", "updated_at", "code_revision", "running_code_revision", "workspaces", "focus", "_links"
+)
 class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The writable fields; the read-only ones a GET returns are accepted and ignored so GET-edit-PUT works."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -16,15 +18,19 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
+from romas.domain.artefact_types import Registry
 from romas.domain.errors import FieldError, InvalidInput
+from romas.services.container import Services
 from romas.services.workspaces import artefact_key, workspace_key
 from romas.store import environment
 from romas.store.eventstore import ResourceRow
 
 
+@closed_body("name", "workspace", "revision", "updated_at", "observers", "operations", "_links", "_embedded")
 class ArtefactInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     type: str
     properties: dict[str, Any] = msgspec.field(default_factory=dict)
@@ -37,6 +43,18 @@ class ArtefactInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
+class OperationInfo(msgspec.Struct, kw_only=True):
+    """An operation of the artefact's type: POST ``{"args": [...]}`` (as ``args_schema`` says) to its ``invoke``."""
+
+    name: str
+    signature: str
+    description: str
+    params: list[dict[str, Any]]
+    args_schema: dict[str, Any]
+    returns: dict[str, Any] | None
+    links: dict[str, Link] = msgspec.field(name="_links")
+
+
 class Artefact(msgspec.Struct, kw_only=True):
     name: str
     workspace: str
@@ -47,6 +65,8 @@ class Artefact(msgspec.Struct, kw_only=True):
     description: str
     observers: list[str] | None = None
     """Agents focusing on it now (only in the current representation, not in past revisions)."""
+    operations: list[OperationInfo] = msgspec.field(default_factory=list)
+    """What a client can run on it (from its type), each with its parameters and the URL to POST to."""
     links: dict[str, Link | list[Link]] = msgspec.field(name="_links")
 
 
@@ -60,7 +80,28 @@ class ArtefactList(msgspec.Struct, kw_only=True):
     embedded: ArtefactsEmbedded = msgspec.field(name="_embedded")
 
 
-def render_artefact(row: ResourceRow, self_href: str) -> Artefact:
+def describe_operations(registry: Registry | None, type_name: str, base: str) -> list[OperationInfo]:
+    """The operations of an artefact of that type at ``base`` (none when the type is no longer installed)."""
+    artefact_type = registry.get(type_name) if registry is not None else None
+    if artefact_type is None:
+        return []
+    operations: dict[str, dict[str, Any]] = artefact_type.describe()["operations"]
+    return [
+        OperationInfo(
+            name=name,
+            signature=spec["signature"],
+            description=spec["description"],
+            params=spec["params"],
+            args_schema=spec["args_schema"],
+            returns=spec["returns"],
+            links={"invoke": link(f"{base}/operations/{name}", title=f'POST {{"args": [...]}} to run {name}')},
+        )
+        for name, spec in sorted(operations.items())
+    ]
+
+
+def render_artefact(row: ResourceRow, self_href: str, registry: Registry | None = None) -> Artefact:
+    """With the registry, the representation also lists the type's operations and links each one."""
     workspace = row.parent.rsplit("/", 1)[-1]
     base = f"{row.parent}/artefacts/{row.name}"
     links: dict[str, Link | list[Link]] = {
@@ -75,6 +116,11 @@ def render_artefact(row: ResourceRow, self_href: str) -> Artefact:
     }
     if self_href != base:
         links["original"] = link(base)
+    operations = describe_operations(registry, row.state["type"], base)
+    for operation in operations:
+        links[f"operation:{operation.name}"] = link(
+            f"{base}/operations/{operation.name}", title=f"POST to run {operation.signature}"
+        )
     return Artefact(
         name=row.name,
         workspace=workspace,
@@ -83,8 +129,13 @@ def render_artefact(row: ResourceRow, self_href: str) -> Artefact:
         type=row.state["type"],
         properties=row.state["properties"],
         description=row.state["description"],
+        operations=operations,
         links=links,
     )
+
+
+def artefact_renderer(services: Services) -> Callable[[ResourceRow, str], Artefact]:
+    return partial(render_artefact, registry=services.registry)
 
 
 class ArtefactController(Controller):
@@ -110,7 +161,7 @@ class ArtefactController(Controller):
             await services.workspaces.get(workspace_key(ws))
         rows, links, headers = await listing(request, services.artefacts, f"/workspaces/{ws}", cursor, limit, at)
         links["workspace"] = link(f"/workspaces/{ws}")
-        items = [render_artefact(r, f"{r.parent}/artefacts/{r.name}") for r in rows]
+        items = [render_artefact(r, f"{r.parent}/artefacts/{r.name}", services.registry) for r in rows]
         return encoded(ArtefactList(count=len(items), links=links, embedded=ArtefactsEmbedded(items)), headers=headers)
 
     @get(
@@ -125,7 +176,7 @@ class ArtefactController(Controller):
         row, headers = await read_state(request, services.artefacts, artefact_key(ws, art), at)
         if not_modified(request, row.revision):
             return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
-        body = render_artefact(row, f"/workspaces/{ws}/artefacts/{art}")
+        body = render_artefact(row, f"/workspaces/{ws}/artefacts/{art}", services.registry)
         if "Memento-Datetime" not in headers:
             body.observers = await environment.observers(services.store, ws, art)
             body.links["observers"] = [link(f"/agents/{agent}") for agent in body.observers]
@@ -157,7 +208,7 @@ class ArtefactController(Controller):
             request,
             services,
             lambda writer: services.artefacts.put_artefact(writer, ws, art, desired, pre),
-            render_artefact,
+            artefact_renderer(services),
             f"/workspaces/{ws}/artefacts/{art}",
         )
 
@@ -199,7 +250,7 @@ class ArtefactController(Controller):
     async def artefact_revision(
         self, services: ServicesDep, ws: Name, art: Name, revision: RevisionNumber
     ) -> Response[Artefact]:
-        return await revision_resource(services.artefacts, artefact_key(ws, art), revision, render_artefact)
+        return await revision_resource(services.artefacts, artefact_key(ws, art), revision, artefact_renderer(services))
 
     @post(
         "/{art:str}/revisions/{revision:int}/restore",
@@ -212,5 +263,5 @@ class ArtefactController(Controller):
         self, request: Request[Any, Any, Any], services: ServicesDep, ws: Name, art: Name, revision: RevisionNumber
     ) -> Response[Artefact]:
         return await writes.restore_resource(
-            request, services, services.artefacts, artefact_key(ws, art), revision, render_artefact
+            request, services, services.artefacts, artefact_key(ws, art), revision, artefact_renderer(services)
         )

@@ -16,6 +16,7 @@ from romas.api.auth import actor_of
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
+from romas.api.openapi_truth import closed_body
 from romas.api.pagination import before_cursor, newest_first_links
 from romas.api.prefer import preferred_wait
 from romas.api.problems import problem_specs
@@ -39,6 +40,7 @@ MAX_TIMEOUT_S = 3600.0
 CANCEL_WAIT_S = 5.0
 
 
+@closed_body()
 class CommandInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     body: str
     """An AgentSpeak plan body, e.g. ``?price(apple, P); .print(P)``."""

@@ -19,12 +19,12 @@ from romas.api.conditional import etag, not_modified
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
-from romas.api.pagination import decode_cursor, encode_cursor
+from romas.api.openapi_truth import closed_body
+from romas.api.pagination import cursor_number, decode_cursor, encode_cursor, unknown_cursor
 from romas.api.problems import (
     Problem,
     ProblemError,
     ProblemItem,
-    bad_request,
     handle_http_exception,
     problem_response,
     problem_specs,
@@ -52,6 +52,7 @@ RESOURCE_PATH: Final = re.compile(
 )
 
 
+@closed_body()
 class DeploymentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The desired MAS and how to deploy it."""
 
@@ -288,9 +289,10 @@ class DeploymentController(Controller):
         self, services: ServicesDep, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[DeploymentList]:
         after = decode_cursor("deployments", cursor)
-        if after is not None and not after.isdigit():
-            raise bad_request("cursor is not one this server handed out; follow the next link instead")
-        rows = await newest_deployments(services.store, before=int(after) if after else None, limit=limit + 1)
+        before = cursor_number(after) if after is not None else None
+        if after is not None and before is None:
+            raise unknown_cursor()
+        rows = await newest_deployments(services.store, before=before, limit=limit + 1)
         page = rows[:limit]
         links = {"self": link(with_query("/deployments", cursor=cursor, limit=limit if limit != 50 else None))}
         headers: dict[str, str] = {}

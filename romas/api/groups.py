@@ -24,6 +24,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.timetravel import requested_instant
@@ -40,6 +41,19 @@ from romas.store.eventstore import ResourceRow, Writer
 NameField = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=64)]
 
 
+@closed_body(
+    "name",
+    "organisation",
+    "revision",
+    "updated_at",
+    "since",
+    "players",
+    "well_formed",
+    "shortfalls",
+    "subgroups",
+    "schemes",
+    "_links",
+)
 class GroupInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``type`` is a group type of the specification; ``parent`` makes this group a subgroup of another.
     The other fields are read-only and ignored, so a representation can be sent back as it was read."""
@@ -59,6 +73,7 @@ class GroupInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
+@closed_body()
 class PlayerInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     agent: NameField
     role: NameField

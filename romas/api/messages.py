@@ -16,6 +16,7 @@ from romas.api.auth import actor_of
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
+from romas.api.openapi_truth import closed_body
 from romas.api.pagination import before_cursor, newest_first_links
 from romas.api.prefer import preferred_wait
 from romas.api.problems import problem_specs
@@ -38,6 +39,7 @@ StatusFilter = Annotated[MessageStatus | None, Parameter(description="Only messa
 MAX_CONTENT = 256 * 1024
 
 
+@closed_body()
 class MessageInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     performative: Performative
     content: str

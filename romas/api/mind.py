@@ -139,7 +139,11 @@ class MindController(Controller):
         self,
         services: ServicesDep,
         name: Name,
-        after: Annotated[int | None, Parameter(ge=0, le=2**62, description="Lines after this id (to follow)")] = None,
+        after: Annotated[
+            int | None,
+            # Litestar leaves ge=0 out of the OpenAPI schema (0 is falsy); schema_extra states it.
+            Parameter(ge=0, le=2**62, description="Lines after this id (to follow)", schema_extra={"minimum": 0}),
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000, description="At most this many lines")] = 100,
     ) -> Response[AgentLog]:
         await services.agents.get(agent_key(name))

@@ -16,6 +16,7 @@ from romas.api.auth import actor_of
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
+from romas.api.openapi_truth import closed_body
 from romas.api.pagination import before_cursor, newest_first_links
 from romas.api.prefer import preferred_wait
 from romas.api.problems import problem_specs
@@ -35,6 +36,7 @@ InvocationId = Annotated[str, Parameter(pattern=ID_PATTERN, description="An invo
 OperationName = Annotated[str, Parameter(pattern=r"^[a-z][a-zA-Z0-9_]{0,63}$", description="An operation name.")]
 
 
+@closed_body()
 class OperationInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     args: list[Any] = msgspec.field(default_factory=list)
 

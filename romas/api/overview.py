@@ -88,7 +88,9 @@ class OverviewController(Controller):
 
         artefacts: dict[str, list[Artefact]] = {}
         for row in await rows("artefact", None):
-            artefacts.setdefault(row.parent, []).append(render_artefact(row, f"{row.parent}/artefacts/{row.name}"))
+            artefacts.setdefault(row.parent, []).append(
+                render_artefact(row, f"{row.parent}/artefacts/{row.name}", services.registry)
+            )
         workspaces = [
             WorkspaceOverview(
                 name=row.name,

@@ -8,7 +8,15 @@ import binascii
 import msgspec
 
 from romas.api.hal import Link, link, with_query
-from romas.api.problems import bad_request
+from romas.api.problems import ProblemError
+
+# Cursors are unpadded base64url; any other text is refused as malformed (400) before it reaches a listing.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{2,2000}$"
+
+
+def unknown_cursor(detail: str = "no page of this listing has that cursor; follow a next link instead") -> ProblemError:
+    """A well-formed cursor this server did not hand out names no page: 404, as for any unknown URL."""
+    return ProblemError(404, "not-found", detail)
 
 
 class _Cursor(msgspec.Struct, array_like=True):
@@ -28,9 +36,9 @@ def decode_cursor(kind: str, cursor: str | None) -> str | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = msgspec.json.decode(raw, type=_Cursor)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise bad_request("cursor is not one this server handed out; follow the next link instead") from None
+        raise unknown_cursor() from None
     if decoded.kind != kind:
-        raise bad_request("cursor belongs to another listing")
+        raise unknown_cursor("that cursor belongs to another listing")
     return decoded.after
 
 
@@ -39,8 +47,16 @@ def before_cursor(kind: str, cursor: str | None) -> int | None:
     after = decode_cursor(kind, cursor)
     if after is None:
         return None
-    if not after.isdigit():
-        raise bad_request("cursor is not one this server handed out; follow the next link instead")
+    number = cursor_number(after)
+    if number is None:
+        raise unknown_cursor()
+    return number
+
+
+def cursor_number(after: str) -> int | None:
+    """The position a decoded cursor holds, or None when it holds no plain 64-bit number."""
+    if not (after.isascii() and after.isdigit()) or len(after) > 18:
+        return None
     return int(after)
 
 

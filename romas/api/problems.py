@@ -242,6 +242,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail = f"there is no resource at {request.url.path}"
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+        allow = headers.pop("Allow", headers.pop("allow", ""))
+        headers["Allow"] = ", ".join(sorted(m.strip() for m in allow.split(",") if m.strip()))
     return problem_response(request, status, slug, _body_detail(detail), headers=headers or None)
 
 

@@ -9,6 +9,7 @@ import msgspec
 from litestar.params import Parameter
 
 from romas.api.hal import Link
+from romas.api.pagination import CURSOR_PATTERN
 from romas.domain.names import NAME_PATTERN
 
 Name = Annotated[
@@ -21,7 +22,14 @@ Name = Annotated[
 ]
 RevisionNumber = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="A revision number (1-based).")]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1 to 500).")]
-Cursor = Annotated[str | None, Parameter(max_length=2000, description="Opaque cursor from a `next` link.")]
+Cursor = Annotated[
+    str | None,
+    Parameter(
+        max_length=2000,
+        pattern=CURSOR_PATTERN,
+        description="Opaque cursor from a `next` link (unpadded base64url); one this listing did not hand out: 404.",
+    ),
+]
 At = Annotated[
     str | None,
     Parameter(

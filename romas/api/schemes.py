@@ -25,6 +25,7 @@ from romas.api.groups import Change, NameField, org_view, unchanged
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.timetravel import requested_instant
@@ -38,6 +39,19 @@ from romas.services.schemes import scheme_key
 from romas.store.eventstore import ResourceRow, Writer
 
 
+@closed_body(
+    "name",
+    "organisation",
+    "revision",
+    "updated_at",
+    "since",
+    "satisfied",
+    "well_formed",
+    "shortfalls",
+    "commitments",
+    "goals",
+    "_links",
+)
 class SchemeInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``type`` is a scheme of the specification, ``group`` the live group responsible for it. The other
     fields are read-only and ignored, so a representation can be sent back as it was read."""
@@ -57,11 +71,13 @@ class SchemeInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
+@closed_body()
 class CommitmentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     agent: NameField
     mission: NameField
 
 
+@closed_body()
 class AchievementInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     agent: NameField
 

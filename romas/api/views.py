@@ -13,7 +13,7 @@ from litestar import Request, Response
 from romas.api.conditional import etag, not_modified
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
-from romas.api.pagination import decode_cursor, encode_cursor
+from romas.api.pagination import cursor_number, decode_cursor, encode_cursor
 from romas.api.schemas import RevisionEntry, RevisionList, RevisionsEmbedded
 from romas.api.timetravel import http_date, memento_headers, requested_instant
 from romas.domain.errors import Gone
@@ -113,7 +113,7 @@ async def revision_list(
     """Newest first; ``base`` is the path revisions hang under (``/agents/a/code`` for code revisions)."""
     base = base or key.stream_id
     after = decode_cursor("revisions", cursor)
-    before = int(after) if after is not None and after.isdigit() else None
+    before = cursor_number(after) if after is not None else None
     infos = await service.history(key, before=before, limit=limit + 1, changed=changed)
     page, more = infos[:limit], len(infos) > limit
     links: dict[str, Link] = {

@@ -16,14 +16,17 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
+from romas.api.openapi_truth import closed_body
 from romas.api.problems import problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
-from romas.api.views import encoded, listing, read_resource, revision_list, revision_resource
+from romas.api.timetravel import requested_instant
+from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
 from romas.domain.errors import FieldError, InvalidInput
 from romas.services.workspaces import workspace_key
 from romas.store.eventstore import ResourceRow
 
 
+@closed_body("name", "revision", "updated_at", "_links", "_embedded")
 class WorkspaceInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: str = ""
     name: str | None = None
@@ -32,12 +35,42 @@ class WorkspaceInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
-class Workspace(msgspec.Struct, kw_only=True):
+class ArtefactSummary(msgspec.Struct, kw_only=True):
+    name: str
+    type: str
+    revision: int
+    updated_at: datetime
+    description: str
+    links: dict[str, Link] = msgspec.field(name="_links")
+
+
+class WorkspaceContents(msgspec.Struct):
+    artefacts: list[ArtefactSummary]
+
+
+class Workspace(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str
     revision: int
     updated_at: datetime
     description: str
     links: dict[str, Link] = msgspec.field(name="_links")
+    embedded: WorkspaceContents | None = msgspec.field(default=None, name="_embedded")
+    """Its artefacts (name, type, revision) as they were at the same instant, in GET answers."""
+
+
+EMBEDDED_ARTEFACTS = 200
+
+
+def summarise_artefact(row: ResourceRow) -> ArtefactSummary:
+    href = f"{row.parent}/artefacts/{row.name}"
+    return ArtefactSummary(
+        name=row.name,
+        type=row.state["type"],
+        revision=row.revision,
+        updated_at=row.updated_at,
+        description=row.state["description"],
+        links={"self": link(href)},
+    )
 
 
 class WorkspacesEmbedded(msgspec.Struct):
@@ -105,7 +138,17 @@ class WorkspaceController(Controller):
     async def get_workspace(
         self, request: Request[Any, Any, Any], services: ServicesDep, ws: Name, at: At = None
     ) -> Response[Workspace]:
-        return await read_resource(request, services.workspaces, workspace_key(ws), at, render_workspace)
+        row, headers = await read_state(request, services.workspaces, workspace_key(ws), at)
+        # No 304 here: the embedded artefacts change without the workspace's revision (its ETag) changing.
+        body = render_workspace(row, f"/workspaces/{ws}")
+        instant = requested_instant(request, at)
+        parent = f"/workspaces/{ws}"
+        if instant is None:
+            rows = await services.artefacts.listing(parent, after=None, limit=EMBEDDED_ARTEFACTS)
+        else:
+            rows = await services.artefacts.listing_as_of(parent, instant, after=None, limit=EMBEDDED_ARTEFACTS)
+        body.embedded = WorkspaceContents([summarise_artefact(r) for r in rows])
+        return encoded(body, headers=headers)
 
     @put(
         "/{ws:str}",

@@ -193,7 +193,8 @@ async def test_listing_pages_with_cursor_and_link_header(client: Client) -> None
         names += [a["name"] for a in page["_embedded"]["agents"]]
         href = page["_links"].get("next", {}).get("href")
     assert names == ["alice", "bob", "carol", "dave", "erin"]
-    assert_problem(await client.get("/agents?cursor=nonsense"), 400)
+    assert_problem(await client.get("/agents?cursor=nonsense"), 404)
+    assert_problem(await client.get("/agents?cursor=no%20sense"), 400)
     assert_problem(await client.get("/agents?limit=0"), 400)
     assert_problem(await client.get("/agents?limit=100000"), 400)
 

@@ -326,7 +326,8 @@ async def test_deployments_are_listed_newest_first_with_a_cursor(client: Client)
     assert [d["id"] for d in page["_embedded"]["deployments"]] == [3, 2]
     rest = (await client.get(page["_links"]["next"]["href"])).json()
     assert [d["id"] for d in rest["_embedded"]["deployments"]] == [1] and "next" not in rest["_links"]
-    assert_problem(await client.get("/deployments?cursor=nonsense"), 400, "malformed-request")
+    assert_problem(await client.get("/deployments?cursor=nonsense"), 404, "not-found")
+    assert_problem(await client.get("/deployments?cursor=no%20sense"), 400, "malformed-request")
 
 
 async def test_the_manifest_now_and_then_and_deploying_it_changes_nothing(client: Client) -> None:

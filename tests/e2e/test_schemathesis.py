@@ -15,7 +15,6 @@ from tests.e2e.server import ServerProcess
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 CODE = 'stock(3).\n+!sell <- ?stock(N); .print("have ", N).\n'
 SPEC = {
     "roles": {"seller": {}, "buyer": {}},
@@ -49,7 +48,9 @@ def seed(url: str) -> None:
 
 def test_the_served_openapi_holds(server: ServerProcess, tmp_path: Path) -> None:
     seed(server.url)
-    examples = os.environ.get("ROMAS_SCHEMATHESIS_EXAMPLES", "25")
+    # CI runs every check and phase with fewer examples, to stay near two minutes per database; the full run
+    # (README) is ROMAS_SCHEMATHESIS_EXAMPLES=50.
+    examples = os.environ.get("ROMAS_SCHEMATHESIS_EXAMPLES", "8")
     seed_value = os.environ.get("ROMAS_SCHEMATHESIS_SEED", "20261121")
     result = subprocess.run(
         [
@@ -59,9 +60,7 @@ def test_the_served_openapi_holds(server: ServerProcess, tmp_path: Path) -> None
             "run",
             f"{server.url}/schema/openapi.json",
             "--checks",
-            CHECKS,
-            "--phases",
-            "examples,coverage,fuzzing",
+            "all",
             "--max-examples",
             examples,
             "--seed",

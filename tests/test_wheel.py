@@ -1,0 +1,84 @@
+"""romas installs from its wheel alone: a fresh venv, another folder, a fresh SQLite file, and it serves."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.server import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_WARNING = re.compile(r"Setuptools\w*Warning|DeprecationWarning|[Ww]arning: (?!.*byte-compil)")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return output
+
+
+def test_the_wheel_installs_and_serves_from_another_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "ROMAS_"))}
+    wheels = tmp_path / "wheels"
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)], tmp_path, env
+    )
+    build_warnings = [
+        line for line in built.splitlines() if BUILD_WARNING.search(line) and "WARNING: Location" not in line
+    ]
+    assert build_warnings == []
+    (wheel,) = wheels.glob("romas-*.whl")
+
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
+    python = venv / "bin" / "python"
+    installed = _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], tmp_path, env)
+    assert "warning" not in "\n".join(
+        line for line in installed.lower().splitlines() if "location" not in line and "pip version" not in line
+    ), installed
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    located = _run([str(python), "-c", "import romas; print(romas.__file__)"], elsewhere, env)
+    assert str(venv) in located and str(ROOT) not in located
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = elsewhere / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [str(venv / "bin" / "romas"), "serve", "--port", str(port), "--database-url", "sqlite:///./fresh.db"],
+            cwd=elsewhere,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        ready = httpx.get(f"{url}/ready").json()
+        assert ready == {"status": "ok", "database": "ok", "schema_revision": "current"}, ready
+        assert (elsewhere / "fresh.db").is_file()
+        assert httpx.put(f"{url}/agents/alice", json={"code": "+!go <- .print(hi)."}).status_code == 201
+        for asset in ("/schema", "/schema/assets/scalar/standalone.js", "/schema/assets/redoc/redoc.standalone.js"):
+            assert httpx.get(f"{url}{asset}").status_code == 200, asset
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
