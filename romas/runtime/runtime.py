@@ -43,6 +43,7 @@ from romas.runtime.ids import new_id
 from romas.runtime.leadership import Leadership, LeadershipLost
 from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCommand
 from romas.runtime.organisation import Organisation, OrganisationService
+from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.store import agent_log, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
@@ -99,6 +100,7 @@ class Runtime:
         """Every agent that exists (not deleted), with its stored ``state``."""
         self.effects = Effects()
         self.waiters = Waiters(self.clients)
+        self.telemetry = RuntimeTelemetry()
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -112,6 +114,11 @@ class Runtime:
         self.signal: CommitSignal | None = None
         self._cursor = 0
         """The last event position this process has handled (it follows the log, whoever wrote it)."""
+
+    @property
+    def position(self) -> int:
+        """The last event-log position this process has handled."""
+        return self._cursor
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -363,6 +370,7 @@ class Runtime:
             live.idle = report.idle
             live.deadline = report.next_deadline
             if report.steps:
+                self.telemetry.steps += report.steps
                 live.stepped = True
                 worked = True
             if time.perf_counter() - yielded_at >= self.slice_s:
@@ -558,6 +566,7 @@ class Runtime:
         self._last_flush = time.monotonic()
         if not effects:
             return
+        started = time.perf_counter()
         now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
         for name in effects.checkpoint:
@@ -587,6 +596,7 @@ class Runtime:
                     if live.logged >= agent_log.KEEP_LINES // 10:
                         live.logged = 0
                         await agent_log.prune(writer, name)
+        self.telemetry.flushed(effects.size(), started)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
@@ -634,6 +644,7 @@ class Runtime:
 
     def on_commit(self, events: list[RecordedEvent]) -> None:
         """Committed events, in log order (from the follower): deliver, resume, reconcile, wake waiters."""
+        self.telemetry.on_events(events)
         self.environment.on_commit(events)
         self.organisation.on_commit(events)
         woke = False
