@@ -28,7 +28,7 @@ from romas.api.deps import provide_services
 from romas.api.events import EventController
 from romas.api.groups import GroupController
 from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
-from romas.api.messages import InboxController, OutboxController
+from romas.api.messages import InboxController, MessagesController, OutboxController
 from romas.api.metrics import MetricsController
 from romas.api.mind import MindController
 from romas.api.obligations import ObligationController
@@ -55,6 +55,7 @@ CONTROLLERS: list[Any] = [
     AgentController,
     AgentCodeController,
     InboxController,
+    MessagesController,
     OutboxController,
     CommandController,
     MindController,

@@ -57,6 +57,7 @@ log = logging.getLogger("romas.runtime")
 
 RUNTIME_ACTOR = "runtime"
 FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "message.expired"})
+RETRYABLE_STATUSES = frozenset({"failed", "expired"})
 FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "command.timed_out", "command.cancelled"})
 MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
@@ -771,6 +772,39 @@ class Runtime:
             _utc_now(),
         )
         return message_id
+
+    async def retry_message(self, writer: Writer, agent: str, message_id: str) -> str:
+        """Reprocess a failed or expired message as a new message, linked both ways; both keep their history."""
+        old = await inbox.get_for_update(writer, agent, message_id)
+        if old is None:
+            raise NotFound(f"agent {agent} has no message {message_id}")
+        if old.status not in RETRYABLE_STATUSES:
+            raise Conflict(f"message {message_id} is {old.status}; only failed or expired messages can be retried")
+        if old.retried_by is not None:
+            raise Conflict(
+                f"message {message_id} was already retried as {old.retried_by}; retry that one if it failed too"
+            )
+        await self._require_running(writer, agent)
+        retry_id = new_id()
+        await inbox.accept(
+            writer,
+            [
+                NewMessage(
+                    retry_id,
+                    agent,
+                    old.sender,
+                    old.origin,
+                    old.performative,
+                    old.content,
+                    old.in_reply_to,
+                    None,
+                    retry_of=old.id,
+                )
+            ],
+            _utc_now(),
+        )
+        await inbox.mark_retried(writer, old, retry_id)
+        return retry_id
 
     async def queue_command(self, writer: Writer, agent: str, *, actor: str, body: str, timeout_s: float) -> str:
         await self._require_running(writer, agent)

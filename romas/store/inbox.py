@@ -40,6 +40,10 @@ class MessageRow:
     expires_at: datetime | None
     reply: str | None
     error: dict[str, Any] | None
+    retry_of: str | None = None
+    """The failed or expired message this one reprocesses."""
+    retried_by: str | None = None
+    """The message that reprocessed this one."""
 
     @property
     def stream_id(self) -> str:
@@ -60,6 +64,7 @@ class NewMessage:
     content: str
     in_reply_to: str | None = None
     expires_at: datetime | None = None
+    retry_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
                 "version": 1,
                 "accepted_at": at,
                 "expires_at": m.expires_at,
+                "retry_of": m.retry_of,
             }
             for m in new
         ],
@@ -137,6 +143,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
                     "content": m.content,
                     **({"in_reply_to": m.in_reply_to} if m.in_reply_to else {}),
                     **({"expires_at": m.expires_at.isoformat()} if m.expires_at else {}),
+                    **({"retry_of": m.retry_of} if m.retry_of else {}),
                 },
                 expected_version=0,
                 actor=m.sender if m.origin == "agent" else None,
@@ -184,6 +191,33 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
             for c in changes
         ]
     )
+
+
+async def mark_retried(writer: Writer, message: MessageRow, retry_id: str) -> None:
+    """Link a failed or expired message to the message that reprocesses it; its status stays as it was."""
+    await writer.connection.execute(
+        update(messages)
+        .where(messages.c.id == message.id, messages.c.version == message.version)
+        .values(retried_by=retry_id, version=message.version + 1)
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "message",
+                message.stream_id,
+                "message.retried",
+                {"status": message.status, "id": message.id, "agent": message.agent, "retried_by": retry_id},
+                expected_version=message.version,
+            )
+        ]
+    )
+
+
+async def get_for_update(writer: Writer, agent: str, message_id: str) -> MessageRow | None:
+    """The message as the writer's transaction sees it."""
+    query = select(messages).where(messages.c.id == message_id, messages.c.agent == agent)
+    row = (await writer.connection.execute(query)).mappings().first()
+    return _row(row) if row is not None else None
 
 
 _GET = raw_select(messages, MessageRow.__slots__, "WHERE id = $1 AND agent = $2")
