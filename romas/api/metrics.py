@@ -28,11 +28,15 @@ class MetricsController(Controller):
     tags = ["operations"]
     include_in_schema = True
 
-    @get("/", summary="Prometheus metrics of this process (per-agent series for the busiest agents only)")
+    @get(
+        "/",
+        summary="Prometheus metrics of this process (per-agent series for the busiest agents only)",
+        media_type=CONTENT_TYPE_LATEST,
+    )
     async def metrics(self, services: ServicesDep, state: State) -> Response[bytes]:
         collector = RuntimeCollector(services.runtime, services.settings.metrics_top_agents)
         return Response(_exposition(collector, state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
-    @get("/agents", summary="Prometheus per-agent metrics of every agent")
+    @get("/agents", summary="Prometheus per-agent metrics of every agent", media_type=CONTENT_TYPE_LATEST)
     async def agent_metrics(self, services: ServicesDep) -> Response[bytes]:
         return Response(_exposition(RuntimeCollector(services.runtime, None)), media_type=CONTENT_TYPE_LATEST)
