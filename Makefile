@@ -23,7 +23,7 @@ serve: $(STAMP)
 PYTEST_WORKERS ?= auto
 test: $(STAMP) lint
 	$(BIN)/romas openapi --check
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check romas tests bench
