@@ -9,9 +9,9 @@ a usable one, else a new one; writes record it in their events' metadata and eve
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -63,9 +63,19 @@ class HttpMetrics:
             "romas_http_rate_limited", "Writes refused with 429 by the rate limit", registry=registry
         )
 
+        # Label lookups cost more than the increments: keep each child once found (the routes are bounded).
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        counted = self._counted.get((method, route, status))
+        if counted is None:
+            counted = self._counted[(method, route, status)] = self.requests.labels(method, route, str(status))
+        timed = self._timed.get((method, route))
+        if timed is None:
+            timed = self._timed[(method, route)] = self.latency.labels(method, route)
+        counted.inc()
+        timed.observe(seconds)
 
 
 def request_id_of(scope: Scope) -> str:
@@ -76,7 +86,7 @@ def request_id_of(scope: Scope) -> str:
             if _REQUEST_ID.match(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as unique as a uuid4, without building one
 
 
 class RequestObserver:
