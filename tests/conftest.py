@@ -58,7 +58,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     try:
         yield url
     finally:
-        PostgresTemplate.drop(name)
+        pg.release(name)
 
 
 @pytest.fixture
