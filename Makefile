@@ -18,10 +18,12 @@ serve: $(STAMP)
 	$(BIN)/romas db upgrade
 	$(BIN)/romas serve --seed agent_specs
 
-## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test.
+## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test
+## (on PYTEST_WORKERS parallel workers: every test has its own databases, folders and ports).
+PYTEST_WORKERS ?= auto
 test: $(STAMP) lint
 	$(BIN)/romas openapi --check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check romas tests bench

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,13 +35,15 @@ def _url(url: str | None) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from romas.logs import configure as configure_logging
+    from romas.logs import uvicorn_log_config
     from romas.server import SchemaOutdated, create_app
 
     settings = _settings(args)
     settings.check_exposure()
     if settings.seed_dir is not None and not _seed_folder_is_valid(settings):
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     try:
         import uvloop  # noqa: F401
 
@@ -57,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop=loop,
         http="httptools",
         log_level=settings.log_level,
+        log_config=uvicorn_log_config(),
         access_log=args.access_log,
         lifespan="on",
         timeout_graceful_shutdown=10,

@@ -27,6 +27,33 @@ class Token:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimit:
+    """``count`` requests per ``period_s`` seconds, with bursts up to ``count``."""
+
+    count: int
+    period_s: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.period_s
+
+
+_PERIODS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
+
+
+def parse_rate_limit(text: str) -> RateLimit | None:
+    """``100/s``, ``6000/min``, ``20000/h``; empty or ``off`` turns the limit off."""
+    raw = text.strip().lower()
+    if raw in {"", "off", "none", "0"}:
+        return None
+    count, _, unit = raw.partition("/")
+    period = _PERIODS.get(unit.strip())
+    if not count.strip().isdigit() or period is None or int(count) < 1:
+        raise ConfigError(f"ROMAS_RATE_LIMIT: expected N/s, N/min or N/h (or off), got {text!r}")
+    return RateLimit(int(count), period)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
@@ -57,6 +84,13 @@ class Settings:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    log_format: str = "plain"
+    """``plain`` or ``json``: the request log and the server's own lines."""
+    rate_limit: RateLimit | None = None
+    """Writes allowed per token (or client address without tokens); None: unlimited."""
+    metrics_top_agents: int = 20
+    """Agents with their own series in ``/metrics`` (the busiest ones); ``/metrics/agents`` has them all."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,6 +172,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         agent_memory_mb=_int(env, "ROMAS_AGENT_MEMORY_MB", 16),
         public_url=_public_url(env.get("ROMAS_PUBLIC_URL", "")),
         cors_origins=_origins(env.get("ROMAS_CORS_ORIGINS", "")),
+        log_format=_log_format(env.get("ROMAS_LOG_FORMAT", "plain")),
+        rate_limit=parse_rate_limit(env.get("ROMAS_RATE_LIMIT", "")),
+        metrics_top_agents=_int(env, "ROMAS_METRICS_TOP_AGENTS", 20, minimum=0),
     )
 
 
@@ -159,6 +196,13 @@ def _origins(raw: str) -> tuple[str, ...]:
         if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
             raise ConfigError(f"ROMAS_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example")
     return origins
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower() or "plain"
+    if value not in {"plain", "json"}:
+        raise ConfigError(f"ROMAS_LOG_FORMAT must be plain or json, got {raw!r}")
+    return value
 
 
 def normalise_database_url(url: str) -> str:

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server
+from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
 from romas import __version__
 from romas.api.activity import ClientActivity
@@ -33,10 +34,12 @@ from romas.api.docs import assets_router, render_plugins
 from romas.api.events import EventController
 from romas.api.groups import GroupController
 from romas.api.media import JSON_BODIES, PATCH_BODIES, base_type
-from romas.api.messages import InboxController, OutboxController
+from romas.api.messages import InboxController, MessagesController, OutboxController
+from romas.api.metrics import MetricsController
 from romas.api.mind import MindController
 from romas.api.nesting import MAX_DEPTH, too_deep
 from romas.api.obligations import ObligationController
+from romas.api.observe import HttpMetrics, RequestObserver
 from romas.api.openapi_truth import refine
 from romas.api.operations import OperationController
 from romas.api.organisations import OrganisationController
@@ -71,6 +74,7 @@ CONTROLLERS: list[Any] = [
     AgentController,
     AgentCodeController,
     InboxController,
+    MessagesController,
     OutboxController,
     CommandController,
     MindController,
@@ -87,6 +91,7 @@ CONTROLLERS: list[Any] = [
     EventController,
     DeploymentController,
     ManifestController,
+    MetricsController,
 ]
 
 
@@ -192,10 +197,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             if own:
                 await active.dispose()
 
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # a `_created` twin of every counter only doubles the scrape
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    http_metrics = HttpMetrics(registry)
     app = Litestar(
         route_handlers=[*CONTROLLERS, assets_router()],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics_registry": registry}),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[authorize],
@@ -206,6 +215,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
         cors_config=cors_config(settings),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
+        logging_config=None,  # romas.logs configures logging for `romas serve`; Litestar's own would override it
     )
     refine(app.plugins.get(OpenAPIPlugin).provide_openapi_schema())
+    # Outside Litestar's routing and error handling, so every answer is counted and logged.
+    app.asgi_handler = RequestObserver(app.asgi_handler, settings, http_metrics)
     return app

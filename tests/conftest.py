@@ -16,6 +16,18 @@ from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first: slow tests, then the other end-to-end ones, then the rest (each group in its own order).
+    On parallel workers a long test started last would run alone at the end while the other workers idle."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("e2e") else 2
+
+    items.sort(key=weight)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -46,7 +58,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     try:
         yield url
     finally:
-        PostgresTemplate.drop(name)
+        pg.release(name)
 
 
 @pytest.fixture

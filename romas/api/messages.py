@@ -26,6 +26,7 @@ from romas.api.waiting import read_after_waiting
 from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput, NotFound
 from romas.domain.names import NAME_PATTERN, is_name
 from romas.runtime.ids import ID_PATTERN
+from romas.runtime.runtime import RETRYABLE_STATUSES
 from romas.services.agents import agent_key
 from romas.services.container import Services
 from romas.store import inbox
@@ -67,6 +68,10 @@ class MessageBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     expires_at: datetime | None = None
     reply: str | None = None
     error: dict[str, Any] | None = None
+    retry_of: str | None = None
+    """The failed or expired message this one reprocesses."""
+    retried_by: str | None = None
+    """The message that reprocesses this one."""
     links: dict[str, Link] = msgspec.field(name="_links")
 
 
@@ -93,6 +98,12 @@ def render_message(row: MessageRow) -> MessageBody:
         links["sender"] = link(f"/agents/{row.sender}")
     if row.in_reply_to is not None:
         links["in_reply_to"] = link(f"/agents/{row.sender}/inbox/{row.in_reply_to}")
+    if row.retry_of is not None:
+        links["retry_of"] = link(f"/agents/{row.agent}/inbox/{row.retry_of}")
+    if row.retried_by is not None:
+        links["retried_by"] = link(f"/agents/{row.agent}/inbox/{row.retried_by}")
+    elif row.status in RETRYABLE_STATUSES:
+        links["retry"] = link(f"{base}/retry", title="POST: reprocess it as a new message")
     return MessageBody(
         id=row.id,
         agent=row.agent,
@@ -107,6 +118,8 @@ def render_message(row: MessageRow) -> MessageBody:
         expires_at=row.expires_at,
         reply=row.reply,
         error=row.error,
+        retry_of=row.retry_of,
+        retried_by=row.retried_by,
         links=links,
         **finished,
     )
@@ -204,6 +217,40 @@ class InboxController(Controller):
 
         return await message_page(f"/agents/{name}/inbox", query, cursor, limit, status)
 
+    @post(
+        "/{message_id:str}/retry",
+        summary="Reprocess a failed or expired message as a new message linked to it; 202 + Location of the new "
+        "message, or 200 with its final state under Prefer: wait=N",
+        media_type=HAL_JSON,
+        status_code=202,
+        opt={"scope": "operate"},
+        responses={
+            200: ResponseSpec(
+                MessageBody, description="Final state (Prefer: wait)", media_type=HAL_JSON, generate_examples=False
+            ),
+            **problem_specs(400, 404, 409, 410),
+        },
+    )
+    async def retry_message(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, message_id: MessageId
+    ) -> Response[MessageBody]:
+        runtime = services.runtime
+
+        async def operation(writer: Writer) -> writes.Reply:
+            retry_id = await runtime.retry_message(writer, name, message_id)
+            location = f"/agents/{name}/inbox/{retry_id}"
+            body = {"id": retry_id, "agent": name, "status": "accepted", "_links": {"self": {"href": location}}}
+            return writes.Reply(202, msgspec.json.encode(body), HAL_JSON, {"Location": location})
+
+        response = await writes.perform(request, services, operation)
+        location = response.headers.get("Location", "")
+        retry_id = location.rsplit("/", 1)[-1]
+        wait = preferred_wait(request)
+        answer = await respond_with_state(services, name, retry_id, location, wait, response.status_code or 202)
+        if any(key.lower() == "idempotent-replayed" for key in response.headers):
+            answer.headers["Idempotent-Replayed"] = "true"
+        return answer
+
     @get(
         "/{message_id:str}",
         summary="One message and where it stands",
@@ -255,3 +302,24 @@ class OutboxController(Controller):
             return await inbox.listing(services.store, sender=name, status=status, before=before or 2**62, limit=limit)
 
         return await message_page(f"/agents/{name}/outbox", query, cursor, limit, status)
+
+
+class MessagesController(Controller):
+    """Every agent's messages in one collection: with ``?status=failed`` (or ``expired``), the dead letters."""
+
+    path = "/messages"
+    tags = ["agents"]
+
+    @get(
+        "/",
+        summary="Messages of every agent, newest first; ?status=failed or ?status=expired lists the dead letters",
+        media_type=HAL_JSON,
+        responses=problem_specs(400),
+    )
+    async def all_messages(
+        self, services: ServicesDep, status: StatusFilter = None, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response[MessageList]:
+        async def query(before: int | None, limit: int) -> list[MessageRow]:
+            return await inbox.listing(services.store, status=status, before=before or 2**62, limit=limit)
+
+        return await message_page("/messages", query, cursor, limit, status)

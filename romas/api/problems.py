@@ -67,6 +67,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "not-acceptable": "None of the media types in Accept can be served.",
     "internal-error": "A bug in romas: please report it with the request id.",
     "unavailable": "The server cannot serve the request right now.",
+    "rate-limited": "This client sent more writes than the server's rate limit allows; wait for Retry-After.",
 }
 
 

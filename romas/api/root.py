@@ -36,6 +36,12 @@ ENTRY_LINKS: dict[str, Link] = {
     "self": link("/"),
     "agents": link("/agents", title="The agents"),
     "agent": link("/agents/{name}", templated=True),
+    "messages": link(
+        "/messages{?status,cursor,limit}",
+        templated=True,
+        title="Every agent's messages; ?status=failed or expired: the dead letters",
+    ),
+    "metrics": link("/metrics", type="text/plain", title="Prometheus metrics"),
     "workspaces": link("/workspaces", title="Workspaces and their artefacts"),
     "workspace": link("/workspaces/{ws}", templated=True),
     "artefact_types": link("/artefact-types", title="The artefact types this server knows"),

@@ -46,7 +46,9 @@ def representation(written: Written, body: msgspec.Struct, location: str, extra:
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
-    return request.headers.get("x-request-id") or uuid.uuid4().hex
+    """The id the request log shows and the answer's ``X-Request-Id`` carries (see observe.py)."""
+    given = request.scope.get("state", {}).get("request_id")
+    return str(given) if given else uuid.uuid4().hex
 
 
 async def _fingerprint(request: Request[Any, Any, Any]) -> str:

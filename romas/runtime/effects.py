@@ -32,6 +32,18 @@ class Effects:
             self.messages or self.outgoing or self.commands or self.environment or self.invocations or self.checkpoint
         )
 
+    def size(self) -> int:
+        """How many items one flush commits (checkpoints included)."""
+        return (
+            len(self.messages)
+            + len(self.outgoing)
+            + len(self.commands)
+            + len(self.log)
+            + len(self.environment)
+            + len(self.invocations)
+            + len(self.checkpoint)
+        )
+
     def __bool__(self) -> bool:
         return self.durable() or bool(self.log)
 

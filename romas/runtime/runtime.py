@@ -46,6 +46,7 @@ from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCo
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
+from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService
 from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
@@ -60,6 +61,7 @@ log = logging.getLogger("romas.runtime")
 
 RUNTIME_ACTOR = "runtime"
 FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "message.expired"})
+RETRYABLE_STATUSES = frozenset({"failed", "expired"})
 FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "command.timed_out", "command.cancelled"})
 MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
@@ -109,6 +111,7 @@ class Runtime:
         """Every agent that exists (not deleted), with its stored ``state``."""
         self.effects = Effects()
         self.waiters = Waiters(self.clients)
+        self.telemetry = RuntimeTelemetry()
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -126,6 +129,11 @@ class Runtime:
         """Agents marked at work in the database (see quarantine.py): marked before their first step, cleared
         by the flush after they went idle."""
         self._went_idle = False
+
+    @property
+    def position(self) -> int:
+        """The last event-log position this process has handled."""
+        return self._cursor
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -402,6 +410,7 @@ class Runtime:
             if report.idle:
                 self._went_idle = True
             if report.steps:
+                self.telemetry.steps += report.steps
                 live.stepped = True
                 worked = True
             if time.perf_counter() - yielded_at >= self.slice_s:
@@ -629,6 +638,7 @@ class Runtime:
                     rested.append(name)
         if not effects and not rested:
             return
+        started = time.perf_counter()
         now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
         for name in effects.checkpoint:
@@ -659,6 +669,7 @@ class Runtime:
                         await agent_log.prune(writer, name)
             await at_work.clear(writer, rested)
         self._marked.difference_update(rested)
+        self.telemetry.flushed(effects.size(), started)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
@@ -706,6 +717,7 @@ class Runtime:
 
     def on_commit(self, events: list[RecordedEvent]) -> None:
         """Committed events, in log order (from the follower): deliver, resume, reconcile, wake waiters."""
+        self.telemetry.on_events(events)
         self.environment.on_commit(events)
         self.organisation.on_commit(events)
         woke = False
@@ -832,6 +844,39 @@ class Runtime:
             _utc_now(),
         )
         return message_id
+
+    async def retry_message(self, writer: Writer, agent: str, message_id: str) -> str:
+        """Reprocess a failed or expired message as a new message, linked both ways; both keep their history."""
+        old = await inbox.get_for_update(writer, agent, message_id)
+        if old is None:
+            raise NotFound(f"agent {agent} has no message {message_id}")
+        if old.status not in RETRYABLE_STATUSES:
+            raise Conflict(f"message {message_id} is {old.status}; only failed or expired messages can be retried")
+        if old.retried_by is not None:
+            raise Conflict(
+                f"message {message_id} was already retried as {old.retried_by}; retry that one if it failed too"
+            )
+        await self._require_running(writer, agent)
+        retry_id = new_id()
+        await inbox.accept(
+            writer,
+            [
+                NewMessage(
+                    retry_id,
+                    agent,
+                    old.sender,
+                    old.origin,
+                    old.performative,
+                    old.content,
+                    old.in_reply_to,
+                    None,
+                    retry_of=old.id,
+                )
+            ],
+            _utc_now(),
+        )
+        await inbox.mark_retried(writer, old, retry_id)
+        return retry_id
 
     async def queue_command(self, writer: Writer, agent: str, *, actor: str, body: str, timeout_s: float) -> str:
         await self._require_running(writer, agent)

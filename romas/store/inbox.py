@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
@@ -39,6 +39,10 @@ class MessageRow:
     expires_at: datetime | None
     reply: str | None
     error: dict[str, Any] | None
+    retry_of: str | None = None
+    """The failed or expired message this one reprocesses."""
+    retried_by: str | None = None
+    """The message that reprocessed this one."""
 
     @property
     def stream_id(self) -> str:
@@ -59,6 +63,7 @@ class NewMessage:
     content: str
     in_reply_to: str | None = None
     expires_at: datetime | None = None
+    retry_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +93,7 @@ _CHANGE_PG = raw_statement(
 )
 _INSERT = raw_statement(
     "INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
-    "accepted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8, $9)"
+    "accepted_at, expires_at, retry_of) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8, $9, $10)"
 )
 
 
@@ -118,6 +123,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
                 m.in_reply_to,
                 accepted_at,
                 writer.instant(m.expires_at),
+                m.retry_of,
             )
             for m in new
         ],
@@ -138,6 +144,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
                     "content": m.content,
                     **({"in_reply_to": m.in_reply_to} if m.in_reply_to else {}),
                     **({"expires_at": m.expires_at.isoformat()} if m.expires_at else {}),
+                    **({"retry_of": m.retry_of} if m.retry_of else {}),
                 },
                 expected_version=0,
                 actor=m.sender if m.origin == "agent" else None,
@@ -185,6 +192,33 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
             for c in changes
         ]
     )
+
+
+async def mark_retried(writer: Writer, message: MessageRow, retry_id: str) -> None:
+    """Link a failed or expired message to the message that reprocesses it; its status stays as it was."""
+    await writer.connection.execute(
+        update(messages)
+        .where(messages.c.id == message.id, messages.c.version == message.version)
+        .values(retried_by=retry_id, version=message.version + 1)
+    )
+    await writer.append(
+        [
+            NewEvent(
+                "message",
+                message.stream_id,
+                "message.retried",
+                {"status": message.status, "id": message.id, "agent": message.agent, "retried_by": retry_id},
+                expected_version=message.version,
+            )
+        ]
+    )
+
+
+async def get_for_update(writer: Writer, agent: str, message_id: str) -> MessageRow | None:
+    """The message as the writer's transaction sees it."""
+    query = select(messages).where(messages.c.id == message_id, messages.c.agent == agent)
+    row = (await writer.connection.execute(query)).mappings().first()
+    return _row(row) if row is not None else None
 
 
 _GET = raw_select(messages, MessageRow.__slots__, "WHERE id = $1 AND agent = $2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,13 +37,25 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The migrations shipped with this romas: read once (they do not change while it runs)."""
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _read_version(connection: Connection) -> str | None:
+    """Read alembic_version directly: MigrationContext logs two INFO lines each time, and /ready asks often."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    versions = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(versions) > 1:  # several heads: let Alembic say what it makes of it
+        return MigrationContext.configure(connection).get_current_revision()
+    return versions[0] if versions else None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await connection.run_sync(_read_version)
 
 
 async def upgrade(engine: AsyncEngine, target: str = "head") -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from tests.api.helpers import Client, assert_problem, tick
 from tests.api.org_setup import DAY, ORG, bakery, commit_all, ok
 from tests.domain.org_spec import SPEC
+from tests.runtime.helpers import eventually
 
 pytestmark = pytest.mark.anyio
 OBLIGATIONS = f"{ORG}/obligations"
@@ -59,7 +59,11 @@ async def test_an_obligation_past_its_deadline_is_violated(client: Client) -> No
     norms = [{**n, "deadline_s": 0.3} if n["id"] == "n_sell" else n for n in SPEC["norms"]]
     await bakery(client, {**SPEC, "norms": norms})
     assert [o[3] for o in summary(ok(await client.get(OBLIGATIONS, params={"agent": "sam"})))] == ["active"]
-    await asyncio.sleep(0.4)
+
+    async def violated_now() -> bool:
+        return bool(ok(await client.get(OBLIGATIONS, params={"state": "violated"}))["_embedded"]["obligations"])
+
+    await eventually(violated_now, what="the obligation to be violated past its deadline")
     violated = ok(await client.get(OBLIGATIONS, params={"state": "violated"}))
     assert summary(violated) == [("sam", "n_sell", "committed:m_sell", "violated")]
     entry = violated["_embedded"]["obligations"][0]

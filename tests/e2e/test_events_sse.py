@@ -97,7 +97,11 @@ def test_resuming_from_last_event_id_after_a_disconnect(server: ServerProcess) -
         with client.stream("GET", "/events", params=query, headers=SSE) as response:
             first = Reader(response).next()
         assert first.event == "message.accepted"
-        time.sleep(1.0)  # the plan waits 0.7 s: the message is processed while nobody listens
+        # The plan waits 0.7 s: the message is processed while nobody listens.
+        deadline = time.monotonic() + 30
+        while client.get(location).json()["status"] != "processed":
+            assert time.monotonic() < deadline, "the message was not processed"
+            time.sleep(0.05)
         resumed = {**SSE, "Last-Event-ID": str(first.id)}
         with client.stream("GET", "/events", params=query, headers=resumed) as response:
             rest = Reader(response).until_final(location)
