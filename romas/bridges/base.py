@@ -42,6 +42,8 @@ class Link:
         self.ready = asyncio.Event()
         self.lost = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.state: dict[str, Any] = {}
+        """What the bridge keeps for the current connection (its subscriptions, say)."""
 
     @property
     def name(self) -> str:
