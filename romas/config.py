@@ -40,6 +40,8 @@ class Settings:
     page_limit_max: int = 500
     artefact_modules: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    export_nats: str | None = None
+    """Where the event log is published (``nats://host:port/STREAM?prefix=...``; ROMAS_EXPORT_NATS)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,6 +120,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pool_size=_int(env, "ROMAS_POOL_SIZE", 20),
         artefact_modules=tuple(m for m in env.get("ROMAS_ARTEFACT_MODULES", "").replace(",", " ").split() if m),
         log_level=env.get("ROMAS_LOG_LEVEL", "info").lower(),
+        export_nats=env.get("ROMAS_EXPORT_NATS") or None,
     )
 
 
