@@ -67,4 +67,4 @@ class Health(msgspec.Struct):
     database: str | None = None
     schema_revision: str | None = None
     export: ExportStatus | None = None
-    """The event log's export to JetStream (present when the server exports): lag is events not yet published."""
+    """The event log's export to JetStream (null unless the server exports): lag is events not yet published."""
