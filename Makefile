@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 ## Install romas and run it on ./romas.db (SQLite) with the sample MAS from agent_specs/.
 serve: $(STAMP)
 	$(BIN)/romas db upgrade
-	$(BIN)/romas serve --seed agent_specs
+	ROMAS_EGRESS_ALLOW="$${ROMAS_EGRESS_ALLOW:-127.0.0.1}" $(BIN)/romas serve --seed agent_specs
 
 ## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test
 ## (on PYTEST_WORKERS parallel workers: every test has its own databases, folders and ports).

@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", None),
         database_url=_url(getattr(args, "database_url", None)),
         seed_dir=Path(args.seed) if getattr(args, "seed", None) else None,
+        export_nats=getattr(args, "export", None),
     )
 
 
@@ -41,6 +42,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.check_exposure()
+    if settings.export_nats is not None:
+        from romas.bridges.export import ExportConfigError, parse_target
+
+        try:
+            parse_target(settings.export_nats)
+        except ExportConfigError as exc:
+            print(f"romas: {exc}", file=sys.stderr)
+            return 2
     if settings.seed_dir is not None and not _seed_folder_is_valid(settings):
         return 2
     configure_logging(settings.log_level, settings.log_format)
@@ -140,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="sqlite+aiosqlite:///./romas.db (default) or postgresql://...")
     serve.add_argument("--seed", metavar="DIR", help="load this agent_specs/ folder into an empty database")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--export",
+        metavar="NATS_URL",
+        help="publish the event log to JetStream: nats://host:4222/STREAM?prefix=romas.events (ROMAS_EXPORT_NATS)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = commands.add_parser("db", help="database maintenance")

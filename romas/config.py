@@ -91,6 +91,8 @@ class Settings:
     """Writes allowed per token (or client address without tokens); None: unlimited."""
     metrics_top_agents: int = 20
     """Agents with their own series in ``/metrics`` (the busiest ones); ``/metrics/agents`` has them all."""
+    export_nats: str | None = None
+    """Where the event log is published (``nats://host:port/STREAM?prefix=...``; ROMAS_EXPORT_NATS)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -175,6 +177,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=_log_format(env.get("ROMAS_LOG_FORMAT", "plain")),
         rate_limit=parse_rate_limit(env.get("ROMAS_RATE_LIMIT", "")),
         metrics_top_agents=_int(env, "ROMAS_METRICS_TOP_AGENTS", 20, minimum=0),
+        export_nats=env.get("ROMAS_EXPORT_NATS") or None,
     )
 
 

@@ -188,9 +188,17 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             await signal.start()
             app.state.commit_signal = signal
             await services.runtime.start(signal)
+            if settings.export_nats is not None:
+                from romas.bridges.export import JetStreamExport, parse_target
+
+                runtime = services.runtime
+                services.export = JetStreamExport(active, parse_target(settings.export_nats), lambda: runtime.leading)
+                services.export.start()
             try:
                 yield
             finally:
+                if services.export is not None:
+                    await services.export.stop()
                 await services.runtime.stop()
                 await signal.stop()
         finally:

@@ -30,7 +30,15 @@
       dec[artefact(stock)];
       sell(Customer, 3, Sale)[artefact(till)];
       put("last_sale", Customer)[artefact(notices)];
-      .print("Sam: here is your loaf, ", Customer, ". That is 3 coins (sale number ", Sale, ").").
+      .print("Sam: here is your loaf, ", Customer, ". That is 3 coins (sale number ", Sale, ").");
+      !!announce(Customer, Sale).
+
+// Each sale goes out on the NATS subject bakery.sales; without NATS the sale stands and Sam says why.
++!announce(Customer, Sale)
+   <- publish("bakery.sales", [Customer, 3, Sale])[artefact(wire)];
+      .print("Sam: sale ", Sale, " announced on bakery.sales.").
+-!announce(Customer, Sale)[error_msg(Why)]
+   <- .print("Sam: could not announce sale ", Sale, " on NATS: ", Why).
 
 +rang(Customer, Price)[artefact(till)]
    <- .print("Sam: the till rings: ", Price, " coins from ", Customer, ".").

@@ -14,7 +14,7 @@ from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link
 from romas.api.media import HAL_JSON
 from romas.api.problems import PROBLEM_TYPES, problem_specs
-from romas.api.schemas import Health
+from romas.api.schemas import ExportStatus, Health
 from romas.api.views import encoded
 from romas.store.migrate import is_up_to_date
 
@@ -93,7 +93,8 @@ class RootController(Controller):
             return Response(Health(status="unavailable", database=type(exc).__name__), status_code=503)
         if not current:
             return Response(Health(status="unavailable", database="ok", schema_revision="outdated"), status_code=503)
-        return Response(Health(status="ok", database="ok", schema_revision="current"))
+        export = None if services.export is None else ExportStatus(**services.export.status())
+        return Response(Health(status="ok", database="ok", schema_revision="current", export=export))
 
     @get(
         "/problems/{slug:str}",

@@ -62,7 +62,17 @@ class RevisionList(msgspec.Struct, kw_only=True):
     embedded: RevisionsEmbedded = msgspec.field(name="_embedded")
 
 
+class ExportStatus(msgspec.Struct):
+    target: str
+    connected: bool
+    exported_position: int
+    lag: int
+    error: str | None = None
+
+
 class Health(msgspec.Struct):
     status: str
     database: str | None = None
     schema_revision: str | None = None
+    export: ExportStatus | None = None
+    """The event log's export to JetStream (null unless the server exports): lag is events not yet published."""

@@ -24,6 +24,7 @@ type keeps no state of its own between calls, and ``raise OperationFailed("why")
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import importlib
@@ -347,6 +348,14 @@ def operation(func: _F) -> _F:
     return func
 
 
+def async_operation(func: _F) -> _F:
+    """Declare a coroutine method as an operation of a type that talks to the world (see romas.bridges)."""
+    if not inspect.iscoroutinefunction(func):
+        raise ArtefactTypeError(f"@async_operation applies to coroutine methods, not {func!r}")
+    cast(Any, func).__romas_operation__ = True
+    return func
+
+
 def _describe_text(doc: str | None) -> str:
     """The first paragraph of a docstring, on one line."""
     if not doc:
@@ -458,6 +467,8 @@ class ArtefactType:
 
     _properties: ClassVar[dict[str, PropertySpec]] = {}
     _operations: ClassVar[dict[str, OperationSpec]] = {}
+    _async_operations: ClassVar[bool] = False
+    """Whether operations may be coroutines, run by :func:`invoke_async` (romas.bridges.base.Bridge sets it)."""
     _emitted: list[Signal]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -566,6 +577,8 @@ def _define(cls: type[ArtefactType]) -> None:
             _check_member_name(name, "operation")
             if not inspect.isfunction(member):
                 raise ArtefactTypeError(f"operation '{name}' must be a plain method")
+            if inspect.iscoroutinefunction(member) and not cls._async_operations:
+                raise ArtefactTypeError(f"operation '{name}' is a coroutine: only bridge types may wait in operations")
             operations[name] = _operation_spec(name, member)
     for name in cls.signals:
         _check_member_name(str(name), "signal")
@@ -752,6 +765,89 @@ def invoke(
 
     On failure the properties are the ones given and no signal is emitted: an operation changes all or nothing.
     """
+    started = _start(artefact_type, properties, operation, args)
+    if isinstance(started, Invocation):
+        return started
+    try:
+        result = started.op.func(started.instance, *started.bound)
+    except BaseException as exc:
+        return started.failed(exc)
+    return started.finish(result)
+
+
+async def invoke_async(
+    artefact_type: type[ArtefactType],
+    properties: Mapping[str, Any],
+    operation: str,
+    args: object,
+    prepare: Callable[[ArtefactType], None] | None = None,
+) -> Invocation:
+    """:func:`invoke` for types whose operations are coroutines (they talk to the world, so they may wait).
+
+    ``prepare`` hands the fresh instance what it needs besides its properties (a connection, settings).
+    """
+    started = _start(artefact_type, properties, operation, args)
+    if isinstance(started, Invocation):
+        return started
+    if prepare is not None:
+        prepare(started.instance)
+    try:
+        result = started.op.func(started.instance, *started.bound)
+        if inspect.isawaitable(result):
+            result = await result
+    except BaseException as exc:
+        if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+            raise
+        return started.failed(exc)
+    return started.finish(result)
+
+
+@dataclass
+class _Started:
+    """An operation bound to its arguments and a fresh instance, about to run."""
+
+    artefact_type: type[ArtefactType]
+    operation: str
+    op: OperationSpec
+    instance: ArtefactType
+    bound: list[Any]
+    current: dict[str, Any]
+    original: dict[str, Any]
+
+    def failed(self, exc: BaseException) -> Invocation:
+        operation, original = self.operation, self.original
+        if isinstance(exc, OperationFailed):
+            return Invocation(original, failure=Failure("failed", str(exc) or f"{operation} failed"))
+        if isinstance(exc, RecursionError):
+            return Invocation(original, failure=Failure("failed", f"{operation} failed: recursion too deep"))
+        if isinstance(exc, Exception | SystemExit):
+            message = f"{operation} failed: {type(exc).__name__}: {exc}"
+            return Invocation(original, failure=Failure("failed", message))
+        raise exc
+
+    def finish(self, result: Any) -> Invocation:
+        operation, original, op, current = self.operation, self.original, self.op, self.current
+        try:
+            after, problem = _snapshot(self.instance)
+        except BaseException as exc:
+            return self.failed(exc)
+        if after is None:
+            return Invocation(original, failure=Failure("failed", f"{operation} failed: {problem}"))
+        if op.returns is None:
+            result = None
+        else:
+            errors: Errors = []
+            result = op.returns.check(result, "", errors)
+            if errors:
+                message = f"{operation} failed: it returned an invalid result: {errors[0].message}"
+                return Invocation(original, failure=Failure("failed", message))
+        changed = tuple(name for name in after if after[name] != current.get(name, MISSING))
+        return Invocation(after, result, tuple(self.instance._emitted), changed)
+
+
+def _start(
+    artefact_type: type[ArtefactType], properties: Mapping[str, Any], operation: str, args: object
+) -> _Started | Invocation:
     original = dict(properties)
     bound, failure = _bind(artefact_type, operation, args)
     if failure is not None:
@@ -764,28 +860,7 @@ def invoke(
         return Invocation(original, failure=Failure("failed", f"the artefact's properties are invalid: {detail}"))
     op = artefact_type._operations[operation]
     instance = _instantiate(artefact_type, {k: v for k, v in current.items() if specs[k].computed is None})
-    try:
-        result = op.func(instance, *bound)
-        after, problem = _snapshot(instance)
-    except OperationFailed as exc:
-        return Invocation(original, failure=Failure("failed", str(exc) or f"{operation} failed"))
-    except RecursionError:
-        return Invocation(original, failure=Failure("failed", f"{operation} failed: recursion too deep"))
-    except (Exception, SystemExit) as exc:
-        message = f"{operation} failed: {type(exc).__name__}: {exc}"
-        return Invocation(original, failure=Failure("failed", message))
-    if after is None:
-        return Invocation(original, failure=Failure("failed", f"{operation} failed: {problem}"))
-    if op.returns is None:
-        result = None
-    else:
-        errors = []
-        result = op.returns.check(result, "", errors)
-        if errors:
-            message = f"{operation} failed: it returned an invalid result: {errors[0].message}"
-            return Invocation(original, failure=Failure("failed", message))
-    changed = tuple(name for name in after if after[name] != current.get(name, MISSING))
-    return Invocation(after, result, tuple(instance._emitted), changed)
+    return _Started(artefact_type, operation, op, instance, bound, current, original)
 
 
 # -- registry and loading ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from romas.agentspeak.host import ActionFailed, ActionPending, ActionSucceeded
 from romas.agentspeak.terms import Struct, Term
+from romas.bridges.base import BridgeHub, is_bridge
 from romas.domain.artefact_types import Registry, check_call, invoke
 from romas.runtime.ids import new_id
 from romas.runtime.values import NotAValue, to_term, to_value
@@ -111,6 +112,8 @@ class Environment:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.bridges = BridgeHub(self._received)
+        self._bridge_tasks: dict[ArtefactKey, asyncio.Task[None]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -147,6 +150,8 @@ class Environment:
     def start(self) -> None:
         self._stopping = False
         self._task = asyncio.create_task(self._execute_forever(), name="romas-environment")
+        for key, state in self.catalogue.artefacts.items():
+            self._sync_bridge(key, state)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -154,6 +159,20 @@ class Environment:
         if self._task is not None:
             await self._task
             self._task = None
+        tasks = list(self._bridge_tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._bridge_tasks.clear()
+        await self.bridges.stop()
+
+    def _sync_bridge(self, key: ArtefactKey, state: dict[str, Any] | None) -> None:
+        """Open, change or close the link of a bridge artefact (only where the agents run)."""
+        if self._task is None or self._stopping:
+            return
+        artefact_type = None if state is None else self.registry.get(state.get("type", ""))
+        if state is None or is_bridge(artefact_type):
+            self.bridges.sync(key, artefact_type, None if state is None else state.get("properties", {}))
 
     async def agent_started(self, live: LiveAgent) -> None:
         """Bring a (re)started agent's percepts up to date and settle the operations it was waiting for."""
@@ -359,13 +378,12 @@ class Environment:
             self.catalogue.artefacts[key] = dict(event.data["state"])
         elif key in self.catalogue.artefacts:
             self.catalogue.artefacts[key].update(event.data.get("changes", {}))
+        self._sync_bridge(key, self.catalogue.artefacts.get(key))
         self._refresh_observers(key)
+        self._signal_observers(key, event.data.get("signals", ()))  # what a bridge received from outside
 
-    def _invocation_ended(self, event: RecordedEvent) -> None:
-        data = event.data
-        self.runtime.waiters.done(f"invocation:{data['id']}")
-        key = (data["workspace"], data["artefact"])
-        for signal in data.get("signals", ()):
+    def _signal_observers(self, key: ArtefactKey, signals: Any) -> None:
+        for signal in signals:
             term = Struct(signal["name"], tuple(to_term(a) for a in signal["args"]))
             annotations = (Struct("artefact", (Struct(key[1]),)), Struct("workspace", (Struct(key[0]),)))
             for agent in sorted(self.observers.get(key, ())):
@@ -373,6 +391,41 @@ class Environment:
                 if live is not None:
                     live.agent.signal(term, annotations)
                     self.runtime.touched(live)
+
+    async def _received(self, key: ArtefactKey, signal: str, args: list[Any]) -> None:
+        """Record a message a bridge received as a revision of its artefact (so ``?at=`` shows it), then signal."""
+        workspace, artefact = key
+        stream = f"/workspaces/{workspace}/artefacts/{artefact}"
+        async with self.store.write(WriteContext(actor="runtime")) as writer:
+            await self.runtime.leadership.check(writer.connection)
+            row = await writer.current(stream)
+            if row is None or row.deleted:
+                return
+            properties = dict(row.state.get("properties", {}))
+            if isinstance(properties.get("received"), int):
+                properties["received"] += 1
+            if "last_received" in properties:
+                properties["last_received"] = {"signal": signal, "args": args}
+            await writer.record(
+                Change(
+                    stream_id=stream,
+                    stream_type="artefact",
+                    parent=f"/workspaces/{workspace}",
+                    name=artefact,
+                    expected_revision=row.revision,
+                    event_type="artefact.received",
+                    data={"signals": [{"name": signal, "args": args}], "changes": {"properties": properties}},
+                    state={**row.state, "properties": properties},
+                    summary=f"received {signal}{tuple(args)!r}".replace(",)", ")"),
+                    changed=("properties",),
+                )
+            )
+
+    def _invocation_ended(self, event: RecordedEvent) -> None:
+        data = event.data
+        self.runtime.waiters.done(f"invocation:{data['id']}")
+        key = (data["workspace"], data["artefact"])
+        self._signal_observers(key, data.get("signals", ()))
         invoker = event.metadata.get("actor")
         live = self.runtime.live.get(invoker) if isinstance(invoker, str) else None
         if live is not None and data["id"] in live.agent.pending_actions:
@@ -394,14 +447,123 @@ class Environment:
         while not self._stopping:
             self._wake.clear()
             ready = [key for key, queue in self.queues.items() if queue]
+            local = False
             for key in ready:
+                if is_bridge(self._type_of(key)):
+                    if key not in self._bridge_tasks:
+                        task = asyncio.create_task(self._execute_bridge(key), name=f"romas-bridge-ops-{key[1]}")
+                        self._bridge_tasks[key] = task
+                    continue
+                local = True
                 try:
                     await self._execute(key)
                 except Exception:
                     log.exception("running the operations of %s/%s failed; they will be retried", *key)
                     await asyncio.sleep(0.5)
-            if not any(self.queues.values()):
+            if not local:
                 await self._wake.wait()
+
+    def _type_of(self, key: ArtefactKey) -> Any:
+        state = self.catalogue.artefacts.get(key)
+        return None if state is None else self.registry.get(state.get("type", ""))
+
+    async def _execute_bridge(self, key: ArtefactKey) -> None:
+        """Run a bridge artefact's operations one at a time, each outside the transaction that records it.
+
+        The I/O happens before the outcome is written: after a crash in between, the operation runs again
+        (at least once, unlike the other artefacts' exactly once).
+        """
+        queue = self.queues[key]
+        workspace, artefact = key
+        stream = f"/workspaces/{workspace}/artefacts/{artefact}"
+        try:
+            while queue and not self._stopping:
+                item = queue[0]
+                try:
+                    row = await self.store.current(stream)
+                    artefact_type = None if row is None or row.deleted else self.registry.get(row.state["type"])
+                    outcome = None
+                    if row is not None and artefact_type is not None:
+                        outcome = await self.bridges.invoke(
+                            key, artefact_type, row.state["properties"], item.operation, item.args
+                        )
+                    async with self.store.write(WriteContext(actor="runtime")) as writer:
+                        await self.runtime.leadership.check(writer.connection)
+                        row = await writer.current(stream)
+                        if row is None or row.deleted or artefact_type is None or outcome is None:
+                            detail = f"artefact {artefact} in workspace {workspace} cannot run {item.operation}"
+                            await invocations.end(writer, [self._failed(item, key, detail)])
+                        elif outcome.failure is not None:
+                            await invocations.end(writer, [self._failed(item, key, outcome.failure.message)])
+                        else:
+                            if outcome.changed:
+                                properties = dict(row.state["properties"])
+                                properties.update({name: outcome.properties[name] for name in outcome.changed})
+                                row, _ = await writer.record(
+                                    self._operated(key, row.revision, item, {**row.state, "properties": properties})
+                                )
+                            spec = artefact_type.operation_specs()[item.operation]
+                            result = {"value": outcome.result} if spec.returns is not None else None
+                            signals = [{"name": s.name, "args": list(s.args)} for s in outcome.signals]
+                            end = InvocationEnd(
+                                item.id,
+                                workspace,
+                                artefact,
+                                1,
+                                "succeeded",
+                                _now(),
+                                result=result,
+                                artefact_revision=row.revision,
+                                signals=signals,
+                                invoker=item.invoker,
+                            )
+                            await invocations.end(writer, [end])
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("running %s on %s/%s failed; it will be retried", item.operation, *key)
+                    await asyncio.sleep(0.5)
+                    continue
+                queue.popleft()
+                self._queued.discard(item.id)
+        finally:
+            self._bridge_tasks.pop(key, None)
+            self._wake.set()
+
+    @staticmethod
+    def _failed(item: Queued, key: ArtefactKey, detail: str) -> InvocationEnd:
+        return InvocationEnd(
+            item.id,
+            key[0],
+            key[1],
+            1,
+            "failed",
+            _now(),
+            error=problem("Operation failed", detail, "operation-failed"),
+            invoker=item.invoker,
+        )
+
+    @staticmethod
+    def _operated(key: ArtefactKey, revision: int, item: Queued, state: dict[str, Any]) -> Change:
+        workspace, artefact = key
+        return Change(
+            stream_id=f"/workspaces/{workspace}/artefacts/{artefact}",
+            stream_type="artefact",
+            parent=f"/workspaces/{workspace}",
+            name=artefact,
+            expected_revision=revision,
+            event_type="artefact.operated",
+            data={
+                "invocation": item.id,
+                "operation": item.operation,
+                "args": item.args,
+                "changes": {"properties": state["properties"]},
+            },
+            state=state,
+            summary=f"{item.operation}{tuple(item.args)!r} by {item.invoker}".replace(",)", ")"),
+            changed=("properties",),
+            actor=item.invoker,
+        )
 
     async def _execute(self, key: ArtefactKey) -> None:
         queue = self.queues[key]

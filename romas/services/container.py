@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from romas.agentspeak.host import Limits
+from romas.bridges.export import JetStreamExport
 from romas.config import Settings
 from romas.domain.artefact_types import Registry, load_artefact_types
 from romas.runtime.runtime import Runtime
@@ -29,6 +30,8 @@ class Services:
     organisations: OrganisationService
     org_runtime: OrgRuntime
     runtime: Runtime
+    export: JetStreamExport | None = None
+    """The event log's export to JetStream, when the server was started with one."""
 
     @classmethod
     def build(cls, settings: Settings, store: Store, registry: Registry | None = None) -> Services:

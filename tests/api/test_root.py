@@ -23,7 +23,7 @@ async def test_entry_point_links_to_everything(client: Client) -> None:
 async def test_health_ready_and_openapi(client: Client) -> None:
     assert (await client.get("/health")).json()["status"] == "ok"
     ready = (await client.get("/ready")).json()
-    assert ready == {"status": "ok", "database": "ok", "schema_revision": "current"}
+    assert ready == {"status": "ok", "database": "ok", "schema_revision": "current", "export": None}
     schema = (await client.get("/schema/openapi.json")).json()
     assert "/agents/{name}" in schema["paths"]
     assert (await client.get("/schema")).status_code == 200

@@ -79,7 +79,7 @@ def test_the_sample_loads_without_any_problem(registry: Registry) -> None:
     assert manifest is not None
     assert set(manifest.agents) == {"bob", "carol", "sam"}
     assert set(manifest.workspaces) == {"bakery"}
-    assert set(manifest.workspaces["bakery"].artefacts) == {"stock", "orders", "notices", "till"}
+    assert set(manifest.workspaces["bakery"].artefacts) == {"stock", "orders", "notices", "till", "wire"}
     assert set(manifest.organisations) == {"shop"}
     for name, agent in manifest.agents.items():
         assert agent.code == (SAMPLE / "agents" / f"{name}.asl").read_text(encoding="utf-8")
@@ -240,7 +240,8 @@ def test_unknown_artefact_type_with_its_place(tmp_path: Path, registry: Registry
     problems = problems_of(tmp_path, registry)
     assert [str(p) for p in problems] == [
         "workspaces/w.yaml:3:5: unknown artefact type 'countr'; did you mean 'counter'?",
-        "workspaces/w.yaml:4:7: unknown artefact type 'auction'; known types: board, cash_register, counter, queue",
+        "workspaces/w.yaml:4:7: unknown artefact type 'auction'; known types: amqp, board, cash_register, counter, "
+        "http_client, mqtt, nats, queue, redis",
     ]
 
 
@@ -248,7 +249,7 @@ def test_artefact_without_type(tmp_path: Path, registry: Registry) -> None:
     make(tmp_path, {"workspaces/w.yaml": "artefacts:\n  a:\n    description: what am I\n  b:\n"})
     problems = problems_of(tmp_path, registry)
     assert [(p.line, p.column) for p in problems] == [(2, 3), (4, 3)]
-    assert problems[0].message.startswith("/artefacts/a/type: this field is required; known types: board")
+    assert problems[0].message.startswith("/artefacts/a/type: this field is required; known types: amqp, board")
     assert "needs at least its type" in problems[1].message
 
 

@@ -723,3 +723,15 @@ def test_unresolvable_property_annotations_are_reported() -> None:
 def test_static_methods_are_not_operations() -> None:
     with pytest.raises(ArtefactTypeError, match="operation 'go' must be a plain method"):
         _define("class T(ArtefactType):\n type_name = 't'\n @staticmethod\n @operation\n def go() -> None: ...")
+
+
+def test_coroutine_operations_belong_to_bridge_types_only() -> None:
+    from romas.domain.artefact_types import async_operation
+
+    with pytest.raises(ArtefactTypeError, match="only bridge types"):
+
+        class T(ArtefactType):
+            type_name = "t"
+
+            @async_operation
+            async def go(self) -> None: ...

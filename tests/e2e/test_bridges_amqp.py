@@ -1,0 +1,61 @@
+"""The ``amqp`` bridge through a real ``romas serve`` and the RabbitMQ on 127.0.0.1:5672."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import aio_pika
+import httpx
+import pytest
+
+from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.server import free_port
+
+pytestmark = pytest.mark.e2e
+LISTENER = "+message(C, D)[artefact(ears)] <- +got(C, D).\n"
+
+
+def _has(client: httpx.Client, agent: str, belief: str) -> bool:
+    return any(b.startswith(belief + "[") for b in beliefs(client, agent))
+
+
+def test_agents_and_outsiders_talk_over_amqp_queues(database_url: str, tmp_path: Path) -> None:
+    channel = f"c{uuid.uuid4().hex[:8]}"
+    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        client.put("/workspaces/w", json={})
+        for name in ("mouth", "ears"):
+            assert client.put(f"/workspaces/w/artefacts/{name}", json={"type": "amqp", "properties": {}}).is_success
+        assert operate(client, "ears", "consume", channel)["status"] == "succeeded"
+        client.put("/agents/listener", json={"code": LISTENER})
+        client.post("/agents/listener/commands", json={"body": "joinWorkspace(w); focus(ears)"})
+        client.put("/agents/talker", json={"code": ""})
+        said = client.post(
+            "/agents/talker/commands",
+            json={"body": f'joinWorkspace(w); publish("", "{channel}", "fresh bread")[artefact(mouth)]'},
+            headers={"Prefer": "wait=10"},
+        )
+        assert said.json()["status"] == "succeeded", said.text
+        eventually(lambda: _has(client, "listener", f'got("{channel}", "fresh bread")'), "the agent's message")
+
+        async def outside() -> None:
+            connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+            channel_ = await connection.channel()
+            await channel_.default_exchange.publish(aio_pika.Message(b'{"loaves": 3}'), routing_key=channel)
+            await connection.close()
+
+        asyncio.run(outside())
+        eventually(lambda: sum(b.startswith(f'got("{channel}"') for b in beliefs(client, "listener")) == 2, "both")
+        ears = client.get("/workspaces/w/artefacts/ears").json()["properties"]
+        assert ears["received"] == 2 and ears["last_received"]["args"] == [channel, {"loaves": 3}]
+
+
+def test_an_amqp_broker_that_is_down_fails_operations(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        client.put("/workspaces/w", json={})
+        props = {"url": f"amqp://127.0.0.1:{port}/"}
+        client.put("/workspaces/w/artefacts/bus", json={"type": "amqp", "properties": props})
+        down = operate(client, "bus", "publish", "", "x", 1)
+        assert down["status"] == "failed" and "no connection" in down["error"]["detail"]

@@ -1,0 +1,125 @@
+"""The ``nats`` bridge through a real ``romas serve`` and the NATS server on 127.0.0.1:4222."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.server import free_port
+
+pytestmark = pytest.mark.e2e
+
+LISTENER = """
++message(S, D, R)[artefact(inbox)] <- +got(S, D).
+"""
+
+
+def _has(client: httpx.Client, agent: str, belief: str) -> bool:
+    return any(b.startswith(belief + "[") for b in beliefs(client, agent))
+
+
+def _put_nats(client: httpx.Client, name: str, url: str = "nats://127.0.0.1:4222") -> None:
+    answer = client.put(f"/workspaces/w/artefacts/{name}", json={"type": "nats", "properties": {"url": url}})
+    assert answer.is_success, answer.text
+
+
+def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -> None:
+    topic = f"t{uuid.uuid4().hex[:8]}"
+    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        client.put("/workspaces/w", json={})
+        _put_nats(client, "outbox")
+        _put_nats(client, "inbox")
+        assert operate(client, "inbox", "subscribe", f"{topic}.>")["status"] == "succeeded"
+        assert client.put("/agents/listener", json={"code": LISTENER}).status_code == 201
+        client.post(
+            "/agents/listener/commands", json={"body": "joinWorkspace(w); focus(inbox)"}, headers={"Prefer": "wait=10"}
+        )
+        client.put("/agents/talker", json={"code": ""})
+        said = client.post(
+            "/agents/talker/commands",
+            json={"body": f'joinWorkspace(w); publish("{topic}.bread", 2)[artefact(outbox)]'},
+            headers={"Prefer": "wait=10"},
+        )
+        assert said.json()["status"] == "succeeded", said.text
+        eventually(lambda: _has(client, "listener", f'got("{topic}.bread", 2)'), "the agent-to-agent message")
+
+        async def outside() -> tuple[Any, Any]:
+            nc = await nats.connect("nats://127.0.0.1:4222")
+            seen: asyncio.Queue[Any] = asyncio.Queue()
+
+            async def echo(msg: Any) -> None:
+                await msg.respond(b'{"echo": ' + msg.data + b"}")
+
+            async def collect(msg: Any) -> None:
+                await seen.put(msg.data)
+
+            await nc.subscribe(f"{topic}.svc", cb=echo)
+            await nc.subscribe(f"{topic}.out", cb=collect)
+            await nc.flush()
+            published = await asyncio.to_thread(operate, client, "outbox", "publish", f"{topic}.out", {"a": 1})
+            assert published["status"] == "succeeded"
+            received = await asyncio.wait_for(seen.get(), 10)
+            replied = await asyncio.to_thread(operate, client, "outbox", "request", f"{topic}.svc", 7)
+            await nc.publish(f"{topic}.from_outside", b'"hello"')
+            await nc.flush()
+            await nc.close()
+            return received, replied
+
+        received, replied = asyncio.run(outside())
+        assert received == b'{"a": 1}'
+        assert replied["status"] == "succeeded" and replied["result"] == {"echo": 7}
+        eventually(lambda: _has(client, "listener", f'got("{topic}.from_outside", "hello")'), "the outside message")
+        inbox = client.get("/workspaces/w/artefacts/inbox").json()
+        assert (
+            inbox["properties"]["received"] == 4
+        )  # bread, out, svc and from_outside and inbox["properties"]["subjects"] == [f"{topic}.>"]
+        history = client.get("/workspaces/w/artefacts/inbox/revisions").json()
+        assert history, history
+        no_reply = operate(client, "outbox", "request", f"{topic}.nobody", 1)
+        assert no_reply["status"] == "failed" and no_reply["error"]["detail"]
+
+
+@contextmanager
+def private_nats(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
+    process = subprocess.Popen(
+        [binary, "-a", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.skipif(
+    not (shutil.which("nats-server") or Path("/usr/sbin/nats-server").exists()), reason="no nats-server"
+)
+def test_a_broker_that_is_down_fails_operations_and_the_bridge_reconnects(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        client.put("/workspaces/w", json={})
+        _put_nats(client, "bus", f"nats://127.0.0.1:{port}")
+        down = operate(client, "bus", "publish", "x", 1)
+        assert down["status"] == "failed" and "no connection" in down["error"]["detail"]
+        client.put("/agents/a", json={"code": "-!send[error_msg(M)] <- +failed_with(M).\n+!send <- publish(x, 1)."})
+        client.post("/agents/a/commands", json={"body": "joinWorkspace(w); !send"})
+        eventually(lambda: any(b.startswith("failed_with(") for b in beliefs(client, "a")), "the agent's failure")
+        with private_nats(port):
+            eventually(lambda: operate(client, "bus", "publish", "x", 2)["status"] == "succeeded", "a reconnection")
+        assert operate(client, "bus", "publish", "x", 3)["status"] == "failed"
+        with private_nats(port):
+            eventually(
+                lambda: operate(client, "bus", "publish", "x", 4)["status"] == "succeeded", "a second reconnection"
+            )
