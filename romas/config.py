@@ -40,6 +40,10 @@ class Settings:
     page_limit_max: int = 500
     artefact_modules: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    egress_allow: str = ""
+    """Hosts and CIDRs romas may call although they are loopback or private (webhooks, external agents)."""
+    webhook_backoff_s: float = 1.0
+    webhook_max_attempts: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,6 +93,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not 0 < value < 86400:
+        raise ConfigError(f"{name} must be a positive number of seconds, got {value}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -118,6 +135,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pool_size=_int(env, "ROMAS_POOL_SIZE", 20),
         artefact_modules=tuple(m for m in env.get("ROMAS_ARTEFACT_MODULES", "").replace(",", " ").split() if m),
         log_level=env.get("ROMAS_LOG_LEVEL", "info").lower(),
+        egress_allow=env.get("ROMAS_EGRESS_ALLOW", ""),
+        webhook_backoff_s=_float(env, "ROMAS_WEBHOOK_BACKOFF_S", 1.0),
+        webhook_max_attempts=_int(env, "ROMAS_WEBHOOK_MAX_ATTEMPTS", 10),
     )
 
 

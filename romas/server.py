@@ -38,9 +38,12 @@ from romas.api.overview import OverviewController
 from romas.api.problems import EXCEPTION_HANDLERS, ProblemError, bad_request
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
+from romas.api.subscriptions import SubscriptionController
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
 from romas.deploy.seed import seed_if_empty
+from romas.interop.egress import EgressRule
+from romas.interop.webhooks import DeliveryPolicy, WebhookDispatcher
 from romas.services.container import Services
 from romas.store.engine import create_engine
 from romas.store.eventstore import Store
@@ -70,6 +73,7 @@ CONTROLLERS: list[Any] = [
     EventController,
     DeploymentController,
     ManifestController,
+    SubscriptionController,
 ]
 
 
@@ -151,9 +155,17 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             await signal.start()
             app.state.commit_signal = signal
             await services.runtime.start(signal)
+            dispatcher = WebhookDispatcher(
+                active,
+                EgressRule.parse(settings.egress_allow),
+                DeliveryPolicy(backoff_s=settings.webhook_backoff_s, max_attempts=settings.webhook_max_attempts),
+                lambda: services.runtime.leading,
+            )
+            await dispatcher.start(signal)
             try:
                 yield
             finally:
+                await dispatcher.stop()
                 await services.runtime.stop()
                 await signal.stop()
         finally:
