@@ -43,6 +43,7 @@ from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
 from romas.deploy.seed import seed_if_empty
 from romas.interop.egress import EgressRule
+from romas.interop.external import ExternalForwarder
 from romas.interop.webhooks import DeliveryPolicy, WebhookDispatcher
 from romas.services.container import Services
 from romas.store.engine import create_engine
@@ -162,9 +163,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
                 lambda: services.runtime.leading,
             )
             await dispatcher.start(signal)
+            forwarder = ExternalForwarder(
+                active, dispatcher.egress, dispatcher.policy, lambda: services.runtime.leading
+            )
+            await forwarder.start(signal)
             try:
                 yield
             finally:
+                await forwarder.stop()
                 await dispatcher.stop()
                 await services.runtime.stop()
                 await signal.stop()

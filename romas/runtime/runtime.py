@@ -226,6 +226,8 @@ class Runtime:
             after = rows[-1].name
 
     async def _start_agent(self, row: ResourceRow) -> None:
+        if row.state.get("kind") == "external":
+            return  # romas forwards an external agent's messages (romas/interop/external.py) instead of running it
         name = row.name
         code_revision = int(row.state["code_revision"])
         program = parse_program(row.state["code"])

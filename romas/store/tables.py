@@ -227,12 +227,13 @@ observations = Table(
 
 # -- webhooks ------------------------------------------------------------------------------------------------
 # A subscription is a revisioned resource (/subscriptions/{id}); its secret and how far it has read the event
-# log are bookkeeping, and each event it takes becomes a delivery row the dispatcher works through in order.
+# log are bookkeeping (an external agent's signing secret is kept here too, under "agent:{name}"), and each
+# event it takes becomes a delivery row the dispatcher works through in order.
 
 webhook_cursors = Table(
     "webhook_cursors",
     metadata,
-    Column("subscription", String(32), primary_key=True),
+    Column("subscription", String(80), primary_key=True),
     Column("secret", String(200), nullable=False),
     Column("position", BigInteger, nullable=False),
 )

@@ -187,3 +187,19 @@ async def delivery(store: Store, subscription: str, delivery_id: str) -> Deliver
     async with store.reads.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
     return _delivery(row) if row else None
+
+
+def agent_secret_key(agent: str) -> str:
+    return f"agent:{agent}"
+
+
+async def set_secret(connection: AsyncConnection, key: str, secret: str) -> None:
+    """Create or replace a signing secret (an external agent's)."""
+    await connection.execute(delete(webhook_cursors).where(webhook_cursors.c.subscription == key))
+    await create_cursor(connection, key, secret, 0)
+
+
+async def secret_in(connection: AsyncConnection, key: str) -> str | None:
+    query = select(webhook_cursors.c.secret).where(webhook_cursors.c.subscription == key)
+    value = (await connection.execute(query)).scalar()
+    return str(value) if value is not None else None

@@ -1,7 +1,8 @@
 """Webhooks: each subscription's secret and cursor in the event log, and its deliveries.
 
 The subscription itself is a revisioned resource (``/subscriptions/{id}``); its secret stays out of the
-revisions, and its cursor moves with every event it takes, so both live here.
+revisions, and its cursor moves with every event it takes, so both live here (an external agent's signing
+secret too, under ``agent:{name}``).
 
 Revision ID: 0010
 Revises: 0005
@@ -32,7 +33,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_cursors",
-        sa.Column("subscription", sa.String(32), primary_key=True),
+        sa.Column("subscription", sa.String(80), primary_key=True),
         sa.Column("secret", sa.String(200), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
     )
