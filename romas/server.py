@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from romas import __version__
+from romas.api.a2a import A2AController, AgentCardController
 from romas.api.activity import ClientActivity
 from romas.api.agent_code import AgentCodeController
 from romas.api.agents import AgentController
@@ -75,6 +76,8 @@ CONTROLLERS: list[Any] = [
     DeploymentController,
     ManifestController,
     SubscriptionController,
+    AgentCardController,
+    A2AController,
 ]
 
 

@@ -1,0 +1,80 @@
+"""A2A against a real server with the official ``a2a-sdk`` client: card discovery, questions and goals
+answered over both bindings (HTTP+JSON and JSON-RPC), tasks read back and listed as the agent's messages."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from a2a.client import A2ACardResolver, A2AClientError, ClientConfig, create_client
+from a2a.types import (
+    CancelTaskRequest,
+    GetTaskRequest,
+    ListTasksRequest,
+    Message,
+    Part,
+    Role,
+    SendMessageRequest,
+    Task,
+    TaskState,
+)
+from a2a.utils.errors import TaskNotCancelableError
+
+from tests.e2e.server import ServerProcess
+
+pytestmark = pytest.mark.e2e
+SELLER = 'price(apple, 3).\n@restock[skill("restocking")] +!restock(N) <- +stock(N).\n'
+
+
+def message(text: str, number: int) -> SendMessageRequest:
+    return SendMessageRequest(message=Message(message_id=f"m{number}", role=Role.ROLE_USER, parts=[Part(text=text)]))
+
+
+async def send(client: object, request: SendMessageRequest) -> Task:
+    answers = [answer async for answer in client.send_message(request)]  # type: ignore[attr-defined]
+    assert answers and answers[-1].HasField("task")
+    task: Task = answers[-1].task
+    return task
+
+
+async def scenario(url: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        seller = {"code": SELLER, "description": "sells apples", "metadata": {"a2a": {"enabled": True}}}
+        assert (await http.put(f"{url}/agents/seller", json=seller)).status_code == 201
+        assert (await http.put(f"{url}/agents/quiet", json={"code": ""})).status_code == 201
+        index = (await http.get(f"{url}/.well-known/agent-card.json")).json()
+        assert [skill["id"] for skill in index["skills"]] == ["seller"]
+        assert (await http.get(f"{url}/agents/quiet/.well-known/agent-card.json")).status_code == 404
+
+        for number, binding in enumerate(("HTTP+JSON", "JSONRPC")):
+            config = ClientConfig(streaming=False, httpx_client=http, supported_protocol_bindings=[binding])
+            card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+            assert card.name == "seller" and [s.id for s in card.skills] == ["restocking"]
+            client = await create_client(card, config)
+
+            asked = await send(client, message("price(apple, P)", 10 * number))
+            assert asked.status.state == TaskState.TASK_STATE_COMPLETED
+            assert asked.artifacts[0].parts[0].text == "price(apple, 3)"
+            mirrored = (await http.get(f"{url}/agents/seller/inbox/{asked.id}")).json()
+            assert mirrored["performative"] == "askOne" and mirrored["status"] == "processed"
+
+            goal = await send(client, message(f"restock({5 + number})", 10 * number + 1))
+            assert goal.status.state == TaskState.TASK_STATE_COMPLETED
+            beliefs = [b["text"] for b in (await http.get(f"{url}/agents/seller/mind")).json()["beliefs"]]
+            assert f"stock({5 + number})[source(self)]" in beliefs
+
+            refused = await send(client, message("not a term ((", 10 * number + 2))
+            assert refused.status.state == TaskState.TASK_STATE_REJECTED
+
+            again = await client.get_task(GetTaskRequest(id=asked.id))
+            assert again.id == asked.id and again.status.state == TaskState.TASK_STATE_COMPLETED
+            listed = await client.list_tasks(ListTasksRequest(page_size=50))
+            assert {asked.id, goal.id} <= {t.id for t in listed.tasks}
+            with pytest.raises((A2AClientError, TaskNotCancelableError)):
+                await client.cancel_task(CancelTaskRequest(id=asked.id))
+            await client.close()
+
+
+def test_a2a_sdk_client_talks_to_a_romas_agent(server: ServerProcess) -> None:
+    asyncio.run(scenario(server.url))
