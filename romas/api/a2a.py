@@ -3,11 +3,13 @@ HTTP+JSON and JSON-RPC bindings. Tasks are the agent's inbox messages (see ``rom
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.response import Stream
 
 from romas import __version__
 from romas.api.auth import actor_of
@@ -142,6 +144,62 @@ async def cancel_task(services: Services, name: str, task_id: str) -> dict[str, 
     raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} cannot be canceled: romas agents finish what they accept")
 
 
+KEEPALIVE_S = 15.0
+
+
+async def task_updates(services: Services, name: str, task_id: str, wrap: Any = None) -> AsyncIterator[bytes]:
+    """SSE of one task: the task now, then (when it ends) its artifact and final status. ``wrap`` puts each event
+    in a JSON-RPC answer."""
+
+    def event(body: dict[str, Any]) -> bytes:
+        payload = {"jsonrpc": "2.0", "id": wrap, "result": body} if wrap is not None else body
+        return b"data: " + msgspec.json.encode(payload) + b"\n\n"
+
+    async def load() -> MessageRow:
+        return await _task_row(services, name, task_id)
+
+    row = await load()
+    yield event({"task": a2a.task_of(row)})
+    while not row.final:
+        row = await read_after_waiting(services.runtime.waiters, f"message:{task_id}", load, KEEPALIVE_S)
+        if not row.final:
+            yield b": keep-alive\n\n"
+    for update in a2a.final_updates(row):
+        yield event(update)
+
+
+class EventStream(Stream):
+    """A stream that stays ``text/event-stream`` even from a handler whose other answers are JSON."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["media_type"] = None
+        return super().to_asgi_response(*args, **kwargs)
+
+
+def _stream(updates: AsyncIterator[bytes]) -> Stream:
+    return EventStream(updates, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+async def start_streaming(
+    request: Request[Any, Any, Any], services: Services, name: str, params: dict[str, Any], wrap: Any = None
+) -> Stream:
+    """SendStreamingMessage: accept the message without waiting, then follow its task."""
+    configuration = params.get("configuration") if isinstance(params.get("configuration"), dict) else {}
+    started = await send_message(
+        request, services, name, {**params, "configuration": {**(configuration or {}), "returnImmediately": True}}
+    )
+    task = started["task"]
+    if task["status"]["state"] == "TASK_STATE_REJECTED":
+
+        async def rejected() -> AsyncIterator[bytes]:
+            body = {"task": task}
+            payload = {"jsonrpc": "2.0", "id": wrap, "result": body} if wrap is not None else body
+            yield b"data: " + msgspec.json.encode(payload) + b"\n\n"
+
+        return _stream(rejected())
+    return _stream(task_updates(services, name, task["id"], wrap))
+
+
 def _answer(body: dict[str, Any], status: int = 200) -> Response[Any]:
     return Response(msgspec.json.encode(body), status_code=status, media_type=JSON)
 
@@ -230,6 +288,22 @@ class A2AController(Controller):
         except A2AError as exc:
             return _error(exc)
 
+    @post(
+        "/message:stream",
+        summary="A2A SendStreamingMessage (HTTP+JSON): the task's updates as Server-Sent Events",
+        media_type="text/event-stream",
+        status_code=200,
+        opt={"scope": "operate"},
+        responses=_A2A_RESPONSES,
+    )
+    async def stream(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name
+    ) -> Response[Any] | Stream:
+        try:
+            return await start_streaming(request, services, name, await _body(request))
+        except A2AError as exc:
+            return _error(exc)
+
     @get(
         "/tasks",
         summary="A2A ListTasks (HTTP+JSON): the agent's messages as tasks, newest first",
@@ -262,15 +336,18 @@ class A2AController(Controller):
 
     @post(
         "/tasks/{task_ref:str}",
-        summary="A2A CancelTask (HTTP+JSON): POST /tasks/{id}:cancel",
+        summary="A2A CancelTask and SubscribeToTask (HTTP+JSON): POST /tasks/{id}:cancel or /tasks/{id}:subscribe",
         media_type=JSON,
         status_code=200,
         opt={"scope": "operate"},
         responses=_A2A_RESPONSES,
     )
-    async def task_action(self, services: ServicesDep, name: Name, task_ref: str) -> Response[Any]:
+    async def task_action(self, services: ServicesDep, name: Name, task_ref: str) -> Response[Any] | Stream:
         task_id, _, action = task_ref.partition(":")
         try:
+            if action == "subscribe":
+                await get_task(services, name, task_id)
+                return _stream(task_updates(services, name, task_id))
             if action != "cancel":
                 raise A2AError(404, METHOD_NOT_FOUND, f"romas has no task action {action!r}")
             return _answer(await cancel_task(services, name, task_id))
@@ -279,13 +356,16 @@ class A2AController(Controller):
 
     @post(
         "/jsonrpc",
-        summary="A2A over JSON-RPC 2.0: SendMessage, GetTask, ListTasks, CancelTask",
+        summary="A2A over JSON-RPC 2.0: SendMessage, SendStreamingMessage, GetTask, ListTasks, CancelTask, "
+        "SubscribeToTask",
         media_type=JSON,
         status_code=200,
         opt={"scope": "operate"},
         responses=_A2A_RESPONSES,
     )
-    async def jsonrpc(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[Any]:
+    async def jsonrpc(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name
+    ) -> Response[Any] | Stream:
         call_id: Any = None
         try:
             body = await _body(request)
@@ -293,6 +373,14 @@ class A2AController(Controller):
             method = body.get("method")
             params = body.get("params") if isinstance(body.get("params"), dict) else {}
             assert isinstance(params, dict)
+            if method == "SendStreamingMessage":
+                return await start_streaming(
+                    request, services, name, params, wrap=call_id if call_id is not None else 0
+                )
+            if method == "SubscribeToTask":
+                task_id = str(params.get("id", ""))
+                await get_task(services, name, task_id)
+                return _stream(task_updates(services, name, task_id, wrap=call_id if call_id is not None else 0))
             if method == "SendMessage":
                 result = await send_message(request, services, name, params)
             elif method == "GetTask":

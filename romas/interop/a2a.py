@@ -95,7 +95,7 @@ def agent_card(base: str, name: str, state: dict[str, Any], a2a: dict[str, Any])
         ],
         "provider": {"organization": "romas", "url": base},
         "version": str(a2a.get("version", "1")),
-        "capabilities": {"streaming": False, "pushNotifications": False},
+        "capabilities": {"streaming": True, "pushNotifications": False},
         "defaultInputModes": ["text/plain", "application/json"],
         "defaultOutputModes": ["text/plain"],
         "skills": skills_of(name, state, a2a),
@@ -188,3 +188,15 @@ def rejected_task(task_id: str, reason: str) -> dict[str, Any]:
             "message": {"messageId": f"{task_id}-status", "role": "ROLE_AGENT", "parts": [{"text": reason}]},
         },
     }
+
+
+def final_updates(row: MessageRow) -> list[dict[str, Any]]:
+    """The stream events that end a task: its reply as an artifact update, then its final status."""
+    task = task_of(row, history=False)
+    events: list[dict[str, Any]] = []
+    for artifact in task.get("artifacts", []):
+        events.append(
+            {"artifactUpdate": {"taskId": row.id, "contextId": row.id, "artifact": artifact, "lastChunk": True}}
+        )
+    events.append({"statusUpdate": {"taskId": row.id, "contextId": row.id, "status": task["status"]}})
+    return events

@@ -4,6 +4,7 @@ answered over both bindings (HTTP+JSON and JSON-RPC), tasks read back and listed
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,10 +22,13 @@ from a2a.types import (
 )
 from a2a.utils.errors import TaskNotCancelableError
 
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import ServerProcess, running_server
 
 pytestmark = pytest.mark.e2e
-SELLER = 'price(apple, 3).\n@restock[skill("restocking")] +!restock(N) <- +stock(N).\n'
+SELLER = (
+    'price(apple, 3).\n@restock[skill("restocking")] +!restock(N) <- +stock(N).\n'
+    "+!slow(N) <- .wait(1500); +slept(N).\n+?nap(N) <- .wait(1500).\n"
+)
 
 
 def message(text: str, number: int) -> SendMessageRequest:
@@ -75,6 +79,55 @@ async def scenario(url: str) -> None:
                 await client.cancel_task(CancelTaskRequest(id=asked.id))
             await client.close()
 
+        for number, binding in enumerate(("HTTP+JSON", "JSONRPC")):
+            config = ClientConfig(streaming=True, httpx_client=http, supported_protocol_bindings=[binding])
+            card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+            client = await create_client(card, config)
+            events = [e async for e in client.send_message(message(f"slow({number})", 100 + number))]
+            assert events[0].HasField("task")
+            assert events[0].task.status.state == TaskState.TASK_STATE_WORKING
+            assert events[-1].HasField("status_update")
+            assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+            beliefs = [b["text"] for b in (await http.get(f"{url}/agents/seller/mind")).json()["beliefs"]]
+            assert f"slept({number})[source(self)]" in beliefs
+            await client.close()
+
 
 def test_a2a_sdk_client_talks_to_a_romas_agent(server: ServerProcess) -> None:
     asyncio.run(scenario(server.url))
+
+
+async def start_long_task(url: str) -> str:
+    async with httpx.AsyncClient(timeout=60) as http:
+        seller = {"code": SELLER, "metadata": {"a2a": {"enabled": True}}}
+        assert (await http.put(f"{url}/agents/seller", json=seller)).status_code == 201
+        card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+        client = await create_client(card, ClientConfig(streaming=False, polling=True, httpx_client=http))
+        task = await send(client, message("slow(7)", 1))
+        assert task.status.state == TaskState.TASK_STATE_WORKING
+        await client.close()
+        return task.id
+
+
+async def finish_long_task(url: str, task_id: str) -> Task:
+    async with httpx.AsyncClient(timeout=60) as http:
+        card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+        client = await create_client(card, ClientConfig(streaming=False, httpx_client=http))
+        for _ in range(600):
+            task = await client.get_task(GetTaskRequest(id=task_id))
+            if task.status.state != TaskState.TASK_STATE_WORKING:
+                break
+            await asyncio.sleep(0.1)
+        await client.close()
+        return task
+
+
+def test_a_task_survives_a_restart_in_its_middle(database_url: str, tmp_path: Path) -> None:
+    with running_server(database_url, tmp_path) as first:
+        task_id = asyncio.run(start_long_task(first.url))
+        first.process.kill()  # kill -9 while the agent waits inside the task's plan
+        first.process.wait()
+    with running_server(database_url, tmp_path) as second:
+        task = asyncio.run(finish_long_task(second.url, task_id))
+        assert task.status.state == TaskState.TASK_STATE_COMPLETED
+        assert task.id == task_id
