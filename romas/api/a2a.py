@@ -4,10 +4,11 @@ HTTP+JSON and JSON-RPC bindings. Tasks are the agent's inbox messages (see ``rom
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
@@ -19,10 +20,12 @@ from romas.api.problems import ProblemError, problem_specs
 from romas.api.schemas import Name
 from romas.api.waiting import read_after_waiting
 from romas.domain.errors import DomainError
-from romas.interop import a2a
+from romas.interop import a2a, webhooks
+from romas.interop.egress import EgressRefused, EgressRule
 from romas.runtime.ids import is_id, new_id
 from romas.services.container import Services
 from romas.store import inbox
+from romas.store import webhooks as queue
 from romas.store.eventstore import WriteContext
 from romas.store.inbox import MessageRow
 
@@ -104,6 +107,9 @@ async def send_message(
             )
     except DomainError as exc:
         return {"task": a2a.rejected_task(new_id(), str(exc))}
+    push = configuration.get("taskPushNotificationConfig") if isinstance(configuration, dict) else None
+    if isinstance(push, dict):
+        await create_push(request, services, name, message_id, push)
 
     async def load() -> MessageRow:
         return await _task_row(services, name, message_id)
@@ -198,6 +204,80 @@ async def start_streaming(
 
         return _stream(rejected())
     return _stream(task_updates(services, name, task["id"], wrap))
+
+
+async def create_push(
+    request: Request[Any, Any, Any], services: Services, name: str, task_id: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """CreateTaskPushNotificationConfig: a webhook subscription to the task's message, in A2A's shape."""
+    await _opted_in(services, name)
+    await _task_row(services, name, task_id)
+    url = params.get("url")
+    if not isinstance(url, str) or not 8 <= len(url) <= 2000:
+        raise A2AError(400, INVALID_PARAMS, "a push-notification config needs a url")
+    try:
+        await EgressRule.parse(services.settings.egress_allow).check(url)
+    except EgressRefused as exc:
+        raise A2AError(422, INVALID_PARAMS, str(exc)) from None
+    config_id = params.get("id") or new_id()
+    token = params.get("token")
+    if not isinstance(config_id, str) or len(config_id) > 64 or (token is not None and not isinstance(token, str)):
+        raise A2AError(400, INVALID_PARAMS, "id and token must be strings (id at most 64 characters)")
+    subscription_id = new_id()
+    state = webhooks.subscription_state(
+        subscription_id,
+        url,
+        [f"/agents/{name}/inbox/{task_id}"],
+        f"A2A push notifications of task {task_id}",
+        datetime.now(UTC),
+    )
+    state["a2a_push"] = a2a.push_state_extra(name, task_id, config_id, token or None)
+    async with services.store.write(WriteContext(actor=actor_of(request), extra={"via": "a2a"})) as writer:
+        await webhooks.record_subscription(writer, None, state, "SubscriptionCreated", f"A2A push to {url}")
+        position = writer.recorded[-1].position
+        await queue.create_cursor(writer.connection, subscription_id, webhooks.new_secret(), position)
+    return a2a.push_config_of(state)
+
+
+async def _pushes(services: Services, name: str, task_id: str) -> list[dict[str, Any]]:
+    rows = await services.store.list_current(webhooks.STREAM_TYPE, webhooks.COLLECTION, after=None, limit=100_000)
+    return [
+        r.state
+        for r in rows
+        if isinstance(r.state.get("a2a_push"), dict)
+        and r.state["a2a_push"].get("agent") == name
+        and r.state["a2a_push"].get("task") == task_id
+    ]
+
+
+async def list_pushes(services: Services, name: str, task_id: str) -> dict[str, Any]:
+    await _opted_in(services, name)
+    await _task_row(services, name, task_id)
+    return {"configs": [a2a.push_config_of(s) for s in await _pushes(services, name, task_id)], "nextPageToken": ""}
+
+
+async def _push(services: Services, name: str, task_id: str, config_id: str) -> dict[str, Any]:
+    await _opted_in(services, name)
+    for state in await _pushes(services, name, task_id):
+        if state["a2a_push"].get("config_id") == config_id:
+            return state
+    raise A2AError(404, TASK_NOT_FOUND, f"task {task_id} has no push-notification config {config_id}")
+
+
+async def get_push(services: Services, name: str, task_id: str, config_id: str) -> dict[str, Any]:
+    return a2a.push_config_of(await _push(services, name, task_id, config_id))
+
+
+async def delete_push(
+    request: Request[Any, Any, Any], services: Services, name: str, task_id: str, config_id: str
+) -> dict[str, Any]:
+    state = await _push(services, name, task_id, config_id)
+    async with services.store.write(WriteContext(actor=actor_of(request), extra={"via": "a2a"})) as writer:
+        row = await writer.current(webhooks.subscription_path(state["id"]))
+        if row is not None and not row.deleted:
+            await webhooks.record_subscription(writer, row, row.state, "SubscriptionDeleted", "A2A push removed")
+            await queue.drop_subscription(writer.connection, state["id"])
+    return {}
 
 
 def _answer(body: dict[str, Any], status: int = 200) -> Response[Any]:
@@ -355,6 +435,62 @@ class A2AController(Controller):
             return _error(exc)
 
     @post(
+        "/tasks/{task_id:str}/pushNotificationConfigs",
+        summary="A2A CreateTaskPushNotificationConfig (HTTP+JSON): push the task's updates to a URL",
+        media_type=JSON,
+        status_code=200,
+        opt={"scope": "operate"},
+        responses=_A2A_RESPONSES,
+    )
+    async def create_push_config(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+    ) -> Response[Any]:
+        try:
+            return _answer(await create_push(request, services, name, task_id, await _body(request)))
+        except A2AError as exc:
+            return _error(exc)
+
+    @get(
+        "/tasks/{task_id:str}/pushNotificationConfigs",
+        summary="A2A ListTaskPushNotificationConfigs (HTTP+JSON)",
+        media_type=JSON,
+        responses=_A2A_RESPONSES,
+    )
+    async def list_push_configs(self, services: ServicesDep, name: Name, task_id: str) -> Response[Any]:
+        try:
+            return _answer(await list_pushes(services, name, task_id))
+        except A2AError as exc:
+            return _error(exc)
+
+    @get(
+        "/tasks/{task_id:str}/pushNotificationConfigs/{config_id:str}",
+        summary="A2A GetTaskPushNotificationConfig (HTTP+JSON)",
+        media_type=JSON,
+        responses=_A2A_RESPONSES,
+    )
+    async def get_push_config(self, services: ServicesDep, name: Name, task_id: str, config_id: str) -> Response[Any]:
+        try:
+            return _answer(await get_push(services, name, task_id, config_id))
+        except A2AError as exc:
+            return _error(exc)
+
+    @delete(
+        "/tasks/{task_id:str}/pushNotificationConfigs/{config_id:str}",
+        summary="A2A DeleteTaskPushNotificationConfig (HTTP+JSON)",
+        media_type=JSON,
+        status_code=200,
+        opt={"scope": "operate"},
+        responses=_A2A_RESPONSES,
+    )
+    async def delete_push_config(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str, config_id: str
+    ) -> Response[Any]:
+        try:
+            return _answer(await delete_push(request, services, name, task_id, config_id))
+        except A2AError as exc:
+            return _error(exc)
+
+    @post(
         "/jsonrpc",
         summary="A2A over JSON-RPC 2.0: SendMessage, SendStreamingMessage, GetTask, ListTasks, CancelTask, "
         "SubscribeToTask",
@@ -383,6 +519,16 @@ class A2AController(Controller):
                 return _stream(task_updates(services, name, task_id, wrap=call_id if call_id is not None else 0))
             if method == "SendMessage":
                 result = await send_message(request, services, name, params)
+            elif method == "CreateTaskPushNotificationConfig":
+                result = await create_push(request, services, name, str(params.get("taskId", "")), params)
+            elif method == "GetTaskPushNotificationConfig":
+                result = await get_push(services, name, str(params.get("taskId", "")), str(params.get("id", "")))
+            elif method == "ListTaskPushNotificationConfigs":
+                result = await list_pushes(services, name, str(params.get("taskId", "")))
+            elif method == "DeleteTaskPushNotificationConfig":
+                result = await delete_push(
+                    request, services, name, str(params.get("taskId", "")), str(params.get("id", ""))
+                )
             elif method == "GetTask":
                 result = await get_task(services, name, str(params.get("id", "")))
             elif method == "ListTasks":

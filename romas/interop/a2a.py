@@ -95,7 +95,7 @@ def agent_card(base: str, name: str, state: dict[str, Any], a2a: dict[str, Any])
         ],
         "provider": {"organization": "romas", "url": base},
         "version": str(a2a.get("version", "1")),
-        "capabilities": {"streaming": True, "pushNotifications": False},
+        "capabilities": {"streaming": True, "pushNotifications": True},
         "defaultInputModes": ["text/plain", "application/json"],
         "defaultOutputModes": ["text/plain"],
         "skills": skills_of(name, state, a2a),
@@ -200,3 +200,20 @@ def final_updates(row: MessageRow) -> list[dict[str, Any]]:
         )
     events.append({"statusUpdate": {"taskId": row.id, "contextId": row.id, "status": task["status"]}})
     return events
+
+
+# -- push notifications ----------------------------------------------------------------------------------------
+# A push-notification config is a webhook subscription to the task's message stream whose deliveries are A2A
+# StreamResponses (romas/interop/webhooks.py), so they are retried, ordered and survive restarts the same way.
+
+
+def push_state_extra(agent: str, task_id: str, config_id: str, token: str | None) -> dict[str, Any]:
+    return {"agent": agent, "task": task_id, "config_id": config_id, "token": token}
+
+
+def push_config_of(state: dict[str, Any]) -> dict[str, Any]:
+    push = state["a2a_push"]
+    config: dict[str, Any] = {"id": push["config_id"], "taskId": push["task"], "url": state["url"]}
+    if push.get("token"):
+        config["token"] = push["token"]
+    return config

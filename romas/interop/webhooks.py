@@ -114,6 +114,33 @@ def event_payload(event: RecordedEvent) -> bytes:
     )
 
 
+A2A_STATES = {
+    "accepted": "TASK_STATE_WORKING",
+    "delivered": "TASK_STATE_WORKING",
+    "processed": "TASK_STATE_COMPLETED",
+    "failed": "TASK_STATE_FAILED",
+    "expired": "TASK_STATE_FAILED",
+}
+
+
+def a2a_push_payload(event: RecordedEvent) -> bytes:
+    """An A2A push notification: a ``statusUpdate`` StreamResponse for a change of the task's message."""
+    data = event.data
+    status: dict[str, Any] = {
+        "state": A2A_STATES.get(str(data.get("status")), "TASK_STATE_WORKING"),
+        "timestamp": event.recorded_at,
+    }
+    text = data.get("reply") or (data.get("error") or {}).get("detail")
+    if text:
+        status["message"] = {
+            "messageId": f"{data.get('id')}-{event.version}",
+            "role": "ROLE_AGENT",
+            "parts": [{"text": str(text)}],
+        }
+    task_id = str(data.get("id", event.stream_id.rsplit("/", 1)[-1]))
+    return msgspec.json.encode({"statusUpdate": {"taskId": task_id, "contextId": task_id, "status": status}})
+
+
 def ping_payload(subscription_id: str, now: datetime) -> bytes:
     return msgspec.json.encode(
         {"type": "ping", "timestamp": now, "data": {"subscription": subscription_path(subscription_id)}}
@@ -128,7 +155,13 @@ class Attempt:
 
 
 async def post_signed(
-    client: httpx.AsyncClient, egress: EgressRule, url: str, secret: str, message_id: str, body: bytes
+    client: httpx.AsyncClient,
+    egress: EgressRule,
+    url: str,
+    secret: str,
+    message_id: str,
+    body: bytes,
+    extra_headers: dict[str, str] | None = None,
 ) -> Attempt:
     """One signed POST; any 2xx is success, anything else (or no answer) a failure with its reason."""
     try:
@@ -136,7 +169,8 @@ async def post_signed(
     except EgressRefused as exc:
         return Attempt(False, None, str(exc))
     try:
-        response = await client.post(url, content=body, headers=signed_headers(secret, message_id, body))
+        headers = {**signed_headers(secret, message_id, body), **(extra_headers or {})}
+        response = await client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return Attempt(False, None, f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:
@@ -301,7 +335,7 @@ class WebhookDispatcher:
         if delay > 0:
             await asyncio.sleep(min(delay, 1.0))
             return True
-        await self._attempt(subscription_id, row.state["url"], secret, pending)
+        await self._attempt(subscription_id, row.state, secret, pending)
         return True
 
     async def _take(self, subscription_id: str, selectors: list[str], seen: int) -> None:
@@ -311,7 +345,7 @@ class WebhookDispatcher:
         new = [queue.NewDelivery(new_id(), e.position, e.stream_id, e.type) for e in batch if matches(selectors, e)]
         await queue.enqueue(self.store, subscription_id, seen, batch[-1].position, new, datetime.now(UTC))
 
-    async def _attempt(self, subscription_id: str, url: str, secret: str, pending: queue.Delivery) -> None:
+    async def _attempt(self, subscription_id: str, state: dict[str, Any], secret: str, pending: queue.Delivery) -> None:
         assert self._client is not None
         body: bytes
         if pending.event_position is None:
@@ -327,8 +361,12 @@ class WebhookDispatcher:
                     finished_at=datetime.now(UTC),
                 )
                 return
-            body = event_payload(found[0])
-        outcome = await post_signed(self._client, self.egress, url, secret, pending.id, body)
+            push = state.get("a2a_push")
+            body = a2a_push_payload(found[0]) if isinstance(push, dict) else event_payload(found[0])
+        push = state.get("a2a_push")
+        token = push.get("token") if isinstance(push, dict) else None
+        extra = {"X-A2A-Notification-Token": str(token)} if token else None
+        outcome = await post_signed(self._client, self.egress, state["url"], secret, pending.id, body, extra)
         attempts = pending.attempts + 1
         now = datetime.now(UTC)
         if outcome.ok:

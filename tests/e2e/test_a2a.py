@@ -4,6 +4,8 @@ answered over both bindings (HTTP+JSON and JSON-RPC), tasks read back and listed
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from pathlib import Path
 
 import httpx
@@ -12,22 +14,25 @@ from a2a.client import A2ACardResolver, A2AClientError, ClientConfig, create_cli
 from a2a.types import (
     CancelTaskRequest,
     GetTaskRequest,
+    ListTaskPushNotificationConfigsRequest,
     ListTasksRequest,
     Message,
     Part,
     Role,
     SendMessageRequest,
     Task,
+    TaskPushNotificationConfig,
     TaskState,
 )
-from a2a.utils.errors import TaskNotCancelableError
+from a2a.utils.errors import InvalidParamsError, TaskNotCancelableError
 
+from tests.e2e.receiver import receiver
 from tests.e2e.server import ServerProcess, running_server
 
 pytestmark = pytest.mark.e2e
 SELLER = (
     'price(apple, 3).\n@restock[skill("restocking")] +!restock(N) <- +stock(N).\n'
-    "+!slow(N) <- .wait(1500); +slept(N).\n+?nap(N) <- .wait(1500).\n"
+    "+!slow(N) <- .wait(1500); +slept(N).\n+!nap(N) <- .wait(3000); +napped(N).\n"
 )
 
 
@@ -131,3 +136,56 @@ def test_a_task_survives_a_restart_in_its_middle(database_url: str, tmp_path: Pa
         task = asyncio.run(finish_long_task(second.url, task_id))
         assert task.status.state == TaskState.TASK_STATE_COMPLETED
         assert task.id == task_id
+
+
+async def pushes(url: str, target: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        seller = {"code": SELLER, "metadata": {"a2a": {"enabled": True}}}
+        assert (await http.put(f"{url}/agents/seller", json=seller)).status_code == 201
+        card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+        assert card.capabilities.push_notifications
+        client = await create_client(card, ClientConfig(streaming=False, polling=True, httpx_client=http))
+        request = message("nap(1)", 1)
+        request.configuration.task_push_notification_config.CopyFrom(
+            TaskPushNotificationConfig(url=f"{target}/push/first", token="first-token")
+        )
+        first = await send(client, request)
+        second = await send(client, message("nap(2)", 2))
+        config = await client.create_task_push_notification_config(
+            TaskPushNotificationConfig(task_id=second.id, id="mine", url=f"{target}/push/second", token="t2")
+        )
+        assert config.id == "mine" and config.task_id == second.id
+        listed = await client.list_task_push_notification_configs(
+            ListTaskPushNotificationConfigsRequest(task_id=second.id)
+        )
+        assert [c.id for c in listed.configs] == ["mine"]
+        with pytest.raises((A2AClientError, InvalidParamsError)):
+            await client.create_task_push_notification_config(
+                TaskPushNotificationConfig(task_id=second.id, url="http://10.9.8.7/push")
+            )
+        await client.close()
+        assert first.id != second.id
+
+
+def test_push_notifications_reach_a_local_receiver(database_url: str, tmp_path: Path) -> None:
+    with (
+        receiver() as target,
+        running_server(database_url, tmp_path, env={"ROMAS_EGRESS_ALLOW": "127.0.0.1"}) as server,
+    ):
+        asyncio.run(pushes(server.url, target.url))
+
+        def completed(path: str) -> list[dict[str, object]]:
+            found = []
+            for got in target.snapshot():
+                body = json.loads(got.body)
+                state = body["statusUpdate"]["status"]["state"]
+                if got.path == path and state == "TASK_STATE_COMPLETED":
+                    found.append(got.headers)
+            return found
+
+        deadline = time.monotonic() + 120
+        while not (completed("/push/first") and completed("/push/second")):
+            assert time.monotonic() < deadline, "no push notification arrived"
+            time.sleep(0.2)
+        assert completed("/push/first")[0]["x-a2a-notification-token"] == "first-token"
+        assert completed("/push/second")[0]["x-a2a-notification-token"] == "t2"
