@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
@@ -15,8 +16,9 @@ from litestar.response import Stream
 from romas import __version__
 from romas.api.auth import actor_of
 from romas.api.deps import ServicesDep
+from romas.api.media import PROBLEM_JSON
 from romas.api.nesting import MAX_DEPTH, too_deep
-from romas.api.problems import ProblemError, problem_specs
+from romas.api.problems import ProblemError, problem_specs, problem_type
 from romas.api.schemas import Name
 from romas.api.waiting import read_after_waiting
 from romas.domain.errors import DomainError
@@ -284,8 +286,21 @@ def _answer(body: dict[str, Any], status: int = 200) -> Response[Any]:
     return Response(msgspec.json.encode(body), status_code=status, media_type=JSON)
 
 
+_SLUGS = {400: "malformed-request", 404: "not-found", 409: "conflict", 422: "invalid-content"}
+
+
 def _error(exc: A2AError) -> Response[Any]:
-    return _answer({"error": {"code": exc.code, "message": exc.message, "status": exc.status}}, exc.status)
+    """An A2A error of the HTTP+JSON binding: a problem document (like every romas error) that also carries the
+    A2A error code."""
+    slug = _SLUGS.get(exc.status, "malformed-request")
+    body = {
+        "type": problem_type(slug),
+        "title": HTTPStatus(exc.status).phrase,
+        "status": exc.status,
+        "detail": exc.message,
+        "error": {"code": exc.code, "message": exc.message},
+    }
+    return Response(msgspec.json.encode(body), status_code=exc.status, media_type=PROBLEM_JSON)
 
 
 class AgentCardController(Controller):
@@ -332,7 +347,7 @@ class AgentCardController(Controller):
         "/agents/{name:str}/.well-known/agent-card.json",
         summary="An A2A agent's Agent Card",
         media_type=JSON,
-        responses=problem_specs(404),
+        responses=problem_specs(400, 404),
     )
     async def card(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[Any]:
         row = await services.store.current(f"/agents/{name}")
@@ -342,9 +357,19 @@ class AgentCardController(Controller):
         return _answer(a2a.agent_card(_base(request), name, row.state, settings))
 
 
+_A2A_ERRORS = problem_specs(400, 404, 409, 422)
 _A2A_RESPONSES = {
-    200: ResponseSpec(dict[str, Any], description="The A2A answer", media_type=JSON),
-    **problem_specs(400),
+    200: ResponseSpec(dict[str, Any], description="The A2A answer", media_type=JSON, generate_examples=False),
+    **_A2A_ERRORS,
+}
+_A2A_STREAM = {
+    200: ResponseSpec(
+        str,
+        description="Server-Sent Events of StreamResponses",
+        media_type="text/event-stream",
+        generate_examples=False,
+    ),
+    **_A2A_ERRORS,
 }
 
 
@@ -374,7 +399,7 @@ class A2AController(Controller):
         media_type="text/event-stream",
         status_code=200,
         opt={"scope": "operate"},
-        responses=_A2A_RESPONSES,
+        responses=_A2A_STREAM,
     )
     async def stream(
         self, request: Request[Any, Any, Any], services: ServicesDep, name: Name

@@ -177,7 +177,7 @@ class SubscriptionController(Controller):
         "/",
         summary="Subscribe a URL to events (webhooks signed as Standard Webhooks)",
         status_code=201,
-        responses=problem_specs(400, 422),
+        responses=problem_specs(400, 415, 422),
     )
     async def create(
         self, request: Request[Any, Any, Any], services: ServicesDep, data: SubscriptionInput
@@ -217,7 +217,9 @@ class SubscriptionController(Controller):
         )
 
     @get(
-        "/{subscription_id:str}", summary="A subscription: its target, filters and status", responses=problem_specs(404)
+        "/{subscription_id:str}",
+        summary="A subscription: its target, filters and status",
+        responses=problem_specs(400, 404),
     )
     async def read(self, services: ServicesDep, subscription_id: SubscriptionId) -> Response[Any]:
         row = await services.store.current(webhooks.subscription_path(subscription_id))
@@ -228,7 +230,7 @@ class SubscriptionController(Controller):
     @patch(
         "/{subscription_id:str}",
         summary="Change a subscription, or disable or enable it again",
-        responses=problem_specs(400, 404, 412, 422),
+        responses=problem_specs(400, 404, 409, 412, 415, 422),
     )
     async def change(
         self,
@@ -270,7 +272,7 @@ class SubscriptionController(Controller):
         operation_class=NoContentOperation,
         summary="Unsubscribe; pending deliveries are dropped",
         status_code=204,
-        responses=problem_specs(404, 412),
+        responses=problem_specs(400, 404, 409, 412),
     )
     async def remove(
         self, request: Request[Any, Any, Any], services: ServicesDep, subscription_id: SubscriptionId
@@ -289,7 +291,7 @@ class SubscriptionController(Controller):
         "/{subscription_id:str}/ping",
         summary="Send one signed ping now and answer with its delivery",
         status_code=200,
-        responses=problem_specs(404),
+        responses=problem_specs(400, 404),
     )
     async def ping(
         self, request: Request[Any, Any, Any], services: ServicesDep, subscription_id: SubscriptionId
@@ -350,7 +352,7 @@ class SubscriptionController(Controller):
     @get(
         "/{subscription_id:str}/deliveries/{delivery_id:str}",
         summary="One delivery: its status and attempts",
-        responses=problem_specs(404),
+        responses=problem_specs(400, 404),
     )
     async def one_delivery(
         self,
