@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from romas.api.conditional import etag
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
+from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import NoContentOperation
 from romas.api.problems import ProblemError, problem_specs
 from romas.api.schemas import Limit
@@ -175,6 +176,7 @@ class SubscriptionController(Controller):
 
     @post(
         "/",
+        media_type=HAL_JSON,
         summary="Subscribe a URL to events (webhooks signed as Standard Webhooks)",
         status_code=201,
         responses=problem_specs(400, 415, 422),
@@ -204,7 +206,7 @@ class SubscriptionController(Controller):
 
         return await perform(request, services, operation)
 
-    @get("/", summary="The subscriptions", responses=problem_specs(400))
+    @get("/", summary="The subscriptions", media_type=HAL_JSON, responses=problem_specs(400))
     async def list_subscriptions(self, services: ServicesDep) -> Response[Any]:
         rows = await services.store.list_current(webhooks.STREAM_TYPE, webhooks.COLLECTION, after=None, limit=10_000)
         items = [render(r) for r in rows]
@@ -218,6 +220,7 @@ class SubscriptionController(Controller):
 
     @get(
         "/{subscription_id:str}",
+        media_type=HAL_JSON,
         summary="A subscription: its target, filters and status",
         responses=problem_specs(400, 404),
     )
@@ -229,6 +232,7 @@ class SubscriptionController(Controller):
 
     @patch(
         "/{subscription_id:str}",
+        media_type=HAL_JSON,
         summary="Change a subscription, or disable or enable it again",
         responses=problem_specs(400, 404, 409, 412, 415, 422),
     )
@@ -289,6 +293,7 @@ class SubscriptionController(Controller):
 
     @post(
         "/{subscription_id:str}/ping",
+        media_type=HAL_JSON,
         summary="Send one signed ping now and answer with its delivery",
         status_code=200,
         responses=problem_specs(400, 404),
@@ -326,6 +331,7 @@ class SubscriptionController(Controller):
 
     @get(
         "/{subscription_id:str}/deliveries",
+        media_type=HAL_JSON,
         summary="A subscription's deliveries, oldest first",
         responses=problem_specs(400, 404),
     )
@@ -351,6 +357,7 @@ class SubscriptionController(Controller):
 
     @get(
         "/{subscription_id:str}/deliveries/{delivery_id:str}",
+        media_type=HAL_JSON,
         summary="One delivery: its status and attempts",
         responses=problem_specs(400, 404),
     )
