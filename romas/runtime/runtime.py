@@ -716,6 +716,13 @@ class Runtime:
                     await self._flush()
                     del self.live[name]
                 continue
+            if row.state.get("kind") == "external":
+                if live is not None:  # it became external: another system plays it from now on
+                    self.record_note(name, "now external: romas forwards its messages to its endpoint")
+                    self.effects.checkpoint.add(name)
+                    await self._flush()
+                    del self.live[name]
+                continue
             if live is None:
                 await self._start_agent(row)
             elif live.code_revision != row.state["code_revision"]:
