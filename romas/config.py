@@ -93,6 +93,10 @@ class Settings:
     """Agents with their own series in ``/metrics`` (the busiest ones); ``/metrics/agents`` has them all."""
     export_nats: str | None = None
     """Where the event log is published (``nats://host:port/STREAM?prefix=...``; ROMAS_EXPORT_NATS)."""
+    egress_allow: str = ""
+    """Hosts and CIDRs romas may call although they are loopback or private (webhooks, external agents)."""
+    webhook_backoff_s: float = 1.0
+    webhook_max_attempts: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +146,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not 0 < value < 86400:
+        raise ConfigError(f"{name} must be a positive number of seconds, got {value}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -178,6 +195,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit=parse_rate_limit(env.get("ROMAS_RATE_LIMIT", "")),
         metrics_top_agents=_int(env, "ROMAS_METRICS_TOP_AGENTS", 20, minimum=0),
         export_nats=env.get("ROMAS_EXPORT_NATS") or None,
+        egress_allow=env.get("ROMAS_EGRESS_ALLOW", ""),
+        webhook_backoff_s=_float(env, "ROMAS_WEBHOOK_BACKOFF_S", 1.0),
+        webhook_max_attempts=_int(env, "ROMAS_WEBHOOK_MAX_ATTEMPTS", 10),
     )
 
 

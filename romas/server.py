@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
 from romas import __version__
+from romas.api.a2a import A2AController, AgentCardController
 from romas.api.activity import ClientActivity
 from romas.api.agent_code import AgentCodeController
 from romas.api.agents import AgentController
@@ -48,9 +49,13 @@ from romas.api.problems import EXCEPTION_HANDLERS, ProblemError, bad_request
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
 from romas.api.strict import check_strict_body
+from romas.api.subscriptions import SubscriptionController
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
 from romas.deploy.seed import seed_if_empty
+from romas.interop.egress import EgressRule
+from romas.interop.external import ExternalForwarder
+from romas.interop.webhooks import DeliveryPolicy, WebhookDispatcher
 from romas.services.container import Services
 from romas.store.engine import create_engine
 from romas.store.eventstore import Store
@@ -92,6 +97,9 @@ CONTROLLERS: list[Any] = [
     DeploymentController,
     ManifestController,
     MetricsController,
+    SubscriptionController,
+    AgentCardController,
+    A2AController,
 ]
 
 
@@ -194,9 +202,22 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
                 runtime = services.runtime
                 services.export = JetStreamExport(active, parse_target(settings.export_nats), lambda: runtime.leading)
                 services.export.start()
+            dispatcher = WebhookDispatcher(
+                active,
+                EgressRule.parse(settings.egress_allow),
+                DeliveryPolicy(backoff_s=settings.webhook_backoff_s, max_attempts=settings.webhook_max_attempts),
+                lambda: services.runtime.leading,
+            )
+            await dispatcher.start(signal)
+            forwarder = ExternalForwarder(
+                active, dispatcher.egress, dispatcher.policy, lambda: services.runtime.leading
+            )
+            await forwarder.start(signal)
             try:
                 yield
             finally:
+                await forwarder.stop()
+                await dispatcher.stop()
                 if services.export is not None:
                     await services.export.stop()
                 await services.runtime.stop()

@@ -17,13 +17,17 @@ from romas.api.hal import Link, link, with_query
 from romas.api.media import HAL_JSON
 from romas.api.openapi_docs import MergePatchOperation, NoContentOperation
 from romas.api.openapi_truth import closed_body
-from romas.api.problems import problem_specs
+from romas.api.problems import ProblemError, problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
 from romas.domain.errors import FieldError, InvalidInput
+from romas.interop.egress import EgressRefused, EgressRule
+from romas.interop.webhooks import check_secret, new_secret
 from romas.services.agents import agent_key, validate_code
 from romas.services.container import Services
-from romas.store.eventstore import ResourceRow
+from romas.services.preconditions import Preconditions
+from romas.store.eventstore import ResourceRow, Writer
+from romas.store.webhooks import agent_secret_key, secret_in, set_secret
 
 MAX_CODE_CHARS = 1024 * 1024
 
@@ -38,6 +42,12 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: str = ""
     metadata: dict[str, Any] = msgspec.field(default_factory=dict)
     state: Literal["running", "stopped"] = "running"
+    kind: Literal["agentspeak", "external"] = "agentspeak"
+    """``external``: romas does not run it but POSTs what is sent to it to ``endpoint`` (see the README)."""
+    endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)] | None = None
+    secret: str | None = None
+    """An external agent's signing secret (``whsec_`` + base64); romas makes one when it has none and answers it
+    once in the ``Webhook-Secret`` header."""
     name: str | None = None
     revision: int | None = None
     updated_at: str | None = None
@@ -61,6 +71,8 @@ class Agent(msgspec.Struct, kw_only=True):
     stopped_reason: str | None = None
     """Why the runtime stopped the agent (it ran over its memory budget, or was at work through repeated
     crashes); null when it runs or a client stopped it. Setting ``state`` to ``running`` clears it."""
+    kind: Literal["agentspeak", "external"] = "agentspeak"
+    endpoint: str | None = None
     running_code_revision: int | None = None
     """The code revision the running agent uses now (only in the current representation; null when stopped)."""
     workspaces: list[str] | None = None
@@ -124,8 +136,53 @@ def render_agent(row: ResourceRow, self_href: str) -> Agent:
         state=state["state"],
         code_revision=state["code_revision"],
         stopped_reason=state.get("stopped_reason"),
+        kind="external" if state.get("kind") == "external" else "agentspeak",
+        endpoint=state.get("endpoint"),
         links=agent_links(row.name, self_href),
     )
+
+
+async def put_external_agent(
+    request: Request[Any, Any, Any], services: Services, name: str, data: AgentInput, pre: Preconditions
+) -> Response[Agent]:
+    """An agent romas does not run: its endpoint must pass the egress rule, and it has a signing secret."""
+    if data.kind != "external" or data.endpoint is None:
+        raise InvalidInput(
+            "an external agent needs kind and endpoint", [FieldError("/endpoint", 'give "kind": "external" and a URL')]
+        )
+    if data.code.strip():
+        raise InvalidInput("romas does not run an external agent's code", [FieldError("/code", "leave it empty")])
+    try:
+        await EgressRule.parse(services.settings.egress_allow).check(data.endpoint)
+    except EgressRefused as exc:
+        raise ProblemError(422, "egress-refused", str(exc)) from None
+    if data.secret is not None and (why := check_secret(data.secret)) is not None:
+        raise InvalidInput(why, [FieldError("/secret", why)])
+    endpoint = data.endpoint
+    path = f"/agents/{name}"
+
+    async def operation(writer: Writer) -> writes.Reply:
+        written = await services.agents.put_agent(
+            writer,
+            name,
+            code="",
+            description=data.description,
+            metadata=data.metadata,
+            state=data.state,
+            pre=pre,
+            endpoint=endpoint,
+        )
+        key = agent_secret_key(name)
+        extra: dict[str, str] = {}
+        if data.secret is not None:
+            await set_secret(writer.connection, key, data.secret)
+        elif await secret_in(writer.connection, key) is None:
+            extra["Webhook-Secret"] = new_secret()
+            await set_secret(writer.connection, key, extra["Webhook-Secret"])
+        return writes.representation(written, render_agent(written.row, path), path, extra)
+
+    response: Response[Agent] = await writes.perform(request, services, operation)
+    return response
 
 
 def describe_live_state(services: Services, body: Agent) -> None:
@@ -256,6 +313,8 @@ class AgentController(Controller):
             raise InvalidInput("the code is too long", [FieldError("/code", f"at most {MAX_CODE_CHARS} characters")])
         validate_code(data.code)
         pre = preconditions(request, required=services.settings.require_preconditions)
+        if data.kind == "external" or data.endpoint is not None:
+            return await put_external_agent(request, services, name, data, pre)
         return await writes.write_resource(
             request,
             services,

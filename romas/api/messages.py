@@ -25,6 +25,7 @@ from romas.api.views import encoded
 from romas.api.waiting import read_after_waiting
 from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput, NotFound
 from romas.domain.names import NAME_PATTERN, is_name
+from romas.interop.external import settle_answer
 from romas.runtime.ids import ID_PATTERN
 from romas.runtime.runtime import RETRYABLE_STATUSES
 from romas.services.agents import agent_key
@@ -193,6 +194,8 @@ class InboxController(Controller):
                 in_reply_to=data.in_reply_to,
                 expires_at=data.expires_at,
             )
+            if data.in_reply_to is not None:
+                await settle_answer(writer, sender, data.in_reply_to, content)
             location = f"/agents/{name}/inbox/{message_id}"
             body = {"id": message_id, "agent": name, "status": "accepted", "_links": {"self": {"href": location}}}
             return writes.Reply(202, msgspec.json.encode(body), HAL_JSON, {"Location": location})

@@ -61,6 +61,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "payload-too-large": "The request body is larger than this server accepts.",
     "unsupported-media-type": "The request body's Content-Type is not one this resource accepts.",
     "invalid-content": "The body was read but its content is not valid; see errors.",
+    "egress-refused": "romas may not call that URL: loopback, private and reserved addresses need ROMAS_EGRESS_ALLOW.",
     "invalid-code": "The AgentSpeak code does not parse; see errors for each line and column.",
     "unauthorized": "A bearer token is required.",
     "forbidden": "The token does not have the scope this request needs.",

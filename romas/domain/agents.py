@@ -10,15 +10,26 @@ AGENT_RUN_STATES: tuple[AgentRunState, ...] = ("running", "stopped")
 
 
 def agent_state(
-    *, code: str, description: str, metadata: dict[str, Any], state: AgentRunState, code_revision: int
+    *,
+    code: str,
+    description: str,
+    metadata: dict[str, Any],
+    state: AgentRunState,
+    code_revision: int,
+    endpoint: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    """``endpoint`` makes an external agent: romas forwards its messages there instead of running it."""
+    desired: dict[str, Any] = {
         "code": code,
         "description": description,
         "metadata": metadata,
         "state": state,
         "code_revision": code_revision,
     }
+    if endpoint is not None:
+        desired["kind"] = "external"
+        desired["endpoint"] = endpoint
+    return desired
 
 
 def code_revision_for(current: dict[str, Any] | None, current_revision: int, deleted: bool, code: str) -> int:

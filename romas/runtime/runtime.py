@@ -252,6 +252,8 @@ class Runtime:
             after = rows[-1].name
 
     async def _start_agent(self, row: ResourceRow) -> None:
+        if row.state.get("kind") == "external":
+            return  # romas forwards an external agent's messages (romas/interop/external.py) instead of running it
         name = row.name
         code_revision = int(row.state["code_revision"])
         program = parse_program(row.state["code"])
@@ -791,6 +793,13 @@ class Runtime:
             if row.state["state"] != "running":
                 if live is not None:
                     self.record_note(name, "stopped")
+                    self.effects.checkpoint.add(name)
+                    await self._flush()
+                    del self.live[name]
+                continue
+            if row.state.get("kind") == "external":
+                if live is not None:  # it became external: another system plays it from now on
+                    self.record_note(name, "now external: romas forwards its messages to its endpoint")
                     self.effects.checkpoint.add(name)
                     await self._flush()
                     del self.live[name]

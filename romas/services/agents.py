@@ -40,6 +40,7 @@ class AgentService(RevisionedService):
         metadata: dict[str, Any],
         state: AgentRunState,
         pre: Preconditions = NONE,
+        endpoint: str | None = None,
     ) -> Written:
         key = agent_key(name)
         current = await writer.current(key.stream_id)
@@ -49,6 +50,7 @@ class AgentService(RevisionedService):
             metadata=metadata,
             state=state,
             code_revision=self._code_revision(current, code),
+            endpoint=endpoint,
         )
         return await self.put(writer, key, desired, pre, current=current)
 

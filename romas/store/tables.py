@@ -238,3 +238,37 @@ observations = Table(
     PrimaryKeyConstraint("agent", "workspace", "artefact", name="pk_observations"),
     Index("ix_observations_artefact", "workspace", "artefact"),
 )
+
+# -- webhooks ------------------------------------------------------------------------------------------------
+# A subscription is a revisioned resource (/subscriptions/{id}); its secret and how far it has read the event
+# log are bookkeeping (an external agent's signing secret is kept here too, under "agent:{name}"), and each
+# event it takes becomes a delivery row the dispatcher works through in order.
+
+webhook_cursors = Table(
+    "webhook_cursors",
+    metadata,
+    Column("subscription", String(80), primary_key=True),
+    Column("secret", String(200), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("seq", _position_type, Identity(always=True), primary_key=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("subscription", String(32), nullable=False),
+    Column("event_position", BigInteger, nullable=True),
+    Column("stream", String(300), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcTimestamp(), nullable=False),
+    Column("next_attempt_at", UtcTimestamp(), nullable=False),
+    Column("finished_at", UtcTimestamp(), nullable=True),
+    Index("ix_webhook_deliveries_sub_seq", "subscription", "seq"),
+    Index("ix_webhook_deliveries_sub_status_seq", "subscription", "status", "seq"),
+    sqlite_autoincrement=True,
+)

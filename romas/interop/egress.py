@@ -1,0 +1,83 @@
+"""The egress rule: which hosts romas itself may call (webhook targets, external agents' endpoints).
+
+Without it anyone allowed to create a subscription could make the server probe its own network. Public
+addresses are allowed; loopback, private, link-local, reserved and multicast ranges only when the operator
+lists them in ``ROMAS_EGRESS_ALLOW`` (host names or CIDRs, comma or space separated). A host name is resolved
+and every address it resolves to must pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class EgressRefused(ValueError):
+    """The URL is not one romas may call; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class EgressRule:
+    hosts: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> EgressRule:
+        hosts: set[str] = set()
+        networks: list[IPNetwork] = []
+        for item in text.replace(",", " ").split():
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                hosts.add(item.lower().rstrip("."))
+        return cls(frozenset(hosts), tuple(networks))
+
+    def listed(self, address: IPAddress) -> bool:
+        return any(address in network for network in self.networks if network.version == address.version)
+
+    def allows_address(self, address: IPAddress) -> bool:
+        if self.listed(address):
+            return True
+        return address.is_global and not address.is_multicast
+
+    async def check(self, url: str) -> None:
+        """Raise :class:`EgressRefused` unless romas may POST to ``url``."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise EgressRefused(f"{url!r}: only http and https URLs can be called")
+        host = (parts.hostname or "").lower().rstrip(".")
+        if not host:
+            raise EgressRefused(f"{url!r} has no host")
+        if parts.username or parts.password:
+            raise EgressRefused(f"{url!r}: credentials in the URL are refused; use the subscription's secret")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise EgressRefused(f"{url!r}: {exc}") from None
+        if host in self.hosts:
+            return
+        try:
+            addresses: list[IPAddress] = [ipaddress.ip_address(host)]
+        except ValueError:
+            addresses = await _resolve(host, port)
+        for address in addresses:
+            if not self.allows_address(address):
+                raise EgressRefused(
+                    f"{host} ({address}) is a loopback, private or reserved address; "
+                    "the operator must list it in ROMAS_EGRESS_ALLOW"
+                )
+
+
+async def _resolve(host: str, port: int | None) -> list[IPAddress]:
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise EgressRefused(f"{host} does not resolve: {exc.strerror or exc}") from None
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]

@@ -1,0 +1,164 @@
+"""External agents: agents romas does not run. What is sent to one is POSTed to its ``endpoint`` (signed as
+Standard Webhooks says, with the agent's secret), and it takes part through the API like any client.
+
+Messages to an external agent stay in its inbox with the usual statuses: ``accepted`` until its endpoint
+answers 2xx, then ``processed`` (a tell, achieve...) or ``delivered`` for a question (``askOne``, ``askAll``,
+``askHow``) until the external system answers by posting to the asker's inbox with ``in_reply_to`` set to the
+question's id: then the question is ``processed`` with that answer as its reply, and the asking agent gets the
+answer as it would from a romas agent. A message its endpoint keeps refusing fails after the retries. Messages
+go out one at a time in arrival order; only the process that runs the agents forwards them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import msgspec
+from sqlalchemy import select
+
+from romas.interop.egress import EgressRule
+from romas.interop.webhooks import DeliveryPolicy, post_signed
+from romas.runtime.runtime import failure
+from romas.store import inbox
+from romas.store import webhooks as secrets
+from romas.store.eventstore import Store, WriteContext, Writer
+from romas.store.notify import CommitSignal
+from romas.store.tables import messages, resources
+
+log = logging.getLogger("romas.external")
+
+EXTERNAL = "external"
+QUESTIONS = frozenset({"askOne", "askAll", "askHow"})
+
+
+def is_external(state: dict[str, Any]) -> bool:
+    return state.get("kind") == EXTERNAL
+
+
+def message_payload(row: inbox.MessageRow) -> bytes:
+    return msgspec.json.encode(
+        {
+            "type": "message",
+            "timestamp": row.accepted_at,
+            "data": {
+                "id": row.id,
+                "agent": row.agent,
+                "sender": row.sender,
+                "performative": row.performative,
+                "content": row.content,
+                "in_reply_to": row.in_reply_to,
+                "reply_to": f"/agents/{row.sender}/inbox",
+                "message": inbox.message_stream(row.agent, row.id),
+            },
+        }
+    )
+
+
+async def settle_answer(writer: Writer, answerer: str, question_id: str, answer: str) -> None:
+    """An external agent answered a question it was asked: the question is processed with that reply."""
+    query = select(messages.c.version, messages.c.performative).where(
+        messages.c.id == question_id, messages.c.agent == answerer, messages.c.status == "delivered"
+    )
+    row = (await writer.connection.execute(query)).first()
+    if row is None or row[1] not in QUESTIONS:
+        return
+    now = datetime.now(UTC)
+    await inbox.change(writer, [inbox.MessageChange(question_id, answerer, int(row[0]), "processed", now, answer)])
+
+
+async def external_agents(store: Store) -> dict[str, str]:
+    """Every external agent and its endpoint."""
+    query = select(resources.c.name, resources.c.state).where(resources.c.stream_type == "agent", ~resources.c.deleted)
+    async with store.reads.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return {str(name): str(state["endpoint"]) for name, state in rows if is_external(state)}
+
+
+class ExternalForwarder:
+    def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
+        self.store = store
+        self.egress = egress
+        self.policy = policy
+        self.leading = leading
+        self.signal: CommitSignal | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._attempts: dict[str, tuple[int, float]] = {}
+        """Per message: failed attempts so far and the monotonic time of the next one."""
+
+    async def start(self, signal: CommitSignal) -> None:
+        self.signal = signal
+        self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
+        self._task = asyncio.create_task(self._run(), name="romas-external-agents")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            busy = False
+            try:
+                if self.leading():
+                    for name, endpoint in (await external_agents(self.store)).items():
+                        busy = await self._forward(name, endpoint) or busy
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("external agents: forwarding stumbled; retrying")
+            seen = self.signal.latest if self.signal is not None else 0
+            wait = self.policy.backoff_s if busy else 1.0
+            if self.signal is None:
+                await asyncio.sleep(wait)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self.signal.wait_past(seen)
+
+    async def _forward(self, agent: str, endpoint: str) -> bool:
+        """Forward the agent's accepted messages in order; True when one is waiting for a retry."""
+        assert self._client is not None
+        pending = [m for m in await inbox.unfinished(self.store, agent) if m.status == "accepted"]
+        if not pending:
+            return False
+        async with self.store.reads.connect() as conn:
+            secret = await secrets.secret_in(conn, secrets.agent_secret_key(agent))
+        if secret is None:
+            return False
+        loop = asyncio.get_running_loop()
+        for message in pending:
+            attempts, next_at = self._attempts.get(message.id, (0, 0.0))
+            if next_at > loop.time():
+                return True
+            outcome = await post_signed(
+                self._client, self.egress, endpoint, secret, message.id, message_payload(message)
+            )
+            now = datetime.now(UTC)
+            if outcome.ok:
+                self._attempts.pop(message.id, None)
+                status = "delivered" if message.performative in QUESTIONS else "processed"
+                change = inbox.MessageChange(message.id, agent, message.version, status, now)
+            elif attempts + 1 >= self.policy.max_attempts:
+                self._attempts.pop(message.id, None)
+                error = failure(
+                    "Delivery failed",
+                    f"the endpoint refused it {attempts + 1} times; last: {outcome.error}",
+                    "delivery-failed",
+                )
+                change = inbox.MessageChange(message.id, agent, message.version, "failed", now, None, error)
+            else:
+                self._attempts[message.id] = (attempts + 1, loop.time() + self.policy.wait_after(attempts + 1))
+                return True
+            async with self.store.write(WriteContext(actor="romas")) as writer:
+                await inbox.change(writer, [change])
+        return False
