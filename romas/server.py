@@ -36,8 +36,10 @@ from romas.api.overview import OverviewController
 from romas.api.problems import EXCEPTION_HANDLERS, ProblemError
 from romas.api.root import RootController
 from romas.api.schemes import SchemeController
+from romas.api.whoami import WhoAmIController
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
+from romas.console.pages import console_router
 from romas.deploy.seed import seed_if_empty
 from romas.services.container import Services
 from romas.store.engine import create_engine
@@ -67,6 +69,8 @@ CONTROLLERS: list[Any] = [
     EventController,
     DeploymentController,
     ManifestController,
+    WhoAmIController,
+    console_router,
 ]
 
 

@@ -115,6 +115,19 @@ class AgentCodeController(Controller):
 
         return await writes.perform(request, services, operation)
 
+    @post(
+        "/code/validate",
+        summary="Check code without saving it: 200 with no diagnostics, or 422 with each line and column",
+        status_code=200,
+        operation_class=AslBodyOperation,
+        opt={"scope": "read"},
+        responses=problem_specs(413, 415, 422),
+    )
+    async def validate(self, request: Request[Any, Any, Any], name: Name) -> list[str]:
+        """The same parser as PUT, so an editor can show the server's diagnostics before anything is stored."""
+        validate_code(await read_code_body(request))
+        return []
+
     @get(
         "/code/revisions",
         summary="The revisions that changed the agent's code, newest first",
