@@ -5,6 +5,8 @@ import { agentspeak, aslColours } from "./asl.js";
 import { OrganisationView } from "./organisation.js";
 
 const html = htm.bind(h);
+// CodeMirror's EditContext input path is young in Chromium; the classic contenteditable one is well trodden.
+EditorView.EDIT_CONTEXT = false;
 const listeners = new Set();
 let connected = false;
 
@@ -128,7 +130,8 @@ function countBy(items, key) {
 
 // ---------------------------------------------------------------- one agent
 
-function CodeEditor({ code, onChange, diagnostics }) {
+/** The editor owns its text while a person types; ``generation`` changes when the text is loaded from the server. */
+function CodeEditor({ code, generation, onChange, diagnostics }) {
   const host = useRef(null);
   const view = useRef(null);
   useEffect(() => {
@@ -146,7 +149,7 @@ function CodeEditor({ code, onChange, diagnostics }) {
   useEffect(() => {
     const v = view.current;
     if (v && v.state.doc.toString() !== code) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: code } });
-  }, [code]);
+  }, [generation]);
   useEffect(() => {
     const v = view.current;
     if (!v) return;
@@ -164,6 +167,7 @@ function CodeEditor({ code, onChange, diagnostics }) {
 function AgentView({ name }) {
   const [saved, setSaved] = useState({ code: "", etag: null });
   const [draft, setDraft] = useState(null);
+  const [generation, setGeneration] = useState(0);
   const [diagnostics, setDiagnostics] = useState([]);
   const [notice, setNotice] = useState(null);
   const [revisions, setRevisions] = useState([]);
@@ -171,13 +175,26 @@ function AgentView({ name }) {
   const [pick, setPick] = useState({ from: null, to: null });
   const [diff, setDiff] = useState(null);
 
-  async function loadCode(replaceDraft) {
+  const draftRef = useRef(null);
+  const savedRef = useRef({ code: "", etag: null });
+  function edit(text) { draftRef.current = text; setDraft(text); }
+
+  /** Take the server's code into the editor, unless a person is editing (then a save must meet a 412). */
+  async function loadCode(force) {
     const result = await api(`/agents/${name}/code`, { text: true });
     if (!result.ok) return;
-    setSaved({ code: result.data, etag: result.headers.get("ETag") });
-    if (replaceDraft) setDraft(result.data);
+    const fresh = { code: result.data, etag: result.headers.get("ETag") };
+    const dirty = draftRef.current !== null && draftRef.current !== savedRef.current.code;
+    if (force || !dirty) {
+      savedRef.current = fresh;
+      setSaved(fresh);
+      edit(fresh.code);
+      setGeneration((g) => g + 1);
+    } else if (fresh.code !== savedRef.current.code) {
+      setNotice({ kind: "warn", text: "This code was changed on the server while you were editing: saving will show the conflict." });
+    }
   }
-  useEffect(() => { setDraft(null); setDiff(null); setNotice(null); loadCode(true); }, [name]);
+  useEffect(() => { setDiff(null); setNotice(null); loadCode(true); }, [name]);
   useLive(async () => {
     const [a, revs] = await Promise.all([api(`/agents/${name}`), api(`/agents/${name}/code/revisions?limit=100`)]);
     if (a.ok) setAgent(a.data);
@@ -201,6 +218,7 @@ function AgentView({ name }) {
     if (saved.etag) headers["If-Match"] = saved.etag;
     const result = await api(`/agents/${name}/code`, { method: "PUT", body: draft, headers });
     if (result.ok) {
+      savedRef.current = { code: draft, etag: `"${result.data.revision}"` };
       setNotice({ kind: "ok", text: `Saved: the agent now runs code revision ${result.data.code_revision ?? result.data.revision}.` });
       await loadCode(true);
     } else if (result.status === 412) {
@@ -238,7 +256,7 @@ function AgentView({ name }) {
               ${dirty ? html`<span class="muted">unsaved changes</span>` : ""}
               ${can("write") && html`<button class="primary" id="save" disabled=${!dirty || diagnostics.length > 0} onClick=${save}>Save</button>`}
             </div></div>
-          ${draft !== null && html`<${CodeEditor} code=${draft} onChange=${setDraft} diagnostics=${diagnostics} />`}
+          ${draft !== null && html`<${CodeEditor} code=${draft} generation=${generation} onChange=${edit} diagnostics=${diagnostics} />`}
           ${diagnostics.length > 0 && html`<ul class="diagnostics" id="diagnostics">${diagnostics.map((d) => html`<li>line ${d.line}, column ${d.column}: ${d.message}</li>`)}</ul>`}
           ${diagnostics.length === 0 && draft !== null && html`<div class="muted" id="diagnostics-ok">✓ the server parses this code</div>`}
           ${notice && html`<div class="notice ${notice.kind}" id="notice">${notice.text}
@@ -273,7 +291,7 @@ function DiffView({ from, to, left, right }) {
   const host = useRef(null);
   useEffect(() => {
     const common = [basicSetup, agentspeak, aslColours, EditorState.readOnly.of(true), EditorView.editable.of(false)];
-    const merge = new MergeView({ parent: host.current, a: { doc: left, extensions: common }, b: { doc: right, extensions: common } });
+    const merge = new MergeView({ parent: host.current, a: { doc: left, extensions: common }, b: { doc: right, extensions: common }, collapseUnchanged: { margin: 3, minSize: 6 } });
     return () => merge.destroy();
   }, [left, right]);
   return html`<div id="diff" style="margin-top:12px"><h3>Revision ${from} (left) and revision ${to} (right)</h3><div class="merge" ref=${host}></div></div>`;
