@@ -17,8 +17,8 @@ CHROMIUM = os.environ.get("ROMAS_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def chromium(sample_server: ServerProcess) -> Iterator[object]:
-    """A browser, started after the server (Playwright's sync API holds an event loop the database fixtures must
+def chromium(database_url: str) -> Iterator[object]:
+    """A browser, started after the database (Playwright's sync API holds an event loop the database fixtures must
     not meet); missing Chromium or Playwright skips, except under CI=true where it fails."""
     in_ci = os.environ.get("CI", "").lower() == "true"
     try:

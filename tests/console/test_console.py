@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.console.conftest import SAMPLE
 from tests.e2e.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -166,3 +167,44 @@ def test_a_person_works_on_the_bakery_through_the_console(
     client.close()
     print(f"screenshots in {shots}")
     assert re.search(r"\d", str(saved))
+
+
+def test_with_tokens_the_console_asks_for_one_and_shows_only_what_it_allows(
+    database_url: str, chromium: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.e2e.server import running_server
+
+    tokens = {"ROMAS_TOKENS": "viewer:look:read;boss:b055:admin"}
+    with running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens) as server:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server.url}/console")
+        page.locator("#token").fill("wrong")
+        page.locator("#token-form button").click()
+        expect(page.locator("#token-form")).to_contain_text("not known", timeout=WAIT_MS)
+        page.locator("#token").fill("look")
+        page.locator("#token-form button").click()
+        expect(page.locator('#agents tr[data-agent="bob"]')).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("header")).to_contain_text("viewer (read)")
+        page.screenshot(path=tmp_path / "token-overview.png", full_page=True)
+        page.goto(f"{server.url}/console#/agents/bob")
+        expect(page.locator("#code .cm-content")).to_contain_text("Bob, the baker", timeout=WAIT_MS)
+        expect(page.locator("#history tr[data-revision]")).to_have_count(1, timeout=WAIT_MS)
+        for action in ("#save", "#send", "#history button.restore"):
+            expect(page.locator(action)).to_have_count(0)
+        page.goto(f"{server.url}/console#/deployments")
+        expect(page.locator('tr[data-deployment="1"]')).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("button.rollback")).to_have_count(0)
+        # The token is kept for the tab only: a new tab asks again; this one forgets it on request.
+        other = chromium.new_page()
+        other.goto(f"{server.url}/console")
+        expect(other.locator("#token-form")).to_be_visible(timeout=WAIT_MS)
+        other.close()
+        page.get_by_text("forget token").click()
+        expect(page.locator("#token-form")).to_be_visible(timeout=WAIT_MS)
+        page.locator("#token").fill("b055")
+        page.locator("#token-form button").click()
+        page.goto(f"{server.url}/console#/agents/bob")
+        expect(page.locator("#save")).to_have_count(1, timeout=WAIT_MS)
+        page.close()
