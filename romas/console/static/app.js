@@ -191,7 +191,7 @@ function AgentView({ name }) {
       edit(fresh.code);
       setGeneration((g) => g + 1);
     } else if (fresh.code !== savedRef.current.code) {
-      setNotice({ kind: "warn", text: "This code was changed on the server while you were editing: saving will show the conflict." });
+      setNotice({ kind: "warn", conflict: true, text: "Someone else saved this agent's code while you were editing it. Your text is kept; load theirs to start again from it." });
     }
   }
   useEffect(() => { setDiff(null); setNotice(null); loadCode(true); }, [name]);
@@ -465,7 +465,7 @@ function Plan({ entries }) {
   const moving = (entries || []).filter((e) => e.action !== "unchanged");
   if (!moving.length) return html`<p class="muted">nothing changes</p>`;
   return html`<table>${moving.map((e) => html`<tr><td><span class="badge ${e.action === "delete" ? "bad" : e.action === "create" ? "ok" : "enabled"}">${e.action}</span></td>
-    <td>${e.kind} <code>${e.workspace ? `${e.workspace}/` : ""}${e.name}</code></td><td class="muted">revision ${e.from_revision ?? "–"} → ${e.to_revision ?? "–"}</td></tr>`)}</table>`;
+    <td>${e.kind} <code>${e.workspace ? `${e.workspace}/` : ""}${e.name}</code>${e.changed && e.changed.length ? html`<div class="muted">${e.changed.join(", ")}</div>` : ""}</td><td class="muted">revision ${e.from_revision ?? "–"} → ${e.to_revision ?? "–"}</td></tr>`)}</table>`;
 }
 
 // ---------------------------------------------------------------- shell
