@@ -305,7 +305,8 @@ function Mind({ name }) {
   return html`<section class="panel" id="mind"><h2>Mind <span class="muted">(code revision ${mind.code_revision})</span></h2>
     <h3>Beliefs</h3><div class="scroll mono">${mind.beliefs.map((b) => html`<div>${text(b)}</div>`)}</div>
     <h3>Goals</h3><div class="mono">${mind.goals.length ? mind.goals.map((g) => html`<div>${text(g)}</div>`) : html`<span class="muted">none</span>`}</div>
-    <h3>Intentions</h3><div class="mono">${mind.intentions.length ? mind.intentions.map((i) => html`<div>${(i.frames || i.stack || []).length ? (i.frames || i.stack).map((f) => html`<div>${f.plan || f.label || ""} ${f.line ? `line ${f.line}` : ""} ${f.trigger || ""}</div>`) : JSON.stringify(i)}</div>`) : html`<span class="muted">none</span>`}</div>
+    <h3>Intentions</h3><div class="mono">${mind.intentions.length ? mind.intentions.map((i) => html`<div class="intention">
+      <span class="badge">${i.state}</span> ${(i.stack || []).map((f, depth) => html`<div style="padding-left:${depth * 14}px">${f.trigger} <span class="muted">plan ${f.plan}${f.line ? `, line ${f.line}` : ""}</span></div>`)}</div>`) : html`<span class="muted">none</span>`}</div>
   </section>`;
 }
 
@@ -507,7 +508,7 @@ function App() {
   if (!identity) page = html`<p class="loading">Connecting…</p>`;
   else if (!ready) page = html`<${TokenPrompt} failed=${failed} onDone=${async (t) => { setToken(t); await check(); setFailed(!auth.scopes.length); }} />`;
   else if (section === "agents" && name) page = html`<${AgentView} name=${name} key=${name} />`;
-  else if (section === "organisations" && name) page = html`<${OrganisationView} name=${name} key=${name} />`;
+  else if (section === "organisations" && name) page = html`<${OrganisationView} name=${name} key=${name} useLive=${useLive} />`;
   else if (section === "time") page = html`<${Timeline} />`;
   else if (section === "deployments") page = html`<${Deployments} />`;
   else page = html`<${Overview} />`;

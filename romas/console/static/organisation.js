@@ -1,6 +1,6 @@
 // An organisation drawn: its structural specification as an SVG diagram (groups, roles, cardinalities,
 // links, role inheritance) and each scheme's goal tree with the state of every goal in the running schemes.
-import { h, htm, useState, useEffect } from "./vendor/vendor.js";
+import { h, htm, useState } from "./vendor/vendor.js";
 import { api, embedded, when } from "./api.js";
 
 const html = htm.bind(h);
@@ -79,18 +79,18 @@ function rootOf(goals) {
   return Object.keys(goals).find((g) => !named.has(g)) || Object.keys(goals)[0];
 }
 
-export function OrganisationView({ name }) {
+export function OrganisationView({ name, useLive }) {
   const [spec, setSpec] = useState(null);
   const [now, setNow] = useState(null);
   const [obligations, setObligations] = useState([]);
-  useEffect(() => {
-    (async () => {
+  useLive(async () => {
+    {
       const [s, o, d] = await Promise.all([api(`/organisations/${name}`), api("/overview"), api(`/organisations/${name}/obligations`)]);
       if (s.ok) setSpec(s.data.specification || s.data);
       if (o.ok) setNow(o.data.organisations.find((x) => x.name === name));
       setObligations(embedded(d.data));
-    })();
-  }, [name]);
+    }
+  }, [name], (e) => e.stream.startsWith(`/organisations/${name}`));
   if (!spec) return html`<p class="loading">Reading the organisation…</p>`;
   const schemes = Object.entries(spec.schemes || {});
   return html`<div class="row spread"><h1>Organisation <span class="mono">${name}</span></h1><a href="#/">← the MAS</a></div>
