@@ -168,6 +168,9 @@ def test_a_person_works_on_the_bakery_through_the_console(
     page.locator("#confirm-rollback").click()
     expect(page.locator("#deploy-notice")).to_contain_text(f"Rolled back deployment {number}", timeout=WAIT_MS)
     assert client.get("/workspaces/bakery").json()["description"] == old_description
+    expect(page.locator(f'tr[data-deployment="{number + 1}"]')).to_contain_text(f"rolls back {number}")
+    expect(row).to_contain_text(f"rolled back by {number + 1}")
+    expect(row.locator("button.rollback")).to_have_count(0)
     page.screenshot(path=shots / "08-deployments.png", full_page=True)
 
     # The organisation drawn.

@@ -433,7 +433,8 @@ function Deployments() {
   const [chosen, setChosen] = useState(null);
   const [plan, setPlan] = useState(null);
   const [notice, setNotice] = useState(null);
-  useLive(async () => { const r = await api("/deployments"); if (r.ok) setItems(embedded(r.data)); }, [], (e) => e.stream_type === "deployment");
+  async function load() { const r = await api("/deployments"); if (r.ok) setItems(embedded(r.data)); }
+  useLive(load, [], (e) => e.stream_type === "deployment");
   async function open(id) { const r = await api(`/deployments/${id}`); if (r.ok) setChosen(r.data); setPlan(null); }
   async function dryRun(id) {
     const r = await api(`/deployments/${id}/rollback?dry_run=true`, { method: "POST" });
@@ -443,6 +444,7 @@ function Deployments() {
     const r = await api(`/deployments/${plan.id}/rollback`, { method: "POST" });
     setPlan(null);
     setNotice(r.ok ? { kind: "ok", text: `Rolled back deployment ${plan.id}: deployment ${r.data.id ?? "(nothing to undo)"} recorded.` } : { kind: "bad", text: problemText(r) });
+    await load();
   }
   return html`<h1>Deployments</h1>
     ${notice && html`<div class="notice ${notice.kind}" id="deploy-notice">${notice.text}</div>`}
