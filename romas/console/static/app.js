@@ -82,17 +82,17 @@ function Overview() {
   if (!view) return html`<p class="loading">Reading the MAS…</p>`;
   return html`
     <h1>The MAS, live</h1>
-    <div class="grid">
+    <div class="grid overview">
       <section class="panel" id="agents">
         <h2>Agents</h2>
         <table>
           <tr><th>Agent</th><th>State</th><th>Code</th><th>Inbox</th><th>Last activity</th></tr>
           ${view.agents.map((agent) => html`
             <tr data-agent=${agent.name}>
-              <td><a href="#/agents/${agent.name}">${agent.name}</a><div class="muted">${agent.description}</div></td>
+              <td><a href="#/agents/${agent.name}">${agent.name}</a><div class="muted desc" title=${agent.description}>${agent.description}</div></td>
               <td><${Badge} text=${agent.state} /></td>
-              <td>revision ${agent.code_revision}</td>
-              <td>${Object.entries((inboxes[agent.name] || {}).byStatus || {}).map(([s, n]) => html`<span class="badge ${s}">${n} ${s}</span>`)}</td>
+              <td class="nowrap">revision ${agent.code_revision}</td>
+              <td>${Object.keys((inboxes[agent.name] || {}).byStatus || {}).length ? Object.entries(inboxes[agent.name].byStatus).map(([s, n]) => html`<span class="badge ${s}">${n} ${s}</span>`) : html`<span class="muted">empty</span>`}</td>
               <td class="muted">${ago((inboxes[agent.name] || {}).last || agent.updated_at)}</td>
             </tr>`)}
         </table>
