@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint openapi bench clean
+.PHONY: serve test lint openapi console bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "romas needs Python 3.11 or newer"'
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/romas openapi
+
+## Rebuild the console's vendored libraries (romas/console/static/vendor) from npm; needs node and npm.
+console:
+	romas/console/frontend/build.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

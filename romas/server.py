@@ -50,8 +50,10 @@ from romas.api.root import RootController
 from romas.api.schemes import SchemeController
 from romas.api.strict import check_strict_body
 from romas.api.subscriptions import SubscriptionController
+from romas.api.whoami import WhoAmIController
 from romas.api.workspaces import WorkspaceController
 from romas.config import Settings
+from romas.console.pages import console_router
 from romas.deploy.seed import seed_if_empty
 from romas.interop.egress import EgressRule
 from romas.interop.external import ExternalForwarder
@@ -100,6 +102,8 @@ CONTROLLERS: list[Any] = [
     SubscriptionController,
     AgentCardController,
     A2AController,
+    WhoAmIController,
+    console_router,
 ]
 
 

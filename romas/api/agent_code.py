@@ -30,6 +30,8 @@ MAX_CODE_BYTES = 1024 * 1024
 class AslBodyOperation(Operation):
     """Documents the plain-text body Litestar cannot declare as ``data`` (it only decodes JSON and forms)."""
 
+    body_description = "The agent's new code; it must parse, or nothing is stored."
+
     def __post_init__(self) -> None:
         schema = Schema(type=OpenAPIType.STRING, description="AgentSpeak source (Jason dialect), UTF-8")
         self.request_body = RequestBody(
@@ -38,8 +40,13 @@ class AslBodyOperation(Operation):
                 "text/plain": OpenAPIMediaType(schema=schema),
             },
             required=True,
-            description="The agent's new code; it must parse, or nothing is stored.",
+            description=self.body_description,
         )
+
+
+@dataclass
+class AslCheckOperation(AslBodyOperation):
+    body_description = "Code to check; nothing is stored."
 
 
 async def read_code_body(request: Request[Any, Any, Any]) -> str:
@@ -114,6 +121,19 @@ class AgentCodeController(Controller):
             return reply
 
         return await writes.perform(request, services, operation)
+
+    @post(
+        "/code/validate",
+        summary="Check code without saving it: 200 with no diagnostics, or 422 with each line and column",
+        status_code=200,
+        operation_class=AslCheckOperation,
+        opt={"scope": "read"},
+        responses=problem_specs(400, 413, 415, 422),
+    )
+    async def validate(self, request: Request[Any, Any, Any], name: Name) -> list[str]:
+        """The same parser as PUT, so an editor can show the server's diagnostics before anything is stored."""
+        validate_code(await read_code_body(request))
+        return []
 
     @get(
         "/code/revisions",

@@ -10,7 +10,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from romas.config import Settings
+from romas.config import Settings, Token
 
 ANONYMOUS = "anonymous"
 _PUBLIC_PREFIXES = ("/health", "/ready", "/schema", "/problems")
@@ -25,6 +25,18 @@ def required_scope(method: str, handler: BaseRouteHandler) -> str:
     return _METHOD_SCOPES.get(method, "write")
 
 
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> Token | None:
+    """The configured token the request's ``Authorization`` header names, if any."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    for token in settings.tokens:
+        if hmac.compare_digest(token.secret.encode(), secret.strip().encode()):
+            return token
+    return None
+
+
 # async: Litestar would run a sync guard in its thread pool on every request.
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     settings: Settings = connection.app.state.settings
@@ -34,14 +46,11 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if connection.url.path.startswith(_PUBLIC_PREFIXES) or handler.opt.get("public"):
         connection.state.actor = ANONYMOUS
         return
-    header = connection.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
+    scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthorizedException("send Authorization: Bearer <token>")
-    for token in settings.tokens:
-        if hmac.compare_digest(token.secret.encode(), secret.strip().encode()):
-            break
-    else:
+    token = bearer_token(connection, settings)
+    if token is None:
         raise NotAuthorizedException("the bearer token is not known to this server")
     scope = required_scope(str(connection.scope.get("method", "GET")), handler)
     if scope not in token.scopes and "admin" not in token.scopes:

@@ -58,6 +58,8 @@ ENTRY_LINKS: dict[str, Link] = {
     "ready": link("/ready"),
     "openapi": link("/schema/openapi.json", type="application/json", title="OpenAPI document"),
     "docs": link("/schema", type="text/html", title="Browsable API documentation"),
+    "console": link("/console", type="text/html", title="The console: watch and work on the MAS in a browser"),
+    "whoami": link("/auth/whoami", title="Whether tokens are required, and the scopes of yours"),
 }
 
 

@@ -104,3 +104,24 @@ async def test_restore_code_only(client: Client) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["code"] == "a.\n" and body["description"] == "two" and body["revision"] == 3
+
+
+async def test_validate_checks_code_with_the_same_parser_and_stores_nothing(client: Client) -> None:
+    await put_agent(client, "checked")
+    asl = {"Content-Type": "text/x-asl"}
+    ok = await client.post("/agents/checked/code/validate", content="+!go <- .print(hi).\n", headers=asl)
+    assert (ok.status_code, ok.json()) == (200, [])
+    bad = await client.post("/agents/checked/code/validate", content="+!go <- .print(hi).\n+!x <- ..\n", headers=asl)
+    problem = assert_problem(bad, 422, "invalid-code")
+    assert [(e["line"], e["column"]) for e in problem["errors"]] == [(2, 8)]
+    assert_problem(await client.post("/agents/checked/code/validate", json={"code": "x."}), 415)
+    assert (await client.get("/agents/checked")).json()["revision"] == 1
+
+
+async def test_the_console_is_served_and_linked_from_the_entry_point(client: Client) -> None:
+    assert (await client.get("/")).json()["_links"]["console"]["href"] == "/console"
+    page = await client.get("/console")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/console/static/app.js" in page.text
+    script = await client.get("/console/static/vendor/vendor.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]

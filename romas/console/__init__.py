@@ -1,0 +1,1 @@
+"""The browser console at ``/console``: one HTML page and its static assets, talking to the public API only."""
