@@ -16,7 +16,7 @@ WORKDIR /srv/romas
 COPY pyproject.toml README.md alembic.ini ./
 COPY romas ./romas
 COPY agent_specs ./agent_specs
-RUN pip install . \
+RUN pip install '.[bridges]' \
     && mkdir -p /var/lib/romas \
     && chown romas:romas /var/lib/romas
 
