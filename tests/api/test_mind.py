@@ -99,11 +99,13 @@ async def test_beliefs_are_paged_with_next_links_and_a_count(client: Client) -> 
     assert "limit=7" in small["_links"]["next"]["href"]
     assert len((await client.get("/agents/many/mind", params={"limit": 5000})).json()["beliefs"]) == 2500
     assert_problem(await client.get("/agents/many/mind", params={"limit": 5001}), 400)
-    assert_problem(await client.get("/agents/many/mind", params={"cursor": "nonsense"}), 400)
+    # a well-formed cursor this server did not hand out names no page (404), as in every listing
+    assert_problem(await client.get("/agents/many/mind", params={"cursor": "nonsense"}), 404)
+    assert_problem(await client.get("/agents/many/mind", params={"cursor": "not a cursor!"}), 400)
     await put_agent(client, "other", code="")
     listing = (await client.get("/agents", params={"limit": 1})).json()["_links"]["next"]["href"]
     other = listing.split("cursor=")[1].split("&")[0]  # a cursor of another listing is refused too
-    assert_problem(await client.get("/agents/many/mind", params={"cursor": other}), 400)
+    assert_problem(await client.get("/agents/many/mind", params={"cursor": other}), 404)
 
 
 async def test_a_stopped_agents_beliefs_are_paged_too(client: Client) -> None:
