@@ -102,9 +102,18 @@ async def _empty(name: str, head: str | None) -> None:
             "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND a.attidentity <> '' AND NOT a.attisdropped"
         )
+        # The event log's guards fire always, even for a replica session: the owner switches them off for the
+        # emptying and back on in the same transaction, so no other session ever sees the log unguarded.
+        guards = await conn.fetch(
+            "SELECT quote_ident(c.relname) AS t, quote_ident(g.tgname) AS g FROM pg_trigger g "
+            "JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND g.tgenabled = 'A' AND NOT g.tgisinternal"
+        )
         # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE replaces every table's files.
         statements = ["SET session_replication_role = replica", "SET synchronous_commit = off"]
+        statements += [f"ALTER TABLE {row['t']} DISABLE TRIGGER {row['g']}" for row in guards]
         statements += [f"DELETE FROM {row['t']}" for row in tables]
+        statements += [f"ALTER TABLE {row['t']} ENABLE ALWAYS TRIGGER {row['g']}" for row in guards]
         statements += [f"ALTER TABLE {row['t']} ALTER COLUMN {row['col']} RESTART" for row in identities]
         async with conn.transaction():
             await conn.execute(";\n".join(statements))

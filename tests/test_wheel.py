@@ -74,7 +74,7 @@ def test_the_wheel_installs_and_serves_from_another_folder(tmp_path: Path) -> No
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         ready = httpx.get(f"{url}/ready").json()
-        assert ready == {"status": "ok", "database": "ok", "schema_revision": "current"}, ready
+        assert ready == {"status": "ok", "database": "ok", "schema_revision": "current", "export": None}, ready
         assert (elsewhere / "fresh.db").is_file()
         assert httpx.put(f"{url}/agents/alice", json={"code": "+!go <- .print(hi)."}).status_code == 201
         for asset in ("/schema", "/schema/assets/scalar/standalone.js", "/schema/assets/redoc/redoc.standalone.js"):

@@ -440,15 +440,16 @@ class A2AController(Controller):
             return _error(exc)
 
     @post(
-        "/tasks/{task_ref:str}",
+        "/tasks/{task_id:str}",
         summary="A2A CancelTask and SubscribeToTask (HTTP+JSON): POST /tasks/{id}:cancel or /tasks/{id}:subscribe",
         media_type=JSON,
         status_code=200,
         opt={"scope": "operate"},
         responses=_A2A_RESPONSES,
     )
-    async def task_action(self, services: ServicesDep, name: Name, task_ref: str) -> Response[Any] | Stream:
-        task_id, _, action = task_ref.partition(":")
+    async def task_action(self, services: ServicesDep, name: Name, task_id: str) -> Response[Any] | Stream:
+        """``task_id`` is ``<id>:cancel`` or ``<id>:subscribe`` here (one path with GetTask, so one ``Allow``)."""
+        task_id, _, action = task_id.partition(":")
         try:
             if action == "subscribe":
                 await get_task(services, name, task_id)

@@ -47,7 +47,8 @@ async def test_failed_and_expired_messages_of_every_agent_are_listed(client: Cli
     assert [m["id"] for m in following["_embedded"]["messages"]] == [bob["id"]]
     assert len((await client.get("/messages")).json()["_embedded"]["messages"]) == 4
     assert_problem(await client.get("/messages", params={"status": "lost"}), 400)
-    assert_problem(await client.get("/messages", params={"cursor": "nonsense"}), 400)
+    assert_problem(await client.get("/messages", params={"cursor": "nonsense"}), 404)  # well-formed, no such page
+    assert_problem(await client.get("/messages", params={"cursor": "not a cursor!"}), 400)
 
 
 async def test_retry_reprocesses_a_failed_message_as_a_new_one_linked_both_ways(client: Client) -> None:

@@ -351,7 +351,7 @@ async def test_the_sample_mas_deploys_onto_an_empty_server(client: Client) -> No
     manifest, problems = load_specs(SAMPLE, load_artefact_types([]))
     assert manifest is not None, problems
     first = await deploy(client, manifest.to_builtins())
-    assert first["counts"]["create"] == 9
+    assert first["counts"]["create"] == 10
     assert (await deploy(client, manifest.to_builtins(), 200))["status"] == "unchanged"
 
 

@@ -59,7 +59,7 @@ def test_a_ci_pipeline_applies_changes_rolls_back_and_exports(database_url: str,
 
         first = romas("apply", specs, "--server", server.url)
         assert first.returncode == 0, first.stderr
-        assert "deployment 1 applied: 9 created" in first.stdout and "create  agent bob" in first.stdout
+        assert "deployment 1 applied: 10 created" in first.stdout and "create  agent bob" in first.stdout
         assert f"commit {git(repo, 'rev-parse', 'HEAD')[:12]} on main by Ann Baker" in first.stdout
 
         bob = repo / "agent_specs" / "agents" / "bob.asl"
