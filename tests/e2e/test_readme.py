@@ -44,7 +44,10 @@ def test_the_tour_has_the_examples_it_promises() -> None:
 def test_the_readme_tour_works_when_pasted(tmp_path: Path) -> None:
     database = f"sqlite+aiosqlite:///{tmp_path / 'romas.db'}"
     with running_server(
-        database, tmp_path, extra_args=("--seed", str(REPO / "agent_specs")), env={"ROMAS_LOG_FORMAT": "json"}
+        database,
+        tmp_path,
+        extra_args=("--seed", str(REPO / "agent_specs")),
+        env={"ROMAS_LOG_FORMAT": "json", "ROMAS_EGRESS_ALLOW": "127.0.0.1"},
     ) as server:
         host = server.url.removeprefix("http://")
         script = "\n".join(tour()).replace("http://127.0.0.1:8000", server.url).replace("localhost:8000", host)
