@@ -71,7 +71,7 @@ def test_a_ci_pipeline_applies_changes_rolls_back_and_exports(database_url: str,
         assert second.returncode == 0, second.stderr
         assert "update  agent bob  1 -> 2    code" in second.stdout and "deployment 2 applied" in second.stdout
         deployment = api.get("/deployments/2").json()
-        assert deployment["counts"] == {"create": 0, "update": 1, "delete": 0, "unchanged": 8}
+        assert deployment["counts"] == {"create": 0, "update": 1, "delete": 0, "unchanged": 9}
         assert [e["path"] for e in deployment["plan"] if e["action"] != "unchanged"] == ["/agents/bob"]
         assert deployment["source"]["commit"] == sha and deployment["source"]["dirty"] is False
         revision = api.get("/agents/bob/revisions").json()["_embedded"]["revisions"][0]
