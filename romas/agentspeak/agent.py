@@ -69,6 +69,7 @@ _IDLE = StepReport(0, True, None)
 _PROCESSED = MessageOutcome("processed")
 _NO_PLANS: list[Plan] = []
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "\\=="))
+_NO_CODE = Struct("no_code")
 _CHARGED_EVENTS = 16
 """Events are charged once this many are queued: a few pending events (each within max_term_bytes) are
 the normal flow of sub-goals and cost nothing to let through."""
@@ -112,6 +113,8 @@ class Agent:
     ) -> None:
         self.name = name
         self.host = host
+        self.source_name: str | None = None
+        """Where the agent's code comes from (a file name), given as ``code_src`` in failure annotations."""
         self.limits = limits or Limits()
         self.rule_depth_limit = self.limits.max_rule_depth
         self.query_budget = self.limits.max_query_steps
@@ -150,7 +153,7 @@ class Agent:
     def _load(self, program: Program) -> None:
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
-        for b in program.beliefs:
+        for b in reversed(program.beliefs):  # as Jason: each is added first, so they keep the source's order
             annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
             try:
                 self._add_belief(Struct(b.functor, b.args), annots, None)
@@ -618,9 +621,19 @@ class Agent:
             fr = stack.pop()
             result: Term | None
             if fr.recovery:
-                if stack:
-                    stack.pop()  # the goal that failed and was recovered
                 result = None
+                if stack:
+                    failed = stack.pop()  # the goal that failed and was recovered
+                    if stack:
+                        # as Jason: what the -!g plan bound in the goal's arguments goes back to the caller
+                        head = resolve(fr.plan.trigger.literal, fr.env)
+                        goal = failed.goal
+                        if type(head) is Struct and type(goal) is Struct and len(head.args) == len(goal.args):
+                            parent_env = stack[-1].env
+                            mark: list[str] = []
+                            plain = Struct(head.functor, head.args)
+                            if not unify(plain, Struct(goal.functor, goal.args), parent_env, mark):
+                                undo(parent_env, mark, 0)
             elif stack:
                 result = fr.ret if fr.ret is not None else resolve(fr.plan.trigger.literal, fr.env)
             else:
@@ -650,23 +663,52 @@ class Agent:
                 k -= 2  # a failing recovery plan: its goal is not recovered twice
                 continue
             trig = fr.plan.trigger
-            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+            if trig.op == "+" and (trig.kind == "!" or trig.kind == "?") and not fr.plan.extra.get("system"):
                 lit = fr.event
-                if type(lit) is Struct and self.plans.has_relevant("-!", lit):
+                fail_trigger = "-!" if trig.kind == "!" else "-?"
+                if type(lit) is Struct and self.plans.has_relevant(fail_trigger, lit):
+                    annots = self._failure_annots(stack[-1], failure)
                     del stack[k + 1 :]
-                    annots = failure.annots or (
-                        Struct("error", (Struct(failure.error),)),
-                        Struct("error_msg", (failure.reason,)),
-                    )
                     ev_lit = Struct(lit.functor, lit.args, lit.annots + annots)
                     it.state = WAIT_EVENT
                     it.wait = None
                     if self.atomic_id == it.id and not it.atomic:
                         self.atomic_id = None
-                    self.post_event("-!", ev_lit, it, recovery=True, error=failure.reason)
+                    self.post_event(fail_trigger, ev_lit, it, recovery=True, error=failure.reason)
                     return
             k -= 1
         self._end_intention(it, False, reason=failure.reason)
+
+    def _failure_annots(self, fr: Frame, failure: Failure) -> tuple[Term, ...]:
+        """Jason's annotations of a ``-!g`` event: ``error``, ``error_msg`` (or those given to ``.fail``), the
+        formula that failed (``code``) and where it is (``code_src``, ``code_line``)."""
+        annots = failure.annots or (
+            Struct("error", (Struct(failure.error),)),
+            Struct("error_msg", (failure.reason,)),
+        )
+        names = {a.functor for a in annots if type(a) is Struct}
+        extra: list[Term] = []
+        if "code" not in names:
+            code: Term = _NO_CODE
+            if fr.pc < len(fr.code):
+                ins = fr.code[fr.pc]
+                for attr in ("term", "literal", "expr", "cond", "var"):
+                    formula = getattr(ins, attr, None)
+                    if formula is not None:
+                        try:
+                            code = resolve(formula, fr.env)
+                        except EvalError:
+                            code = formula
+                        break
+            elif fr.failed_goal:
+                code = fr.event if type(fr.event) is not Struct else Struct(fr.event.functor, fr.event.args)
+            extra.append(Struct("code", (code,)))
+        if "code_src" not in names:
+            src = fr.plan.extra.get("src") or self.source_name
+            extra.append(Struct("code_src", (src if src else _NO_CODE,)))
+        if "code_line" not in names:
+            extra.append(Struct("code_line", (fr.line,)))
+        return (*annots, *extra)
 
     def _end_intention(
         self,
@@ -929,10 +971,10 @@ class Agent:
             raise eval_failure(e) from None
         if type(lit) is not Struct:
             raise Failure(f"{format_term(lit)} cannot be a belief", "wrong_arguments")
-        if op == "+":
+        if op == "+" or op == "+<" or op == "+>":
             self._check_size(lit)
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
-            self._add_belief(Struct(lit.functor, lit.args), annots, None)
+            self._add_belief(Struct(lit.functor, lit.args), annots, None, op == "+>")
         elif op == "-":
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
             self._remove_matching(Struct(lit.functor, lit.args, annots), fr.env, None)
@@ -947,14 +989,14 @@ class Agent:
     def _check_size(self, lit: Term) -> None:
         self.check_term(lit, "belief")
 
-    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None) -> None:
+    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None, last: bool = False) -> None:
         if key.annots:
             annots = key.annots + annots
             key = Struct(key.functor, key.args)
         if self.beliefs.size >= self.limits.max_beliefs and self.beliefs.get(key) is None:
             raise LimitExceeded(f"more than {self.limits.max_beliefs} beliefs")
         beliefs = self.beliefs
-        added = beliefs.add(key, annots)
+        added = beliefs.add(key, annots, last)
         if added:
             if beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes > self.limits.max_memory_bytes:
                 try:
@@ -977,7 +1019,7 @@ class Agent:
             have = bucket.get(key)
             candidates = [(key, have)] if have is not None else []
         else:
-            candidates = list(bucket.items())
+            candidates = list(reversed(bucket.items()))
         for bkey, have in candidates:
             mark = len(trail)
             if unify(key, bkey, env, trail):

@@ -180,8 +180,9 @@ def run(
                 err.write(f"{path}:{d.line}:{d.column}: {d.message}\n")
     if failed:
         return 1
-    for name, program in programs:
+    for (name, program), (_name, path) in zip(programs, specs, strict=True):
         host.agents[name] = Agent(name, program, host)
+        host.agents[name].source_name = str(path)
     host.files = {path.name: path for _name, path in specs}
     for swap in swaps:
         try:

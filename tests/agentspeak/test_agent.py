@@ -296,8 +296,8 @@ def test_belief_order_and_multiple_sources() -> None:
     ag = make_agent("p(1). p(2). !g. +!g <- +p(3); .findall(X, p(X), L); .print(L).", host)
     ag.deliver(Message("m", "bob", "tell", parse_term("p(1)")))
     run(ag)
-    assert host.texts() == ["[1, 2, 3]"]
-    assert ag.mind()["beliefs"][0]["text"] == "p(1)[source(self), source(bob)]"
+    assert host.texts() == ["[3, 1, 2]"]  # as Jason: +b comes first, initial beliefs in the source's order
+    assert ag.mind()["beliefs"][1]["text"] == "p(1)[source(self), source(bob)]"
 
 
 def test_senders_cannot_fake_the_source() -> None:
