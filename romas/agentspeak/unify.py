@@ -38,6 +38,26 @@ class EvalError(Exception):
     """An expression cannot be evaluated (unbound variable, not a number, division by zero...)."""
 
 
+FunctionHook = Callable[[str, Struct, "Env"], Term]
+_function_hook: list[FunctionHook] = []
+
+
+def set_function_hook(hook: FunctionHook) -> None:
+    """Installs what computes function calls in expressions (``math.abs(X)``, ``.count(b(_))``, user
+    functions): ``hook(op, call, env)`` with the call's arguments resolved (see stdlib/functions.py)."""
+    _function_hook[:] = [hook]
+
+
+def call_function_term(op: str, call: Term, env: Env) -> Term:
+    """The value of a function call ``Arith(op, call, None)`` (``op`` starts with ``fn``)."""
+    c = resolve(call, env)
+    if type(c) is not Struct:
+        raise EvalError(f"{c!r} is not a function call")
+    if not _function_hook:
+        raise EvalError(f"no functions available for {c.functor}")
+    return _function_hook[0](op, c, env)
+
+
 def deref(t: Term, env: Env) -> Term:
     while type(t) is Var:
         b = env.get(t.name)
@@ -268,6 +288,11 @@ def resolve(t: Term, env: Env) -> Term:
         return tuple([resolve(x, env) for x in t])  # type: ignore[union-attr]
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.right is None and a.op[0] == "f":  # a function call, computed once its arguments are known
+            call = resolve(a.left, env)
+            if type(call) is Struct and (call.ground or call.functor.startswith(".")):
+                return call_function_term(a.op, call, env)
+            return Arith(a.op, call, None)
         left = a.left
         if type(left) is Var:
             v = env.get(left.name)
@@ -304,7 +329,7 @@ def resolve(t: Term, env: Env) -> Term:
     if tt is PlanTerm:
         from romas.agentspeak.program import map_plan_terms
 
-        return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr,arg-type]
+        return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr]
     return t
 
 
@@ -348,7 +373,7 @@ def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
     if tt is PlanTerm:
         from romas.agentspeak.program import map_plan_terms
 
-        return PlanTerm(map_plan_terms(t.plan, lambda x: rename(x, mapping, fresh)))  # type: ignore[union-attr,arg-type]
+        return PlanTerm(map_plan_terms(t.plan, lambda x: rename(x, mapping, fresh)))  # type: ignore[union-attr]
     return t
 
 
@@ -421,6 +446,11 @@ def evaluate(t: Term, env: Env) -> int | float:
         return t  # type: ignore[return-value]
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.right is None and a.op[0] == "f":
+            v = call_function_term(a.op, a.left, env)
+            if type(v) is int or type(v) is float:
+                return v
+            raise EvalError(f"the function {a.left!r} has no numeric value")
         left = evaluate(a.left, env)
         right = evaluate(a.right, env) if a.right is not None else None
         return compute(a.op, left, right)
