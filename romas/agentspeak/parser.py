@@ -253,6 +253,8 @@ class _Builder:
                 annots = tuple(x)
         tok: _Tok = c[0]
         name = _unescape(str(tok.value[1:-1])) if tok.type == "QATOM" else str(tok.value)
+        if name == "this_ns" and not args and tok.type == "ATOM":
+            name = self.this_ns or "default"  # the namespace this file is read into
         s = Struct(name, args, annots)
         self.lines[id(s)] = tok.start_pos
         if "." in name and tok.type != "QATOM" and not annots:
@@ -1317,6 +1319,7 @@ class _Context:
         self.functions: dict[tuple[str, int], str] = {}
         self.stack = stack
         self.last_plan: Plan | None = None
+        self.patterns: list[tuple[Struct, int, int, int]] = []
 
 
 _LOCAL_NS = [0]
@@ -1344,6 +1347,20 @@ def _directive(
             return [(1, 1, "'{ end }' without a '{ begin ... }' before it")]
         if ctx.blocks.pop() == "namespace":
             ctx.namespaces.pop()
+            return []
+        pattern, first, p_line, p_col = ctx.patterns.pop()
+        if pattern.functor in _PATTERNS:
+            enclosed = program.plans[first:]
+            del program.plans[first:]
+            try:
+                plans, beliefs = _pattern(pattern, enclosed)
+            except (AgentSpeakSyntaxError, ValueError, IndexError) as e:
+                return [(p_line, p_col, f"the directive '{pattern.functor}' cannot apply: {e}")]
+            for plan in plans:
+                plan.name = ""
+                finish_plan(plan, len(program.plans) + 1)
+                program.plans.append(plan)
+            program.beliefs.extend(beliefs)
         return []
     if begin and not inner[begin.end() :].strip():
         return [(*_first_code(text, lead), "'{ begin }' needs a directive: { begin namespace(ns) }")]
@@ -1362,7 +1379,10 @@ def _directive(
             ctx.namespaces.append(ns)
             return []
         ctx.blocks.append(name)
-        return [(line, col, f"the directive '{name}' is not supported by romas")]
+        ctx.patterns.append((d, len(program.plans), line, col))
+        if name not in _PATTERNS:
+            return [(line, col, f"the directive '{name}' is not supported by romas (a directive written in Java)")]
+        return []
     if name == "include" and args and type(args[0]) is str and len(args) <= 2:
         return _include(args, line, col, ctx, program)
     if name == "namespace" and args and type(args[0]) is Struct and len(args) <= 2:
@@ -1373,6 +1393,87 @@ def _directive(
             ctx.functions[(args[0], args[1])] = args[2]
         return []  # a function written in Java (one argument) cannot be loaded: its calls stay terms
     return [(line, col, f"unknown directive '{name}'")]
+
+
+_PATTERNS = frozenset({"dg", "bdg", "ebdg", "bc", "smc", "rc", "mg", "omc", "sga"})
+"""Jason's goal patterns (``{ begin dg(g) } ... { end }``), which add plans around the plans they enclose."""
+
+
+def _pattern(d: Struct, inner: list[Plan]) -> tuple[list[Plan], list[Struct]]:
+    """The plans (and initial beliefs) a goal pattern makes of the plans it encloses, as Jason's do."""
+    from romas.agentspeak.printer import format_term
+    from romas.agentspeak.unify import unify
+
+    def plan(text: str) -> Plan:
+        return parse_plan(text)
+
+    name, args = d.functor, d.args
+    g = format_term(args[0]) if args else ""
+    if name in ("dg", "bdg"):
+        goal = args[0]
+        out = [plan(f"+!{g} : {g}."), plan(f"+!{g} : .intend({g}).")]
+        for p in inner:
+            if p.trigger.op == "+" and p.trigger.kind == "!" and unify(p.trigger.literal, goal, {}):
+                p.body = Body((*p.body.formulas, Goal("?", p.trigger.literal)))
+                p.code = None
+            out.append(p)
+        out.append(plan(f"+{g} <- .succeed_goal({g})."))
+        if name == "bdg":
+            out.append(plan(f"-!{g} <- !{g}."))
+        return out, []
+    if name == "ebdg":
+        goal = args[0]
+        out = [plan(f"+!{g} : {g}.")]
+        i = 0
+        for p in inner:
+            if p.trigger.op == "+" and p.trigger.kind == "!" and unify(p.trigger.literal, goal, {}):
+                i += 1
+                pi = Struct("p__f", (i, goal))
+                ctx: Term = Logic("not", pi, None)
+                p.context = ctx if p.context is None else Logic("and", ctx, p.context)
+                p.body = Body((BeliefUpdate("+", pi), *p.body.formulas, Goal("?", p.trigger.literal)))
+                p.code = None
+            out.append(p)
+        out.append(plan(f"-!{g} <- !{g}."))
+        out.append(plan(f"+{g} <- .abolish(p__f(_, {g})); .succeed_goal({g})."))
+        out.append(plan(f"-{g} <- .abolish(p__f(_, {g}))."))
+        return out, []
+    if name in ("bc", "mg", "smc", "rc", "omc"):
+        sub = Struct("bdg" if name == "bc" else "bc", (args[0],))
+        if name in ("bc", "mg") and len(args) > 1:
+            if type(args[1]) is not Struct:
+                raise ValueError("the second argument must be a directive")
+            sub = args[1]
+        if sub.functor not in _PATTERNS:
+            raise ValueError(f"unknown directive {sub.functor}")
+        out, beliefs = _pattern(sub, inner)
+        if name == "bc":
+            out.append(plan(f"+!{g} <- !{g}."))
+        elif name == "mg":
+            if type(args[0]) is Struct:
+                beliefs = [*beliefs, args[0]]
+            out.append(plan(f"-{g} <- !{g}."))
+        elif name == "smc":
+            out.append(plan(f"+{format_term(args[1])} <- .fail_goal({g})."))
+        elif name == "rc":
+            out.append(plan(f"-{format_term(args[1])} <- .succeed_goal({g})."))
+        else:
+            f, m = format_term(args[1]), format_term(args[2])
+            out.append(plan(f"+{f} : .intend({g}, intention(_, [_, im(_, {{+!G}}, _, _) | _])) <- .fail_goal(G)."))
+            out.append(plan(f"+{f} <- .drop_intention({g})."))
+            out.append(plan(f"-{m} <- .succeed_goal({g})."))
+        return out, beliefs
+    # sga("+trigger", "context", goal)
+    if len(args) != 3 or type(args[0]) is not str or type(args[1]) is not str:
+        raise ValueError('sga takes a trigger and a context as strings, then a goal: sga("+b", "c", g)')
+    t, c, g = args[0], args[1], format_term(args[2])
+    return [
+        plan(f"{t} : not f__l(_) & {c} <- !f__g({g})."),
+        plan(f"{t} : f__l(_) & ({c}) <- +f__l({g})."),
+        plan(f"+!f__g({g}) <- +f__l({g}); !{g}; -f__l({g})."),
+        plan(f"-!f__g({g}) <- -f__l({g})."),
+        plan(f"-f__l({g}) : f__l({g}) <- !f__g({g})."),
+    ], []
 
 
 def _first_code(text: str, lead: int) -> tuple[int, int]:
@@ -1500,6 +1601,7 @@ def _parse_source(
             ctx.last_plan = plan
     if ctx.blocks:
         line, col = _end_position(source)
+        ctx.patterns.clear()
         diags.append(Diagnostic(line, col, f"'{{ begin {ctx.blocks[-1]}(...) }}' is never closed by '{{ end }}'"))
     diags.sort(key=lambda d: (d.line, d.column))
     return program, diags

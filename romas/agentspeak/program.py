@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from romas.agentspeak.terms import Struct, Term, Var, variables
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Struct, Term, Var, variables
 
 if TYPE_CHECKING:
     from romas.agentspeak.instructions import Instruction
@@ -33,7 +33,7 @@ class Trigger:
     def key(self) -> tuple[str, str, int]:
         """Index key of the plan library: trigger type, functor and arity."""
         lit = self.literal
-        if type(lit) is Struct:
+        if type(lit) is Struct and lit.functor != ANNOTATED_VAR and lit.functor != VAR_NS:
             return (self.op + self.kind, lit.functor, len(lit.args))
         return (self.op + self.kind, "", -1)
 

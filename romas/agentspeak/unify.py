@@ -18,6 +18,8 @@ import math
 from collections.abc import Callable
 
 from romas.agentspeak.terms import (
+    ANNOTATED_VAR,
+    VAR_NS,
     Arith,
     Logic,
     PartialList,
@@ -143,6 +145,10 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
         sa: Struct = a  # type: ignore[assignment]
         sb: Struct = b  # type: ignore[assignment]
         if sa.functor != sb.functor:
+            if sa.functor == ANNOTATED_VAR or sa.functor == VAR_NS:
+                return _unify_special(sa, sb, env, trail, True)
+            if sb.functor == ANNOTATED_VAR or sb.functor == VAR_NS:
+                return _unify_special(sb, sa, env, trail, False)
             return False
         aa = sa.args
         ba = sb.args
@@ -192,6 +198,34 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
     if ta is PlanTerm:
         return tb is PlanTerm and a == b
     return False
+
+
+def _unify_special(sp: Struct, other: Struct, env: Env, trail: list[str] | None, left: bool) -> bool:
+    """``X[a]`` (a variable with annotations) or ``NS::b`` (a namespace variable) against a literal."""
+    if sp.functor == VAR_NS:
+        ns_term, lit = sp.args
+        f = other.functor
+        neg = f.startswith("~")
+        if neg:
+            f = f[1:]
+        i = f.find("::")
+        ns = Struct(f[:i] if i > 0 else "default")
+        inner = Struct(("~" if neg else "") + (f[i + 2 :] if i > 0 else f), other.args, other.annots)
+        if not unify(ns_term, ns, env, trail):
+            return False
+        return unify(lit, inner, env, trail) if left else unify(inner, lit, env, trail)
+    v = sp.args[0]
+    bound = deref(v, env)
+    if type(bound) is Struct:
+        whole = Struct(bound.functor, bound.args, (*bound.annots, *sp.annots))
+        return unify(whole, other, env, trail) if left else unify(other, whole, env, trail)
+    if left:
+        if not unify_annots(sp.annots, other.annots, env, trail):
+            return False
+    elif not unify_annots(other.annots, sp.annots, env, trail):
+        return False
+    # X[a] = p(1)[a,b] binds X to p(1): the annotations are matched, not kept (as Jason does)
+    return unify(bound, Struct(other.functor, other.args), env, trail)
 
 
 def _unify_partial(p: PartialList, other: Term, env: Env, trail: list[str] | None) -> bool:
@@ -256,6 +290,8 @@ def resolve(t: Term, env: Env) -> Term:
         if t.ground:  # type: ignore[union-attr]
             return t
         s: Struct = t  # type: ignore[assignment]
+        if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
+            return _resolve_special(s, env)
         args: list[Term] = []
         append = args.append
         for x in s.args:
@@ -331,6 +367,28 @@ def resolve(t: Term, env: Env) -> Term:
 
         return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr]
     return t
+
+
+def _resolve_special(s: Struct, env: Env) -> Term:
+    if s.functor == ANNOTATED_VAR:
+        v = resolve(s.args[0], env)
+        annots = tuple([resolve(a, env) for a in s.annots])
+        if type(v) is Struct:
+            return Struct(v.functor, v.args, (*v.annots, *[a for a in annots if a not in v.annots]))
+        return Struct(s.functor, (v,), annots)
+    ns = resolve(s.args[0], env)
+    lit = resolve(s.args[1], env)
+    if type(ns) is Struct and not ns.args and type(lit) is Struct:
+        f = lit.functor
+        neg = f.startswith("~")
+        base = f[1:] if neg else f
+        i = base.find("::")
+        if i >= 0:
+            base = base[i + 2 :]
+        if ns.functor != "default":
+            base = f"{ns.functor}::{base}"
+        return Struct(("~" if neg else "") + base, lit.args, lit.annots)
+    return Struct(s.functor, (ns, lit))
 
 
 def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
