@@ -27,7 +27,7 @@ from romas.agentspeak.host import (
     StepReport,
     UnknownReceiver,
 )
-from romas.agentspeak.parser import check_source, parse_body, parse_plan, parse_program, parse_term
+from romas.agentspeak.parser import AgentFiles, check_source, parse_body, parse_plan, parse_program, parse_term
 from romas.agentspeak.printer import format_body, format_plan, format_program, format_term
 from romas.agentspeak.program import Body, Plan, Program
 from romas.agentspeak.serialise import TermJsonError, term_from_json, term_to_json
@@ -42,6 +42,7 @@ __all__ = [
     "ActionPending",
     "ActionSucceeded",
     "Agent",
+    "AgentFiles",
     "AgentSpeakSyntaxError",
     "BaseHost",
     "Body",

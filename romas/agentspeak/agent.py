@@ -52,6 +52,7 @@ from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
 from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
+from romas.agentspeak.stdlib.functions import set_current_agent
 from romas.agentspeak.terms import (
     SOURCE_SELF,
     Rel,
@@ -792,6 +793,7 @@ class Agent:
     def step(self, budget: int) -> StepReport:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
+        set_current_agent(self)
         if self.timers:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox

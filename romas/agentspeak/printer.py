@@ -6,12 +6,12 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 if TYPE_CHECKING:
     from romas.agentspeak.program import Body, Formula, Plan, Program, Trigger
 
-_PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*\Z")
+_PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
 _KEYWORDS = frozenset({"not", "div", "mod", "if", "elif", "else", "while", "for"})
 
 # Binding strength of operators: higher binds tighter.
@@ -43,8 +43,11 @@ def format_functor(name: str) -> str:
     prefix = ""
     if base.startswith("~"):
         prefix, base = "~", base[1:]
-    if base.startswith(".") and re.fullmatch(r"(\.[a-z][a-zA-Z0-9_]*)+", base):
+    if base.startswith(".") and re.fullmatch(r"\.[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*", base):
         return prefix + base
+    ns = base.find("::")
+    if ns > 0:  # a literal of a namespace, ``ns::b``
+        return format_functor(base[:ns]) + "::" + prefix + format_functor(base[ns + 2 :])
     if _PLAIN_ATOM.match(base) and base not in _KEYWORDS:
         return prefix + base
     return prefix + _quote(base, "'")
@@ -63,9 +66,18 @@ def _number(n: int | float) -> str:
     return text
 
 
+def _special(s: Struct) -> str:
+    """A variable with annotations (``X[a]``) or a literal whose namespace is a variable (``NS::b``)."""
+    if s.functor == ANNOTATED_VAR:
+        return format_term(s.args[0]) + "[" + ", ".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
+    return format_term(s.args[0]) + "::" + format_term(s.args[1])
+
+
 def _prec(t: Term) -> int:
     tt = type(t)
     if tt is Arith:
+        if t.op.startswith("fn"):  # type: ignore[union-attr]
+            return _ATOMIC
         return _PREC[t.op]  # type: ignore[union-attr]
     if tt is Rel:
         return _PREC["rel"]
@@ -88,6 +100,8 @@ def format_term(t: Term) -> str:
     tt = type(t)
     if tt is Struct:
         s: Struct = t  # type: ignore[assignment]
+        if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
+            return _special(s)
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ", ".join(_wrap(a, _PREC["or"]) for a in s.args) + ")"
@@ -108,6 +122,8 @@ def format_term(t: Term) -> str:
         return "[" + ", ".join(_wrap(x, _PREC["and"]) for x in pl.items) + " | " + _wrap(pl.tail, _PREC["and"]) + "]"
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.op.startswith("fn"):  # a function call, ``math.abs(X)``
+            return format_term(a.left)
         p = _PREC[a.op]
         if a.op == "neg":
             return "-" + _wrap(a.left, p + 1 if type(a.left) in (int, float) else p)
@@ -129,6 +145,14 @@ def format_term(t: Term) -> str:
         return f"{_wrap(lg.left, p)} {sym} {_wrap(lg.right, p + 1)}"
     if tt is PlanTerm:
         plan = t.plan  # type: ignore[union-attr]
+        from romas.agentspeak.program import Body, Rule
+
+        if isinstance(plan, Body):
+            if not plan.formulas:
+                return "{ }"
+            return "{ " + "; ".join(_formula(f, "").replace("\n", " ") for f in plan.formulas) + " }"
+        if isinstance(plan, Rule):
+            return "{ " + format_term(plan.head) + " :- " + format_term(plan.body) + " }"
         return "{ " + format_plan(plan, end="", one_line=True) + " }"  # type: ignore[arg-type]
     return repr(t)
 
@@ -180,7 +204,12 @@ def format_plan(plan: Plan, end: str = ".", one_line: bool = False) -> str:
     """A plan as text; ``one_line`` keeps it on a single line (plans used as terms, snapshots)."""
     out = ""
     if plan.label is not None:
-        out += "@" + format_term(plan.label) + " "
+        label = plan.label
+        if label.functor == "":  # ``@[atomic]`` or ``@L`` in a plan term
+            out += "@" + (format_term(label.args[0]) if label.args else "")
+            out += ("[" + ", ".join(format_term(a) for a in label.annots) + "]" if label.annots else "") + " "
+        else:
+            out += "@" + format_term(label) + " "
     out += format_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + format_term(plan.context)
