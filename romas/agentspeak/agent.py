@@ -374,6 +374,8 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
+        if trigger == "+!" and self.plans.meta:
+            self.goal_state(literal, "pending")
         if origin is not None:
             track = self.tracks.get(origin)
             if track is not None:
@@ -522,6 +524,31 @@ class Agent:
         it.state = RUNNING
         it.wait = None
         self._schedule(it)
+        if ev.trigger == "+!" and self.plans.meta:
+            self.goal_state(literal, "executing")
+
+    def goal_state(self, goal: Term, state: str, reason: Term = "") -> None:
+        """Jason's goal-state meta event ``^!g[state(S)[reason(R)]]``, when some plan is relevant for it."""
+        if type(goal) is not Struct:
+            return
+        lit = Struct(
+            goal.functor, goal.args, (*goal.annots, Struct("state", (Struct(state),), (Struct("reason", (reason,)),)))
+        )
+        if self.plans.has_relevant("^!", lit):
+            # before other events (as Jason's meta events), after those of the same kind already waiting
+            events = self.events
+            n = 0
+            while n < len(events) and events[n].trigger == "^!":
+                n += 1
+            events.insert(n, Event("^!", lit))
+
+    def goals_ended(self, it: Intention, state: str) -> None:
+        """Goal-state events for every goal of an intention that ends (failed or dropped), top first."""
+        for fr in reversed(it.stack):
+            trig = fr.plan.trigger
+            if trig.kind == "!" and trig.op == "+" and not fr.plan.extra.get("system"):
+                self.goal_state(fr.event, state)
+                self.goal_state(fr.event, "finished")
 
     def _no_plan(self, ev: Event, relevant: bool, problem: str | None) -> None:
         kind = "applicable" if relevant else "relevant"
@@ -641,6 +668,10 @@ class Agent:
                 result = None
             if self.atomic_id == it.id and fr.plan.atomic and not it.atomic:
                 self.atomic_id = None
+            trig = fr.plan.trigger
+            if self.plans.meta and trig.kind == "!" and trig.op != "^" and not fr.plan.extra.get("system"):
+                self.goal_state(fr.event, "achieved")
+                self.goal_state(fr.event, "finished")
             if not stack:
                 self._end_intention(it, True, last=fr)
                 return
@@ -658,6 +689,11 @@ class Agent:
             return
         stack = it.stack
         k = len(stack) - 1 if below is None else below
+        if self.plans.meta and stack:
+            top = stack[-1]
+            trig = top.plan.trigger
+            if trig.kind == "!" and trig.op != "^" and not top.plan.extra.get("system"):
+                self.goal_state(top.event, "failed", Struct(failure.error))
         while k >= 0:
             fr = stack[k]
             if fr.recovery:
@@ -678,6 +714,8 @@ class Agent:
                     self.post_event(fail_trigger, ev_lit, it, recovery=True, error=failure.reason)
                     return
             k -= 1
+        if self.plans.meta:
+            self.goals_ended(it, "failed")
         self._end_intention(it, False, reason=failure.reason)
 
     def _failure_annots(self, fr: Frame, failure: Failure) -> tuple[Term, ...]:
@@ -763,6 +801,8 @@ class Agent:
     def drop_intention(self, it: Intention, reason: str = "dropped") -> None:
         """Removes an intention without failure handling (``.drop_intention`` and friends); a command is
         reported cancelled, a message failed with ``reason``."""
+        if self.plans.meta and it.state is not DONE:
+            self.goals_ended(it, "dropped")
         self._end_intention(it, False, reason=reason, cancelled=True)
 
     def succeed_goal_at(self, it: Intention, k: int) -> None:
@@ -929,6 +969,10 @@ class Agent:
 
     def suspend(self, it: Intention, what: Suspend) -> None:
         """Makes the intention wait (for a time, an event or an answer) on its current formula."""
+        if self.plans.meta and it.stack:
+            top = it.stack[-1]
+            if top.plan.trigger.kind == "!" and top.plan.trigger.op == "+":
+                self.goal_state(top.event, "waiting")
         if isinstance(what, WaitTime):
             it.state = WAIT_TIMER
             w = _TimerWaitState()

@@ -257,6 +257,9 @@ def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
     it.state = SUSPENDED
     if ag.atomic_id == it.id:
         ag.atomic_id = None
+    if ag.plans.meta:
+        for g in _goals_of(it)[-1:]:
+            ag.goal_state(g, "suspended", reason)
 
 
 @internal(".suspend")
@@ -293,6 +296,9 @@ def _resume(c: Call) -> IAResult:
         if it.state == "trigger" and it.id not in ag.trigger_waits:
             ag.trigger_waits.append(it.id)
         ag.events.extend(w.events)
+        if ag.plans.meta:
+            for g in _goals_of(it)[-1:]:
+                ag.goal_state(g, "resumed", Struct("resumed"))
         if it.state == "running":
             if it not in ag.running:
                 it.queued = False
