@@ -585,6 +585,19 @@ class Agent:
             w = it.wait
             assert isinstance(w, _TriggerWaitState)
             if w.trigger != trigger:
+                if w.trigger or trigger == "^!":
+                    continue
+                # .wait(Formula): something changed, the formula may hold now
+                fr = it.stack[-1]
+                try:
+                    holds = first_solution(self, w.literal, fr.env)
+                except (Failure, EvalError):
+                    holds = False
+                if holds:
+                    self.trigger_waits.remove(iid)
+                    if w.elapsed is not None:
+                        unify(w.elapsed, round((self.host.monotonic() - w.started) * 1000), fr.env)
+                    self._continue(it)
                 continue
             fr = it.stack[-1]
             trail: list[str] = []
@@ -987,7 +1000,7 @@ class Agent:
             self.trigger_waits.append(it.id)
         elif isinstance(what, WaitReply):
             it.state = WAIT_REPLY
-            rw = _ReplyWaitState(what.msg_id, what.answer)
+            rw = _ReplyWaitState(what.msg_id, what.answer, what.ask)
             it.wait = rw
             self.pending_asks[what.msg_id] = it.id
             if what.timeout_ms is not None:
@@ -1259,7 +1272,7 @@ class Agent:
         next one handled anyway, so its plan is chosen now, without queueing an event or bookkeeping.
         Returns False (nothing done) when the message needs the general path."""
         content = msg.content
-        if type(content) is not Struct or self.trigger_waits:
+        if type(content) is not Struct or self.trigger_waits or _KQML_KEY in self.plans.index:
             return False
         try:
             imported = self.import_term(content)
@@ -1267,8 +1280,7 @@ class Agent:
             return False
         if type(imported) is not Struct:
             return False
-        content = _without_source(imported)
-        literal = Struct(content.functor, content.args, (*content.annots, source_of(msg.sender)))
+        literal = nested_source(imported, self._sender_name(msg.sender))
         chosen, env, _relevant, _problem = self._select_plan("+!", literal)
         if chosen is None or len(self.intentions) >= self.limits.max_intentions:
             return False  # the general path reports the failure
@@ -1297,6 +1309,12 @@ class Agent:
                 it.wait = None
                 self._fail(it, f)
                 return
+            if type(content) is Struct and content.functor == "false" and not content.args and not content.annots:
+                pass  # no answer
+            elif msg.performative == "untell" and w.ask == "askOne":
+                content = Struct("false")
+            elif type(content) is Struct or (type(content) is tuple and w.ask == "askAll"):
+                content = nested_source(content, self._sender_name(msg.sender))
             if unify(w.answer, content, fr.env):
                 self._continue(it)
             else:
@@ -1305,27 +1323,44 @@ class Agent:
                 self._fail(it, Failure(f"the answer {format_term(content)} does not match", "ask_failed"))
         self.host.message_done(self.name, msg.id, outcome)
 
+    def _sender_name(self, sender: str) -> str:
+        return "self" if sender == self.name else sender
+
     def _handle_message(self, msg: Message, track: _Track) -> None:
         perf = msg.performative
         content = self.import_term(msg.content)
-        source = source_of(msg.sender)
+        sender = self._sender_name(msg.sender)
+        source = source_of(sender)
         mid = msg.id
+        if _KQML_KEY in self.plans.index:
+            # the agent handles messages itself: +!kqml_received(Sender, Performative, Content, MsgId)
+            received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
+            chosen, _env, _relevant, _problem = self._select_plan("+!", received)
+            if chosen is not None:
+                self.post_event("+!", received, origin=mid)
+                return
         if perf == "tell" or perf == "untell":
             items = content if type(content) is tuple else (content,)
             for item in items:
                 if type(item) is not Struct:
                     raise Failure(f"{perf} needs a literal, not {format_term(item)}", "wrong_arguments")
-                item = _without_source(item)
                 if perf == "tell":
+                    # as Jason: the sender's sources are kept inside its own, source(Sender)[source(...)]
+                    item = nested_source(item, sender)
                     self._check_size(item)
-                    self._add_belief(Struct(item.functor, item.args), (*item.annots, source), mid)
+                    self._add_belief(Struct(item.functor, item.args), item.annots, mid)
                 else:
+                    item = _without_source(item)
                     self._remove_matching(Struct(item.functor, item.args, (*item.annots, source)), {}, mid)
         elif perf == "achieve":
             if type(content) is not Struct:
                 raise Failure(f"achieve needs a literal, not {format_term(content)}", "wrong_arguments")
-            content = _without_source(content)
-            self.post_event("+!", Struct(content.functor, content.args, (*content.annots, source)), origin=mid)
+            self.post_event("+!", nested_source(content, sender), origin=mid)
+        elif perf == "signal":
+            if type(content) is not Struct:
+                raise Failure(f"signal needs a literal, not {format_term(content)}", "wrong_arguments")
+            lit = nested_source(content, sender)
+            self.post_event("+", Struct(lit.functor, lit.args, (*lit.annots, Struct("signal"))), origin=mid)
         elif perf == "unachieve":
             from romas.agentspeak.stdlib import drop_desires
 
@@ -1333,6 +1368,11 @@ class Agent:
         elif perf == "askOne":
             if type(content) is not Struct:
                 raise Failure(f"askOne needs a literal, not {format_term(content)}", "wrong_arguments")
+            answer = self._believed_answer(content)
+            if answer is not None:
+                self._reply(msg.sender, "tell", answer, mid)
+                return
+            content = nested_source(content, sender)
             if self._ask_plan is None:
                 self._ask_plan = _system_plan(_ASK_ONE_PLAN_SOURCE)
             plan = self._ask_plan
@@ -1343,13 +1383,7 @@ class Agent:
             it.stack.append(Frame(plan, env, resolve(plan.trigger.literal, env)))
             self._schedule(it)
         elif perf == "askAll":
-            trail: list[str] = []
-            env2: Env = {}
-            answers: list[Term] = []
-            for _ in solve(self, content, env2, trail, 0):
-                answers.append(resolve(content, env2))
-                if len(answers) > self.limits.max_term_size:
-                    raise LimitExceeded("too many answers")
+            answers = self._believed_answers(content)
             self._reply(msg.sender, "tell", tuple(answers), mid)
         elif perf == "tellHow":
             from romas.agentspeak.stdlib import plan_from_term
@@ -1372,6 +1406,36 @@ class Agent:
             self._reply(msg.sender, "tellHow", found, mid)
         else:
             raise Failure(f"unknown performative {perf}", "wrong_arguments")
+
+    def _believed_answers(self, question: Term, first: bool = False) -> list[Term]:
+        """What the agent believes of ``question``, each with the annotations of its belief but
+        ``source(self)`` (as Jason answers an ask); answers from rules carry none."""
+        answers: list[Term] = []
+        if type(question) is not Struct:
+            raise Failure(f"cannot answer {format_term(question)}", "wrong_arguments")
+        plain = Struct(question.functor, question.args)
+        trail: list[str] = []
+        env: Env = {}
+        for _ in solve(self, question, env, trail, 0):
+            found = resolve(plain, env)
+            annots: tuple[Term, ...] = ()
+            if type(found) is Struct:
+                have = self.beliefs.get(found)
+                if have is not None:
+                    annots = tuple(a for a in have if a != SOURCE_SELF)
+                answers.append(Struct(found.functor, found.args, annots))
+            if first or len(answers) > self.limits.max_term_size:
+                if not first:
+                    raise LimitExceeded("too many answers")
+                break
+        return answers
+
+    def _believed_answer(self, question: Struct) -> Term | None:
+        try:
+            found = self._believed_answers(question, first=True)
+        except (Failure, EvalError):
+            return None
+        return found[0] if found else None
 
     # ---- percepts, signals, commands, hot swap ---------------------------------------------------------------
 
@@ -1520,11 +1584,12 @@ class _TriggerWaitState:
 
 
 class _ReplyWaitState:
-    __slots__ = ("answer", "msg_id", "timer")
+    __slots__ = ("answer", "ask", "msg_id", "timer")
 
-    def __init__(self, msg_id: str, answer: Term) -> None:
+    def __init__(self, msg_id: str, answer: Term, ask: str = "askOne") -> None:
         self.msg_id = msg_id
         self.answer = answer
+        self.ask = ask
         self.timer: int | None = None
 
 
@@ -1541,6 +1606,26 @@ def _has_source(annots: tuple[Term, ...]) -> bool:
         if type(a) is Struct and a.functor == "source" and len(a.args) == 1:
             return True
     return False
+
+
+_KQML_KEY = ("+!", "kqml_received", 4)
+
+
+def nested_source(t: Term, sender: str) -> Any:
+    """Jason's ``.add_nested_source``: ``p[source(a)]`` from ``bob`` is ``p[source(bob)[source(a)]]``
+    (``p`` alone is ``p[source(bob)]``); each literal of a list likewise."""
+    if type(t) is tuple:
+        return tuple(nested_source(x, sender) for x in t)
+    if type(t) is not Struct:
+        return t
+    annots = t.annots
+    if not annots:
+        return Struct(t.functor, t.args, (source_of(sender),))
+    old = tuple(a for a in annots if type(a) is Struct and a.functor == "source")
+    if not old:
+        return Struct(t.functor, t.args, (*annots, source_of(sender)))
+    rest = tuple(a for a in annots if not (type(a) is Struct and a.functor == "source"))
+    return Struct(t.functor, t.args, (*rest, Struct("source", (Struct(sender),), old)))
 
 
 def _without_source(lit: Struct) -> Struct:

@@ -56,7 +56,11 @@ class PlanLibrary:
     def relevant_to(self, trigger: Trigger) -> list[Plan]:
         """Plans whose trigger unifies with ``trigger`` (``.relevant_plans`` and ``askHow``)."""
         out = []
-        for p in self.relevant(trigger.op + trigger.kind, trigger.literal):
+        kind = trigger.op + trigger.kind
+        if type(trigger.literal) is not Struct or trigger.literal.functor in ("$var", ""):
+            # ``{+!_}``: every plan of that type
+            return [p for p in self.plans if p.trigger.op + p.trigger.kind == kind]
+        for p in self.relevant(kind, trigger.literal):
             if unify(p.trigger.literal, trigger.literal, {}):
                 out.append(p)
         return out

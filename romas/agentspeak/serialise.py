@@ -339,6 +339,7 @@ def _wait_json(it: Intention, remaining: Any, now: float) -> Json:
         return {
             "kind": "reply",
             "msg_id": w.msg_id,
+            "ask": w.ask,
             "answer": term_to_json(w.answer),
             "remaining": remaining(w.timer),
         }
@@ -440,7 +441,7 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 if wj["remaining"] is not None:
                     trw.timer = ag._add_timer(it, wj["remaining"])
             elif kind == "reply":
-                rw = _ReplyWaitState(wj["msg_id"], term_from_json(wj["answer"]))
+                rw = _ReplyWaitState(wj["msg_id"], term_from_json(wj["answer"]), str(wj.get("ask", "askOne")))
                 it.wait = rw
                 if wj["remaining"] is not None:
                     rw.timer = ag._add_timer(it, wj["remaining"])

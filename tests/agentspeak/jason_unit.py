@@ -163,7 +163,7 @@ def run_file(path: Path, label_shim: bool = False) -> FileResult:
         result.failures.append(f"syntax: {e}")
         return result
     host = UnitHost((path.parent, dirs[1], dirs[0]))
-    me = "tester"
+    me = path.stem  # as Jason's run of the tests names the agent of each file
     try:
         host.agents[me] = Agent(me, program, host)
         # where Jason's own run of the tests finds the file (the asserts on code_src expect it)
