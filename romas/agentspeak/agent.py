@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from romas.agentspeak.beliefs import (
@@ -55,6 +56,7 @@ from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitR
 from romas.agentspeak.stdlib.functions import set_current_agent
 from romas.agentspeak.terms import (
     SOURCE_SELF,
+    PlanTerm,
     Rel,
     Struct,
     Term,
@@ -97,7 +99,7 @@ def _system_plan(source: str) -> Plan:
     return plan
 
 
-_ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .kqml_reply(S, C, M)."
+_ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .remove_source_annot(C, A); .kqml_reply(S, A, M)."
 
 
 class Agent:
@@ -1315,6 +1317,14 @@ class Agent:
                 content = Struct("false")
             elif type(content) is Struct or (type(content) is tuple and w.ask == "askAll"):
                 content = nested_source(content, self._sender_name(msg.sender))
+            elif type(content) is tuple and w.ask == "askHow":
+                sender = self._sender_name(msg.sender)
+                content = tuple(
+                    PlanTerm(_with_source(replace(p.plan, code=None), sender))
+                    if type(p) is PlanTerm and isinstance(p.plan, Plan)
+                    else p
+                    for p in content
+                )
             if unify(w.answer, content, fr.env):
                 self._continue(it)
             else:
@@ -1402,7 +1412,7 @@ class Agent:
             from romas.agentspeak.stdlib import trigger_from_term
 
             trig = trigger_from_term(content)
-            found = tuple(p.text() for p in self.plans.relevant_to(trig))
+            found = tuple(PlanTerm(_without_label_source(p)) for p in self.plans.relevant_to(trig))
             self._reply(msg.sender, "tellHow", found, mid)
         else:
             raise Failure(f"unknown performative {perf}", "wrong_arguments")
@@ -1634,6 +1644,18 @@ def _without_source(lit: Struct) -> Struct:
         return lit
     keep = tuple(a for a in lit.annots if not (type(a) is Struct and a.functor == "source"))
     return Struct(lit.functor, lit.args, keep)
+
+
+def _without_label_source(plan: Plan) -> Plan:
+    """A copy of ``plan`` whose label has no ``source`` (what an askHow answers)."""
+    label = plan.label
+    if label is not None and _has_source(label.annots):
+        label = Struct(
+            label.functor,
+            label.args,
+            tuple(a for a in label.annots if not (type(a) is Struct and a.functor == "source")),
+        )
+    return replace(plan, label=label, code=None)
 
 
 def _with_source(plan: Plan, sender: str) -> Plan:

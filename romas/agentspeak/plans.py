@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from romas.agentspeak.program import Plan, Trigger
-from romas.agentspeak.terms import Struct, Term
+from romas.agentspeak.terms import Struct, Term, Var
 from romas.agentspeak.unify import unify
 
 _EMPTY: list[Plan] = []
@@ -60,8 +60,12 @@ class PlanLibrary:
         if type(trigger.literal) is not Struct or trigger.literal.functor in ("$var", ""):
             # ``{+!_}``: every plan of that type
             return [p for p in self.plans if p.trigger.op + p.trigger.kind == kind]
-        for p in self.relevant(kind, trigger.literal):
-            if unify(p.trigger.literal, trigger.literal, {}):
+        lit = trigger.literal
+        if not any(type(a) is Struct and a.functor == "source" for a in lit.annots):
+            # as Jason: a trigger without a source stands for any source
+            lit = Struct(lit.functor, lit.args, (*lit.annots, Struct("source", (Var("_"),))))
+        for p in self.relevant(kind, lit):
+            if unify(p.trigger.literal, lit, {}):
                 out.append(p)
         return out
 
