@@ -48,6 +48,7 @@ from romas.agentspeak.intentions import (
     Frame,
     Intention,
 )
+from romas.agentspeak.jrandom import JavaRandom
 from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
@@ -116,6 +117,8 @@ class Agent:
     ) -> None:
         self.name = name
         self.host = host
+        self.jrandom: JavaRandom | None = None
+        """Set by ``.set_random_seed``: then random numbers are drawn as Jason's (see jrandom.py)."""
         self.source_name: str | None = None
         """Where the agent's code comes from (a file name), given as ``code_src`` in failure annotations."""
         self.limits = limits or Limits()
@@ -178,6 +181,17 @@ class Agent:
         self.actions[name] = fn
 
     # ---- helpers used by instructions and internal actions ------------------------------------------------
+
+    def random(self) -> float:
+        """A number in [0, 1): the host's, or after ``.set_random_seed`` the seeded generator's."""
+        if self.jrandom is not None:
+            return self.jrandom.next_double()
+        return self.host.random()
+
+    def random_index(self, n: int) -> int:
+        if self.jrandom is not None:
+            return self.jrandom.next_int(n)
+        return min(n - 1, int(self.host.random() * n))
 
     def fresh_name(self) -> str:
         self.counters["fresh"] += 1

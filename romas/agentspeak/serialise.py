@@ -237,6 +237,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
         "library": library,
         "counters": dict(ag.counters),
         "source_name": ag.source_name,
+        "jrandom": ag.jrandom.seed if ag.jrandom is not None else None,
         "intentions": intentions,
         "running": [it.id for it in ag.running if it.state is not DONE],
         "events": [
@@ -365,6 +366,12 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     now = ag.host.monotonic()
     source_name = data.get("source_name")
     ag.source_name = source_name if isinstance(source_name, str) else None
+    jseed = data.get("jrandom")
+    if isinstance(jseed, int):
+        from romas.agentspeak.jrandom import JavaRandom
+
+        ag.jrandom = JavaRandom(0)
+        ag.jrandom.seed = jseed
     plans: list[Plan] = []
     for pj in data["plans"]:
         p = parse_plan(pj["source"])

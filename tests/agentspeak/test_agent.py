@@ -307,7 +307,8 @@ def test_senders_cannot_fake_the_source() -> None:
     ag.deliver(Message("m2", "mallory", "achieve", parse_term("g[source(self)]")))
     run(ag)
     assert host.texts() == ["mallory"]
-    assert [b["text"] for b in ag.mind()["beliefs"]] == ["p(1)[x, source(mallory)]"]
+    # as Jason: what the sender claims as sources stays inside its own source
+    assert [b["text"] for b in ag.mind()["beliefs"]] == ["p(1)[x, source(mallory)[source(self)]]"]
 
 
 def test_exponential_rule_search_is_bounded() -> None:

@@ -14,8 +14,8 @@ from romas.agentspeak.stdlib.core import (
     _sorted,
     internal,
 )
-from romas.agentspeak.terms import SOURCE_SELF, Struct, Term
-from romas.agentspeak.unify import compare, rename, resolve, unify
+from romas.agentspeak.terms import ANNOTATED_VAR, SOURCE_SELF, Struct, Term
+from romas.agentspeak.unify import compare, rename, resolve, unify, unify_annots
 
 # ---- queries over beliefs -------------------------------------------------------------------------------------------
 
@@ -55,14 +55,21 @@ def _abolish(c: Call) -> IAResult:
     if type(pattern) is not Struct:
         raise _bad(c, "expected a literal")
     ag = c.agent
-    key = Struct(pattern.functor, pattern.args)
-    bucket = ag.beliefs.bucket(key.functor, len(key.args))
-    if bucket:
-        for bkey in list(bucket):
-            if unify(key, bkey, {}):
-                removed = ag.beliefs.remove(bkey, None)
-                if removed:
-                    ag.post_event("-", Struct(bkey.functor, bkey.args, removed))
+    if pattern.functor == ANNOTATED_VAR:  # ``_[source(ag2)]``: beliefs of any functor
+        candidates = [(k, have) for k, have in ag.beliefs.items()]
+        pattern = Struct("", (), pattern.annots)
+    else:
+        candidates = ag.beliefs.ordered(pattern.functor, len(pattern.args))
+    for bkey, have in candidates:
+        # as Jason: a belief goes whole when it matches the pattern, annotations included
+        env: dict[str, Term] = {}
+        if pattern.functor and not unify(Struct(pattern.functor, pattern.args), bkey, env):
+            continue
+        if pattern.annots and not unify_annots(pattern.annots, tuple(have), env, []):
+            continue
+        removed = ag.beliefs.remove(bkey, None)
+        if removed:
+            ag.post_event("-", Struct(bkey.functor, bkey.args, removed))
     return True
 
 

@@ -7,6 +7,7 @@ the ``if``, ``for`` and ``while`` statements do (they compile to the same instru
 from __future__ import annotations
 
 from romas.agentspeak.intentions import Frame
+from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Action, Body, For, If, Plan, Trigger, While
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -69,7 +70,7 @@ def _fork(c: Call) -> IAResult:
     it = c.body_only()
     mode = c.args[0]
     if type(mode) is not Struct or mode.functor not in ("join", "and", "or"):
-        raise _bad(c, f"the first argument must be and (or join) or or, not {mode}")
+        raise _bad(c, f"the first argument must be and (or join) or or, not {format_term(mode)}")
     ag = c.agent
     assert c.frame is not None
     bodies = [body_of(c, _raw(c, i)) for i in range(1, len(c.args))]

@@ -106,7 +106,7 @@ def _pi(_ag: Agent, args: tuple[Term, ...]) -> Number:
 
 @function("math.random", 0, 1)
 def _random(ag: Agent, args: tuple[Term, ...]) -> Number:
-    r = ag.host.random()
+    r = ag.random()
     return r * _num("math.random", args[0]) if args else r
 
 

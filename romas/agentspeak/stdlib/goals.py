@@ -151,9 +151,12 @@ def _drop_all_desires(c: Call) -> IAResult:
     return True
 
 
-def _intended_goals(ag: Agent) -> list[Term]:
+def _intended_goals(ag: Agent, suspended: bool = False) -> list[Term]:
+    """The goals of the intentions; suspended ones left out unless asked (as Jason's ``.intend``)."""
     goals: list[Term] = []
     for it in ag.intentions.values():
+        if it.state == SUSPENDED and not suspended:
+            continue
         for fr in it.stack:
             trig = fr.plan.trigger
             if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
@@ -174,7 +177,7 @@ def _desire(c: Call) -> IAResult:
     goal = c.args[0]
     ag = c.agent
     pending = [ev.literal for ev in ag.events if ev.trigger == "+!"]
-    return _each(c, ((goal, g) for g in [*_intended_goals(ag), *pending]))
+    return _each(c, ((goal, g) for g in [*_intended_goals(ag, True), *pending]))
 
 
 # ---- events, suspension and the description of intentions -----------------------------------------------------

@@ -11,26 +11,46 @@ from romas.agentspeak.stdlib.core import (
     text_of,
 )
 from romas.agentspeak.terms import (
+    Term,
     Var,
+    is_number,
 )
 
 
 @internal(".substring")
 def _substring(c: Call) -> IAResult:
-    c.arity(2, 3)
-    if type(c.args[0]) is Var or type(c.args[1]) is Var:
+    """Jason's ``.substring(S, T[, Start[, End]])``: whether ``S`` is in ``T`` (a term not a string counts
+    as its printed form); with ``Start`` it backtracks over every position of ``S`` in ``T`` (``End`` is
+    bound to the position of its last character); ``.substring(X, T, 5[, 7])`` cuts ``T`` from 5 (to 7)."""
+    c.arity(2, 3, 4)
+    a0, a1 = c.args[0], c.args[1]
+    if len(c.args) >= 3 and is_number(c.args[2]) and (type(a0) is Var or type(a1) is Var):
+        cut, whole = (a0, a1) if type(a0) is Var else (a1, a0)
+        if type(whole) is Var:
+            raise _bad(c, "the string and the substring must not both be unbound")
+        text = text_of(whole)
+        start = int(c.args[2])  # type: ignore[arg-type]
+        end = len(text)
+        if len(c.args) == 4 and is_number(c.args[3]):
+            end = int(c.args[3])  # type: ignore[arg-type]
+        if not (0 <= start <= end <= len(text)):
+            raise _bad(c, f"{start}..{end} is outside {text!r}")
+        return c.unify(cut, text[start:end])
+    if type(a0) is Var or type(a1) is Var:
         raise _bad(c, "the string and the substring must be bound")
-    sub = text_of(c.args[0])
-    text = text_of(c.args[1])
+    sub = text_of(a0)
+    text = text_of(a1)
     if len(c.args) == 2:
         return sub in text
-    pos = c.args[2]
-    positions = []
+    found: list[tuple[Term, Term]] = []
     i = text.find(sub)
     while i >= 0:
-        positions.append(i)
+        if len(c.args) == 4:
+            found.append(((c.args[2], c.args[3]), (i, i + len(sub) - 1)))
+        else:
+            found.append((c.args[2], i))
         i = text.find(sub, i + 1)
-    return _each(c, ((pos, p) for p in positions))
+    return _each(c, found)
 
 
 @internal(".lower_case")

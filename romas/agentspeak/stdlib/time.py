@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable, Iterator
 
 from romas.agentspeak.beliefs import first_solution
 from romas.agentspeak.intentions import Frame
+from romas.agentspeak.jrandom import JavaRandom
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Action, Body, Plan, Trigger
 from romas.agentspeak.stdlib.core import (
@@ -17,7 +19,6 @@ from romas.agentspeak.stdlib.core import (
     _int,
     _list,
     _number,
-    host_service,
     internal,
     new_intentions,
 )
@@ -30,20 +31,37 @@ from romas.agentspeak.terms import (
     Term,
     is_number,
 )
+from romas.agentspeak.unify import undo
 
 # ---- time and chance -----------------------------------------------------------------------------------------------
 
 
 @internal(".random")
 def _random(c: Call) -> IAResult:
-    c.arity(1, 2)
-    r = c.agent.host.random()
-    if len(c.args) == 2:
+    """Jason's ``.random(X)``, ``.random(X, N)`` (N numbers on backtracking, endless with 0),
+    ``.random(List, X)`` and ``.random(List, X, N)`` (members drawn at random)."""
+    c.arity(1, 2, 3)
+    ag = c.agent
+    if len(c.args) == 1:
+        return c.unify(c.args[0], ag.random())
+    if type(c.args[0]) is tuple or len(c.args) == 3:
         items = _list(c, c.args[0])
         if not items:
             return False
-        return c.unify(c.args[1], items[min(len(items) - 1, int(r * len(items)))])
-    return c.unify(c.args[0], r)
+        out = c.args[1]
+        count = _int(c, c.args[2]) if len(c.args) == 3 else 1
+        return _draws(c, out, lambda: items[ag.random_index(len(items))], count)
+    return _draws(c, c.args[0], ag.random, _int(c, c.args[1]))
+
+
+def _draws(c: Call, out: Term, draw: Callable[[], Term], count: int) -> Iterator[None]:
+    n = 0
+    while count == 0 or n < count:
+        n += 1
+        mark = len(c.trail)
+        if c.unify(out, draw()):
+            yield None
+        undo(c.env, c.trail, mark)
 
 
 @internal(".time")
@@ -97,7 +115,8 @@ def _nano_time(c: Call) -> IAResult:
 @internal(".set_random_seed")
 def _set_random_seed(c: Call) -> IAResult:
     c.arity(1)
-    host_service(c, "seed", _int(c, c.args[0]))
+    seed = _int(c, c.args[0])
+    c.agent.jrandom = JavaRandom(seed)  # as Jason's: the same seed gives the same numbers
     return True
 
 
