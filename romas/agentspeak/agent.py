@@ -763,10 +763,7 @@ class Agent:
                 for attr in ("term", "literal", "expr", "cond", "var"):
                     formula = getattr(ins, attr, None)
                     if formula is not None:
-                        try:
-                            code = resolve(formula, fr.env)
-                        except EvalError:
-                            code = formula
+                        code = _shown(formula, fr.env, [256])
                         break
             elif fr.failed_goal:
                 code = fr.event if type(fr.event) is not Struct else Struct(fr.event.functor, fr.event.args)
@@ -1333,12 +1330,10 @@ class Agent:
                 content = nested_source(content, self._sender_name(msg.sender))
             elif type(content) is tuple and w.ask == "askHow":
                 sender = self._sender_name(msg.sender)
-                content = tuple(
-                    PlanTerm(_with_source(replace(p.plan, code=None), sender))
-                    if type(p) is PlanTerm and isinstance(p.plan, Plan)
-                    else p
-                    for p in content
-                )
+                from romas.agentspeak.stdlib import plan_from_term
+
+                # the plans as terms, labelled with the answerer's source (they travel as text)
+                content = tuple(PlanTerm(_with_source(plan_from_term(p), sender)) for p in content)
             if unify(w.answer, content, fr.env):
                 self._continue(it)
             else:
@@ -1426,7 +1421,7 @@ class Agent:
             from romas.agentspeak.stdlib import trigger_from_term
 
             trig = trigger_from_term(content)
-            found = tuple(PlanTerm(_without_label_source(p)) for p in self.plans.relevant_to(trig))
+            found = tuple(_without_label_source(p).text() for p in self.plans.relevant_to(trig))
             self._reply(msg.sender, "tellHow", found, mid)
         else:
             raise Failure(f"unknown performative {perf}", "wrong_arguments")
@@ -1633,6 +1628,40 @@ def _has_source(annots: tuple[Term, ...]) -> bool:
 
 
 _KQML_KEY = ("+!", "kqml_received", 4)
+
+
+def _shown(t: Term, env: Env, budget: list[int]) -> Term:
+    """``t`` with its bindings applied, as far as a small budget of nodes goes (a failed formula shown in
+    ``code(...)``: a variable bound to a huge term stays a variable)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return t
+    tt = type(t)
+    if tt is Var:
+        v = env.get(t.name)  # type: ignore[union-attr]
+        if v is None:
+            return t
+        seen = 0
+        while type(v) is Var and seen < 100:
+            nxt = env.get(v.name)
+            if nxt is None:
+                return v
+            v = nxt
+            seen += 1
+        out = _shown(v, env, budget)
+        return t if budget[0] < 0 else out
+    if tt is Struct:
+        s: Struct = t  # type: ignore[assignment]
+        if s.ground:
+            return s
+        return Struct(
+            s.functor,
+            tuple([_shown(a, env, budget) for a in s.args]),
+            tuple([_shown(a, env, budget) for a in s.annots]),
+        )
+    if tt is tuple:
+        return tuple([_shown(a, env, budget) for a in t])  # type: ignore[union-attr]
+    return t
 
 
 def nested_source(t: Term, sender: str) -> Any:
