@@ -149,6 +149,9 @@ class _Precedence:
 
 
 _SIGNATURES: list[frozenset[tuple[str, int]]] = []
+USER_FUNCTIONS: dict[tuple[str, int], str] = {}
+"""Functions registered in AgentSpeak by any program read so far (``{ register_function("f.sum", 2, "sum") }``),
+so plans printed and read back (snapshots, plans told to others) keep them."""
 
 
 def _function_signatures() -> frozenset[tuple[str, int]]:
@@ -1135,7 +1138,7 @@ def _parse_piece(
         if ctx is None:
             _builder.this_ns = ""
             _builder.local_ns = {}
-            _builder.functions = {}
+            _builder.functions = USER_FUNCTIONS
         else:
             _builder.this_ns = ctx.this_ns
             _builder.local_ns = ctx.local_ns
@@ -1391,6 +1394,8 @@ def _directive(
     if name == "register_function" and args and type(args[0]) is str:
         if len(args) == 3 and type(args[1]) is int and type(args[2]) is str:
             ctx.functions[(args[0], args[1])] = args[2]
+            if len(USER_FUNCTIONS) < 10_000:
+                USER_FUNCTIONS[(args[0], args[1])] = args[2]
         return []  # a function written in Java (one argument) cannot be loaded: its calls stay terms
     return [(line, col, f"unknown directive '{name}'")]
 

@@ -69,7 +69,7 @@ def _fork(c: Call) -> IAResult:
     it = c.body_only()
     mode = c.args[0]
     if type(mode) is not Struct or mode.functor not in ("join", "and", "or"):
-        raise _bad(c, f"the first argument must be and (or join) or or, not {mode}")
+        raise _bad(c, f"the first argument must be and, join or or, not {mode}")
     ag = c.agent
     assert c.frame is not None
     bodies = [body_of(c, _raw(c, i)) for i in range(1, len(c.args))]
