@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from romas.agentspeak import check_source, parse_program
+from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_plan
+from tests.agentspeak.conformance.syntax_support import run_source
 
 
 def test_goal_state_triggers_parse_and_print() -> None:
@@ -34,3 +36,34 @@ def test_goal_conditions_and_sub_plans_parse() -> None:
     assert len(program.plans) == 2
     assert len(program.plans[0].extra["sub_plans"]) == 2
     assert "goal_condition" in program.plans[0].extra
+
+
+def test_goal_state_events_follow_the_goal() -> None:
+    printed = run_source(
+        """
+        !go(1, 3).
+        +!go(X, Y) <- .print(going).
+        ^!go(X, Y)[state(S)] <- .print(S).
+        """
+    )
+    assert printed.index("pending") < printed.index("executing") < printed.index("achieved")
+    assert printed.index("achieved") < printed.index("finished")
+    assert "going" in printed
+
+
+def test_a_failed_goal_reports_failed_with_the_reason() -> None:
+    printed = run_source(
+        """
+        !bad.
+        +!bad <- .fail.
+        ^!bad[state(failed)[reason(R)]] <- .print(failed).
+        ^!bad[state(finished)] <- .print(finished).
+        ^!bad.
+        """
+    )
+    assert printed == ["failed", "finished"]
+
+
+def test_no_meta_plan_no_events() -> None:
+    program = parse_program("+!g <- .print(x).")
+    assert not PlanLibrary(program.plans).has_meta
