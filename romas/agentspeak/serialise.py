@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak import intentions
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_plan, format_term
+from romas.agentspeak.printer import format_rule, format_term, source_plan
 from romas.agentspeak.program import Plan
 from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
@@ -75,7 +75,7 @@ def term_to_json(t: Term) -> Json:
             out["right"] = term_to_json(e.right)
         return out
     if tt is PlanTerm:
-        return {"plan": format_plan(t.plan, one_line=True)}  # type: ignore[union-attr,arg-type]
+        return {"plan": source_plan(t.plan, one_line=True)}  # type: ignore[union-attr,arg-type]
     raise TypeError(f"not a term: {t!r}")
 
 
@@ -152,7 +152,7 @@ def _str(x: Json) -> str:
 
 
 def _plan_json(plan: Plan) -> dict[str, Json]:
-    out: dict[str, Json] = {"source": format_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
+    out: dict[str, Json] = {"source": source_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
     if plan.extra:
         out["extra"] = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)}
     if plan.source and plan.source != out["source"]:
@@ -210,7 +210,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
                 "stack": [_frame_json(fr, plan_ref) for fr in it.stack],
             }
         )
-    from romas.agentspeak.printer import format_term as ft
+    from romas.agentspeak.printer import source_term as ft
 
     return {
         "format": FORMAT,
@@ -531,12 +531,12 @@ def mind(
         {
             "label": p.name,
             "trigger": p.trigger.text,
-            "source": p.source or format_plan(p),
+            "source": p.source or source_plan(p),
             "line": p.line,
         }
         for p in ag.plans.plans
     ]
-    rules = [f"{format_term(r.head)} :- {format_term(r.body)}." for rs in ag.rules.values() for r in rs]
+    rules = [format_rule(r) for rs in ag.rules.values() for r in rs]
     return {
         "name": ag.name,
         "beliefs": beliefs,
