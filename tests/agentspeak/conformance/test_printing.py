@@ -20,7 +20,7 @@ from romas.agentspeak import (
     parse_term,
     source_term,
 )
-from romas.agentspeak.printer import java_double, jason_number
+from romas.agentspeak.printer import jason_number, java_double
 from romas.agentspeak.terms import PartialList, Struct, Var
 
 from ..stdlib.helpers import outcome
