@@ -242,7 +242,8 @@ def test_print_shows_terms_as_jason() -> None:
     assert _printed(".print(1000000 * 1000000)") == ["1000000000000"]
     assert _printed('.print(-7, " ", -1.5)') == ["-7 -1.5"]
     assert _printed(".print(1 / 3)") == ["0.3333333333333333"]
-    assert _printed('.print("tab\\there")') == ["tab\there"]
+    # the escapes Jason reads in strings, \\n and \\", print as what they stand for
+    assert _printed('.print("say \\"hi\\"\\nbye", f("q\\"s"))') == ['say "hi"\nbyef("q"s")']
 
 
 def test_print_of_a_free_variable() -> None:
