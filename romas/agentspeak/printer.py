@@ -65,6 +65,12 @@ def format_functor(name: str) -> str:
     prefix = ""
     if base.startswith("~"):
         prefix, base = "~", base[1:]
+    ns, sep, rest = base.partition("::")
+    if sep and ns and rest.lstrip("~"):
+        # a namespace: Jason writes ns::~p
+        if rest.startswith("~"):
+            prefix, rest = "~", rest[1:]
+        return format_functor(ns) + "::" + prefix + format_functor(rest)
     if base.startswith(".") and _INTERNAL.match(base):
         return prefix + base
     if _PLAIN_ATOM.match(base) and base not in _KEYWORDS:

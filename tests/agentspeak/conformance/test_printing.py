@@ -309,3 +309,10 @@ def test_error_messages_show_terms_as_jason() -> None:
     out = outcome("X = 2; X == 3")
     assert out.status == "failed"
     assert "(X == 3) is false" in (out.reason or "") or "(2 == 3)" in (out.reason or "")
+
+
+def test_namespaces() -> None:
+    # a functor qualified by its namespace prints as Jason's ns::functor, negation after the namespace
+    assert format_term(Struct("ns1::kk", (30, Struct("j::uu")))) == "ns1::kk(30,j::uu)"
+    assert format_term(Struct("~ns::bob", (10,), (Struct("a", (20,)),))) == "ns::~bob(10)[a(20)]"
+    assert format_term(Struct("ns::.include", (Struct("kk"),))) == "ns::.include(kk)"
