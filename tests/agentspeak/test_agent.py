@@ -67,7 +67,7 @@ def test_rules_with_backtracking() -> None:
     +!g <- .findall(Y, path(a, Y), L); .print(L); ?path(b, W); .print(W).
     """
     run(make_agent(src, host))
-    assert host.texts() == ["[b, c, d]", "c"]
+    assert host.texts() == ["[b,c,d]", "c"]
 
 
 def test_unknown_action_fails_with_a_clear_reason() -> None:
@@ -296,7 +296,7 @@ def test_belief_order_and_multiple_sources() -> None:
     ag = make_agent("p(1). p(2). !g. +!g <- +p(3); .findall(X, p(X), L); .print(L).", host)
     ag.deliver(Message("m", "bob", "tell", parse_term("p(1)")))
     run(ag)
-    assert host.texts() == ["[1, 2, 3]"]
+    assert host.texts() == ["[1,2,3]"]
     assert ag.mind()["beliefs"][0]["text"] == "p(1)[source(bob),source(self)]"
 
 
