@@ -1406,7 +1406,7 @@ _PATTERNS = frozenset({"dg", "bdg", "ebdg", "bc", "smc", "rc", "mg", "omc", "sga
 
 def _pattern(d: Struct, inner: list[Plan]) -> tuple[list[Plan], list[Struct]]:
     """The plans (and initial beliefs) a goal pattern makes of the plans it encloses, as Jason's do."""
-    from romas.agentspeak.printer import format_term
+    from romas.agentspeak.printer import source_term as format_term
     from romas.agentspeak.unify import unify
 
     def plan(text: str) -> Plan:

@@ -163,9 +163,10 @@ class Plan:
         return self.name
 
     def text(self) -> str:
-        from romas.agentspeak.printer import format_plan
+        """The plan as AgentSpeak source that parses back to the same plan (what ``tellHow`` sends)."""
+        from romas.agentspeak.printer import source_plan
 
-        return format_plan(self)
+        return source_plan(self)
 
 
 @dataclass(frozen=True, slots=True)

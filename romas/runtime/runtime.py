@@ -28,6 +28,7 @@ from romas.agentspeak import (
     parse_body,
     parse_program,
     parse_term,
+    source_term,
 )
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import (
@@ -581,12 +582,12 @@ class Runtime:
         if state != "running":
             raise UnknownReceiver(f"agent {receiver} is stopped")
         self.effects.outgoing.append(
-            NewMessage(msg_id, receiver, sender, "agent", performative, format_term(content), in_reply_to)
+            NewMessage(msg_id, receiver, sender, "agent", performative, source_term(content), in_reply_to)
         )
         self.effects.checkpoint.add(sender)
 
     def record_broadcast(self, sender: str, performative: str, content: Term, msg_id: str) -> None:
-        text = format_term(content)
+        text = source_term(content)
         for receiver, state in self.known.items():
             if receiver != sender and state == "running":
                 self.effects.outgoing.append(NewMessage(new_id(), receiver, sender, "agent", performative, text))
@@ -596,7 +597,7 @@ class Runtime:
         live = self.live.get(agent)
         if live is None or msg_id not in live.versions:
             return
-        reply = format_term(outcome.reply) if outcome.reply is not None else None
+        reply = source_term(outcome.reply) if outcome.reply is not None else None
         self._finish_message(live, msg_id, outcome.status, reply, outcome.reason)
 
     def _finish_message(self, live: LiveAgent, msg_id: str, status: str, reply: str | None, reason: str | None) -> None:

@@ -10,10 +10,10 @@ from romas.agentspeak import (
     AgentSpeakSyntaxError,
     Diagnostic,
     check_source,
-    format_program,
     parse_body,
     parse_program,
     parse_term,
+    source_program,
 )
 from romas.agentspeak.program import Action, BeliefUpdate, Condition, For, Goal, If, While
 from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Var
@@ -38,7 +38,7 @@ a(X) :- b(X) & X > 1 | c.
 
 def test_program_parts() -> None:
     p = parse_program(PROGRAM)
-    assert [str(b) for b in map(repr, p.beliefs)] == ["Struct<price(apple, 10)[source(self)]>", "Struct<~raining>"]
+    assert [str(b) for b in map(repr, p.beliefs)] == ["Struct<price(apple,10)[source(self)]>", "Struct<~raining>"]
     assert len(p.rules) == 1 and p.rules[0].head == Struct("a", (Var("X"),))
     assert p.goals == [Struct("start")]
     assert [pl.trigger.text for pl in p.plans] == [
@@ -168,8 +168,8 @@ def test_errors_in_term_and_body() -> None:
 
 def test_round_trip() -> None:
     p = parse_program(PROGRAM)
-    text = format_program(p)
-    assert format_program(parse_program(text)) == text
+    text = source_program(p)
+    assert source_program(parse_program(text)) == text
 
 
 def test_crlf_and_windows_line_endings() -> None:

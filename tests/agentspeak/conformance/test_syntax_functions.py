@@ -5,7 +5,7 @@ operand (``.nth(0, L) + 1``), and user functions (``{ register_function("myf.sum
 from __future__ import annotations
 
 from romas.agentspeak import parse_term
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_term, source_term
 from romas.agentspeak.unify import evaluate
 from tests.agentspeak.conformance.syntax_support import run_source
 
@@ -15,7 +15,8 @@ def test_math_functions_evaluate() -> None:
     assert evaluate(parse_term("math.floor(2.5) + math.ceil(2.1)"), {}) == 5
     assert evaluate(parse_term("math.sqrt(16)"), {}) == 4
     assert evaluate(parse_term("math.sum([1, 2, 3]) * 2"), {}) == 12
-    assert format_term(parse_term("math.abs(X) + 1")) == "math.abs(X) + 1"
+    assert format_term(parse_term("math.abs(X) + 1")) == "(math.abs(X)+1)"  # as Jason prints it
+    assert source_term(parse_term("math.abs(X) + 1")) == "math.abs(X) + 1"
 
 
 def test_functions_in_a_program() -> None:
