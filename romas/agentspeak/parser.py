@@ -1337,7 +1337,8 @@ def _directive(
     stripped = _COMMENTS.sub(" ", inner).strip()
     if stripped[:1] in ("+", "-", "^", "@"):
         # sub-plans of the plan before (Jason's ER syntax): kept with that plan
-        sub, sub_diags = _parse_source(" " * inner_start + inner, ctx.files, ctx.file, ctx.this_ns, ctx.stack)
+        blank = re.sub(r"[^\n]", " ", text[:inner_start])
+        sub, sub_diags = _parse_source(blank + inner, ctx.files, ctx.file, ctx.this_ns, ctx.stack)
         errors = [(d.line, d.column, d.message) for d in sub_diags]
         if ctx.last_plan is None:
             errors.append((1, 1, "sub-plans { ... } must follow a plan"))
@@ -1368,7 +1369,8 @@ def _directive(
     if begin and not inner[begin.end() :].strip():
         return [(*_first_code(text, lead), "'{ begin }' needs a directive: { begin namespace(ns) }")]
     term_text = "{" + (inner[begin.end() :] if begin else inner) + "}"
-    pad = " " * (inner_start - 1 + (begin.end() if begin else 0))
+    skipped = text[: inner_start - 1] + (inner[: begin.end()] if begin else "")
+    pad = re.sub(r"[^\n]", " ", skipped)  # keeps lines and columns where they are in the source
     result, errors = _parse_piece(pad + term_text, "clause", base_line - 1)
     if result is None or errors:
         return errors

@@ -215,3 +215,20 @@ def test_parse_term_and_body_raise_only_syntax_errors(text: str) -> None:
             fn(text)
         except AgentSpeakSyntaxError as e:
             assert e.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('b.\n{ include("x.asl")\n+!g <- a.\n', (3, 1, "unexpected '+'; expected '}'")),
+        ("b.\n  { foo(1) }\n", (2, 3, "unknown directive 'foo'")),
+        ("b.\n{ begin namespace(x)\n+!g <- a.\n", (3, 1, "unexpected '+'; expected '}'")),
+        (
+            "b.\n+!g <- a.\n  {\n   +!s <- x y.\n  }\n",
+            (4, 13, "expected ';' between body formulas or '.' after the plan body, found 'y'"),
+        ),
+        ("{ begin namespace(x) }\nb.\n", (2, 3, "'{ begin namespace(...) }' is never closed by '{ end }'")),
+    ],
+)
+def test_directive_errors_are_located(source: str, expected: tuple[int, int, str]) -> None:
+    assert _diags(source)[0] == expected
