@@ -1625,6 +1625,20 @@ def parse_program(source: str, files: AgentFiles | None = None, file: str | None
         raise AgentSpeakSyntaxError([Diagnostic(1, 1, "the code is nested too deeply")]) from None
     if diags:
         raise AgentSpeakSyntaxError(diags)
+    program.files = files
+    program.file = file
+    return program
+
+
+def include_program(files: AgentFiles | None, name: str, including: str | None, namespace: str) -> Program:
+    """The clauses of the agent-set file ``name`` read into ``namespace`` ("" is the default one), for
+    ``.include`` at run time; raises :class:`IncludeRefused` or :class:`AgentSpeakSyntaxError`."""
+    if files is None:
+        raise IncludeRefused(f"include: there is no file '{name}' in the agent set (this agent has none)")
+    path, text = files.read(name, including)
+    program, diags = _parse_source(text, files, path, namespace, (path,))
+    if diags:
+        raise AgentSpeakSyntaxError(diags)
     return program
 
 

@@ -191,6 +191,10 @@ class Program:
     rules: list[Rule] = field(default_factory=list)
     goals: list[Struct] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
+    files: Any = None
+    """The agent set it was read with (an ``AgentFiles``): what ``.include`` reads at run time."""
+    file: str | None = None
+    """Its own path in the agent set (``.include`` paths are relative to it)."""
 
 
 def finish_plan(plan: Plan, index: int) -> Plan:

@@ -289,6 +289,8 @@ class Runtime:
             agent = Agent.restore(saved.state, self.host, limits=self.limits)
             if saved.code_revision != code_revision:
                 agent.replace_program(program)
+            else:
+                agent.agent_files, agent.agent_file = program.files, program.file  # for .include
         else:
             agent = Agent(name, program, self.host, limits=self.limits)
         if agent.stop_reason is not None:

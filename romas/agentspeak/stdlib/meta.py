@@ -235,5 +235,5 @@ def _no_files(c: Call) -> IAResult:
     )
 
 
-for _name in (".list_files", ".save_agent", ".include", ".get_src_info"):
+for _name in (".list_files", ".save_agent", ".get_src_info"):
     STDLIB[_name] = _no_files

@@ -20,7 +20,9 @@ def _run(source: str, files: dict[str, str] | None, checkpoint: bool) -> tuple[l
         ag = host.agents["ag"]
         report = ag.step(1 if checkpoint else 100)
         if checkpoint:
-            host.agents["ag"] = Agent.restore(json.loads(json.dumps(ag.snapshot())), host)
+            restored = Agent.restore(json.loads(json.dumps(ag.snapshot())), host)
+            restored.agent_files, restored.agent_file = ag.agent_files, ag.agent_file  # the agent set is not saved
+            host.agents["ag"] = restored
         if report.idle:
             deadline = host.agents["ag"].next_deadline()
             if deadline is None:

@@ -85,3 +85,26 @@ def test_romas_localrun_includes_the_files_given(tmp_path: Path) -> None:
     code = main(["--virtual-time", str(tmp_path / "b.asl")], out=out, err=err)
     assert code == 1
     assert "no file 'other.asl' in the agent set" in err.getvalue()
+
+
+def test_the_include_action_reads_the_agent_set_at_run_time() -> None:
+    printed = run_source(
+        """
+        !start.
+        +!start <- .include("lib.asl", t); !t::greet; .include("lib.asl"); !greet.
+        """,
+        {"lib.asl": LIB},
+    )
+    assert printed == ["hello", "hello"]
+
+
+def test_the_include_action_refuses_other_files() -> None:
+    printed = run_source(
+        """
+        !start.
+        +!start <- .include("/etc/passwd").
+        -!start[error_msg(M)] <- .print(M).
+        """,
+        {"lib.asl": LIB},
+    )
+    assert len(printed) == 1 and "outside the agent set" in printed[0]
