@@ -51,3 +51,14 @@ def test_rules_told_as_terms() -> None:
         """
     )
     assert printed == ["ok"]
+
+
+def test_a_rule_added_with_a_source() -> None:
+    printed = run_source(
+        """
+        b. c.
+        !go.
+        +!go <- for (.member(R, [{ a :- b & c }])) { +R[source(bob)] } if (a) { .print(ok) }.
+        """
+    )
+    assert printed == ["ok"]
