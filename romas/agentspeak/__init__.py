@@ -28,7 +28,16 @@ from romas.agentspeak.host import (
     UnknownReceiver,
 )
 from romas.agentspeak.parser import AgentFiles, check_source, parse_body, parse_plan, parse_program, parse_term
-from romas.agentspeak.printer import format_body, format_plan, format_program, format_term
+from romas.agentspeak.printer import (
+    format_body,
+    format_plan,
+    format_program,
+    format_rule,
+    format_term,
+    source_plan,
+    source_program,
+    source_term,
+)
 from romas.agentspeak.program import Body, Plan, Program
 from romas.agentspeak.serialise import TermJsonError, term_from_json, term_to_json
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, internal
@@ -67,12 +76,16 @@ __all__ = [
     "format_body",
     "format_plan",
     "format_program",
+    "format_rule",
     "format_term",
     "internal",
     "parse_body",
     "parse_plan",
     "parse_program",
     "parse_term",
+    "source_plan",
+    "source_program",
+    "source_term",
     "term_from_json",
     "term_to_json",
 ]

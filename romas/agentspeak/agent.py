@@ -151,12 +151,17 @@ class Agent:
         """Set when the agent should not run any more (it stays over its memory budget); the host stops it."""
         # hosts written before new_message_id existed may lack it: then the agent numbers its messages
         self._host_ids: Callable[[str], str | None] | None = getattr(host, "new_message_id", None)
+        self.agent_files: Any = None
+        """The agent set the code was read with (``AgentFiles``): what ``.include`` reads; not saved."""
+        self.agent_file: str | None = None
         if program is not None:
             self._load(program)
 
     # ---- set-up -----------------------------------------------------------------------------------------
 
     def _load(self, program: Program) -> None:
+        self.agent_files = program.files  # what .include reads
+        self.agent_file = program.file
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
         for b in reversed(program.beliefs):  # as Jason: each is added first, so they keep the source's order
@@ -1539,6 +1544,8 @@ class Agent:
 
     def replace_program(self, program: Program) -> None:
         """Hot swap: new plans and rules, same beliefs; running intentions keep the plans they hold."""
+        self.agent_files = program.files
+        self.agent_file = program.file
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
 

@@ -15,7 +15,7 @@ from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
-from romas.agentspeak.terms import PlanTerm, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, PlanTerm, Struct, Term, Var
 from romas.agentspeak.unify import resolve
 
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ class BeliefChange(Instruction):
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         op = self.op
-        if type(self.literal) is not Struct or (len(op) > 1 and op != "-+"):
+        lit = self.literal
+        if type(lit) is not Struct or (len(op) > 1 and op != "-+") or lit.functor == ANNOTATED_VAR:
             extended_belief_change(ag, op, self.literal, fr)
         else:
             ag.change_belief(op, self.literal, fr)
@@ -100,6 +101,12 @@ class BeliefChange(Instruction):
 def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None:
     """The belief updates beyond ``+ - -+``: rules as terms, ``++ -- +< +>``."""
     t = resolve(literal, fr.env) if type(literal) is not Struct or not literal.ground else literal
+    if type(t) is Struct and t.functor == ANNOTATED_VAR and type(t.args[0]) is PlanTerm:
+        # ``+R[source(A)]`` with R a rule: the rule's head gets the annotations
+        inner = t.args[0].plan
+        if isinstance(inner, Rule):
+            head = inner.head
+            t = PlanTerm(Rule(Struct(head.functor, head.args, (*head.annots, *t.annots)), inner.body, inner.line))
     if type(t) is PlanTerm and isinstance(t.plan, Rule):
         rule: Rule = t.plan
         head = rule.head

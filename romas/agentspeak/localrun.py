@@ -150,7 +150,9 @@ def _step_agent(
         taken[name] = taken.get(name, 0) + report.steps
         if checkpoint:
             data = json.loads(json.dumps(ag.snapshot()))
-            host.agents[name] = Agent.restore(data, host)
+            restored = Agent.restore(data, host)
+            restored.agent_files, restored.agent_file = ag.agent_files, ag.agent_file  # for .include
+            host.agents[name] = restored
         if report.steps < chunk or total >= budget:
             return total, report.idle
 

@@ -149,6 +149,9 @@ class _Precedence:
 
 
 _SIGNATURES: list[frozenset[tuple[str, int]]] = []
+USER_FUNCTIONS: dict[tuple[str, int], str] = {}
+"""Functions registered in AgentSpeak by any program read so far (``{ register_function("f.sum", 2, "sum") }``),
+so plans printed and read back (snapshots, plans told to others) keep them."""
 
 
 def _function_signatures() -> frozenset[tuple[str, int]]:
@@ -1135,7 +1138,7 @@ def _parse_piece(
         if ctx is None:
             _builder.this_ns = ""
             _builder.local_ns = {}
-            _builder.functions = {}
+            _builder.functions = USER_FUNCTIONS
         else:
             _builder.this_ns = ctx.this_ns
             _builder.local_ns = ctx.local_ns
@@ -1334,7 +1337,8 @@ def _directive(
     stripped = _COMMENTS.sub(" ", inner).strip()
     if stripped[:1] in ("+", "-", "^", "@"):
         # sub-plans of the plan before (Jason's ER syntax): kept with that plan
-        sub, sub_diags = _parse_source(" " * inner_start + inner, ctx.files, ctx.file, ctx.this_ns, ctx.stack)
+        blank = re.sub(r"[^\n]", " ", text[:inner_start])
+        sub, sub_diags = _parse_source(blank + inner, ctx.files, ctx.file, ctx.this_ns, ctx.stack)
         errors = [(d.line, d.column, d.message) for d in sub_diags]
         if ctx.last_plan is None:
             errors.append((1, 1, "sub-plans { ... } must follow a plan"))
@@ -1365,7 +1369,8 @@ def _directive(
     if begin and not inner[begin.end() :].strip():
         return [(*_first_code(text, lead), "'{ begin }' needs a directive: { begin namespace(ns) }")]
     term_text = "{" + (inner[begin.end() :] if begin else inner) + "}"
-    pad = " " * (inner_start - 1 + (begin.end() if begin else 0))
+    skipped = text[: inner_start - 1] + (inner[: begin.end()] if begin else "")
+    pad = re.sub(r"[^\n]", " ", skipped)  # keeps lines and columns where they are in the source
     result, errors = _parse_piece(pad + term_text, "clause", base_line - 1)
     if result is None or errors:
         return errors
@@ -1391,6 +1396,8 @@ def _directive(
     if name == "register_function" and args and type(args[0]) is str:
         if len(args) == 3 and type(args[1]) is int and type(args[2]) is str:
             ctx.functions[(args[0], args[1])] = args[2]
+            if len(USER_FUNCTIONS) < 10_000:
+                USER_FUNCTIONS[(args[0], args[1])] = args[2]
         return []  # a function written in Java (one argument) cannot be loaded: its calls stay terms
     return [(line, col, f"unknown directive '{name}'")]
 
@@ -1401,7 +1408,7 @@ _PATTERNS = frozenset({"dg", "bdg", "ebdg", "bc", "smc", "rc", "mg", "omc", "sga
 
 def _pattern(d: Struct, inner: list[Plan]) -> tuple[list[Plan], list[Struct]]:
     """The plans (and initial beliefs) a goal pattern makes of the plans it encloses, as Jason's do."""
-    from romas.agentspeak.printer import format_term
+    from romas.agentspeak.printer import source_term as format_term
     from romas.agentspeak.unify import unify
 
     def plan(text: str) -> Plan:
@@ -1616,6 +1623,20 @@ def parse_program(source: str, files: AgentFiles | None = None, file: str | None
         program, diags = _parse_source(source, files, file)
     except RecursionError:
         raise AgentSpeakSyntaxError([Diagnostic(1, 1, "the code is nested too deeply")]) from None
+    if diags:
+        raise AgentSpeakSyntaxError(diags)
+    program.files = files
+    program.file = file
+    return program
+
+
+def include_program(files: AgentFiles | None, name: str, including: str | None, namespace: str) -> Program:
+    """The clauses of the agent-set file ``name`` read into ``namespace`` ("" is the default one), for
+    ``.include`` at run time; raises :class:`IncludeRefused` or :class:`AgentSpeakSyntaxError`."""
+    if files is None:
+        raise IncludeRefused(f"include: there is no file '{name}' in the agent set (this agent has none)")
+    path, text = files.read(name, including)
+    program, diags = _parse_source(text, files, path, namespace, (path,))
     if diags:
         raise AgentSpeakSyntaxError(diags)
     return program

@@ -163,9 +163,10 @@ class Plan:
         return self.name
 
     def text(self) -> str:
-        from romas.agentspeak.printer import format_plan
+        """The plan as AgentSpeak source that parses back to the same plan (what ``tellHow`` sends)."""
+        from romas.agentspeak.printer import source_plan
 
-        return format_plan(self)
+        return source_plan(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,10 @@ class Program:
     rules: list[Rule] = field(default_factory=list)
     goals: list[Struct] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
+    files: Any = None
+    """The agent set it was read with (an ``AgentFiles``): what ``.include`` reads at run time."""
+    file: str | None = None
+    """Its own path in the agent set (``.include`` paths are relative to it)."""
 
 
 def finish_plan(plan: Plan, index: int) -> Plan:

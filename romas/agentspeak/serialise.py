@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak import intentions
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_plan, format_term
+from romas.agentspeak.printer import format_rule, format_term, source_plan, source_term
 from romas.agentspeak.program import Plan
 from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
@@ -79,8 +79,8 @@ def term_to_json(t: Term) -> Json:
 
         inner = t.plan  # type: ignore[union-attr]
         if isinstance(inner, Body | Rule):  # ``{ .print(x); a }`` and ``{ a :- b }``
-            return {"term": format_term(t)}
-        return {"plan": format_plan(inner, one_line=True)}  # type: ignore[arg-type]
+            return {"term": source_term(t)}
+        return {"plan": source_plan(inner, one_line=True)}  # type: ignore[arg-type]
     raise TypeError(f"not a term: {t!r}")
 
 
@@ -165,7 +165,7 @@ def _str(x: Json) -> str:
 
 
 def _plan_json(plan: Plan) -> dict[str, Json]:
-    out: dict[str, Json] = {"source": format_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
+    out: dict[str, Json] = {"source": source_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
     if plan.extra:
         out["extra"] = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)}
     if plan.source and plan.source != out["source"]:
@@ -223,7 +223,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
                 "stack": [_frame_json(fr, plan_ref) for fr in it.stack],
             }
         )
-    from romas.agentspeak.printer import format_term as ft
+    from romas.agentspeak.printer import source_term as ft
 
     return {
         "format": FORMAT,
@@ -560,12 +560,12 @@ def mind(
         {
             "label": p.name,
             "trigger": p.trigger.text,
-            "source": p.source or format_plan(p),
+            "source": p.source or source_plan(p),
             "line": p.line,
         }
         for p in ag.plans.plans
     ]
-    rules = [f"{format_term(r.head)} :- {format_term(r.body)}." for rs in ag.rules.values() for r in rs]
+    rules = [format_rule(r) for rs in ag.rules.values() for r in rs]
     return {
         "name": ag.name,
         "beliefs": beliefs,

@@ -240,14 +240,14 @@ class PlanTerm:
     def __eq__(self, other: object) -> bool:
         if type(other) is not PlanTerm:
             return False
-        from romas.agentspeak.printer import format_term
+        from romas.agentspeak.printer import source_term
 
-        return format_term(self) == format_term(other)
+        return source_term(self) == source_term(other)
 
     def __hash__(self) -> int:
-        from romas.agentspeak.printer import format_term
+        from romas.agentspeak.printer import source_term
 
-        return hash(format_term(self))
+        return hash(source_term(self))
 
     def __repr__(self) -> str:
         from romas.agentspeak.printer import format_term

@@ -196,8 +196,60 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
             return ra is None and rb is None
         return unify(ra, rb, env, trail)
     if ta is PlanTerm:
-        return tb is PlanTerm and (a == b or _unify_plans(a.plan, b.plan, env, trail))  # type: ignore[union-attr]
+        if tb is not PlanTerm:
+            return False
+        if a == b:
+            return True
+        pa, pb = a.plan, b.plan  # type: ignore[union-attr]
+        from romas.agentspeak.program import Body
+
+        if isinstance(pa, Body) or isinstance(pb, Body):
+            return _unify_bodies(a, b, env, trail)  # type: ignore[arg-type]
+        return _unify_plans(pa, pb, env, trail)
     return False
+
+
+def _unify_bodies(a: PlanTerm, b: PlanTerm, env: Env, trail: list[str] | None) -> bool:
+    """Plan bodies unify formula by formula, as Jason's do; a variable as the last formula of one takes the
+    rest of the other (``{H; R}`` against ``{a; b; c}`` gives ``H = a``, ``R = {b; c}``)."""
+    from romas.agentspeak.program import Action, BeliefUpdate, Body, Condition, Goal
+
+    if not isinstance(a.plan, Body) or not isinstance(b.plan, Body):
+        return False
+    fa, fb = a.plan.formulas, b.plan.formulas
+
+    def element(f: object) -> Term:
+        if isinstance(f, Action):
+            return f.term
+        return PlanTerm(Body((f,)))  # type: ignore[arg-type]
+
+    for i in range(max(len(fa), len(fb))):
+        x = fa[i] if i < len(fa) else None
+        y = fb[i] if i < len(fb) else None
+        for one, own, rest in ((x, fa, fb), (y, fb, fa)):
+            if isinstance(one, Action) and type(one.term) is Var and len(own) > 1 and i == len(own) - 1:
+                return unify(one.term, PlanTerm(Body(tuple(rest[i:]))), env, trail)
+        if x is None or y is None:
+            return False
+        if isinstance(x, Action) and type(x.term) is Var:
+            if not unify(x.term, element(y), env, trail):
+                return False
+        elif isinstance(y, Action) and type(y.term) is Var:
+            if not unify(y.term, element(x), env, trail):
+                return False
+        elif isinstance(x, Action) and isinstance(y, Action):
+            if not unify(x.term, y.term, env, trail):
+                return False
+        elif isinstance(x, Goal | BeliefUpdate) and type(x) is type(y):
+            same = x.kind == y.kind if isinstance(x, Goal) else x.op == y.op  # type: ignore[union-attr]
+            if not same or not unify(x.literal, y.literal, env, trail):
+                return False
+        elif isinstance(x, Condition) and isinstance(y, Condition):
+            if not unify(x.expr, y.expr, env, trail):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _unify_plans(pa: object, pb: object, env: Env, trail: list[str] | None) -> bool:

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
-from romas.agentspeak import AgentSpeakSyntaxError, format_term, parse_term
+from romas.agentspeak import AgentSpeakSyntaxError, parse_term, source_term
 from romas.api import writes
 from romas.api.auth import actor_of
 from romas.api.deps import ServicesDep
@@ -131,7 +131,7 @@ def _content(text: str) -> str:
     if len(text) > MAX_CONTENT:
         raise InvalidInput("the content is too long", [FieldError("/content", f"at most {MAX_CONTENT} characters")])
     try:
-        return format_term(parse_term(text))
+        return source_term(parse_term(text))
     except AgentSpeakSyntaxError as exc:
         raise InvalidCode(
             "the content is not an AgentSpeak term",

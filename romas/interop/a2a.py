@@ -22,7 +22,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from romas.agentspeak import AgentSpeakSyntaxError, format_term, parse_term
+from romas.agentspeak import AgentSpeakSyntaxError, parse_term, source_term
 from romas.agentspeak.terms import variables
 from romas.store.inbox import MessageRow
 
@@ -131,7 +131,7 @@ def to_inbox(message: dict[str, Any]) -> tuple[str, str]:
         performative = "askOne" if variables(term) else "achieve"
     if performative not in PERFORMATIVES:
         raise Refused(f"unknown performative {performative!r}; use one of {sorted(PERFORMATIVES)}")
-    return str(performative), format_term(term)
+    return str(performative), source_term(term)
 
 
 def _instant(value: datetime | None) -> str | None:

@@ -20,7 +20,16 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from romas.agentspeak import AgentSpeakSyntaxError, format_term, parse_body, parse_program, parse_term
+from romas.agentspeak import (
+    AgentFiles,
+    AgentSpeakSyntaxError,
+    Program,
+    format_term,
+    parse_body,
+    parse_program,
+    parse_term,
+    source_term,
+)
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import (
     ActionFailed,
@@ -48,7 +57,7 @@ from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
-from romas.services.agents import AgentService
+from romas.services.agents import AgentService, agent_key, agent_set_files
 from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
@@ -251,17 +260,37 @@ class Runtime:
                 break
             after = rows[-1].name
 
+    async def _program(self, name: str, code: str) -> Program:
+        """The agent's program, with the files of the agent set it includes (other agents' code)."""
+        files = AgentFiles({})
+        if "include" in code:
+
+            async def read(agent: str) -> str | None:
+                row = await self.store.current(agent_key(agent).stream_id)
+                if row is None or row.deleted or not isinstance(row.state.get("code"), str):
+                    return None
+                return str(row.state["code"])
+
+            files = await agent_set_files(code, read)
+        return parse_program(code, files, f"{name}.asl")
+
     async def _start_agent(self, row: ResourceRow) -> None:
         if row.state.get("kind") == "external":
             return  # romas forwards an external agent's messages (romas/interop/external.py) instead of running it
         name = row.name
         code_revision = int(row.state["code_revision"])
-        program = parse_program(row.state["code"])
+        try:
+            program = await self._program(name, row.state["code"])
+        except AgentSpeakSyntaxError as e:  # a file it includes is gone or changed
+            await self._halt(name, f"its code does not parse with the files it includes: {e}")
+            return
         saved = await checkpoints.load(self.store, name)
         if saved is not None:
             agent = Agent.restore(saved.state, self.host, limits=self.limits)
             if saved.code_revision != code_revision:
                 agent.replace_program(program)
+            else:
+                agent.agent_files, agent.agent_file = program.files, program.file  # for .include
         else:
             agent = Agent(name, program, self.host, limits=self.limits)
         if agent.stop_reason is not None:
@@ -555,12 +584,12 @@ class Runtime:
         if state != "running":
             raise UnknownReceiver(f"agent {receiver} is stopped")
         self.effects.outgoing.append(
-            NewMessage(msg_id, receiver, sender, "agent", performative, format_term(content), in_reply_to)
+            NewMessage(msg_id, receiver, sender, "agent", performative, source_term(content), in_reply_to)
         )
         self.effects.checkpoint.add(sender)
 
     def record_broadcast(self, sender: str, performative: str, content: Term, msg_id: str) -> None:
-        text = format_term(content)
+        text = source_term(content)
         for receiver, state in self.known.items():
             if receiver != sender and state == "running":
                 self.effects.outgoing.append(NewMessage(new_id(), receiver, sender, "agent", performative, text))
@@ -570,7 +599,7 @@ class Runtime:
         live = self.live.get(agent)
         if live is None or msg_id not in live.versions:
             return
-        reply = format_term(outcome.reply) if outcome.reply is not None else None
+        reply = source_term(outcome.reply) if outcome.reply is not None else None
         self._finish_message(live, msg_id, outcome.status, reply, outcome.reason)
 
     def _finish_message(self, live: LiveAgent, msg_id: str, status: str, reply: str | None, reason: str | None) -> None:
@@ -807,7 +836,12 @@ class Runtime:
             if live is None:
                 await self._start_agent(row)
             elif live.code_revision != row.state["code_revision"]:
-                live.agent.replace_program(parse_program(row.state["code"]))
+                try:
+                    live.agent.replace_program(await self._program(name, row.state["code"]))
+                except AgentSpeakSyntaxError as e:
+                    self.record_note(name, f"code revision {row.state['code_revision']} not run: {e}")
+                    live.code_revision = int(row.state["code_revision"])
+                    continue
                 live.code_revision = int(row.state["code_revision"])
                 live.idle = False
                 self.effects.checkpoint.add(name)

@@ -10,10 +10,10 @@ from romas.agentspeak import (
     AgentSpeakSyntaxError,
     Diagnostic,
     check_source,
-    format_program,
     parse_body,
     parse_program,
     parse_term,
+    source_program,
 )
 from romas.agentspeak.program import Action, BeliefUpdate, Condition, For, Goal, If, While
 from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Var
@@ -38,7 +38,7 @@ a(X) :- b(X) & X > 1 | c.
 
 def test_program_parts() -> None:
     p = parse_program(PROGRAM)
-    assert [str(b) for b in map(repr, p.beliefs)] == ["Struct<price(apple, 10)[source(self)]>", "Struct<~raining>"]
+    assert [str(b) for b in map(repr, p.beliefs)] == ["Struct<price(apple,10)[source(self)]>", "Struct<~raining>"]
     assert len(p.rules) == 1 and p.rules[0].head == Struct("a", (Var("X"),))
     assert p.goals == [Struct("start")]
     assert [pl.trigger.text for pl in p.plans] == [
@@ -168,8 +168,8 @@ def test_errors_in_term_and_body() -> None:
 
 def test_round_trip() -> None:
     p = parse_program(PROGRAM)
-    text = format_program(p)
-    assert format_program(parse_program(text)) == text
+    text = source_program(p)
+    assert source_program(parse_program(text)) == text
 
 
 def test_crlf_and_windows_line_endings() -> None:
@@ -215,3 +215,20 @@ def test_parse_term_and_body_raise_only_syntax_errors(text: str) -> None:
             fn(text)
         except AgentSpeakSyntaxError as e:
             assert e.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('b.\n{ include("x.asl")\n+!g <- a.\n', (3, 1, "unexpected '+'; expected '}'")),
+        ("b.\n  { foo(1) }\n", (2, 3, "unknown directive 'foo'")),
+        ("b.\n{ begin namespace(x)\n+!g <- a.\n", (3, 1, "unexpected '+'; expected '}'")),
+        (
+            "b.\n+!g <- a.\n  {\n   +!s <- x y.\n  }\n",
+            (4, 13, "expected ';' between body formulas or '.' after the plan body, found 'y'"),
+        ),
+        ("{ begin namespace(x) }\nb.\n", (2, 3, "'{ begin namespace(...) }' is never closed by '{ end }'")),
+    ],
+)
+def test_directive_errors_are_located(source: str, expected: tuple[int, int, str]) -> None:
+    assert _diags(source)[0] == expected

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from romas.agentspeak import format_program, parse_program
+from romas.agentspeak import parse_program, source_program
 from romas.agentspeak.program import (
     Action,
     BeliefUpdate,
@@ -114,8 +114,8 @@ programs = st.builds(
 @settings(max_examples=150, deadline=None)
 @given(programs)
 def test_parse_print_parse_round_trips(program: Program) -> None:
-    text = format_program(program)
-    again = format_program(parse_program(text))
+    text = source_program(program)
+    again = source_program(parse_program(text))
     assert again == text
 
 
@@ -124,5 +124,5 @@ def test_conformance_programs_round_trip() -> None:
     files = sorted(folder.glob("*/*.asl"))
     assert files
     for f in files:
-        text = format_program(parse_program(f.read_text(encoding="utf-8")))
-        assert format_program(parse_program(text)) == text, f
+        text = source_program(parse_program(f.read_text(encoding="utf-8")))
+        assert source_program(parse_program(text)) == text, f

@@ -25,13 +25,13 @@ def _run_body(body: str, source: str = "") -> tuple[RecordingHost, str]:
         ('.time(H, M, S); .print(H, ":", M, ":", S)', "22:13:20"),
         ('.date(Y, M, D); .print(Y, "-", M, "-", D)', "2023-11-14"),
         ("+b(1); +b(2); +c(1); .abolish(b(_)); .count(b(_), N); .count(c(_), K); .print(N, K)", "01"),
-        (".delete(b, [a, b, c, b], L); .print(L)", "[a, c]"),
-        (".delete(1, [a, b, c], L); .print(L)", "[a, c]"),
+        (".delete(b, [a, b, c, b], L); .print(L)", "[a,c]"),
+        (".delete(1, [a, b, c], L); .print(L)", "[a,c]"),
         ('.delete("l", "hello", S); .print(S)', "heo"),
         ('.reverse("abc", R); .print(R)', "cba"),
         ("if (.structure(f(x)) & .literal(p) & not .literal(1) & .structure([])) { .print(yes) }", "yes"),
-        ('.findall(P, .substring("a", "banana", P), L); .print(L)', "[1, 3, 5]"),
-        (".findall(X, .member(X, [3, 1, 2]) & X > 1, L); .print(L)", "[3, 2]"),
+        ('.findall(P, .substring("a", "banana", P), L); .print(L)', "[1,3,5]"),
+        (".findall(X, .member(X, [3, 1, 2]) & X > 1, L); .print(L)", "[3,2]"),
         (".range(I, 1, 3); .print(I)", "1"),
         (".nth(5, [a], X); .print(X)", None),
         ('.concat("a", [1], X); .print(X)', "a[1]"),
@@ -74,7 +74,7 @@ def test_internal_actions_in_contexts_and_rules() -> None:
     +!g : .findall(X, big(X), L) & .length(L, 2) <- .print(L).
     """
     run(make_agent(src, host))
-    assert host.texts() == ["[5, 9]"]
+    assert host.texts() == ["[5,9]"]
 
 
 def test_wait_cannot_be_used_in_a_context() -> None:

@@ -111,3 +111,15 @@ def test_romas_run_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[s
         main(["run", "--help"])
     text = capsys.readouterr().out
     assert "agent_specs/" in text and "3 agents were still busy" in text
+
+
+def test_included_files_are_files_given(tmp_path: Path) -> None:
+    (tmp_path / "lib.asl").write_text('+!greet(N) <- .print("hello ", N).\n')
+    (tmp_path / "user.asl").write_text('{ include("lib.asl") }\n!greet(1).\n')
+    code, out, err = _run(str(tmp_path / "user.asl"), str(tmp_path / "lib.asl"))
+    assert code == QUIET, err
+    assert "[user] hello 1" in out.splitlines()
+    (tmp_path / "nosy.asl").write_text('{ include("../../etc/passwd") }\n')
+    code, out, err = _run(str(tmp_path / "nosy.asl"))
+    assert code != QUIET
+    assert "outside the agent set" in err

@@ -64,7 +64,7 @@ async def scenario(url: str) -> None:
 
             asked = await send(client, message("price(apple, P)", 10 * number))
             assert asked.status.state == TaskState.TASK_STATE_COMPLETED
-            assert asked.artifacts[0].parts[0].text == "price(apple, 3)"
+            assert asked.artifacts[0].parts[0].text == "price(apple,3)"
             mirrored = (await http.get(f"{url}/agents/seller/inbox/{asked.id}")).json()
             assert mirrored["performative"] == "askOne" and mirrored["status"] == "processed"
 

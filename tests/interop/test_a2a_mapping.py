@@ -12,7 +12,7 @@ def text(value: str, **meta: str) -> dict[str, object]:
 
 
 def test_a_term_with_variables_is_a_question_and_a_ground_one_a_goal() -> None:
-    assert to_inbox(text("price(apple, P)")) == ("askOne", "price(apple, P)")
+    assert to_inbox(text("price(apple, P)")) == ("askOne", "price(apple,P)")
     assert to_inbox(text("restock(5)")) == ("achieve", "restock(5)")
     assert to_inbox(text("sunny", performative="tell")) == ("tell", "sunny")
     assert to_inbox({"parts": [{"data": {"performative": "tell", "content": "hot"}}]}) == ("tell", "hot")

@@ -22,7 +22,7 @@ async def test_focus_gives_percepts_that_stay_current(client: Client) -> None:
     code = '+count(N)[artefact(stock)] <- .print("stock is ", N).\n'
     await put_agent(client, "bob", code=code)
     assert (await command(client, "bob", "joinWorkspace(shop); focus(stock)"))["status"] == "succeeded"
-    assert "count(2)[artefact(stock), workspace(shop), source(percept)]" in await beliefs(client, "bob")
+    assert "count(2)[artefact(stock),source(percept),workspace(shop)]" in await beliefs(client, "bob")
     await client.post("/workspaces/shop/artefacts/stock/operations/inc", json={}, headers={"Prefer": "wait=5"})
 
     async def perceived() -> bool:

@@ -13,6 +13,7 @@ from romas.agentspeak.stdlib import (  # noqa: F401  (imported to register their
     directory,
     functions,
     goals,
+    includes,
     lists,
     meta,
     namespaces,

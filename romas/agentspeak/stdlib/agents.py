@@ -6,7 +6,7 @@ reason (a ``-!g`` plan can catch it).
 
 from __future__ import annotations
 
-from romas.agentspeak.printer import format_program
+from romas.agentspeak.printer import source_program
 from romas.agentspeak.program import Program
 from romas.agentspeak.stdlib.core import PENDING, Call, IAResult, _bad, _name, host_service, internal
 from romas.agentspeak.terms import Struct, Var
@@ -50,7 +50,7 @@ def _clone(c: Call) -> IAResult:
     beliefs = [Struct(k.functor, k.args, tuple(annots)) for k, annots in ag.beliefs.items()]
     rules = [r for rs in ag.rules.values() for r in rs]
     plans = [p for p in ag.plans.plans if not p.extra.get("system")]
-    code = format_program(Program(beliefs=beliefs, rules=rules, plans=plans))
+    code = source_program(Program(beliefs=beliefs, rules=rules, plans=plans))
     host_service(c, "create_agent", ag.name, _name(c, c.args[0]), code, False)
     return True
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure, solve
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_rule, format_term
 from romas.agentspeak.program import Rule
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -167,5 +167,5 @@ def _list_rules(c: Call) -> IAResult:
     c.arity(0)
     for rules in c.agent.rules.values():
         for r in rules:
-            c.agent.host.print(c.agent.name, f"{format_term(r.head)} :- {format_term(r.body)}.", None)
+            c.agent.host.print(c.agent.name, format_rule(r), None)
     return True

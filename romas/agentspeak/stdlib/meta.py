@@ -8,7 +8,7 @@ import re
 from romas.agentspeak.beliefs import Failure
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
 from romas.agentspeak.parser import parse_term
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_term, java_double
 from romas.agentspeak.stdlib.core import (
     STDLIB,
     Call,
@@ -17,10 +17,25 @@ from romas.agentspeak.stdlib.core import (
     internal,
     text_of,
 )
-from romas.agentspeak.terms import Struct, Term, Var
+from romas.agentspeak.terms import FALSE, TRUE, Struct, Term, Var
 from romas.agentspeak.unify import EvalError, resolve
 
 # ---- printing and identity -------------------------------------------------------------------------------------
+
+
+def printed(args: tuple[Term, ...]) -> str:
+    """What Jason's ``.print`` shows for its arguments: their texts one after the other, strings without
+    quotes, other terms as Jason prints them, a free variable as its name followed by ``<no-value>``."""
+    out: list[str] = []
+    for a in args:
+        ta = type(a)
+        if ta is str:
+            out.append(a)  # type: ignore[arg-type]
+        elif ta is Var:
+            out.append(format_term(a) + "<no-value>")
+        else:
+            out.append(format_term(a))
+    return "".join(out)
 
 
 @internal(".print")
@@ -30,7 +45,7 @@ def _print(c: Call) -> IAResult:
     it = c.intention
     if it is not None and it.origin_kind == "cmd":
         tag = it.origin
-    ag.host.print(ag.name, "".join(text_of(a) for a in c.args), tag)
+    ag.host.print(ag.name, printed(c.args), tag)
     return True
 
 
@@ -58,14 +73,36 @@ def _log(c: Call) -> IAResult:
     level = c.args[0]
     if type(level) is not Struct or level.functor not in _LOG_LEVELS:
         raise _bad(c, f"unknown level {format_term(level)}")
-    c.agent.host.log(c.agent.name, f"[{level.functor}] " + "".join(text_of(a) for a in c.args[1:]))
+    c.agent.host.log(c.agent.name, f"[{level.functor}] " + printed(c.args[1:]))
     return True
 
 
 def _printf_value(t: Term) -> object:
-    if type(t) is int or type(t) is float or type(t) is str:
+    """The Java value Jason hands to ``String.format``: numbers as doubles, strings without quotes, ``true``
+    and ``false`` as booleans, lists as Java lists, anything else as Jason prints it."""
+    tt = type(t)
+    if tt is int or tt is float:
+        return float(t) if tt is int and abs(t) < 2**53 else t  # type: ignore[arg-type]
+    if tt is str:
         return t
+    if t == TRUE:
+        return True
+    if t == FALSE:
+        return False
+    if tt is tuple:
+        return [_printf_value(x) for x in t]  # type: ignore[union-attr]
     return format_term(t)
+
+
+def _java_text(v: object) -> str:
+    """``String.valueOf`` of such a value (``%s``): ``3.0``, ``[a, 1.0, x]``, ``true``."""
+    if type(v) is float:
+        return java_double(v)
+    if type(v) is bool:
+        return "true" if v else "false"
+    if type(v) is list:
+        return "[" + ", ".join(_java_text(x) for x in v) + "]"
+    return str(v)
 
 
 def formatted(c: Call, fmt: Term, values: tuple[Term, ...]) -> str:
@@ -100,9 +137,10 @@ def formatted(c: Call, fmt: Term, values: tuple[Term, ...]) -> str:
             elif conv in "feEgG":
                 out.append((spec + conv) % float(value))  # type: ignore[arg-type]
             elif conv in "bB":
-                out.append((spec + "s") % ("false" if value in ("false", 0) else "true"))
+                text = "false" if value is None or value is False else "true"
+                out.append((spec + "s") % (text.upper() if conv == "B" else text))
             else:  # s, S
-                text = value if type(value) is str else format_term(value)  # type: ignore[arg-type]
+                text = _java_text(value)
                 out.append((spec + "s") % (text.upper() if conv == "S" else text))
         except (TypeError, ValueError) as e:
             raise _bad(c, f"cannot format {value!r} with %{m.group(1)}{conv}: {e}") from None
@@ -158,12 +196,11 @@ def _puts(c: Call) -> IAResult:
 @internal(".print_unifier")
 def _print_unifier(c: Call) -> IAResult:
     c.arity(0)
-    shown = [
-        f"{name}={format_term(resolve(Var(name), c.env))}"
-        for name in sorted(c.env)
-        if not Var(name).anonymous and not name.startswith("_")
-    ]
-    _say(c, "{" + ", ".join(shown) + "}")
+    # as Jason: one line ``X=value`` a variable, then ``done``
+    for name in sorted(c.env):
+        if not Var(name).anonymous and not name.startswith("_"):
+            _say(c, f"{name}={format_term(resolve(Var(name), c.env))}")
+    _say(c, "done")
     return True
 
 
@@ -198,5 +235,5 @@ def _no_files(c: Call) -> IAResult:
     )
 
 
-for _name in (".list_files", ".save_agent", ".include", ".get_src_info"):
+for _name in (".list_files", ".save_agent", ".get_src_info"):
     STDLIB[_name] = _no_files
