@@ -27,7 +27,7 @@ from romas.agentspeak.host import (
     StepReport,
     UnknownReceiver,
 )
-from romas.agentspeak.parser import check_source, parse_body, parse_plan, parse_program, parse_term
+from romas.agentspeak.parser import AgentFiles, check_source, parse_body, parse_plan, parse_program, parse_term
 from romas.agentspeak.printer import (
     format_body,
     format_plan,
@@ -51,6 +51,7 @@ __all__ = [
     "ActionPending",
     "ActionSucceeded",
     "Agent",
+    "AgentFiles",
     "AgentSpeakSyntaxError",
     "BaseHost",
     "Body",

@@ -52,6 +52,7 @@ from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
 from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
+from romas.agentspeak.stdlib.functions import set_current_agent
 from romas.agentspeak.terms import (
     SOURCE_SELF,
     Rel,
@@ -96,6 +97,11 @@ def _system_plan(source: str) -> Plan:
 
 
 _ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .kqml_reply(S, C, M)."
+
+
+def _is_goal_plan(plan: Plan) -> bool:
+    trig = plan.trigger
+    return trig.op == "+" and trig.kind == "!" and not plan.extra.get("system")
 
 
 class Agent:
@@ -395,6 +401,8 @@ class Agent:
                     except LimitExceeded as e:
                         self.event_bytes -= size
                         reason = e.reason
+        if self.plans.has_meta and trigger == "+!" and not recovery and reason is None:
+            self.goal_state("!", literal, "pending")
         if reason is not None:
             if intention is not None:
                 if recovery:
@@ -507,6 +515,8 @@ class Agent:
         if ev.recovery:
             frame.recovery = True
         it.stack.append(frame)
+        if self.plans.has_meta and ev.trigger == "+!":
+            self.goal_state("!", literal, "executing")
         if chosen.context is not None and env:
             try:  # what the context bound is the plan's to hold
                 self.bound(env, list(env), frame, "the context's answer")
@@ -627,6 +637,9 @@ class Agent:
                 result = None
             if self.atomic_id == it.id and fr.plan.atomic and not it.atomic:
                 self.atomic_id = None
+            if self.plans.has_meta and not fr.recovery and _is_goal_plan(fr.plan):
+                self.goal_state("!", fr.event, "achieved")
+                self.goal_state("!", fr.event, "finished")
             if not stack:
                 self._end_intention(it, True, last=fr)
                 return
@@ -644,6 +657,8 @@ class Agent:
             return
         stack = it.stack
         k = len(stack) - 1 if below is None else below
+        if self.plans.has_meta:
+            self._failed_goal_states(it, k, failure)
         while k >= 0:
             fr = stack[k]
             if fr.recovery:
@@ -667,6 +682,25 @@ class Agent:
                     return
             k -= 1
         self._end_intention(it, False, reason=failure.reason)
+
+    def goal_state(self, kind: str, literal: Term, state: str, reason: Term = "") -> None:
+        """Jason's goal-state meta event ``^!g[state(S)[reason(R)]]``, when a plan is relevant to it."""
+        if type(literal) is not Struct or not self.plans.has_relevant("^" + kind, literal):
+            return
+        annot = Struct("state", (Struct(state),), (Struct("reason", (reason,)),))
+        self.post_event("^" + kind, Struct(literal.functor, literal.args, (*literal.annots, annot)))
+
+    def _failed_goal_states(self, it: Intention, k: int, failure: Failure) -> None:
+        """``failed`` for the goal whose plan failed; ``finished`` too when no ``-!g`` plan will recover it."""
+        stack = it.stack
+        for j in range(min(k, len(stack) - 1), -1, -1):
+            fr = stack[j]
+            trig = fr.plan.trigger
+            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system") and not fr.recovery:
+                self.goal_state("!", fr.event, "failed", failure.reason)
+                if not self.plans.has_relevant("-!", fr.event):
+                    self.goal_state("!", fr.event, "finished")
+                return
 
     def _end_intention(
         self,
@@ -750,6 +784,7 @@ class Agent:
     def step(self, budget: int) -> StepReport:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
+        set_current_agent(self)
         if self.timers:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox

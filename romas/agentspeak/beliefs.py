@@ -13,7 +13,7 @@ from typing import Protocol
 
 from romas.agentspeak.program import Rule
 from romas.agentspeak.sizes import NODE_BYTES, weight
-from romas.agentspeak.terms import Logic, Rel, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Logic, Rel, Struct, Term, Var
 from romas.agentspeak.unify import Env, EvalError, TooLarge, annots_solutions, rename, undo, unify
 
 
@@ -154,6 +154,26 @@ class Reasoner(Protocol):
     def query_internal(self, term: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]: ...
 
 
+def query_any(ag: Reasoner, lit: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]:
+    """``X[source(S)]`` or ``NS::b`` as a query: once bound, the literal they stand for; else every belief
+    that unifies (as Jason does for a variable in a formula)."""
+    from romas.agentspeak.unify import resolve
+
+    t = resolve(lit, env)
+    if type(t) is Struct and t.functor != ANNOTATED_VAR and t.functor != VAR_NS:
+        yield from solve(ag, t, env, trail, depth)
+        return
+    for key, annots in list(ag.beliefs.items()):
+        ag.query_budget -= 1
+        if ag.query_budget < 0:
+            raise LimitExceeded("the query explored too many beliefs and rules in one step")
+        mark = len(trail)
+        k: Struct = key if key.ground else rename(key, {}, ag.fresh_name)  # type: ignore[assignment]
+        if unify(lit, Struct(k.functor, k.args, tuple(annots)), env, trail):
+            yield None
+        undo(env, trail, mark)
+
+
 def query_literal(ag: Reasoner, lit: Struct, env: Env, trail: list[str], depth: int) -> Iterator[None]:
     """Every way ``lit`` follows from the beliefs and rules (bindings are left in ``env`` at each yield)."""
     functor = lit.functor
@@ -213,6 +233,8 @@ def solve(ag: Reasoner, f: Term, env: Env, trail: list[str], depth: int = 0) -> 
             yield None
         elif not s.args and not s.annots and fn == "false":
             return
+        elif fn in (ANNOTATED_VAR, VAR_NS):
+            yield from query_any(ag, s, env, trail, depth)
         else:
             yield from query_literal(ag, s, env, trail, depth)
     elif tf is Logic:

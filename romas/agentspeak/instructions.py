@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure, first_solution, solve
 from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_term, source_term
+from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
-from romas.agentspeak.terms import Struct, Term, Var
+from romas.agentspeak.terms import PlanTerm, Struct, Term, Var
 from romas.agentspeak.unify import resolve
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ class TestGoal(Instruction):
 
 
 class BeliefChange(Instruction):
-    """``+b``, ``-b`` or ``-+b`` (source(self) is added to the annotations)."""
+    """``+b``, ``-b`` or ``-+b`` (source(self) is added to the annotations); ``++b``/``--b`` (new focus),
+    ``+<b`` (as ``+b``) and ``+>b`` (added last); ``+{a :- b}`` and ``-{a :- b}`` add and remove rules."""
 
     __slots__ = ("literal", "op")
 
@@ -84,11 +86,54 @@ class BeliefChange(Instruction):
         self.literal = literal
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        ag.change_belief(self.op, self.literal, fr)
+        op = self.op
+        if type(self.literal) is not Struct or (len(op) > 1 and op != "-+"):
+            extended_belief_change(ag, op, self.literal, fr)
+        else:
+            ag.change_belief(op, self.literal, fr)
         fr.pc += 1
 
     def text(self) -> str:
         return self.op + format_term(self.literal)
+
+
+def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None:
+    """The belief updates beyond ``+ - -+``: rules as terms, ``++ -- +< +>``."""
+    t = resolve(literal, fr.env) if type(literal) is not Struct or not literal.ground else literal
+    if type(t) is PlanTerm and isinstance(t.plan, Rule):
+        rule: Rule = t.plan
+        head = rule.head
+        if type(head) is not Struct:
+            raise Failure(f"{format_term(t)} is not a rule", "wrong_arguments")
+        slot = (head.functor, len(head.args))
+        rules = ag.rules.setdefault(slot, [])
+        if op in ("+", "++", "+<"):
+            rules.insert(0, rule)
+        elif op == "+>":
+            rules.append(rule)
+        else:
+            text = source_term(t)
+            for i, r in enumerate(rules):
+                if source_term(PlanTerm(r)) == text:
+                    del rules[i]
+                    break
+            if not rules:
+                del ag.rules[slot]
+        return
+    if op == "++" or op == "+<":
+        ag.change_belief("+", literal, fr)
+    elif op == "--":
+        ag.change_belief("-", literal, fr)
+    elif op == "+>":
+        ag.change_belief("+", literal, fr)
+        # added last: found after the beliefs already there
+        if type(t) is Struct:
+            bucket = ag.beliefs.index.get((t.functor, len(t.args)))
+            key = Struct(t.functor, t.args)
+            if bucket is not None and key in bucket:
+                bucket[key] = bucket.pop(key)
+    else:
+        ag.change_belief(op, literal, fr)
 
 
 class Action(Instruction):
@@ -166,6 +211,12 @@ class DynamicAction(Instruction):
         self.var = var
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
+        t = fr.env.get(self.var.name)
+        while type(t) is Var:
+            t = fr.env.get(t.name)
+        if type(t) is PlanTerm and isinstance(t.plan, Body):
+            run_plan_body(ag, it, fr, t.plan)  # a plan body term, ``B = { .print(x); a }; B``
+            return
         t = resolve(self.var, fr.env)
         if type(t) is not Struct:
             raise Failure(f"{self.var.name} is not bound to an action", "wrong_arguments")
@@ -176,6 +227,20 @@ class DynamicAction(Instruction):
 
     def text(self) -> str:
         return self.var.name
+
+
+def run_plan_body(ag: Agent, it: Intention, fr: Frame, body: Body) -> None:
+    """Runs ``body`` as the next step of ``it``, with the bindings of ``fr`` (when it ends, ``fr`` goes on)."""
+    from romas.agentspeak.beliefs import LimitExceeded
+    from romas.agentspeak.stdlib.core import BODY_GOAL
+
+    plan = Plan(Trigger("+", "!", BODY_GOAL), None, body, name="body", variable_names=tuple(body.variable_names))
+    plan.extra["system"] = True
+    plan.extra["no_tail"] = True
+    plan.extra["shared_env"] = True
+    if len(it.stack) >= ag.limits.max_stack_depth:
+        raise LimitExceeded(f"intention stack deeper than {ag.limits.max_stack_depth} plans")
+    it.stack.append(Frame(plan, fr.env, BODY_GOAL))
 
 
 class Check(Instruction):

@@ -11,6 +11,7 @@ stopped), 1 on a parse error, 2 on timeout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -21,7 +22,7 @@ from typing import TextIO
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
 from romas.agentspeak.host import BaseHost, HostRefused, Message, UnknownReceiver
-from romas.agentspeak.parser import parse_program
+from romas.agentspeak.parser import AgentFiles, parse_program
 from romas.agentspeak.terms import Term
 
 
@@ -78,10 +79,14 @@ class LocalHost(BaseHost):
         if name in self.agents:
             raise HostRefused(f"there is already an agent named {name}")
         try:
-            self.agents[name] = Agent(name, parse_program(source), self)
+            self.agents[name] = Agent(name, parse_program(source, self.agent_files()), self)
         except AgentSpeakSyntaxError as e:
             raise HostRefused(f"the code for {name} does not parse: {e}") from None
         return name
+
+    def agent_files(self) -> AgentFiles:
+        """The files ``include`` may read: those given to ``romas run``, by file name."""
+        return AgentFiles({name: path.read_text(encoding="utf-8") for name, path in self.files.items()})
 
     def kill_agent(self, killer: str, name: str) -> None:
         if self.agents.pop(name, None) is None:
@@ -134,7 +139,9 @@ def _step_agent(
         for swap in swaps:
             if swap.agent == name and not swap.done and taken.get(name, 0) >= swap.after:
                 swap.done = True
-                ag.replace_program(parse_program(swap.path.read_text(encoding="utf-8")))
+                ag.replace_program(
+                    parse_program(swap.path.read_text(encoding="utf-8"), host.agent_files(), swap.path.name)
+                )
         chunk = budget - total
         if checkpoint or any(s.agent == name and not s.done for s in swaps):
             chunk = min(chunk, 1)
@@ -165,6 +172,10 @@ def run(
     host = LocalHost(out, err, virtual_time, seed)
     programs = []
     failed = False
+    host.files = {path.name: path for _name, path in specs}
+    files = AgentFiles({})
+    with contextlib.suppress(OSError):  # reported below, file by file
+        files = host.agent_files()
     for name, path in specs:
         try:
             source = path.read_text(encoding="utf-8")
@@ -173,7 +184,7 @@ def run(
             failed = True
             continue
         try:
-            programs.append((name, parse_program(source)))
+            programs.append((name, parse_program(source, files, path.name)))
         except AgentSpeakSyntaxError as e:
             failed = True
             for d in e.diagnostics:
@@ -182,10 +193,9 @@ def run(
         return 1
     for name, program in programs:
         host.agents[name] = Agent(name, program, host)
-    host.files = {path.name: path for _name, path in specs}
     for swap in swaps:
         try:
-            parse_program(swap.path.read_text(encoding="utf-8"))
+            parse_program(swap.path.read_text(encoding="utf-8"), files, swap.path.name)
         except (OSError, AgentSpeakSyntaxError) as e:
             err.write(f"{swap.path}: cannot swap in: {e}\n")
             return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -32,7 +33,7 @@ from romas.agentspeak.program import (
     While,
     finish_plan,
 )
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 MAX_NESTING = 500
 """Deepest nesting of terms accepted in source code; deeper input is refused with a diagnostic."""
@@ -127,6 +128,10 @@ class _Precedence:
             elif prec == 4:
                 left = Rel(name, left, right)
             else:
+                if type(left) is Struct and left.functor.startswith("."):
+                    left = Arith("fn", left, None)  # an internal action used as a function: ``.nth(0, L) + 1``
+                if type(right) is Struct and right.functor.startswith("."):
+                    right = Arith("fn", right, None)
                 left = Arith(name, left, right)
         return left
 
@@ -141,6 +146,20 @@ class _Precedence:
                 return -inner
             return Arith("neg", inner, None)
         return self.operands[self.pos]
+
+
+_SIGNATURES: list[frozenset[tuple[str, int]]] = []
+USER_FUNCTIONS: dict[tuple[str, int], str] = {}
+"""Functions registered in AgentSpeak by any program read so far (``{ register_function("f.sum", 2, "sum") }``),
+so plans printed and read back (snapshots, plans told to others) keep them."""
+
+
+def _function_signatures() -> frozenset[tuple[str, int]]:
+    if not _SIGNATURES:
+        from romas.agentspeak.stdlib.functions import FUNCTION_SIGNATURES
+
+        _SIGNATURES.append(FUNCTION_SIGNATURES)
+    return _SIGNATURES[0]
 
 
 class _Tok:
@@ -204,6 +223,10 @@ class _Builder:
         self.lines: dict[int, int] = {}  # id of a term -> offset where it starts
         self.last_pos = 0
         self.line_offset = 0  # lines of formulas are counted from the start of the whole source
+        self.this_ns = ""  # the namespace the file is read into ("" is the default namespace)
+        self.local_ns: dict[str, str] = {}  # local namespaces of this file -> their unique names
+        self.explicit: set[int] = set()  # ids of literals written with an explicit namespace
+        self.functions: dict[tuple[str, int], str] = {}  # user functions: (name, arity) -> predicate
 
     # -- terms --------------------------------------------------------------------------------------------
     def number(self, c: list[_Tok]) -> int | float:
@@ -233,8 +256,22 @@ class _Builder:
                 annots = tuple(x)
         tok: _Tok = c[0]
         name = _unescape(str(tok.value[1:-1])) if tok.type == "QATOM" else str(tok.value)
+        if name == "this_ns" and not args and tok.type == "ATOM":
+            name = self.this_ns or "default"  # the namespace this file is read into
         s = Struct(name, args, annots)
         self.lines[id(s)] = tok.start_pos
+        if "." in name and tok.type != "QATOM" and not annots:
+            # a function (``math.abs(X)``, ``.count(b(_))``, one registered with register_function)
+            sig = (name, len(args))
+            if sig in _function_signatures():
+                f = Arith("fn", s, None)
+                self.lines[id(f)] = tok.start_pos
+                return f  # type: ignore[return-value]
+            pred = self.functions.get(sig)
+            if pred is not None:
+                f = Arith("fn:" + pred, s, None)
+                self.lines[id(f)] = tok.start_pos
+                return f  # type: ignore[return-value]
         return s
 
     def neg_literal(self, c: list[Any]) -> Struct:
@@ -245,17 +282,52 @@ class _Builder:
         self.lines[id(n)] = c[0].start_pos
         return n
 
-    def var_literal(self, c: list[Any]) -> Var:
+    def var_literal(self, c: list[Any]) -> Var | Struct:
         tok: _Tok = c[0]
-        if len(c) > 1:
-            self.errors.append((tok.line, tok.column, "a variable cannot have annotations here"))
         name = str(tok.value)
         if name == "_":
             self.anon += 1
             name = f"_#{self.anon}"
         v = Var(name)
         self.lines[id(v)] = tok.start_pos
+        if len(c) > 1:
+            # a variable with annotations, ``X[a]``: it unifies with a literal having (at least) those annotations
+            s = Struct(ANNOTATED_VAR, (v,), tuple(c[1]))
+            self.lines[id(s)] = tok.start_pos
+            return s
         return v
+
+    def ns_literal(self, c: list[Any]) -> Term:
+        """``ns::b``, ``::b`` (the namespace the file is read into) or ``NS::b`` (any namespace)."""
+        lit: Term = c[-1]
+        first: _Tok = c[0]
+        if first.type == "NS_SEP":
+            ns = self.this_ns
+        elif first.type == "VAR":
+            v = Var(str(first.value))
+            if v.name == "_":
+                self.anon += 1
+                v = Var(f"_#{self.anon}")
+            out = Struct(VAR_NS, (v, lit))
+            self.lines[id(out)] = first.start_pos
+            self.explicit.add(id(out))
+            return out
+        else:
+            ns = str(first.value)
+            if ns == "default":
+                ns = ""
+            elif ns == "this_ns":
+                ns = self.this_ns
+            else:
+                ns = self.local_ns.get(ns, ns)
+        if (type(lit) is Struct and lit.functor == ANNOTATED_VAR) or type(lit) is Var:
+            if ns:
+                lit = Struct(VAR_NS, (Struct(ns), lit))
+        elif type(lit) is Struct and lit.functor not in ("true", "false") and not lit.functor.startswith("."):
+            lit = with_namespace(lit, ns)
+        self.lines[id(lit)] = first.start_pos
+        self.explicit.add(id(lit))
+        return lit
 
     def empty_list(self, c: list[Any]) -> tuple[Term, ...]:
         return ()
@@ -289,6 +361,33 @@ class _Builder:
         finish_plan(plan, 0)
         return PlanTerm(plan)
 
+    def empty_body_term(self, c: list[Any]) -> PlanTerm:
+        return PlanTerm(Body(()))
+
+    def body_term(self, c: list[Any]) -> PlanTerm:
+        return PlanTerm(c[1])
+
+    def rule_term(self, c: list[Any]) -> PlanTerm:
+        head = c[1]
+        if type(head) is not Struct or head.functor.startswith("."):
+            self.errors.append((c[2].line, c[2].column, "the head of a rule must be a literal"))
+        return PlanTerm(Rule(head, c[3]))
+
+    def body_nt(self, c: list[Any]) -> Body:
+        items = [x for x in c if type(x) is not _Tok]
+        if len(items) > 1 and any(type(x) is _Tok and x.type in ("PAND", "POR") for x in c):
+            return Body((self._parallel(c),))
+        return Body(tuple(items))
+
+    def body_trig(self, c: list[Any]) -> Body:
+        trig: Trigger = c[0]
+        first: Formula
+        if trig.kind or trig.op not in ("+", "-"):
+            self.errors.append((c[1].line, c[1].column, "a plan body cannot start with a goal's trigger"))
+        first = BeliefUpdate(trig.op, trig.literal, self._line_of(trig.literal) + self.line_offset)
+        rest: tuple[Formula, ...] = c[2].formulas if len(c) > 2 else ()
+        return Body((first, *rest))
+
     def prefixed(self, c: list[Any]) -> Any:
         op = "not" if c[0].type == "NOT" else "neg"
         inner = c[1]
@@ -318,6 +417,76 @@ class _Builder:
 
     def f_test(self, c: list[Any]) -> Goal:
         return Goal("?", c[1], c[0].line + self.line_offset)
+
+    def f_test_expr(self, c: list[Any]) -> Goal:
+        return Goal("?", c[2], c[0].line + self.line_offset)
+
+    def f_add_end(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("+>", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def f_add_new(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("++", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def f_del_new(self, c: list[Any]) -> BeliefUpdate:
+        return BeliefUpdate("--", self._bel_literal(c), c[0].line + self.line_offset)
+
+    def _term_update(self, c: list[Any], end: bool) -> Formula:
+        tok: _Tok = c[0]
+        t: PlanTerm = c[1]
+        line = tok.line + self.line_offset
+        inner = t.plan
+        if isinstance(inner, Rule):
+            return BeliefUpdate(tok.value if tok.value != "+<" else "+", t, line)
+        if isinstance(inner, Plan):
+            if tok.type == "MINUS":
+                return Action(Struct(".remove_plan", (t,)), line)
+            where = Struct("end" if end else "begin")
+            return Action(Struct(".add_plan", (t, Struct("self"), where)), line)
+        self.errors.append((tok.line, tok.column, f"'{tok.value}' cannot be applied to a plan body"))
+        return Condition(Struct("true"), line)
+
+    def f_add_term(self, c: list[Any]) -> Formula:
+        return self._term_update(c, False)
+
+    def f_add_term_end(self, c: list[Any]) -> Formula:
+        return self._term_update(c, True)
+
+    def f_del_term(self, c: list[Any]) -> Formula:
+        return self._term_update(c, False)
+
+    def _parallel(self, c: list[Any]) -> Formula:
+        """``a |&| b ||| c``: ``.fork(or, {.fork(and, {a}, {b})}, {c})``, as Jason composes them."""
+        groups: list[list[Formula]] = [[]]
+        line = 0
+        for x in c:
+            if type(x) is _Tok:
+                if x.type == "POR":
+                    groups.append([])
+                if not line:
+                    line = x.line + self.line_offset
+                continue
+            groups[-1].append(x)
+        ands: list[Formula] = []
+        for g in groups:
+            if len(g) == 1:
+                ands.append(g[0])
+            else:
+                bodies = tuple(PlanTerm(Body((f,))) for f in g)
+                ands.append(Action(Struct(".fork", (Struct("and"), *bodies)), line))
+        if len(ands) == 1:
+            return ands[0]
+        bodies = tuple(PlanTerm(Body((f,))) for f in ands)
+        return Action(Struct(".fork", (Struct("or"), *bodies)), line)
+
+    def f_parallel(self, c: list[Any]) -> Formula:
+        return self._parallel(c)
+
+    def f_group(self, c: list[Any]) -> Formula:
+        inner = c[1:-1]
+        if len(inner) == 1:
+            f: Formula = inner[0]
+            return f
+        return self._parallel(inner)
 
     def _goal_literal(self, c: list[Any]) -> Term:
         lit: Term = c[1]
@@ -369,6 +538,10 @@ class _Builder:
             return Action(x, at)
         if tx is Rel or tx is Logic:
             return Condition(x, at)
+        if tx is Arith and x.op.startswith("fn"):
+            # a function used as a formula (``math.median(L)``): computed, and the plan fails if it cannot be
+            self.anon += 1
+            return Condition(Rel("=", Var(f"_#{self.anon}"), x), at)
         self.errors.append((line, col, "this is not an action, a goal or a condition"))
         return Condition(Struct("true"), line)
 
@@ -443,9 +616,26 @@ class _Builder:
             pass
         return s
 
+    def anon_label(self, c: list[Any]) -> Struct:
+        # ``@[atomic]``: the plan gets a unique label (``l__N``) carrying these annotations
+        return Struct("", (), tuple(c[1]))
+
     def var_label(self, c: list[Any]) -> Struct:
-        self.errors.append((c[0].line, c[0].column, "a plan label must be an atom, not a variable"))
-        return Struct("invalid_label")
+        # ``@L``: a variable as label (plans as terms, patterns of .relevant_plans); the plan gets a unique one
+        annots = tuple(c[2]) if len(c) > 2 else ()
+        return Struct("", (Var(str(c[1].value)),), annots)
+
+    def goal_condition(self, c: list[Any]) -> tuple[str, Term]:
+        return ("goal_cond", c[1])
+
+    def t_state_bel(self, c: list[Any]) -> Trigger:
+        return self._trigger("^", "", c)
+
+    def t_state_ach(self, c: list[Any]) -> Trigger:
+        return self._trigger("^", "!", c)
+
+    def t_state_test(self, c: list[Any]) -> Trigger:
+        return self._trigger("^", "?", c)
 
     def context(self, c: list[Any]) -> tuple[str, Term]:
         return ("ctx", c[1])
@@ -459,6 +649,7 @@ class _Builder:
         context: Term | None = None
         body = Body(())
         line = 0
+        goal_cond: Term | None = None
         for x in c:
             if type(x) is Struct:
                 label = x
@@ -467,10 +658,17 @@ class _Builder:
             elif type(x) is tuple:
                 if x[0] == "ctx":
                     context = x[1]
+                elif x[0] == "goal_cond":
+                    goal_cond = x[1]
                 else:
                     body = x[1]
         assert trigger is not None
-        return Plan(trigger, context, body, label, line)
+        if body.formulas and type(body.formulas[0]) is Condition and body.formulas[0].expr == _TRUE:
+            body = Body(body.formulas[1:])  # Jason drops a leading `true` of a body
+        plan = Plan(trigger, context, body, label, line)
+        if goal_cond is not None:
+            plan.extra["goal_condition"] = goal_cond
+        return plan
 
     # -- clauses --------------------------------------------------------------------------------------------
     def belief(self, c: list[Any]) -> tuple[str, Any, int, int]:
@@ -500,13 +698,11 @@ class _Builder:
 
     def directive(self, c: list[Any]) -> tuple[str, Any, int, int]:
         lit = c[1]
-        tok: _Tok = c[0]
-        name = lit.functor if type(lit) is Struct else "?"
-        if name == "include":
-            msg = "include is not allowed: agent code cannot read files"
-        else:
-            msg = f"unsupported directive '{name}'"
-        self.errors.append((tok.line, tok.column, msg))
+        if type(lit) is Arith and lit.op.startswith("fn"):
+            lit = lit.left
+        if type(lit) is not Struct:
+            tok: _Tok = c[0]
+            self.errors.append((tok.line, tok.column + 1, "a directive is a name with arguments"))
         return ("directive", lit, 0, 0)
 
     def term_input(self, c: list[Any]) -> Any:
@@ -514,6 +710,23 @@ class _Builder:
 
     def body_input(self, c: list[Any]) -> Body:
         return c[0] if c else Body(())
+
+
+_TRUE = Struct("true")
+
+
+def with_namespace(lit: Struct, ns: str) -> Struct:
+    """``lit`` in the namespace ``ns`` ("" is the default one): the namespace prefixes the functor, ``ns::b``."""
+    functor = lit.functor
+    neg = functor.startswith("~")
+    if neg:
+        functor = functor[1:]
+    i = functor.find("::")
+    if i >= 0:
+        functor = functor[i + 2 :]
+    if ns:
+        functor = f"{ns}::{functor}"
+    return Struct(("~" if neg else "") + functor, lit.args, lit.annots)
 
 
 class _SyntaxProblem(Exception):
@@ -792,6 +1005,8 @@ def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Claus
                 clauses.append(_Clause(start, m.end(), skip))
                 start, content, depth, directive, skip = m.end(), False, 0, False, False
             continue
+        if directive and depth > 0:
+            continue  # a '.' inside `{ ... }` sub-plans does not end the clause
         # end of a clause
         clauses.append(_Clause(start, m.end(), skip))
         start, content, depth, directive, skip = m.end(), False, 0, False, False
@@ -909,7 +1124,9 @@ def _message(err: Exception, text: str, start: str) -> str:
     return "syntax error"
 
 
-def _parse_piece(text: str, start: str, line_offset: int = 0) -> tuple[Any, list[tuple[int, int, str]]]:
+def _parse_piece(
+    text: str, start: str, line_offset: int = 0, ctx: _Context | None = None
+) -> tuple[Any, list[tuple[int, int, str]]]:
     """Parses ``text`` from the start symbol ``start``; returns the result and errors (lines counted from
     the start of ``text``; formulas get ``line_offset`` added so they carry lines of the whole source)."""
     with _lock:
@@ -917,6 +1134,15 @@ def _parse_piece(text: str, start: str, line_offset: int = 0) -> tuple[Any, list
         _builder.anon = 0
         _builder.errors = []
         _builder.lines = {}
+        _builder.explicit = set()
+        if ctx is None:
+            _builder.this_ns = ""
+            _builder.local_ns = {}
+            _builder.functions = USER_FUNCTIONS
+        else:
+            _builder.this_ns = ctx.this_ns
+            _builder.local_ns = ctx.local_ns
+            _builder.functions = ctx.functions
         _CurrentText.text = text
         _CurrentText.starts = None
         try:
@@ -939,7 +1165,60 @@ def _parse_piece(text: str, start: str, line_offset: int = 0) -> tuple[Any, list
             return None, [*_builder.errors, (line, col, message)]
         except RecursionError:
             return None, [(1, 1, "the code is nested too deeply")]
+        if ctx is not None and ctx.namespaces[-1] and type(result) is tuple and result[0] != "directive":
+            result = _in_namespace(result, ctx.namespaces[-1], _builder.explicit)
         return result, list(_builder.errors)
+
+
+def _in_namespace(result: tuple[Any, ...], ns: str, explicit: set[int]) -> tuple[Any, ...]:
+    """A clause read in the namespace ``ns`` (an include with a namespace, ``{ begin namespace(ns) }``): its
+    literals written without a namespace are in ``ns``, as Jason reads them (terms inside literals are not)."""
+
+    def lit(t: Any) -> Any:
+        if type(t) is Struct and id(t) not in explicit:
+            f = t.functor
+            if f not in ("true", "false") and not f.startswith(".") and "::" not in f and f != ANNOTATED_VAR:
+                return with_namespace(t, ns)
+        return t
+
+    def formula(t: Any) -> Any:
+        if type(t) is Logic:
+            return Logic(t.op, formula(t.left), formula(t.right) if t.right is not None else None)
+        return lit(t)
+
+    def body(b: Body) -> Body:
+        out: list[Formula] = []
+        for f in b.formulas:
+            if isinstance(f, Goal):
+                out.append(Goal(f.kind, formula(f.literal) if f.kind == "?" else lit(f.literal), f.line))
+            elif isinstance(f, BeliefUpdate):
+                out.append(BeliefUpdate(f.op, lit(f.literal), f.line))
+            elif isinstance(f, Condition):
+                out.append(Condition(formula(f.expr), f.line))
+            elif isinstance(f, If):
+                branches = tuple((formula(c), body(b2)) for c, b2 in f.branches)
+                out.append(If(branches, body(f.orelse) if f.orelse is not None else None, f.line))
+            elif isinstance(f, While):
+                out.append(While(formula(f.cond), body(f.body), f.line))
+            elif isinstance(f, For):
+                out.append(For(formula(f.cond), body(f.body), f.line))
+            else:
+                out.append(f)
+        return Body(tuple(out))
+
+    kind, value = result[0], result[1]
+    if kind in ("belief", "goal"):
+        return (kind, lit(value), *result[2:])
+    if kind == "rule":
+        return (kind, Rule(lit(value.head), formula(value.body)), *result[2:])
+    if kind == "plan":
+        plan: Plan = value
+        plan.trigger = Trigger(plan.trigger.op, plan.trigger.kind, lit(plan.trigger.literal))
+        if plan.context is not None:
+            plan.context = formula(plan.context)
+        plan.body = body(plan.body)
+        return result
+    return result
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -984,18 +1263,306 @@ def _missing_dot(text: str, error: tuple[int, int, str]) -> int | None:
     return None
 
 
-def _parse_source(source: str) -> tuple[Program, list[Diagnostic]]:
+class IncludeRefused(Exception):
+    """An included file that cannot be given (outside the agent set, missing): the message says why."""
+
+
+class AgentFiles:
+    """The files of an agent set that ``{ include("file.asl") }`` may read: a mapping from paths relative to
+    the set's root (``common.asl``, ``lib/util.asl``) to their text. Nothing else is ever read: a path that
+    leaves the set (absolute, ``..`` above the root, a drive or a backslash) is refused."""
+
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self.files = {self._normal(k) or k: v for k, v in files.items()}
+
+    @staticmethod
+    def _normal(path: str) -> str | None:
+        if not path or "\\" in path or "\0" in path or path.startswith("/") or re.match(r"[A-Za-z]:", path):
+            return None
+        parts: list[str] = []
+        for part in path.split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not parts:
+                    return None
+                parts.pop()
+            else:
+                parts.append(part)
+        return "/".join(parts) if parts else None
+
+    def read(self, name: str, including: str | None) -> tuple[str, str]:
+        """(the path in the set, the text) of ``name`` included from the file ``including``."""
+        folder = including.rsplit("/", 1)[0] + "/" if including and "/" in including else ""
+        path = self._normal(folder + name) if not name.startswith("/") else None
+        if path is None:
+            raise IncludeRefused(f"include: '{name}' is outside the agent set; only its own files can be included")
+        text = self.files.get(path)
+        if text is None and folder:
+            text = self.files.get(self._normal(name) or "")
+            path = self._normal(name) or path
+        if text is None:
+            raise IncludeRefused(f"include: there is no file '{name}' in the agent set")
+        return path, text
+
+
+MAX_INCLUDE_DEPTH = 16
+
+
+class _Context:
+    """What carries from clause to clause of a source and into the files it includes."""
+
+    def __init__(self, files: AgentFiles | None, file: str | None, this_ns: str, stack: tuple[str, ...]) -> None:
+        self.files = files
+        self.file = file
+        self.this_ns = this_ns
+        self.namespaces: list[str] = [this_ns]
+        self.blocks: list[str] = []
+        self.local_ns: dict[str, str] = {}
+        self.functions: dict[tuple[str, int], str] = {}
+        self.stack = stack
+        self.last_plan: Plan | None = None
+        self.patterns: list[tuple[Struct, int, int, int]] = []
+
+
+_LOCAL_NS = [0]
+
+
+def _directive(
+    text: str, lead: int, base_line: int, base_col: int, ctx: _Context, program: Program
+) -> list[tuple[int, int, str]]:
+    """Runs the directive ``{ ... }`` whose text is ``text``; returns errors (lines counted in ``text``)."""
+    inner = text[lead:].strip()[1:-1]
+    inner_start = text.index("{", lead) + 1
+    stripped = _COMMENTS.sub(" ", inner).strip()
+    if stripped[:1] in ("+", "-", "^", "@"):
+        # sub-plans of the plan before (Jason's ER syntax): kept with that plan
+        sub, sub_diags = _parse_source(" " * inner_start + inner, ctx.files, ctx.file, ctx.this_ns, ctx.stack)
+        errors = [(d.line, d.column, d.message) for d in sub_diags]
+        if ctx.last_plan is None:
+            errors.append((1, 1, "sub-plans { ... } must follow a plan"))
+        else:
+            ctx.last_plan.extra["sub_plans"] = sub.plans
+        return errors
+    begin = re.match(r"\s*begin\b", inner)
+    if stripped == "end":
+        if not ctx.blocks:
+            return [(1, 1, "'{ end }' without a '{ begin ... }' before it")]
+        if ctx.blocks.pop() == "namespace":
+            ctx.namespaces.pop()
+            return []
+        pattern, first, p_line, p_col = ctx.patterns.pop()
+        if pattern.functor in _PATTERNS:
+            enclosed = program.plans[first:]
+            del program.plans[first:]
+            try:
+                plans, beliefs = _pattern(pattern, enclosed)
+            except (AgentSpeakSyntaxError, ValueError, IndexError) as e:
+                return [(p_line, p_col, f"the directive '{pattern.functor}' cannot apply: {e}")]
+            for plan in plans:
+                plan.name = ""
+                finish_plan(plan, len(program.plans) + 1)
+                program.plans.append(plan)
+            program.beliefs.extend(beliefs)
+        return []
+    if begin and not inner[begin.end() :].strip():
+        return [(*_first_code(text, lead), "'{ begin }' needs a directive: { begin namespace(ns) }")]
+    term_text = "{" + (inner[begin.end() :] if begin else inner) + "}"
+    pad = " " * (inner_start - 1 + (begin.end() if begin else 0))
+    result, errors = _parse_piece(pad + term_text, "clause", base_line - 1)
+    if result is None or errors:
+        return errors
+    d: Struct = result[1]
+    name, args = d.functor, d.args
+    line, col = _first_code(text, lead)
+    if begin:
+        if name == "namespace" and args and type(args[0]) is Struct:
+            ns = _declare_namespace(args, ctx)
+            ctx.blocks.append("namespace")
+            ctx.namespaces.append(ns)
+            return []
+        ctx.blocks.append(name)
+        ctx.patterns.append((d, len(program.plans), line, col))
+        if name not in _PATTERNS:
+            return [(line, col, f"the directive '{name}' is not supported by romas (a directive written in Java)")]
+        return []
+    if name == "include" and args and type(args[0]) is str and len(args) <= 2:
+        return _include(args, line, col, ctx, program)
+    if name == "namespace" and args and type(args[0]) is Struct and len(args) <= 2:
+        _declare_namespace(args, ctx)
+        return []
+    if name == "register_function" and args and type(args[0]) is str:
+        if len(args) == 3 and type(args[1]) is int and type(args[2]) is str:
+            ctx.functions[(args[0], args[1])] = args[2]
+            if len(USER_FUNCTIONS) < 10_000:
+                USER_FUNCTIONS[(args[0], args[1])] = args[2]
+        return []  # a function written in Java (one argument) cannot be loaded: its calls stay terms
+    return [(line, col, f"unknown directive '{name}'")]
+
+
+_PATTERNS = frozenset({"dg", "bdg", "ebdg", "bc", "smc", "rc", "mg", "omc", "sga"})
+"""Jason's goal patterns (``{ begin dg(g) } ... { end }``), which add plans around the plans they enclose."""
+
+
+def _pattern(d: Struct, inner: list[Plan]) -> tuple[list[Plan], list[Struct]]:
+    """The plans (and initial beliefs) a goal pattern makes of the plans it encloses, as Jason's do."""
+    from romas.agentspeak.printer import source_term as format_term
+    from romas.agentspeak.unify import unify
+
+    def plan(text: str) -> Plan:
+        return parse_plan(text)
+
+    name, args = d.functor, d.args
+    g = format_term(args[0]) if args else ""
+    if name in ("dg", "bdg"):
+        goal = args[0]
+        out = [plan(f"+!{g} : {g}."), plan(f"+!{g} : .intend({g}).")]
+        for p in inner:
+            if p.trigger.op == "+" and p.trigger.kind == "!" and unify(p.trigger.literal, goal, {}):
+                p.body = Body((*p.body.formulas, Goal("?", p.trigger.literal)))
+                p.code = None
+            out.append(p)
+        out.append(plan(f"+{g} <- .succeed_goal({g})."))
+        if name == "bdg":
+            out.append(plan(f"-!{g} <- !{g}."))
+        return out, []
+    if name == "ebdg":
+        goal = args[0]
+        out = [plan(f"+!{g} : {g}.")]
+        i = 0
+        for p in inner:
+            if p.trigger.op == "+" and p.trigger.kind == "!" and unify(p.trigger.literal, goal, {}):
+                i += 1
+                pi = Struct("p__f", (i, goal))
+                ctx: Term = Logic("not", pi, None)
+                p.context = ctx if p.context is None else Logic("and", ctx, p.context)
+                p.body = Body((BeliefUpdate("+", pi), *p.body.formulas, Goal("?", p.trigger.literal)))
+                p.code = None
+            out.append(p)
+        out.append(plan(f"-!{g} <- !{g}."))
+        out.append(plan(f"+{g} <- .abolish(p__f(_, {g})); .succeed_goal({g})."))
+        out.append(plan(f"-{g} <- .abolish(p__f(_, {g}))."))
+        return out, []
+    if name in ("bc", "mg", "smc", "rc", "omc"):
+        sub = Struct("bdg" if name == "bc" else "bc", (args[0],))
+        if name in ("bc", "mg") and len(args) > 1:
+            if type(args[1]) is not Struct:
+                raise ValueError("the second argument must be a directive")
+            sub = args[1]
+        if sub.functor not in _PATTERNS:
+            raise ValueError(f"unknown directive {sub.functor}")
+        out, beliefs = _pattern(sub, inner)
+        if name == "bc":
+            out.append(plan(f"+!{g} <- !{g}."))
+        elif name == "mg":
+            if type(args[0]) is Struct:
+                beliefs = [*beliefs, args[0]]
+            out.append(plan(f"-{g} <- !{g}."))
+        elif name == "smc":
+            out.append(plan(f"+{format_term(args[1])} <- .fail_goal({g})."))
+        elif name == "rc":
+            out.append(plan(f"-{format_term(args[1])} <- .succeed_goal({g})."))
+        else:
+            f, m = format_term(args[1]), format_term(args[2])
+            out.append(plan(f"+{f} : .intend({g}, intention(_, [_, im(_, {{+!G}}, _, _) | _])) <- .fail_goal(G)."))
+            out.append(plan(f"+{f} <- .drop_intention({g})."))
+            out.append(plan(f"-{m} <- .succeed_goal({g})."))
+        return out, beliefs
+    # sga("+trigger", "context", goal)
+    if len(args) != 3 or type(args[0]) is not str or type(args[1]) is not str:
+        raise ValueError('sga takes a trigger and a context as strings, then a goal: sga("+b", "c", g)')
+    t, c, g = args[0], args[1], format_term(args[2])
+    return [
+        plan(f"{t} : not f__l(_) & {c} <- !f__g({g})."),
+        plan(f"{t} : f__l(_) & ({c}) <- +f__l({g})."),
+        plan(f"+!f__g({g}) <- +f__l({g}); !{g}; -f__l({g})."),
+        plan(f"-!f__g({g}) <- -f__l({g})."),
+        plan(f"-f__l({g}) : f__l({g}) <- !f__g({g})."),
+    ], []
+
+
+def _first_code(text: str, lead: int) -> tuple[int, int]:
+    before = text[:lead]
+    line = before.count("\n") + 1
+    return line, lead - (before.rfind("\n") + 1) + 1
+
+
+def _declare_namespace(args: tuple[Term, ...], ctx: _Context) -> str:
+    name = args[0].functor  # type: ignore[union-attr]
+    if name == "default":
+        return ""
+    if len(args) > 1 and type(args[1]) is Struct and args[1].functor == "local":
+        if name not in ctx.local_ns:
+            _LOCAL_NS[0] += 1
+            ctx.local_ns[name] = f"#{_LOCAL_NS[0]}{name}"
+        return ctx.local_ns[name]
+    return ctx.local_ns.get(name, name)
+
+
+def _include(
+    args: tuple[Term, ...], line: int, col: int, ctx: _Context, program: Program
+) -> list[tuple[int, int, str]]:
+    name: str = args[0]  # type: ignore[assignment]
+    ns = ctx.namespaces[-1]
+    if len(args) == 2:
+        if type(args[1]) is not Struct or args[1].args:
+            return [(line, col, "include: the namespace must be an atom")]
+        ns = "" if args[1].functor == "default" else ctx.local_ns.get(args[1].functor, args[1].functor)
+    if ctx.files is None:
+        return [(line, col, f"include: there is no file '{name}' in the agent set (this code is not part of one)")]
+    try:
+        path, text = ctx.files.read(name, ctx.file)
+    except IncludeRefused as e:
+        return [(line, col, str(e))]
+    if path in ctx.stack:
+        return [(line, col, f"include: '{name}' includes itself (through the files it includes)")]
+    if len(ctx.stack) >= MAX_INCLUDE_DEPTH:
+        return [(line, col, f"include: files are included more than {MAX_INCLUDE_DEPTH} levels deep")]
+    sub, diags = _parse_source(text, ctx.files, path, ns, (*ctx.stack, path))
+    if diags:
+        return [
+            (line, col, f"in the included file {path}, line {d.line}, column {d.column}: {d.message}") for d in diags
+        ]
+    offset = len(program.plans)
+    program.beliefs.extend(sub.beliefs)
+    program.rules.extend(sub.rules)
+    program.goals.extend(sub.goals)
+    for plan in sub.plans:
+        if plan.name.startswith("l__") and plan.label is None:
+            plan.name = ""
+        finish_plan(plan, offset + 1)
+        offset += 1
+        plan.extra["file"] = path
+        program.plans.append(plan)
+    return []
+
+
+def _parse_source(
+    source: str,
+    files: AgentFiles | None = None,
+    file: str | None = None,
+    this_ns: str = "",
+    stack: tuple[str, ...] = (),
+) -> tuple[Program, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     program = Program()
     if "\r" in source:
         source = source.replace("\r\n", "\n").replace("\r", "\n")
+    ctx = _Context(files, file, this_ns, stack if stack or file is None else (file,))
     pos = _Positions(source)
     pieces: list[tuple[int, int]] = [(c.start, c.end) for c in _split(source, pos, diags) if not c.skip]
     while pieces:
         start, end = pieces.pop(0)
         text = source[start:end]
         base_line, base_col = pos.at(start)
-        result, errors = _parse_piece(text, "clause", base_line - 1)
+        lead = len(text) - len(_COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip())
+        if text[lead : lead + 1] == "{":
+            errors = _directive(text, lead, base_line, base_col, ctx, program)
+            for line, col, msg in errors:
+                abs_col = col + base_col - 1 if line == 1 else col
+                diags.append(Diagnostic(line + base_line - 1, max(1, abs_col), msg))
+            continue
+        result, errors = _parse_piece(text, "clause", base_line - 1, ctx)
         if errors and result is None:
             cut = _missing_dot(text, errors[-1])
             if cut is not None:
@@ -1016,7 +1583,6 @@ def _parse_source(source: str) -> tuple[Program, list[Diagnostic]]:
         if result is None or errors:
             continue
         # line of the first code in the clause (skipping leading blank lines and comments)
-        lead = len(text) - len(_COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip())
         first_line, _ = pos.at(start + lead)
         nest = _check_nesting(result, first_line)
         if nest:
@@ -1034,15 +1600,25 @@ def _parse_source(source: str) -> tuple[Program, list[Diagnostic]]:
             plan.line = first_line
             plan.source = text[lead:].strip()
             finish_plan(plan, len(program.plans) + 1)
+            if file is not None:
+                plan.extra["file"] = file
             program.plans.append(plan)
+            ctx.last_plan = plan
+    if ctx.blocks:
+        line, col = _end_position(source)
+        ctx.patterns.clear()
+        diags.append(Diagnostic(line, col, f"'{{ begin {ctx.blocks[-1]}(...) }}' is never closed by '{{ end }}'"))
     diags.sort(key=lambda d: (d.line, d.column))
     return program, diags
 
 
-def parse_program(source: str) -> Program:
-    """Parses a whole agent program; raises :class:`AgentSpeakSyntaxError` listing every error."""
+def parse_program(source: str, files: AgentFiles | None = None, file: str | None = None) -> Program:
+    """Parses a whole agent program; raises :class:`AgentSpeakSyntaxError` listing every error.
+
+    ``files`` are the files of the agent set that ``{ include("x.asl") }`` may read (none when not given),
+    ``file`` the path of ``source`` among them (includes are relative to its folder)."""
     try:
-        program, diags = _parse_source(source)
+        program, diags = _parse_source(source, files, file)
     except RecursionError:
         raise AgentSpeakSyntaxError([Diagnostic(1, 1, "the code is nested too deeply")]) from None
     if diags:
@@ -1050,10 +1626,10 @@ def parse_program(source: str) -> Program:
     return program
 
 
-def check_source(source: str) -> list[Diagnostic]:
+def check_source(source: str, files: AgentFiles | None = None, file: str | None = None) -> list[Diagnostic]:
     """Every problem in ``source`` (empty when it is valid); meant for validating code on upload."""
     try:
-        return _parse_source(source)[1]
+        return _parse_source(source, files, file)[1]
     except RecursionError:
         return [Diagnostic(1, 1, "the code is nested too deeply")]
 

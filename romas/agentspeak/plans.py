@@ -12,12 +12,13 @@ _EMPTY: list[Plan] = []
 
 
 class PlanLibrary:
-    __slots__ = ("index", "plans", "var_plans")
+    __slots__ = ("has_meta", "index", "plans", "var_plans")
 
     def __init__(self, plans: Iterable[Plan] = ()) -> None:
         self.plans: list[Plan] = list(plans)
         self.index: dict[tuple[str, str, int], list[Plan]] = {}
         self.var_plans: dict[str, list[Plan]] = {}
+        self.has_meta = False
         self._reindex()
 
     def _reindex(self) -> None:
@@ -31,6 +32,8 @@ class PlanLibrary:
                 index.setdefault(key, []).append(p)
         self.index = index
         self.var_plans = var_plans
+        self.has_meta = any(p.trigger.op == "^" for p in self.plans)
+        """Plans for goal-state events (``^!g[state(S)]``): only then are those events generated."""
 
     def relevant(self, trigger: str, literal: Term) -> list[Plan]:
         """Plans whose trigger has the event's type, functor and arity, in library order."""

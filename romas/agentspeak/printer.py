@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 if TYPE_CHECKING:
     from romas.agentspeak.program import Body, Formula, Plan, Program, Rule, Trigger
 
-_PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*\Z")
-_INTERNAL = re.compile(r"(\.[a-z][a-zA-Z0-9_]*)+\Z")
+_PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
+_INTERNAL = re.compile(r"\.[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
 _KEYWORDS = frozenset({"not", "div", "mod", "if", "elif", "else", "while", "for"})
 
 # Binding strength of operators in the source form: higher binds tighter.
@@ -234,6 +235,11 @@ def format_term(t: Term) -> str:
     tt = type(t)
     if tt is Struct:
         s: Struct = t  # type: ignore[assignment]
+        if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
+            if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
+                return format_term(s.args[0]) + "::" + format_term(s.args[1])
+            # a variable with annotations, ``X[a]``
+            return format_term(s.args[0]) + "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join([format_term(a) for a in s.args]) + ")"
@@ -253,6 +259,8 @@ def format_term(t: Term) -> str:
         return "[" + ",".join([format_term(x) for x in pl.items]) + "|" + format_term(pl.tail) + "]"
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.op.startswith("fn"):  # a function call, ``math.abs(X)``
+            return format_term(a.left)
         if a.op == "neg":
             return "(-" + _operand(a.left) + ")"
         assert a.right is not None
@@ -267,7 +275,14 @@ def format_term(t: Term) -> str:
         assert lg.right is not None
         return "(" + format_term(lg.left) + (" & " if lg.op == "and" else " | ") + format_term(lg.right) + ")"
     if tt is PlanTerm:
-        return "{ " + format_plan(t.plan, end="") + " }"  # type: ignore[union-attr,arg-type]
+        from romas.agentspeak.program import Body, Rule
+
+        inner = t.plan  # type: ignore[union-attr]
+        if isinstance(inner, Body):  # ``{ .print(x); a }``
+            return "{ " + format_body(inner) + " }" if inner.formulas else "{ }"
+        if isinstance(inner, Rule):  # ``{ a :- b }``
+            return "{ " + format_rule(inner) + " }"
+        return "{ " + format_plan(inner, end="") + " }"  # type: ignore[arg-type]
     return repr(t)
 
 
@@ -325,13 +340,20 @@ def format_plan(plan: Plan, end: str = ".", one_line: bool = True) -> str:
     """A plan as Jason prints it: ``@label[annots] +!g(X) : (X > 1) <- .print(X); !h.``"""
     out = ""
     if plan.label is not None:
-        out += "@" + format_term(plan.label) + " "
+        out += "@" + _label(plan.label, format_term) + " "
     out += format_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + format_term(plan.context)
     if plan.body.formulas:
         out += " <- " + format_body(plan.body)
     return out + end
+
+
+def _label(label: Struct, show: Callable[[Term], str]) -> str:
+    if label.functor == "":  # ``@[atomic]`` or ``@L`` in a plan term
+        out = show(label.args[0]) if label.args else ""
+        return out + ("[" + ",".join(show(a) for a in label.annots) + "]" if label.annots else "")
+    return show(label)
 
 
 def format_program(program: Program) -> str:
@@ -354,6 +376,8 @@ def format_program(program: Program) -> str:
 def _prec(t: Term) -> int:
     tt = type(t)
     if tt is Arith:
+        if t.op.startswith("fn"):  # type: ignore[union-attr]
+            return _ATOMIC
         return _PREC[t.op]  # type: ignore[union-attr]
     if tt is Rel:
         return _PREC["rel"]
@@ -377,6 +401,10 @@ def source_term(t: Term) -> str:
     tt = type(t)
     if tt is Struct:
         s: Struct = t  # type: ignore[assignment]
+        if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
+            return source_term(s.args[0]) + "::" + source_term(s.args[1])
+        if s.functor == ANNOTATED_VAR:  # a variable with annotations, ``X[a]``
+            return source_term(s.args[0]) + "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join(_wrap(a, _PREC["or"]) for a in s.args) + ")"
@@ -397,6 +425,8 @@ def source_term(t: Term) -> str:
         return "[" + ",".join(_wrap(x, _PREC["and"]) for x in pl.items) + "|" + _wrap(pl.tail, _PREC["and"]) + "]"
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.op.startswith("fn"):  # a function call, ``math.abs(X)``
+            return source_term(a.left)
         p = _PREC[a.op]
         if a.op == "neg":
             return "-" + _wrap(a.left, p + 1 if type(a.left) in (int, float) else p)
@@ -417,7 +447,15 @@ def source_term(t: Term) -> str:
         sym = "&" if lg.op == "and" else "|"
         return f"{_wrap(lg.left, p)} {sym} {_wrap(lg.right, p + 1)}"
     if tt is PlanTerm:
+        from romas.agentspeak.program import Body, Rule
+
         plan = t.plan  # type: ignore[union-attr]
+        if isinstance(plan, Body):  # ``{ .print(x); a }``
+            if not plan.formulas:
+                return "{ }"
+            return "{ " + "; ".join(_formula(f, "").replace("\n", " ") for f in plan.formulas) + " }"
+        if isinstance(plan, Rule):  # ``{ a :- b }``
+            return "{ " + source_term(plan.head) + " :- " + source_term(plan.body) + " }"
         return "{ " + source_plan(plan, end="", one_line=True) + " }"  # type: ignore[arg-type]
     return repr(t)
 
@@ -469,7 +507,7 @@ def source_plan(plan: Plan, end: str = ".", one_line: bool = False) -> str:
     """A plan in the source form; ``one_line`` keeps it on a single line (plans used as terms, snapshots)."""
     out = ""
     if plan.label is not None:
-        out += "@" + source_term(plan.label) + " "
+        out += "@" + _label(plan.label, source_term) + " "
     out += source_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + source_term(plan.context)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from romas.agentspeak.terms import Struct, Term, Var, variables
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Struct, Term, Var, variables
 
 if TYPE_CHECKING:
     from romas.agentspeak.instructions import Instruction
@@ -33,7 +33,7 @@ class Trigger:
     def key(self) -> tuple[str, str, int]:
         """Index key of the plan library: trigger type, functor and arity."""
         lit = self.literal
-        if type(lit) is Struct:
+        if type(lit) is Struct and lit.functor != ANNOTATED_VAR and lit.functor != VAR_NS:
             return (self.op + self.kind, lit.functor, len(lit.args))
         return (self.op + self.kind, "", -1)
 
@@ -175,6 +175,13 @@ class Rule:
     body: Term
     line: int = 0
 
+    @property
+    def variable_names(self) -> list[str]:
+        out: dict[str, None] = {}
+        variables(self.head, out)
+        variables(self.body, out)
+        return [n for n in out if not Var(n).anonymous]
+
 
 @dataclass(slots=True)
 class Program:
@@ -188,8 +195,17 @@ class Program:
 
 def finish_plan(plan: Plan, index: int) -> Plan:
     """Give an unlabelled plan its automatic name (``l__N``, as Jason does) and record its variables."""
+    label = plan.label
+    if label is not None and label.functor == "":
+        # an anonymous label (``@[atomic]``) or a variable (``@L``): a unique name carrying the annotations
+        if label.args:
+            plan.extra["label_var"] = label.args[0]
+        if index:
+            plan.label = label = Struct(f"l__{index}", (), label.annots)
+        elif not label.annots and not label.args:
+            plan.label = label = None
     if not plan.name:
-        plan.name = plan.label.functor if plan.label is not None else f"l__{index}"
+        plan.name = label.functor if label is not None and label.functor else f"l__{index}"
     out: dict[str, None] = {}
     variables(plan.trigger.literal, out)
     if plan.context is not None:
@@ -235,8 +251,14 @@ def _map_body(body: Body, fn: Callable[[Term], Term]) -> Body:
     return Body(tuple(out))
 
 
-def map_plan_terms(plan: Plan, fn: Callable[[Term], Term]) -> Plan:
-    """A copy of ``plan`` with ``fn`` applied to every term in it (used to apply bindings to plan terms)."""
+def map_plan_terms(plan: Any, fn: Callable[[Term], Term]) -> Any:
+    """A copy of ``plan`` (a plan, a plan body or a rule: what ``{ ... }`` holds) with ``fn`` applied to every
+    term in it (used to apply bindings to plan terms)."""
+    if isinstance(plan, Body):
+        return _map_body(plan, fn)
+    if isinstance(plan, Rule):
+        head = fn(plan.head)
+        return Rule(head if type(head) is Struct else plan.head, fn(plan.body), plan.line)
     trig = Trigger(plan.trigger.op, plan.trigger.kind, fn(plan.trigger.literal))
     label = plan.label
     if label is not None:
@@ -244,6 +266,7 @@ def map_plan_terms(plan: Plan, fn: Callable[[Term], Term]) -> Plan:
         label = mapped if type(mapped) is Struct else label
     ctx = fn(plan.context) if plan.context is not None else None
     new = Plan(trig, ctx, _map_body(plan.body, fn), label, plan.line, "", plan.name)
+    new.extra.update(plan.extra)
     finish_plan(new, 0)
     from romas.agentspeak.printer import format_plan
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak import intentions
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_rule, format_term, source_plan
+from romas.agentspeak.printer import format_rule, format_term, source_plan, source_term
 from romas.agentspeak.program import Plan
 from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
@@ -75,7 +75,12 @@ def term_to_json(t: Term) -> Json:
             out["right"] = term_to_json(e.right)
         return out
     if tt is PlanTerm:
-        return {"plan": source_plan(t.plan, one_line=True)}  # type: ignore[union-attr,arg-type]
+        from romas.agentspeak.program import Body, Rule
+
+        inner = t.plan  # type: ignore[union-attr]
+        if isinstance(inner, Body | Rule):  # ``{ .print(x); a }`` and ``{ a :- b }``
+            return {"term": source_term(t)}
+        return {"plan": source_plan(inner, one_line=True)}  # type: ignore[arg-type]
     raise TypeError(f"not a term: {t!r}")
 
 
@@ -133,6 +138,14 @@ def _from_json(data: Json) -> Term:
             from romas.agentspeak.parser import parse_plan
 
             return PlanTerm(parse_plan(_str(data["plan"])))
+        if "term" in data:
+            from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
+            from romas.agentspeak.parser import parse_term
+
+            try:
+                return parse_term(_str(data["term"]))
+            except AgentSpeakSyntaxError as e:
+                raise TermJsonError(f"not a term: {e}") from None
     raise TermJsonError(f"not a term: {data!r}")
 
 

@@ -255,6 +255,11 @@ class PlanTerm:
         return f"PlanTerm<{format_term(self)}>"
 
 
+ANNOTATED_VAR = "$var"
+"""Functor of a variable written with annotations, ``X[a]``: ``Struct(ANNOTATED_VAR, (Var("X"),), annots)``."""
+VAR_NS = "::"
+"""Functor of a literal whose namespace is a variable, ``NS::b``: ``Struct(VAR_NS, (Var("NS"), b))``."""
+
 TRUE = Struct("true")
 FALSE = Struct("false")
 SELF = Struct("self")

@@ -18,6 +18,8 @@ import math
 from collections.abc import Callable
 
 from romas.agentspeak.terms import (
+    ANNOTATED_VAR,
+    VAR_NS,
     Arith,
     Logic,
     PartialList,
@@ -36,6 +38,26 @@ MAX_INT_BITS = 4096
 
 class EvalError(Exception):
     """An expression cannot be evaluated (unbound variable, not a number, division by zero...)."""
+
+
+FunctionHook = Callable[[str, Struct, "Env"], Term]
+_function_hook: list[FunctionHook] = []
+
+
+def set_function_hook(hook: FunctionHook) -> None:
+    """Installs what computes function calls in expressions (``math.abs(X)``, ``.count(b(_))``, user
+    functions): ``hook(op, call, env)`` with the call's arguments resolved (see stdlib/functions.py)."""
+    _function_hook[:] = [hook]
+
+
+def call_function_term(op: str, call: Term, env: Env) -> Term:
+    """The value of a function call ``Arith(op, call, None)`` (``op`` starts with ``fn``)."""
+    c = resolve(call, env)
+    if type(c) is not Struct:
+        raise EvalError(f"{c!r} is not a function call")
+    if not _function_hook:
+        raise EvalError(f"no functions available for {c.functor}")
+    return _function_hook[0](op, c, env)
 
 
 def deref(t: Term, env: Env) -> Term:
@@ -123,6 +145,10 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
         sa: Struct = a  # type: ignore[assignment]
         sb: Struct = b  # type: ignore[assignment]
         if sa.functor != sb.functor:
+            if sa.functor == ANNOTATED_VAR or sa.functor == VAR_NS:
+                return _unify_special(sa, sb, env, trail, True)
+            if sb.functor == ANNOTATED_VAR or sb.functor == VAR_NS:
+                return _unify_special(sb, sa, env, trail, False)
             return False
         aa = sa.args
         ba = sb.args
@@ -170,8 +196,83 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
             return ra is None and rb is None
         return unify(ra, rb, env, trail)
     if ta is PlanTerm:
-        return tb is PlanTerm and a == b
+        if tb is not PlanTerm:
+            return False
+        if a == b:
+            return True
+        return _unify_bodies(a, b, env, trail)  # type: ignore[arg-type]
     return False
+
+
+def _unify_bodies(a: PlanTerm, b: PlanTerm, env: Env, trail: list[str] | None) -> bool:
+    """Plan bodies unify formula by formula, as Jason's do; a variable as the last formula of one takes the
+    rest of the other (``{H; R}`` against ``{a; b; c}`` gives ``H = a``, ``R = {b; c}``)."""
+    from romas.agentspeak.program import Action, BeliefUpdate, Body, Condition, Goal
+
+    if not isinstance(a.plan, Body) or not isinstance(b.plan, Body):
+        return False
+    fa, fb = a.plan.formulas, b.plan.formulas
+
+    def element(f: object) -> Term:
+        if isinstance(f, Action):
+            return f.term
+        return PlanTerm(Body((f,)))  # type: ignore[arg-type]
+
+    for i in range(max(len(fa), len(fb))):
+        x = fa[i] if i < len(fa) else None
+        y = fb[i] if i < len(fb) else None
+        for one, own, rest in ((x, fa, fb), (y, fb, fa)):
+            if isinstance(one, Action) and type(one.term) is Var and len(own) > 1 and i == len(own) - 1:
+                return unify(one.term, PlanTerm(Body(tuple(rest[i:]))), env, trail)
+        if x is None or y is None:
+            return False
+        if isinstance(x, Action) and type(x.term) is Var:
+            if not unify(x.term, element(y), env, trail):
+                return False
+        elif isinstance(y, Action) and type(y.term) is Var:
+            if not unify(y.term, element(x), env, trail):
+                return False
+        elif isinstance(x, Action) and isinstance(y, Action):
+            if not unify(x.term, y.term, env, trail):
+                return False
+        elif isinstance(x, Goal | BeliefUpdate) and type(x) is type(y):
+            same = x.kind == y.kind if isinstance(x, Goal) else x.op == y.op  # type: ignore[union-attr]
+            if not same or not unify(x.literal, y.literal, env, trail):
+                return False
+        elif isinstance(x, Condition) and isinstance(y, Condition):
+            if not unify(x.expr, y.expr, env, trail):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _unify_special(sp: Struct, other: Struct, env: Env, trail: list[str] | None, left: bool) -> bool:
+    """``X[a]`` (a variable with annotations) or ``NS::b`` (a namespace variable) against a literal."""
+    if sp.functor == VAR_NS:
+        ns_term, lit = sp.args
+        f = other.functor
+        neg = f.startswith("~")
+        if neg:
+            f = f[1:]
+        i = f.find("::")
+        ns = Struct(f[:i] if i > 0 else "default")
+        inner = Struct(("~" if neg else "") + (f[i + 2 :] if i > 0 else f), other.args, other.annots)
+        if not unify(ns_term, ns, env, trail):
+            return False
+        return unify(lit, inner, env, trail) if left else unify(inner, lit, env, trail)
+    v = sp.args[0]
+    bound = deref(v, env)
+    if type(bound) is Struct:
+        whole = Struct(bound.functor, bound.args, (*bound.annots, *sp.annots))
+        return unify(whole, other, env, trail) if left else unify(other, whole, env, trail)
+    if left:
+        if not unify_annots(sp.annots, other.annots, env, trail):
+            return False
+    elif not unify_annots(other.annots, sp.annots, env, trail):
+        return False
+    # X[a] = p(1)[a,b] binds X to p(1): the annotations are matched, not kept (as Jason does)
+    return unify(bound, Struct(other.functor, other.args), env, trail)
 
 
 def _unify_partial(p: PartialList, other: Term, env: Env, trail: list[str] | None) -> bool:
@@ -236,6 +337,8 @@ def resolve(t: Term, env: Env) -> Term:
         if t.ground:  # type: ignore[union-attr]
             return t
         s: Struct = t  # type: ignore[assignment]
+        if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
+            return _resolve_special(s, env)
         args: list[Term] = []
         append = args.append
         for x in s.args:
@@ -268,6 +371,11 @@ def resolve(t: Term, env: Env) -> Term:
         return tuple([resolve(x, env) for x in t])  # type: ignore[union-attr]
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.right is None and a.op[0] == "f":  # a function call, computed once its arguments are known
+            call = resolve(a.left, env)
+            if type(call) is Struct and (call.ground or call.functor.startswith(".")):
+                return call_function_term(a.op, call, env)
+            return Arith(a.op, call, None)
         left = a.left
         if type(left) is Var:
             v = env.get(left.name)
@@ -304,8 +412,30 @@ def resolve(t: Term, env: Env) -> Term:
     if tt is PlanTerm:
         from romas.agentspeak.program import map_plan_terms
 
-        return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr,arg-type]
+        return PlanTerm(map_plan_terms(t.plan, lambda x: resolve(x, env)))  # type: ignore[union-attr]
     return t
+
+
+def _resolve_special(s: Struct, env: Env) -> Term:
+    if s.functor == ANNOTATED_VAR:
+        v = resolve(s.args[0], env)
+        annots = tuple([resolve(a, env) for a in s.annots])
+        if type(v) is Struct:
+            return Struct(v.functor, v.args, (*v.annots, *[a for a in annots if a not in v.annots]))
+        return Struct(s.functor, (v,), annots)
+    ns = resolve(s.args[0], env)
+    lit = resolve(s.args[1], env)
+    if type(ns) is Struct and not ns.args and type(lit) is Struct:
+        f = lit.functor
+        neg = f.startswith("~")
+        base = f[1:] if neg else f
+        i = base.find("::")
+        if i >= 0:
+            base = base[i + 2 :]
+        if ns.functor != "default":
+            base = f"{ns.functor}::{base}"
+        return Struct(("~" if neg else "") + base, lit.args, lit.annots)
+    return Struct(s.functor, (ns, lit))
 
 
 def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
@@ -348,7 +478,7 @@ def rename(t: Term, mapping: dict[str, Term], fresh: Callable[[], str]) -> Term:
     if tt is PlanTerm:
         from romas.agentspeak.program import map_plan_terms
 
-        return PlanTerm(map_plan_terms(t.plan, lambda x: rename(x, mapping, fresh)))  # type: ignore[union-attr,arg-type]
+        return PlanTerm(map_plan_terms(t.plan, lambda x: rename(x, mapping, fresh)))  # type: ignore[union-attr]
     return t
 
 
@@ -421,6 +551,11 @@ def evaluate(t: Term, env: Env) -> int | float:
         return t  # type: ignore[return-value]
     if tt is Arith:
         a: Arith = t  # type: ignore[assignment]
+        if a.right is None and a.op[0] == "f":
+            v = call_function_term(a.op, a.left, env)
+            if type(v) is int or type(v) is float:
+                return v
+            raise EvalError(f"the function {a.left!r} has no numeric value")
         left = evaluate(a.left, env)
         right = evaluate(a.right, env) if a.right is not None else None
         return compute(a.op, left, right)

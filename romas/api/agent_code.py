@@ -110,7 +110,7 @@ class AgentCodeController(Controller):
     )
     async def put_code(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[Agent]:
         code = await read_code_body(request)
-        validate_code(code)
+        validate_code(code, await services.agents.code_files(code), name)
         pre = preconditions(request, required=services.settings.require_preconditions)
 
         async def operation(writer: Writer) -> writes.Reply:
@@ -130,9 +130,10 @@ class AgentCodeController(Controller):
         opt={"scope": "read"},
         responses=problem_specs(400, 413, 415, 422),
     )
-    async def validate(self, request: Request[Any, Any, Any], name: Name) -> list[str]:
+    async def validate(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> list[str]:
         """The same parser as PUT, so an editor can show the server's diagnostics before anything is stored."""
-        validate_code(await read_code_body(request))
+        code = await read_code_body(request)
+        validate_code(code, await services.agents.code_files(code), name)
         return []
 
     @get(

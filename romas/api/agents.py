@@ -311,7 +311,7 @@ class AgentController(Controller):
             raise InvalidInput("the body names another agent", [FieldError("/name", f"expected {name!r}")])
         if len(data.code) > MAX_CODE_CHARS:
             raise InvalidInput("the code is too long", [FieldError("/code", f"at most {MAX_CODE_CHARS} characters")])
-        validate_code(data.code)
+        validate_code(data.code, await services.agents.code_files(data.code), name)
         pre = preconditions(request, required=services.settings.require_preconditions)
         if data.kind == "external" or data.endpoint is not None:
             return await put_external_agent(request, services, name, data, pre)
@@ -347,7 +347,7 @@ class AgentController(Controller):
     ) -> Response[Agent]:
         fields = _validated_patch(data)
         if "code" in fields:
-            validate_code(fields["code"])
+            validate_code(fields["code"], await services.agents.code_files(fields["code"]), name)
         pre = preconditions(request, required=services.settings.require_preconditions)
         return await writes.write_resource(
             request,

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.params import Parameter
 
-from romas.agentspeak import parse_program
+from romas.agentspeak import AgentSpeakSyntaxError, Program, parse_program
 from romas.agentspeak.agent import Agent
 from romas.api.deps import ServicesDep
 from romas.api.hal import Link, link, with_query
@@ -101,7 +101,12 @@ class MindController(Controller):
         running = runtime.running_code_revision(name)
         if state is None:
             # Never ran: show what it would start with.
-            initial = Agent(name, parse_program(row.state["code"]), runtime.host)
+            code = row.state["code"]
+            try:
+                program = parse_program(code, await services.agents.code_files(code), f"{name}.asl")
+            except AgentSpeakSyntaxError:
+                program = Program()  # a file it includes is gone: it would not start
+            initial = Agent(name, program, runtime.host)
             state = initial.mind(**shown)
         beliefs: list[dict[str, Any]] = state.get("beliefs", [])
         count = int(state.get("belief_count", len(beliefs)))

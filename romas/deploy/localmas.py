@@ -17,7 +17,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
@@ -105,16 +105,16 @@ def _load_folder(folder: Path, registry: Registry) -> Manifest:
     return manifest
 
 
-def _code_problems(name: str, path: Path, code: str) -> list[str]:
+def _code_problems(name: str, path: Path, code: str, files: Mapping[str, str]) -> list[str]:
     from romas.agentspeak.diagnostics import AgentSpeakSyntaxError
-    from romas.agentspeak.parser import parse_program
+    from romas.agentspeak.parser import AgentFiles, parse_program
     from romas.domain.names import name_problem
 
     problems = []
     if (problem := name_problem(name)) is not None:
         problems.append(f"{path}: cannot name an agent {name!r}: {problem} (give another name as name=path)")
     try:
-        parse_program(code)
+        parse_program(code, AgentFiles(files), f"{name}.asl")
     except AgentSpeakSyntaxError as exc:
         problems.extend(f"{path}:{d.line}:{d.column}: {d.message}" for d in exc.diagnostics)
     return problems
@@ -134,6 +134,10 @@ def manifest_for(targets: Sequence[str], registry: Registry) -> Manifest:
             base = _load_folder(home, registry)
     agents: dict[str, AgentSpec] = {}
     problems: list[str] = []
+    texts: dict[str, str] = {}  # the agent set include reads: each agent's code as <name>.asl
+    for name, path in files:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            texts[f"{name}.asl"] = path.read_text(encoding="utf-8")
     for name, path in files:
         try:
             code = path.read_text(encoding="utf-8")
@@ -143,7 +147,7 @@ def manifest_for(targets: Sequence[str], registry: Registry) -> Manifest:
         except UnicodeDecodeError:
             problems.append(f"{path}: not UTF-8 text")
             continue
-        problems += _code_problems(name, path, code)
+        problems += _code_problems(name, path, code, texts)
         if name in agents:
             problems.append(f"{path}: a second agent named {name!r} (rename one as name=path)")
         known = base.agents.get(path.stem)

@@ -31,7 +31,7 @@ from typing import Any, Final
 import msgspec
 import yaml
 
-from romas.agentspeak import check_source
+from romas.agentspeak import AgentFiles, check_source
 from romas.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
 from romas.domain.artefact_types import ArtefactType, Registry
 from romas.domain.names import name_problem
@@ -239,6 +239,8 @@ class _Checker:
     """Collects every problem of a folder while building its manifest."""
 
     def __init__(self, folder: Path, registry: Registry) -> None:
+        self.files: AgentFiles | None = None
+        """The agent set ``include`` reads: the code of the folder's agents, ``<name>.asl``."""
         self.folder = folder
         self.registry = registry
         self.problems: list[SpecProblem] = []
@@ -382,6 +384,13 @@ class _Checker:
                 hint = "rename it to .yaml" if entry.suffix == ".yml" else ""
                 self.unexpected(entry, "agents/ holds <agent>.asl files, each with an optional <agent>.yaml", hint)
         agents: dict[str, AgentSpec] = {}
+        texts: dict[str, str] = {}
+        for stem, path in code.items():
+            try:
+                texts[f"{stem}.asl"] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # reported when the file itself is read
+        self.files = AgentFiles(texts)
         for name in sorted(code.keys() | meta.keys()):
             ok = self.name(self.relative(code.get(name) or meta[name]), name, "agent")
             if name not in code:
@@ -396,7 +405,7 @@ class _Checker:
         source = self.read_text(path)
         if source is None:
             return None
-        diagnostics = check_source(source)
+        diagnostics = check_source(source, self.files, path.name)
         for diagnostic in diagnostics:
             self.problem(self.relative(path), diagnostic.message, diagnostic.line, diagnostic.column)
         return None if diagnostics else source

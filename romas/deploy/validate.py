@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from romas.agentspeak import check_source
+from romas.agentspeak import AgentFiles, check_source
 from romas.deploy.manifest import AgentSpec, ArtefactSpec, Manifest, WorkspaceSpec
 from romas.domain.artefact_types import Registry
 from romas.domain.organisations import json_pointer, validate_specification
@@ -29,8 +29,9 @@ def check_manifest(manifest: Manifest, registry: Registry) -> tuple[Manifest | N
     """The normalized manifest, or None and every problem."""
     problems: list[ManifestProblem] = []
     agents: dict[str, AgentSpec] = {}
+    files = AgentFiles({f"{name}.asl": agent.code for name, agent in manifest.agents.items()})
     for name, agent in manifest.agents.items():
-        for diagnostic in check_source(agent.code):
+        for diagnostic in check_source(agent.code, files, f"{name}.asl"):
             problems.append(
                 ManifestProblem(
                     json_pointer("agents", name, "code"), diagnostic.message, diagnostic.line, diagnostic.column

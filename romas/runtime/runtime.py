@@ -20,7 +20,16 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from romas.agentspeak import AgentSpeakSyntaxError, format_term, parse_body, parse_program, parse_term, source_term
+from romas.agentspeak import (
+    AgentFiles,
+    AgentSpeakSyntaxError,
+    Program,
+    format_term,
+    parse_body,
+    parse_program,
+    parse_term,
+    source_term,
+)
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import (
     ActionFailed,
@@ -48,7 +57,7 @@ from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
-from romas.services.agents import AgentService
+from romas.services.agents import AgentService, agent_key, agent_set_files
 from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
@@ -251,12 +260,30 @@ class Runtime:
                 break
             after = rows[-1].name
 
+    async def _program(self, name: str, code: str) -> Program:
+        """The agent's program, with the files of the agent set it includes (other agents' code)."""
+        files = AgentFiles({})
+        if "include" in code:
+
+            async def read(agent: str) -> str | None:
+                row = await self.store.current(agent_key(agent).stream_id)
+                if row is None or row.deleted or not isinstance(row.state.get("code"), str):
+                    return None
+                return str(row.state["code"])
+
+            files = await agent_set_files(code, read)
+        return parse_program(code, files, f"{name}.asl")
+
     async def _start_agent(self, row: ResourceRow) -> None:
         if row.state.get("kind") == "external":
             return  # romas forwards an external agent's messages (romas/interop/external.py) instead of running it
         name = row.name
         code_revision = int(row.state["code_revision"])
-        program = parse_program(row.state["code"])
+        try:
+            program = await self._program(name, row.state["code"])
+        except AgentSpeakSyntaxError as e:  # a file it includes is gone or changed
+            await self._halt(name, f"its code does not parse with the files it includes: {e}")
+            return
         saved = await checkpoints.load(self.store, name)
         if saved is not None:
             agent = Agent.restore(saved.state, self.host, limits=self.limits)
@@ -807,7 +834,12 @@ class Runtime:
             if live is None:
                 await self._start_agent(row)
             elif live.code_revision != row.state["code_revision"]:
-                live.agent.replace_program(parse_program(row.state["code"]))
+                try:
+                    live.agent.replace_program(await self._program(name, row.state["code"]))
+                except AgentSpeakSyntaxError as e:
+                    self.record_note(name, f"code revision {row.state['code_revision']} not run: {e}")
+                    live.code_revision = int(row.state["code_revision"])
+                    continue
                 live.code_revision = int(row.state["code_revision"])
                 live.idle = False
                 self.effects.checkpoint.add(name)

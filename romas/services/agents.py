@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from romas.agentspeak import check_source
+from romas.agentspeak import AgentFiles, check_source
 from romas.domain.agents import AgentRunState, agent_state, agent_summary, code_diff, code_revision_for
 from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput, NotFound
 from romas.domain.names import name_problem
@@ -17,9 +19,52 @@ def agent_key(name: str) -> ResourceKey:
     return ResourceKey("agent", "", name)
 
 
-def validate_code(code: str) -> None:
+_INCLUDE = re.compile(r'\binclude\s*\(\s*"((?:[^"\\\n]|\\.)*)"')
+MAX_INCLUDED_FILES = 64
+
+
+def included_names(code: str) -> list[str]:
+    """The files ``code`` may include (``{ include("x.asl") }``), as written."""
+    return _INCLUDE.findall(code)
+
+
+def agent_file_name(file: str) -> str | None:
+    """The agent whose code is the agent-set file ``file`` (``worker.asl`` is agent ``worker``'s), if any."""
+    stem = file.strip()
+    stem = stem[: -len(".asl")] if stem.endswith(".asl") else stem
+    if "/" in stem or "\\" in stem or name_problem(stem):
+        return None
+    return stem
+
+
+def files_of_agents(codes: Mapping[str, str]) -> AgentFiles:
+    """The agent set of a MAS whose agents have these codes: each agent's code is the file ``<name>.asl``."""
+    return AgentFiles({f"{name}.asl": code for name, code in codes.items()})
+
+
+async def agent_set_files(code: str, read: Callable[[str], Awaitable[str | None]]) -> AgentFiles:
+    """The files of the agent set that ``code`` (and what it includes) may include: the code of the agents
+    they name, read with ``read(agent)``. Nothing else is read; names that are not agents are left out (the
+    parser then says there is no such file)."""
+    files: dict[str, str] = {}
+    todo = included_names(code)
+    seen: set[str] = set()
+    while todo and len(seen) < MAX_INCLUDED_FILES:
+        file = todo.pop()
+        name = agent_file_name(file)
+        if name is None or name in seen:
+            continue
+        seen.add(name)
+        text = await read(name)
+        if text is not None:
+            files[f"{name}.asl"] = text
+            todo.extend(included_names(text))
+    return AgentFiles(files)
+
+
+def validate_code(code: str, files: AgentFiles | None = None, name: str | None = None) -> None:
     """Refuse code that does not parse, with every problem located, before any transaction starts."""
-    diagnostics = check_source(code)
+    diagnostics = check_source(code, files, f"{name}.asl" if name else None)
     if diagnostics:
         errors = [CodeError(d.line, d.column, d.message) for d in diagnostics]
         count = len(errors)
@@ -28,6 +73,18 @@ def validate_code(code: str) -> None:
 
 class AgentService(RevisionedService):
     kind = "agent"
+
+    async def code_files(self, code: str) -> AgentFiles:
+        """The files of the server's agent set that ``code`` includes: other agents' code, read from the store."""
+
+        async def read(name: str) -> str | None:
+            row = await self.store.current(agent_key(name).stream_id)
+            if row is None or row.deleted or not isinstance(row.state.get("code"), str):
+                return None
+            return str(row.state["code"])
+
+        return await agent_set_files(code, read)
+
     summarise = staticmethod(agent_summary)
 
     async def put_agent(

@@ -28,9 +28,9 @@ class MasAdmin:
         code = await self._code_of_file(writer, source) if is_file else source
         if len(code) > MAX_CODE_CHARS:
             raise InvalidInput(f"the code is longer than {MAX_CODE_CHARS} characters", [])
-        validate_code(code)
         if name is None:
             name = await self._free_name(writer, creator)
+        validate_code(code, await self.agents.code_files(code), name)
         problem = name_problem(name)
         if problem:
             raise InvalidInput(f"invalid agent name {name!r}: {problem}", [])

@@ -115,7 +115,7 @@ def test_every_error_is_reported_with_its_position() -> None:
         (4, 10, "expected ';' between body formulas or '.' after the plan body, found 'b'"),
         (5, 1, "unknown trigger '*': a plan starts with +b, -b, +!g, -!g, +?g or -?g"),
         (6, 2, "unknown trigger '+!!': a plan starts with +b, -b, +!g, -!g, +?g or -?g"),
-        (7, 1, "include is not allowed: agent code cannot read files"),
+        (7, 1, "include: there is no file 'x.asl' in the agent set (this code is not part of one)"),
         (8, 5, "unexpected '.'"),
     ]
 
@@ -142,8 +142,9 @@ def test_parse_program_raises_with_all_diagnostics() -> None:
         ("\n\n  foo(1) :- .", (3, 13, "unexpected '.'")),
         ("+!g <- if (x) { a.", (1, 18, "unexpected '.'; expected '}'")),
         ("p(1) # q.", (1, 6, "unexpected character '#'")),
-        ("@X +!g.", (1, 1, "a plan label must be an atom, not a variable")),
-        ("{ begin }", (1, 1, "unsupported directive 'begin'")),
+        ("{ begin }", (1, 1, "'{ begin }' needs a directive: { begin namespace(ns) }")),
+        ("{ foo(1) }", (1, 1, "unknown directive 'foo'")),
+        ("{ end }", (1, 1, "'{ end }' without a '{ begin ... }' before it")),
         ("+!g <- 3.", (1, 8, "this is not an action, a goal or a condition")),
         ("+.print(x).", (1, 1, "an internal action cannot be a triggering event")),
         (".", (1, 1, "empty clause: a '.' with nothing before it")),

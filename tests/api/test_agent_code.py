@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import GOOD_CODE, Client, assert_problem, put_agent
+from tests.runtime.helpers import command
 
 pytestmark = pytest.mark.anyio
 ASL = {"content-type": "text/x-asl; charset=utf-8"}
@@ -125,3 +126,30 @@ async def test_the_console_is_served_and_linked_from_the_entry_point(client: Cli
     assert "/console/static/app.js" in page.text
     script = await client.get("/console/static/vendor/vendor.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+
+
+LIBRARY = '+!greet(N) <- .print("hello ", N).\n'
+
+
+async def test_include_reads_another_agent_of_the_set(client: Client) -> None:
+    await put_agent(client, "library", code=LIBRARY, state="stopped")
+    code = '{ include("library.asl") }\n!greet(1).\n'
+    response = await client.put("/agents/user/code", content=code.encode(), headers=ASL)
+    assert response.status_code == 201, response.text
+    result = await command(client, "user", "!greet(2)")
+    assert result["status"] == "succeeded", result
+    assert result["result"]["output"] == ["hello 2"]
+    check = await client.post("/agents/user/code/validate", content=code.encode(), headers=ASL)
+    assert check.status_code == 200, check.text
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../library.asl", "nobody.asl", "lib/library.asl"])
+async def test_include_outside_the_agent_set_is_refused(client: Client, path: str) -> None:
+    await put_agent(client, "library", code=LIBRARY, state="stopped")
+    code = f'ok.\n  {{ include("{path}") }}\n'
+    response = await client.put("/agents/user/code", content=code.encode(), headers=ASL)
+    problem = assert_problem(response, 422, "invalid-code")
+    error = problem["errors"][0]
+    assert (error["line"], error["column"]) == (2, 3)
+    assert error["message"].startswith("include: ")
+    assert (await client.get("/agents/user")).status_code == 404

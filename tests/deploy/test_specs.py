@@ -621,3 +621,20 @@ def test_manifest_decoding_checks_names_and_fields() -> None:
         Manifest.from_builtins({"workspaces": {"w": {"artefacts": {"a": {"type": "counter", "props": {}}}}}})
     with pytest.raises(msgspec.ValidationError, match="state"):
         Manifest.from_builtins({"agents": {"a": {"code": "", "state": "paused"}}})
+
+
+def test_include_reads_the_folder_agents_only(tmp_path: Path, registry: Registry) -> None:
+    make(
+        tmp_path,
+        {
+            "agents/lib.asl": "+!greet <- .print(hi).\n",
+            "agents/lib.yaml": "state: stopped\n",
+            "agents/user.asl": '{ include("lib.asl") }\n!greet.\n',
+        },
+    )
+    manifest, problems = load_specs(tmp_path, registry)
+    assert problems == [] and manifest is not None
+    make(tmp_path, {"agents/user.asl": 'ok.\n{ include("../agents/lib.asl") }\n'})
+    problem = only(problems_of(tmp_path, registry))
+    assert (problem.file, problem.line, problem.column) == ("agents/user.asl", 2, 1)
+    assert "outside the agent set" in problem.message

@@ -60,3 +60,17 @@ def test_content_is_checked_and_normalized() -> None:
     assert problems == [] and normalized is not None
     assert normalized.workspaces["w"].artefacts["q"].properties == {"items": [], "size": 0}
     assert "roles" in normalized.organisations["o"]
+
+
+def test_includes_reach_the_manifest_agents_only() -> None:
+    from romas.deploy.manifest import AgentSpec
+
+    lib = AgentSpec(code="+!greet <- .print(hi).\n", state="stopped")
+    good = Manifest(agents={"lib": lib, "user": AgentSpec(code='{ include("lib.asl") }\n')})
+    normal, problems = check_manifest(good, builtin_registry())
+    assert problems == [] and normal is not None
+    bad = Manifest(agents={"lib": lib, "user": AgentSpec(code='{ include("/etc/passwd") }\n')})
+    normal, problems = check_manifest(bad, builtin_registry())
+    assert normal is None
+    assert [(p.pointer, p.line, p.column) for p in problems] == [("/agents/user/code", 1, 1)]
+    assert "outside the agent set" in problems[0].message

@@ -15,6 +15,7 @@ from romas.agentspeak.stdlib import (  # noqa: F401  (imported to register their
     goals,
     lists,
     meta,
+    namespaces,
     plans,
     strings,
     terms,

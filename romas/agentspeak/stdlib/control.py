@@ -68,15 +68,15 @@ def _fork(c: Call) -> IAResult:
         raise _bad(c, "takes join or or, then at least one plan body")
     it = c.body_only()
     mode = c.args[0]
-    if type(mode) is not Struct or mode.functor not in ("join", "or"):
-        raise _bad(c, f"the first argument must be join or or, not {mode}")
+    if type(mode) is not Struct or mode.functor not in ("join", "and", "or"):
+        raise _bad(c, f"the first argument must be and, join or or, not {mode}")
     ag = c.agent
     assert c.frame is not None
     bodies = [body_of(c, _raw(c, i)) for i in range(1, len(c.args))]
     new_intentions(c, len(bodies))
     ag.counters["fork"] = n = ag.counters.get("fork", 0) + 1
     ag.counters[f"fork.{n}"] = len(bodies)
-    tag = Struct(FORK, (n, Struct(mode.functor), it.id))
+    tag = Struct(FORK, (n, Struct("or" if mode.functor == "or" else "join"), it.id))
     for body in bodies:
         end = Action(Struct(".join", (n,)))
         plan = Plan(Trigger("+", "!", tag), None, Body((*body.formulas, end)), name="fork")

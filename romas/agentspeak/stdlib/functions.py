@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from romas.agentspeak.printer import format_term
-from romas.agentspeak.terms import Term, Var
-from romas.agentspeak.unify import EvalError
+from romas.agentspeak.terms import Struct, Term, Var
+from romas.agentspeak.unify import EvalError, set_function_hook
 
 if TYPE_CHECKING:
     from romas.agentspeak.agent import Agent
@@ -185,3 +185,52 @@ def call_function(ag: Agent, name: str, args: tuple[Term, ...], env: dict[str, T
             return resolve(result, local)
         raise EvalError(f"{name} used as a function has no value")
     raise EvalError(f"unknown function {name}")
+
+
+_current: list[Agent] = []
+
+
+def set_current_agent(ag: Agent) -> None:
+    """The agent whose expressions are being evaluated (set by the reasoning cycle): what ``math.random``,
+    ``system.time``, ``.count`` and user functions read."""
+    if _current:
+        _current[0] = ag
+    else:
+        _current.append(ag)
+
+
+FUNCTION_SIGNATURES: frozenset[tuple[str, int]] = frozenset(
+    [(name, n) for name, (arities, _fn) in FUNCTIONS.items() for n in arities] + [(".length", 1), (".count", 1)]
+)
+"""Names and arities that are functions where they appear as terms (Jason's function register)."""
+
+
+def _hook(op: str, call: Struct, env: dict[str, Term]) -> Term:
+    ag = _current[0] if _current else None
+    if op.startswith("fn:"):
+        # a user function (``{ register_function("myf.sum", 2, "sum") }``): the predicate's last argument
+        if ag is None:
+            raise EvalError(f"{call.functor} needs an agent")
+        from romas.agentspeak.beliefs import solve
+        from romas.agentspeak.unify import resolve
+
+        result = Var(ag.fresh_name())
+        local = dict(env)
+        for _ in solve(ag, Struct(op[3:], (*call.args, result)), local, [], 0):
+            return resolve(result, local)
+        raise EvalError(f"the function {call.functor} has no value")
+    if call.functor in (".length", ".count") and len(call.args) == 1:
+        arg = call.args[0]
+        if call.functor == ".length":
+            if type(arg) is tuple or type(arg) is str:
+                return len(arg)
+            raise EvalError(f".length: {format_term(arg)} is neither a list nor a string")
+    if ag is None:
+        entry = FUNCTIONS.get(call.functor)
+        if entry is not None and call.functor not in ("math.random", "system.time"):
+            return entry[1](None, call.args)  # type: ignore[arg-type]
+        raise EvalError(f"{call.functor} needs an agent")
+    return call_function(ag, call.functor, call.args, env)
+
+
+set_function_hook(_hook)

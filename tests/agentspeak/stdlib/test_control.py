@@ -57,7 +57,7 @@ def test_bad_bodies_fail_clearly() -> None:
     out = outcome(".foreach(true, 3)")
     assert out.status == "failed" and "plan body" in (out.reason or "")
     out = outcome(".fork(maybe, {+!b <- true})")
-    assert out.status == "failed" and "join or or" in (out.reason or "")
+    assert out.status == "failed" and "and, join or or" in (out.reason or "")
 
 
 def test_fork_and_at_respect_the_intention_limit() -> None:
