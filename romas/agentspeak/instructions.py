@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure, first_solution, solve
 from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_term
+from romas.agentspeak.printer import format_term, source_term
 from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
 from romas.agentspeak.terms import ANNOTATED_VAR, PlanTerm, Struct, Term, Var
@@ -119,9 +119,9 @@ def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None
         elif op == "+>":
             rules.append(rule)
         else:
-            text = format_term(t)
+            text = source_term(t)
             for i, r in enumerate(rules):
-                if format_term(PlanTerm(r)) == text:
+                if source_term(PlanTerm(r)) == text:
                     del rules[i]
                     break
             if not rules:

@@ -145,14 +145,6 @@ def _source_number(n: int | float) -> str:
     return text
 
 
-def _special(s: Struct, jason: bool = False) -> str:
-    """A variable with annotations (``X[a]``) or a literal whose namespace is a variable (``NS::b``)."""
-    show = format_term if jason else source_term
-    if s.functor == ANNOTATED_VAR:
-        return show(s.args[0]) + "[" + ",".join(show(a) for a in s.annots) + "]"
-    return show(s.args[0]) + "::" + show(s.args[1])
-
-
 # ---- Jason's order of terms (annotations are kept and printed in it) ----------------------------------------
 
 
@@ -244,7 +236,10 @@ def format_term(t: Term) -> str:
     if tt is Struct:
         s: Struct = t  # type: ignore[assignment]
         if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
-            return _special(s, True)
+            if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
+                return format_term(s.args[0]) + "::" + format_term(s.args[1])
+            # a variable with annotations, ``X[a]``
+            return format_term(s.args[0]) + "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join([format_term(a) for a in s.args]) + ")"
@@ -283,9 +278,9 @@ def format_term(t: Term) -> str:
         from romas.agentspeak.program import Body, Rule
 
         inner = t.plan  # type: ignore[union-attr]
-        if isinstance(inner, Body):
+        if isinstance(inner, Body):  # ``{ .print(x); a }``
             return "{ " + format_body(inner) + " }" if inner.formulas else "{ }"
-        if isinstance(inner, Rule):
+        if isinstance(inner, Rule):  # ``{ a :- b }``
             return "{ " + format_rule(inner) + " }"
         return "{ " + format_plan(inner, end="") + " }"  # type: ignore[arg-type]
     return repr(t)
@@ -355,11 +350,10 @@ def format_plan(plan: Plan, end: str = ".", one_line: bool = True) -> str:
 
 
 def _label(label: Struct, show: Callable[[Term], str]) -> str:
-    """A plan label; ``@[atomic]`` and ``@L`` (in plan terms) have no name of their own yet."""
-    if label.functor != "":
-        return show(label)
-    name = show(label.args[0]) if label.args else ""
-    return name + ("[" + ",".join(show(a) for a in label.annots) + "]" if label.annots else "")
+    if label.functor == "":  # ``@[atomic]`` or ``@L`` in a plan term
+        out = show(label.args[0]) if label.args else ""
+        return out + ("[" + ",".join(show(a) for a in label.annots) + "]" if label.annots else "")
+    return show(label)
 
 
 def format_program(program: Program) -> str:
@@ -407,8 +401,10 @@ def source_term(t: Term) -> str:
     tt = type(t)
     if tt is Struct:
         s: Struct = t  # type: ignore[assignment]
-        if s.functor == ANNOTATED_VAR or s.functor == VAR_NS:
-            return _special(s)
+        if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
+            return source_term(s.args[0]) + "::" + source_term(s.args[1])
+        if s.functor == ANNOTATED_VAR:  # a variable with annotations, ``X[a]``
+            return source_term(s.args[0]) + "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join(_wrap(a, _PREC["or"]) for a in s.args) + ")"
@@ -451,14 +447,14 @@ def source_term(t: Term) -> str:
         sym = "&" if lg.op == "and" else "|"
         return f"{_wrap(lg.left, p)} {sym} {_wrap(lg.right, p + 1)}"
     if tt is PlanTerm:
-        plan = t.plan  # type: ignore[union-attr]
         from romas.agentspeak.program import Body, Rule
 
-        if isinstance(plan, Body):
+        plan = t.plan  # type: ignore[union-attr]
+        if isinstance(plan, Body):  # ``{ .print(x); a }``
             if not plan.formulas:
                 return "{ }"
             return "{ " + "; ".join(_formula(f, "").replace("\n", " ") for f in plan.formulas) + " }"
-        if isinstance(plan, Rule):
+        if isinstance(plan, Rule):  # ``{ a :- b }``
             return "{ " + source_term(plan.head) + " :- " + source_term(plan.body) + " }"
         return "{ " + source_plan(plan, end="", one_line=True) + " }"  # type: ignore[arg-type]
     return repr(t)

@@ -60,7 +60,7 @@ async def test_ask_one_and_ask_all_answers_are_in_the_message(client: Client) ->
     one = await send(client, "bob", "askOne", "price(pear, P)")
     assert one["status"] == "processed" and one["reply"] == "price(pear,5)"
     every = await send(client, "bob", "askAll", "price(F, P)")
-    assert every["status"] == "processed" and "price(apple, 3)" in every["reply"] and "price(pear, 5)" in every["reply"]
+    assert every["status"] == "processed" and "price(apple,3)" in every["reply"] and "price(pear,5)" in every["reply"]
 
 
 async def test_failures_are_problems_in_the_message(client: Client) -> None:
