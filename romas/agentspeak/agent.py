@@ -564,12 +564,16 @@ class Agent:
             events.insert(n, Event("^!", lit))
 
     def goals_ended(self, it: Intention, state: str) -> None:
-        """Goal-state events for every goal of an intention that ends (failed or dropped), top first."""
+        """Goal-state events for every goal of an intention that ends (failed or dropped), top first; a
+        failed top goal has had its ``failed`` event already (see _fail), it only finishes."""
+        top = True
         for fr in reversed(it.stack):
             trig = fr.plan.trigger
             if trig.kind == "!" and trig.op == "+" and not fr.plan.extra.get("system"):
-                self.goal_state(fr.event, state)
+                if not (top and state == "failed"):
+                    self.goal_state(fr.event, state)
                 self.goal_state(fr.event, "finished")
+            top = False
 
     def _no_plan(self, ev: Event, relevant: bool, problem: str | None) -> None:
         kind = "applicable" if relevant else "relevant"

@@ -132,13 +132,7 @@ def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None
     elif op == "--":
         ag.change_belief("-", literal, fr)
     elif op == "+>":
-        ag.change_belief("+", literal, fr)
-        # added last: found after the beliefs already there
-        if type(t) is Struct:
-            bucket = ag.beliefs.index.get((t.functor, len(t.args)))
-            key = Struct(t.functor, t.args)
-            if bucket is not None and key in bucket:
-                bucket[key] = bucket.pop(key)
+        ag.change_belief("+>", literal, fr)  # added last: found after the beliefs already there
     else:
         ag.change_belief(op, literal, fr)
 

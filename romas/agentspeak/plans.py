@@ -48,6 +48,10 @@ class PlanLibrary:
                 return [p for p in self.plans if id(p) in keep]
         return found
 
+    @property
+    def has_meta(self) -> bool:
+        return self.meta
+
     def has_relevant(self, trigger: str, literal: Term) -> bool:
         if type(literal) is Struct and (trigger, literal.functor, len(literal.args)) in self.index:
             return True
