@@ -146,7 +146,7 @@ async def test_agents_talk_through_the_inbox_and_the_outbox_shows_it(client: Cli
     await put_agent(client, "alice", code="+!buy <- .send(bob, askOne, price(apple, P), price(_, Q)); +paid(Q).\n")
     asked = await command(client, "alice", ".send(bob, askOne, price(apple, P), A)")
     assert asked["status"] == "succeeded", asked
-    assert asked["result"]["bindings"]["A"] == "price(apple,3)"
+    assert asked["result"]["bindings"]["A"] == "price(apple,3)[source(bob)]"  # as Jason: the answer carries its source
     await send(client, "alice", "achieve", "buy")
     assert "paid(3)[source(self)]" in await beliefs(client, "alice")
     outbox = (await client.get("/agents/alice/outbox")).json()
