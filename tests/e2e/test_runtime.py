@@ -40,7 +40,7 @@ def test_tell_achieve_and_ask_round_trips(server: ServerProcess) -> None:
         command = client.post(
             "/agents/alice/commands", json={"body": ".send(bob, askOne, price(apple, P), A)"}, headers=WAIT
         ).json()
-        assert command["status"] == "succeeded" and command["result"]["bindings"]["A"] == "price(apple,3)"
+        assert command["status"] == "succeeded" and command["result"]["bindings"]["A"] == "price(apple,3)[source(bob)]"
         outbox = client.get("/agents/alice/outbox").json()["_embedded"]["messages"]
         assert outbox[0]["agent"] == "bob" and outbox[0]["status"] == "processed"
 
