@@ -706,10 +706,11 @@ class Agent:
                 result = None
             if self.atomic_id == it.id and fr.plan.atomic and not it.atomic:
                 self.atomic_id = None
-            trig = fr.plan.trigger
-            if self.plans.meta and trig.kind == "!" and trig.op != "^" and not fr.plan.extra.get("system"):
-                self.goal_state(fr.event, "achieved")
-                self.goal_state(fr.event, "finished")
+            if self.plans.meta:
+                trig = fr.plan.trigger
+                if trig.kind == "!" and trig.op != "^" and not fr.plan.extra.get("system"):
+                    self.goal_state(fr.event, "achieved")
+                    self.goal_state(fr.event, "finished")
             if not stack:
                 self._end_intention(it, True, last=fr)
                 return
