@@ -238,6 +238,9 @@ def snapshot(ag: Agent) -> dict[str, Json]:
         "counters": dict(ag.counters),
         "source_name": ag.source_name,
         "jrandom": ag.jrandom.seed if ag.jrandom is not None else None,
+        "ns_props": {
+            ns: {k: term_to_json(v) for k, v in props.items()} for ns, props in getattr(ag, "ns_props", {}).items()
+        },
         "intentions": intentions,
         "running": [it.id for it in ag.running if it.state is not DONE],
         "events": [
@@ -366,6 +369,9 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     now = ag.host.monotonic()
     source_name = data.get("source_name")
     ag.source_name = source_name if isinstance(source_name, str) else None
+    ns_props = data.get("ns_props")
+    if isinstance(ns_props, dict) and ns_props:
+        ag.ns_props = {ns: {k: term_from_json(v) for k, v in props.items()} for ns, props in ns_props.items()}  # type: ignore[attr-defined]
     jseed = data.get("jrandom")
     if isinstance(jseed, int):
         from romas.agentspeak.jrandom import JavaRandom

@@ -163,3 +163,27 @@ def test_abolish_matches_annotations() -> None:
         " .abolish(_[source(ag2)]); .count(c(_), N)"
     )
     assert got["L"] == t("[b]") and got["N"] == 0
+
+
+def test_namespace_properties() -> None:
+    got = values(
+        '.namespace_set_prop(family, uri, "http://x"); .namespace_set_prop(family, size, 4);'
+        " .namespace_get_prop(family, uri, U); .namespace_get_prop(family, kk, K, none);"
+        " .findall(p(Key, V), .namespace_get_prop(family, Key, V), L)"
+    )
+    assert got["U"] == "http://x" and got["K"] == t("none")
+    assert got["L"] == t('[p(uri, "http://x"), p(size, 4)]')
+
+
+def test_snapshots_keep_the_seeded_generator_and_namespace_properties() -> None:
+    from romas.agentspeak.agent import Agent
+    from romas.agentspeak.serialise import restore, snapshot
+
+    host = RecordingHost()
+    ag = make_agent("", host)
+    ag.start_command("c", parse_body(".set_random_seed(3); .random(_); .namespace_set_prop(ns, k, v)"))
+    run(ag)
+    copy = Agent("ag", None, host)
+    restore(copy, snapshot(ag))
+    assert copy.random() == ag.random()
+    assert copy.ns_props == {"ns": {"k": t("v")}}  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from romas.agentspeak.stdlib.core import (
     _sorted,
     internal,
 )
-from romas.agentspeak.terms import ANNOTATED_VAR, SOURCE_SELF, Struct, Term
+from romas.agentspeak.terms import ANNOTATED_VAR, SOURCE_SELF, Struct, Term, Var
 from romas.agentspeak.unify import compare, rename, resolve, unify, unify_annots
 
 # ---- queries over beliefs -------------------------------------------------------------------------------------------
@@ -169,3 +169,54 @@ def _list_rules(c: Call) -> IAResult:
         for r in rules:
             c.agent.host.print(c.agent.name, format_rule(r), None)
     return True
+
+
+# ---- properties of namespaces ----------------------------------------------------------------------------------
+
+
+def _ns_props(c: Call) -> dict[str, dict[str, Term]]:
+    ag = c.agent
+    props: dict[str, dict[str, Term]] | None = getattr(ag, "ns_props", None)
+    if props is None:
+        props = {}
+        ag.ns_props = props  # type: ignore[attr-defined]
+    return props
+
+
+def _atom_name(c: Call, t: Term, what: str) -> str:
+    if type(t) is Struct and not t.args and not t.annots:
+        return t.functor
+    raise _bad(c, f"{what} must be an atom, not {format_term(t)}")
+
+
+@internal(".namespace_set_prop")
+def _namespace_set_prop(c: Call) -> IAResult:
+    """``.namespace_set_prop(NS, Key, Value)``: a property of a namespace (as Jason's)."""
+    c.arity(3)
+    ns = _atom_name(c, c.args[0], "the namespace")
+    key = _atom_name(c, c.args[1], "the key")
+    c.agent.check_term(c.args[2], "value")
+    _ns_props(c).setdefault(ns, {})[key] = c.args[2]
+    return True
+
+
+@internal(".namespace_get_prop")
+def _namespace_get_prop(c: Call) -> IAResult:
+    """``.namespace_get_prop(NS, Key, Value[, Default])``; with ``Key`` unbound it backtracks over the keys
+    (and their values with 3 arguments)."""
+    c.arity(2, 3, 4)
+    ns = _atom_name(c, c.args[0], "the namespace")
+    props = _ns_props(c).get(ns, {})
+    key_t = c.args[1]
+    if type(key_t) is not Var:
+        key = _atom_name(c, key_t, "the key")
+        if len(c.args) == 2:
+            return key in props
+        if key in props:
+            return c.unify(c.args[2], props[key])
+        if len(c.args) == 4:
+            return c.unify(c.args[2], c.args[3])
+        return False
+    if len(c.args) == 2:
+        return _each(c, ((key_t, Struct(k)) for k in list(props)))
+    return _each(c, (((key_t, c.args[2]), (Struct(k), v)) for k, v in list(props.items())))
