@@ -162,9 +162,12 @@ class Agent:
     def _load(self, program: Program) -> None:
         self.agent_files = program.files  # what .include reads
         self.agent_file = program.file
-        self._set_rules(program.rules)
+        # as Jason: an initial belief with variables (``member(X, [X|_]).``) is a rule ``... :- true``
+        facts = [b for b in program.beliefs if is_ground(b)]
+        open_facts = [Rule(b, Struct("true")) for b in program.beliefs if not is_ground(b)]
+        self._set_rules([*open_facts, *program.rules] if open_facts else program.rules)
         self.plans = PlanLibrary(program.plans)
-        for b in reversed(program.beliefs):  # as Jason: each is added first, so they keep the source's order
+        for b in reversed(facts):  # as Jason: each is added first, so they keep the source's order
             annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
             try:
                 self._add_belief(Struct(b.functor, b.args), annots, None)

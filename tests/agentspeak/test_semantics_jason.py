@@ -187,3 +187,12 @@ def test_snapshots_keep_the_seeded_generator_and_namespace_properties() -> None:
     restore(copy, snapshot(ag))
     assert copy.random() == ag.random()
     assert copy.ns_props == {"ns": {"k": t("v")}}  # type: ignore[attr-defined]
+
+
+def test_initial_beliefs_with_variables_are_rules() -> None:
+    got = values(
+        "if (member(a, [a, b])) { A = yes } else { A = no }; +{member(I, [_|T]) :- member(I, T)};"
+        " if (member(b, [a, b])) { B = yes } else { B = no }",
+        "member(Item, [Item|_]).",
+    )
+    assert got["A"] == t("yes") and got["B"] == t("yes")
