@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from romas.agentspeak.beliefs import (
@@ -55,6 +56,7 @@ from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitR
 from romas.agentspeak.stdlib.functions import set_current_agent
 from romas.agentspeak.terms import (
     SOURCE_SELF,
+    PlanTerm,
     Rel,
     Struct,
     Term,
@@ -70,6 +72,7 @@ _IDLE = StepReport(0, True, None)
 _PROCESSED = MessageOutcome("processed")
 _NO_PLANS: list[Plan] = []
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "\\=="))
+_NO_CODE = Struct("no_code")
 _CHARGED_EVENTS = 16
 """Events are charged once this many are queued: a few pending events (each within max_term_bytes) are
 the normal flow of sub-goals and cost nothing to let through."""
@@ -96,7 +99,7 @@ def _system_plan(source: str) -> Plan:
     return plan
 
 
-_ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .kqml_reply(S, C, M)."
+_ASK_ONE_PLAN_SOURCE = "+!kqml_ask(S, C, M) <- ?C; .remove_source_annot(C, A); .kqml_reply(S, A, M)."
 
 
 class Agent:
@@ -113,6 +116,8 @@ class Agent:
     ) -> None:
         self.name = name
         self.host = host
+        self.source_name: str | None = None
+        """Where the agent's code comes from (a file name), given as ``code_src`` in failure annotations."""
         self.limits = limits or Limits()
         self.rule_depth_limit = self.limits.max_rule_depth
         self.query_budget = self.limits.max_query_steps
@@ -156,7 +161,7 @@ class Agent:
         self.agent_file = program.file
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
-        for b in program.beliefs:
+        for b in reversed(program.beliefs):  # as Jason: each is added first, so they keep the source's order
             annots = b.annots if _has_source(b.annots) else (*b.annots, SOURCE_SELF)
             try:
                 self._add_belief(Struct(b.functor, b.args), annots, None)
@@ -376,6 +381,8 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
+        if trigger == "+!" and self.plans.meta:
+            self.goal_state(literal, "pending")
         if origin is not None:
             track = self.tracks.get(origin)
             if track is not None:
@@ -524,6 +531,31 @@ class Agent:
         it.state = RUNNING
         it.wait = None
         self._schedule(it)
+        if ev.trigger == "+!" and self.plans.meta:
+            self.goal_state(literal, "executing")
+
+    def goal_state(self, goal: Term, state: str, reason: Term = "") -> None:
+        """Jason's goal-state meta event ``^!g[state(S)[reason(R)]]``, when some plan is relevant for it."""
+        if type(goal) is not Struct:
+            return
+        lit = Struct(
+            goal.functor, goal.args, (*goal.annots, Struct("state", (Struct(state),), (Struct("reason", (reason,)),)))
+        )
+        if self.plans.has_relevant("^!", lit):
+            # before other events (as Jason's meta events), after those of the same kind already waiting
+            events = self.events
+            n = 0
+            while n < len(events) and events[n].trigger == "^!":
+                n += 1
+            events.insert(n, Event("^!", lit))
+
+    def goals_ended(self, it: Intention, state: str) -> None:
+        """Goal-state events for every goal of an intention that ends (failed or dropped), top first."""
+        for fr in reversed(it.stack):
+            trig = fr.plan.trigger
+            if trig.kind == "!" and trig.op == "+" and not fr.plan.extra.get("system"):
+                self.goal_state(fr.event, state)
+                self.goal_state(fr.event, "finished")
 
     def _no_plan(self, ev: Event, relevant: bool, problem: str | None) -> None:
         kind = "applicable" if relevant else "relevant"
@@ -560,6 +592,19 @@ class Agent:
             w = it.wait
             assert isinstance(w, _TriggerWaitState)
             if w.trigger != trigger:
+                if w.trigger or trigger == "^!":
+                    continue
+                # .wait(Formula): something changed, the formula may hold now
+                fr = it.stack[-1]
+                try:
+                    holds = first_solution(self, w.literal, fr.env)
+                except (Failure, EvalError):
+                    holds = False
+                if holds:
+                    self.trigger_waits.remove(iid)
+                    if w.elapsed is not None:
+                        unify(w.elapsed, round((self.host.monotonic() - w.started) * 1000), fr.env)
+                    self._continue(it)
                 continue
             fr = it.stack[-1]
             trail: list[str] = []
@@ -624,15 +669,29 @@ class Agent:
             fr = stack.pop()
             result: Term | None
             if fr.recovery:
-                if stack:
-                    stack.pop()  # the goal that failed and was recovered
                 result = None
+                if stack:
+                    failed = stack.pop()  # the goal that failed and was recovered
+                    if stack:
+                        # as Jason: what the -!g plan bound in the goal's arguments goes back to the caller
+                        head = resolve(fr.plan.trigger.literal, fr.env)
+                        goal = failed.goal
+                        if type(head) is Struct and type(goal) is Struct and len(head.args) == len(goal.args):
+                            parent_env = stack[-1].env
+                            mark: list[str] = []
+                            plain = Struct(head.functor, head.args)
+                            if not unify(plain, Struct(goal.functor, goal.args), parent_env, mark):
+                                undo(parent_env, mark, 0)
             elif stack:
                 result = fr.ret if fr.ret is not None else resolve(fr.plan.trigger.literal, fr.env)
             else:
                 result = None
             if self.atomic_id == it.id and fr.plan.atomic and not it.atomic:
                 self.atomic_id = None
+            trig = fr.plan.trigger
+            if self.plans.meta and trig.kind == "!" and trig.op != "^" and not fr.plan.extra.get("system"):
+                self.goal_state(fr.event, "achieved")
+                self.goal_state(fr.event, "finished")
             if not stack:
                 self._end_intention(it, True, last=fr)
                 return
@@ -650,29 +709,65 @@ class Agent:
             return
         stack = it.stack
         k = len(stack) - 1 if below is None else below
+        if self.plans.meta and stack:
+            top = stack[-1]
+            trig = top.plan.trigger
+            if trig.kind == "!" and trig.op != "^" and not top.plan.extra.get("system"):
+                self.goal_state(top.event, "failed", Struct(failure.error))
         while k >= 0:
             fr = stack[k]
             if fr.recovery:
                 k -= 2  # a failing recovery plan: its goal is not recovered twice
                 continue
             trig = fr.plan.trigger
-            if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
+            if trig.op == "+" and (trig.kind == "!" or trig.kind == "?") and not fr.plan.extra.get("system"):
                 lit = fr.event
-                if type(lit) is Struct and self.plans.has_relevant("-!", lit):
+                fail_trigger = "-!" if trig.kind == "!" else "-?"
+                if type(lit) is Struct and self.plans.has_relevant(fail_trigger, lit):
+                    annots = self._failure_annots(stack[-1], failure)
                     del stack[k + 1 :]
-                    annots = failure.annots or (
-                        Struct("error", (Struct(failure.error),)),
-                        Struct("error_msg", (failure.reason,)),
-                    )
                     ev_lit = Struct(lit.functor, lit.args, lit.annots + annots)
                     it.state = WAIT_EVENT
                     it.wait = None
                     if self.atomic_id == it.id and not it.atomic:
                         self.atomic_id = None
-                    self.post_event("-!", ev_lit, it, recovery=True, error=failure.reason)
+                    self.post_event(fail_trigger, ev_lit, it, recovery=True, error=failure.reason)
                     return
             k -= 1
+        if self.plans.meta:
+            self.goals_ended(it, "failed")
         self._end_intention(it, False, reason=failure.reason)
+
+    def _failure_annots(self, fr: Frame, failure: Failure) -> tuple[Term, ...]:
+        """Jason's annotations of a ``-!g`` event: ``error``, ``error_msg`` (or those given to ``.fail``), the
+        formula that failed (``code``) and where it is (``code_src``, ``code_line``)."""
+        annots = failure.annots or (
+            Struct("error", (Struct(failure.error),)),
+            Struct("error_msg", (failure.reason,)),
+        )
+        names = {a.functor for a in annots if type(a) is Struct}
+        extra: list[Term] = []
+        if "code" not in names:
+            code: Term = _NO_CODE
+            if fr.pc < len(fr.code):
+                ins = fr.code[fr.pc]
+                for attr in ("term", "literal", "expr", "cond", "var"):
+                    formula = getattr(ins, attr, None)
+                    if formula is not None:
+                        try:
+                            code = resolve(formula, fr.env)
+                        except EvalError:
+                            code = formula
+                        break
+            elif fr.failed_goal:
+                code = fr.event if type(fr.event) is not Struct else Struct(fr.event.functor, fr.event.args)
+            extra.append(Struct("code", (code,)))
+        if "code_src" not in names:
+            src = fr.plan.extra.get("src") or self.source_name
+            extra.append(Struct("code_src", (src if src else _NO_CODE,)))
+        if "code_line" not in names:
+            extra.append(Struct("code_line", (fr.line,)))
+        return (*annots, *extra)
 
     def _end_intention(
         self,
@@ -726,6 +821,8 @@ class Agent:
     def drop_intention(self, it: Intention, reason: str = "dropped") -> None:
         """Removes an intention without failure handling (``.drop_intention`` and friends); a command is
         reported cancelled, a message failed with ``reason``."""
+        if self.plans.meta and it.state is not DONE:
+            self.goals_ended(it, "dropped")
         self._end_intention(it, False, reason=reason, cancelled=True)
 
     def succeed_goal_at(self, it: Intention, k: int) -> None:
@@ -892,6 +989,10 @@ class Agent:
 
     def suspend(self, it: Intention, what: Suspend) -> None:
         """Makes the intention wait (for a time, an event or an answer) on its current formula."""
+        if self.plans.meta and it.stack:
+            top = it.stack[-1]
+            if top.plan.trigger.kind == "!" and top.plan.trigger.op == "+":
+                self.goal_state(top.event, "waiting")
         if isinstance(what, WaitTime):
             it.state = WAIT_TIMER
             w = _TimerWaitState()
@@ -906,7 +1007,7 @@ class Agent:
             self.trigger_waits.append(it.id)
         elif isinstance(what, WaitReply):
             it.state = WAIT_REPLY
-            rw = _ReplyWaitState(what.msg_id, what.answer)
+            rw = _ReplyWaitState(what.msg_id, what.answer, what.ask)
             it.wait = rw
             self.pending_asks[what.msg_id] = it.id
             if what.timeout_ms is not None:
@@ -936,10 +1037,10 @@ class Agent:
             raise eval_failure(e) from None
         if type(lit) is not Struct:
             raise Failure(f"{format_term(lit)} cannot be a belief", "wrong_arguments")
-        if op == "+":
+        if op == "+" or op == "+<" or op == "+>":
             self._check_size(lit)
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
-            self._add_belief(Struct(lit.functor, lit.args), annots, None)
+            self._add_belief(Struct(lit.functor, lit.args), annots, None, op == "+>")
         elif op == "-":
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
             self._remove_matching(Struct(lit.functor, lit.args, annots), fr.env, None)
@@ -954,14 +1055,14 @@ class Agent:
     def _check_size(self, lit: Term) -> None:
         self.check_term(lit, "belief")
 
-    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None) -> None:
+    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None, last: bool = False) -> None:
         if key.annots:
             annots = key.annots + annots
             key = Struct(key.functor, key.args)
         if self.beliefs.size >= self.limits.max_beliefs and self.beliefs.get(key) is None:
             raise LimitExceeded(f"more than {self.limits.max_beliefs} beliefs")
         beliefs = self.beliefs
-        added = beliefs.add(key, annots)
+        added = beliefs.add(key, annots, last)
         if added:
             if beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes > self.limits.max_memory_bytes:
                 try:
@@ -984,7 +1085,7 @@ class Agent:
             have = bucket.get(key)
             candidates = [(key, have)] if have is not None else []
         else:
-            candidates = list(bucket.items())
+            candidates = list(reversed(bucket.items()))
         for bkey, have in candidates:
             mark = len(trail)
             if unify(key, bkey, env, trail):
@@ -1178,7 +1279,7 @@ class Agent:
         next one handled anyway, so its plan is chosen now, without queueing an event or bookkeeping.
         Returns False (nothing done) when the message needs the general path."""
         content = msg.content
-        if type(content) is not Struct or self.trigger_waits:
+        if type(content) is not Struct or self.trigger_waits or _KQML_KEY in self.plans.index:
             return False
         try:
             imported = self.import_term(content)
@@ -1186,8 +1287,7 @@ class Agent:
             return False
         if type(imported) is not Struct:
             return False
-        content = _without_source(imported)
-        literal = Struct(content.functor, content.args, (*content.annots, source_of(msg.sender)))
+        literal = nested_source(imported, self._sender_name(msg.sender))
         chosen, env, _relevant, _problem = self._select_plan("+!", literal)
         if chosen is None or len(self.intentions) >= self.limits.max_intentions:
             return False  # the general path reports the failure
@@ -1216,6 +1316,20 @@ class Agent:
                 it.wait = None
                 self._fail(it, f)
                 return
+            if type(content) is Struct and content.functor == "false" and not content.args and not content.annots:
+                pass  # no answer
+            elif msg.performative == "untell" and w.ask == "askOne":
+                content = Struct("false")
+            elif type(content) is Struct or (type(content) is tuple and w.ask == "askAll"):
+                content = nested_source(content, self._sender_name(msg.sender))
+            elif type(content) is tuple and w.ask == "askHow":
+                sender = self._sender_name(msg.sender)
+                content = tuple(
+                    PlanTerm(_with_source(replace(p.plan, code=None), sender))
+                    if type(p) is PlanTerm and isinstance(p.plan, Plan)
+                    else p
+                    for p in content
+                )
             if unify(w.answer, content, fr.env):
                 self._continue(it)
             else:
@@ -1224,27 +1338,44 @@ class Agent:
                 self._fail(it, Failure(f"the answer {format_term(content)} does not match", "ask_failed"))
         self.host.message_done(self.name, msg.id, outcome)
 
+    def _sender_name(self, sender: str) -> str:
+        return "self" if sender == self.name else sender
+
     def _handle_message(self, msg: Message, track: _Track) -> None:
         perf = msg.performative
         content = self.import_term(msg.content)
-        source = source_of(msg.sender)
+        sender = self._sender_name(msg.sender)
+        source = source_of(sender)
         mid = msg.id
+        if _KQML_KEY in self.plans.index:
+            # the agent handles messages itself: +!kqml_received(Sender, Performative, Content, MsgId)
+            received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
+            chosen, _env, _relevant, _problem = self._select_plan("+!", received)
+            if chosen is not None:
+                self.post_event("+!", received, origin=mid)
+                return
         if perf == "tell" or perf == "untell":
             items = content if type(content) is tuple else (content,)
             for item in items:
                 if type(item) is not Struct:
                     raise Failure(f"{perf} needs a literal, not {format_term(item)}", "wrong_arguments")
-                item = _without_source(item)
                 if perf == "tell":
+                    # as Jason: the sender's sources are kept inside its own, source(Sender)[source(...)]
+                    item = nested_source(item, sender)
                     self._check_size(item)
-                    self._add_belief(Struct(item.functor, item.args), (*item.annots, source), mid)
+                    self._add_belief(Struct(item.functor, item.args), item.annots, mid)
                 else:
+                    item = _without_source(item)
                     self._remove_matching(Struct(item.functor, item.args, (*item.annots, source)), {}, mid)
         elif perf == "achieve":
             if type(content) is not Struct:
                 raise Failure(f"achieve needs a literal, not {format_term(content)}", "wrong_arguments")
-            content = _without_source(content)
-            self.post_event("+!", Struct(content.functor, content.args, (*content.annots, source)), origin=mid)
+            self.post_event("+!", nested_source(content, sender), origin=mid)
+        elif perf == "signal":
+            if type(content) is not Struct:
+                raise Failure(f"signal needs a literal, not {format_term(content)}", "wrong_arguments")
+            lit = nested_source(content, sender)
+            self.post_event("+", Struct(lit.functor, lit.args, (*lit.annots, Struct("signal"))), origin=mid)
         elif perf == "unachieve":
             from romas.agentspeak.stdlib import drop_desires
 
@@ -1252,6 +1383,11 @@ class Agent:
         elif perf == "askOne":
             if type(content) is not Struct:
                 raise Failure(f"askOne needs a literal, not {format_term(content)}", "wrong_arguments")
+            answer = self._believed_answer(content)
+            if answer is not None:
+                self._reply(msg.sender, "tell", answer, mid)
+                return
+            content = nested_source(content, sender)
             if self._ask_plan is None:
                 self._ask_plan = _system_plan(_ASK_ONE_PLAN_SOURCE)
             plan = self._ask_plan
@@ -1262,13 +1398,7 @@ class Agent:
             it.stack.append(Frame(plan, env, resolve(plan.trigger.literal, env)))
             self._schedule(it)
         elif perf == "askAll":
-            trail: list[str] = []
-            env2: Env = {}
-            answers: list[Term] = []
-            for _ in solve(self, content, env2, trail, 0):
-                answers.append(resolve(content, env2))
-                if len(answers) > self.limits.max_term_size:
-                    raise LimitExceeded("too many answers")
+            answers = self._believed_answers(content)
             self._reply(msg.sender, "tell", tuple(answers), mid)
         elif perf == "tellHow":
             from romas.agentspeak.stdlib import plan_from_term
@@ -1287,10 +1417,40 @@ class Agent:
             from romas.agentspeak.stdlib import trigger_from_term
 
             trig = trigger_from_term(content)
-            found = tuple(p.text() for p in self.plans.relevant_to(trig))
+            found = tuple(PlanTerm(_without_label_source(p)) for p in self.plans.relevant_to(trig))
             self._reply(msg.sender, "tellHow", found, mid)
         else:
             raise Failure(f"unknown performative {perf}", "wrong_arguments")
+
+    def _believed_answers(self, question: Term, first: bool = False) -> list[Term]:
+        """What the agent believes of ``question``, each with the annotations of its belief but
+        ``source(self)`` (as Jason answers an ask); answers from rules carry none."""
+        answers: list[Term] = []
+        if type(question) is not Struct:
+            raise Failure(f"cannot answer {format_term(question)}", "wrong_arguments")
+        plain = Struct(question.functor, question.args)
+        trail: list[str] = []
+        env: Env = {}
+        for _ in solve(self, question, env, trail, 0):
+            found = resolve(plain, env)
+            annots: tuple[Term, ...] = ()
+            if type(found) is Struct:
+                have = self.beliefs.get(found)
+                if have is not None:
+                    annots = tuple(a for a in have if a != SOURCE_SELF)
+                answers.append(Struct(found.functor, found.args, annots))
+            if first or len(answers) > self.limits.max_term_size:
+                if not first:
+                    raise LimitExceeded("too many answers")
+                break
+        return answers
+
+    def _believed_answer(self, question: Struct) -> Term | None:
+        try:
+            found = self._believed_answers(question, first=True)
+        except (Failure, EvalError):
+            return None
+        return found[0] if found else None
 
     # ---- percepts, signals, commands, hot swap ---------------------------------------------------------------
 
@@ -1441,11 +1601,12 @@ class _TriggerWaitState:
 
 
 class _ReplyWaitState:
-    __slots__ = ("answer", "msg_id", "timer")
+    __slots__ = ("answer", "ask", "msg_id", "timer")
 
-    def __init__(self, msg_id: str, answer: Term) -> None:
+    def __init__(self, msg_id: str, answer: Term, ask: str = "askOne") -> None:
         self.msg_id = msg_id
         self.answer = answer
+        self.ask = ask
         self.timer: int | None = None
 
 
@@ -1464,12 +1625,44 @@ def _has_source(annots: tuple[Term, ...]) -> bool:
     return False
 
 
+_KQML_KEY = ("+!", "kqml_received", 4)
+
+
+def nested_source(t: Term, sender: str) -> Any:
+    """Jason's ``.add_nested_source``: ``p[source(a)]`` from ``bob`` is ``p[source(bob)[source(a)]]``
+    (``p`` alone is ``p[source(bob)]``); each literal of a list likewise."""
+    if type(t) is tuple:
+        return tuple(nested_source(x, sender) for x in t)
+    if type(t) is not Struct:
+        return t
+    annots = t.annots
+    if not annots:
+        return Struct(t.functor, t.args, (source_of(sender),))
+    old = tuple(a for a in annots if type(a) is Struct and a.functor == "source")
+    if not old:
+        return Struct(t.functor, t.args, (*annots, source_of(sender)))
+    rest = tuple(a for a in annots if not (type(a) is Struct and a.functor == "source"))
+    return Struct(t.functor, t.args, (*rest, Struct("source", (Struct(sender),), old)))
+
+
 def _without_source(lit: Struct) -> Struct:
     """``lit`` without ``source`` annotations: the receiver, not the sender, says where a message came from."""
     if not lit.annots or not _has_source(lit.annots):
         return lit
     keep = tuple(a for a in lit.annots if not (type(a) is Struct and a.functor == "source"))
     return Struct(lit.functor, lit.args, keep)
+
+
+def _without_label_source(plan: Plan) -> Plan:
+    """A copy of ``plan`` whose label has no ``source`` (what an askHow answers)."""
+    label = plan.label
+    if label is not None and _has_source(label.annots):
+        label = Struct(
+            label.functor,
+            label.args,
+            tuple(a for a in label.annots if not (type(a) is Struct and a.functor == "source")),
+        )
+    return replace(plan, label=label, code=None)
 
 
 def _with_source(plan: Plan, sender: str) -> Plan:

@@ -2,7 +2,10 @@
 
 A belief is a literal without annotations (the key) plus its annotations (``source(...)`` and others), so
 ``p(1)[source(bob)]`` and ``p(1)[source(self)]`` are one belief with two sources, as in Jason. Beliefs are
-matched in the order they were added. A ground query is a dictionary lookup.
+found in Jason's order: a new belief comes first (``+b``, ``.asserta``), except those added at the end
+(``+>b``, ``.assertz``); initial beliefs keep the order of the source. Each bucket is a dictionary that holds
+the beliefs in the reverse of that order (adding first is an append), read backwards. A ground query is a
+dictionary lookup.
 """
 
 from __future__ import annotations
@@ -51,16 +54,22 @@ class BeliefBase:
         self.bytes = 0
         """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
 
-    def add(self, lit: Struct, annots: tuple[Term, ...]) -> tuple[Term, ...]:
-        """Adds ``lit`` (without annotations) with ``annots``; returns the annotations that are new
-        (empty when the belief was already there with all of them)."""
+    def add(self, lit: Struct, annots: tuple[Term, ...], last: bool = False) -> tuple[Term, ...]:
+        """Adds ``lit`` (without annotations) with ``annots``, found first (or last, with ``last``) among
+        the beliefs of its functor and arity; returns the annotations that are new (empty when the belief
+        was already there with all of them; a belief already there keeps its place)."""
         key = (lit.functor, len(lit.args))
         bucket = self.index.get(key)
         if bucket is None:
             bucket = self.index[key] = {}
         have = bucket.get(lit)
         if have is None:
-            bucket[lit] = list(annots)
+            if last and bucket:
+                moved = {lit: list(annots)}
+                moved.update(bucket)
+                self.index[key] = moved
+            else:
+                bucket[lit] = list(annots)
             self.size += 1
             self.bytes += _weights((lit, *annots))
             return annots
@@ -107,8 +116,9 @@ class BeliefBase:
         return removed
 
     def items(self) -> Iterator[tuple[Struct, list[Term]]]:
+        """Every belief, each functor's in the order queries find them."""
         for bucket in list(self.index.values()):
-            yield from list(bucket.items())
+            yield from list(reversed(bucket.items()))
 
     def page(self, offset: int, limit: int) -> list[tuple[Struct, list[Term]]]:
         """At most ``limit`` beliefs from the ``offset``-th on, in the order of :meth:`items`, without walking
@@ -120,12 +130,19 @@ class BeliefBase:
             if offset >= len(bucket):
                 offset -= len(bucket)
                 continue
-            out.extend(islice(bucket.items(), offset, offset + limit - len(out)))
+            out.extend(islice(reversed(bucket.items()), offset, offset + limit - len(out)))
             offset = 0
         return out
 
     def bucket(self, functor: str, arity: int) -> dict[Struct, list[Term]] | None:
+        """The beliefs of ``functor``/``arity``, in the reverse of the order queries find them (use
+        :meth:`ordered` to walk them as a query does)."""
         return self.index.get((functor, arity))
+
+    def ordered(self, functor: str, arity: int) -> list[tuple[Struct, list[Term]]]:
+        """The beliefs of ``functor``/``arity`` in the order queries find them (a copy)."""
+        bucket = self.index.get((functor, arity))
+        return list(reversed(bucket.items())) if bucket else []
 
     def clear(self) -> None:
         self.index.clear()
@@ -193,7 +210,7 @@ def query_literal(ag: Reasoner, lit: Struct, env: Env, trail: list[str], depth: 
                 else:
                     yield None
         else:
-            for key, have in list(bucket.items()):
+            for key, have in list(reversed(bucket.items())):
                 mark = len(trail)
                 k: Term = key if key.ground else rename(key, {}, ag.fresh_name)
                 if unify(q, k, env, trail):

@@ -25,6 +25,7 @@ PERFORMATIVES = (
     "tellHow",
     "untellHow",
     "askHow",
+    "signal",
 )
 
 

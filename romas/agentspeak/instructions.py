@@ -131,15 +131,7 @@ def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None
         ag.change_belief("+", literal, fr)
     elif op == "--":
         ag.change_belief("-", literal, fr)
-    elif op == "+>":
-        ag.change_belief("+", literal, fr)
-        # added last: found after the beliefs already there
-        if type(t) is Struct:
-            bucket = ag.beliefs.index.get((t.functor, len(t.args)))
-            key = Struct(t.functor, t.args)
-            if bucket is not None and key in bucket:
-                bucket[key] = bucket.pop(key)
-    else:
+    else:  # ``+>b`` (added last) and ``-+b`` are the agent's own
         ag.change_belief(op, literal, fr)
 
 

@@ -193,8 +193,9 @@ def run(
                 err.write(f"{path}:{d.line}:{d.column}: {d.message}\n")
     if failed:
         return 1
-    for name, program in programs:
+    for (name, program), (_name, path) in zip(programs, specs, strict=True):
         host.agents[name] = Agent(name, program, host)
+        host.agents[name].source_name = str(path)
     for swap in swaps:
         try:
             parse_program(swap.path.read_text(encoding="utf-8"), files, swap.path.name)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from romas.agentspeak.program import Plan, Trigger
-from romas.agentspeak.terms import Struct, Term
+from romas.agentspeak.terms import Struct, Term, Var
 from romas.agentspeak.unify import unify
 
 _EMPTY: list[Plan] = []
 
 
 class PlanLibrary:
-    __slots__ = ("index", "plans", "var_plans")
+    __slots__ = ("index", "meta", "plans", "var_plans")
 
     def __init__(self, plans: Iterable[Plan] = ()) -> None:
         self.plans: list[Plan] = list(plans)
         self.index: dict[tuple[str, str, int], list[Plan]] = {}
         self.var_plans: dict[str, list[Plan]] = {}
+        self.meta = False
         self._reindex()
 
     def _reindex(self) -> None:
@@ -31,6 +32,8 @@ class PlanLibrary:
                 index.setdefault(key, []).append(p)
         self.index = index
         self.var_plans = var_plans
+        self.meta = any(k[0][:1] == "^" for k in index) or any(k[:1] == "^" for k in var_plans)
+        """Whether some plan handles goal-state events (``^!g[state(S)]``): only then are they made."""
 
     def relevant(self, trigger: str, literal: Term) -> list[Plan]:
         """Plans whose trigger has the event's type, functor and arity, in library order."""
@@ -53,8 +56,16 @@ class PlanLibrary:
     def relevant_to(self, trigger: Trigger) -> list[Plan]:
         """Plans whose trigger unifies with ``trigger`` (``.relevant_plans`` and ``askHow``)."""
         out = []
-        for p in self.relevant(trigger.op + trigger.kind, trigger.literal):
-            if unify(p.trigger.literal, trigger.literal, {}):
+        kind = trigger.op + trigger.kind
+        if type(trigger.literal) is not Struct or trigger.literal.functor in ("$var", ""):
+            # ``{+!_}``: every plan of that type
+            return [p for p in self.plans if p.trigger.op + p.trigger.kind == kind]
+        lit = trigger.literal
+        if not any(type(a) is Struct and a.functor == "source" for a in lit.annots):
+            # as Jason: a trigger without a source stands for any source
+            lit = Struct(lit.functor, lit.args, (*lit.annots, Struct("source", (Var("_"),))))
+        for p in self.relevant(kind, lit):
+            if unify(p.trigger.literal, lit, {}):
                 out.append(p)
         return out
 

@@ -236,6 +236,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
         "plans": plans,
         "library": library,
         "counters": dict(ag.counters),
+        "source_name": ag.source_name,
         "intentions": intentions,
         "running": [it.id for it in ag.running if it.state is not DONE],
         "events": [
@@ -338,6 +339,7 @@ def _wait_json(it: Intention, remaining: Any, now: float) -> Json:
         return {
             "kind": "reply",
             "msg_id": w.msg_id,
+            "ask": w.ask,
             "answer": term_to_json(w.answer),
             "remaining": remaining(w.timer),
         }
@@ -361,6 +363,8 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown snapshot format {data.get('format')!r}")
     now = ag.host.monotonic()
+    source_name = data.get("source_name")
+    ag.source_name = source_name if isinstance(source_name, str) else None
     plans: list[Plan] = []
     for pj in data["plans"]:
         p = parse_plan(pj["source"])
@@ -380,10 +384,15 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     ag.plans = PlanLibrary([plans[i] for i in data["library"]])
     if data["rules"]:
         ag._set_rules(parse_program("\n".join(data["rules"])).rules)
+    # saved in the order queries find them, functor by functor: each functor's are added back last first
+    groups: dict[tuple[str, int], list[tuple[Struct, tuple[Term, ...]]]] = {}
     for b in data["beliefs"]:
         lit = term_from_json(b["literal"])
         assert type(lit) is Struct
-        ag.beliefs.add(lit, tuple(term_from_json(a) for a in b["annots"]))
+        groups.setdefault((lit.functor, len(lit.args)), []).append((lit, tuple(term_from_json(a) for a in b["annots"])))
+    for group in groups.values():
+        for lit, annots in reversed(group):
+            ag.beliefs.add(lit, annots)
     ag.counters.update(data["counters"])
     by_id: dict[int, Intention] = {}
     for ij in data["intentions"]:
@@ -432,7 +441,7 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 if wj["remaining"] is not None:
                     trw.timer = ag._add_timer(it, wj["remaining"])
             elif kind == "reply":
-                rw = _ReplyWaitState(wj["msg_id"], term_from_json(wj["answer"]))
+                rw = _ReplyWaitState(wj["msg_id"], term_from_json(wj["answer"]), str(wj.get("ask", "askOne")))
                 it.wait = rw
                 if wj["remaining"] is not None:
                     rw.timer = ag._add_timer(it, wj["remaining"])

@@ -200,7 +200,7 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
             return False
         if a == b:
             return True
-        return _unify_bodies(a, b, env, trail)  # type: ignore[arg-type]
+        return _unify_bodies(a, b, env, trail) or _unify_plans(a.plan, b.plan, env, trail)  # type: ignore[arg-type,union-attr]
     return False
 
 
@@ -245,6 +245,57 @@ def _unify_bodies(a: PlanTerm, b: PlanTerm, env: Env, trail: list[str] | None) -
         elif x != y:
             return False
     return True
+
+
+def _unify_plans(pa: object, pb: object, env: Env, trail: list[str] | None) -> bool:
+    """Plans as terms unify part by part, as Jason's: ``{@L +!T : C <- B}`` matches any achievement plan
+    (``L`` its label, ``C`` its context or ``true``, ``B`` its body)."""
+    from romas.agentspeak.program import Plan
+
+    if not isinstance(pa, Plan) or not isinstance(pb, Plan):
+        return False
+    ta, tb = pa.trigger, pb.trigger
+    if ta.op != tb.op or ta.kind != tb.kind:
+        return False
+    la, lb = _plan_label_term(pa), _plan_label_term(pb)
+    if la is not None and lb is not None and not unify(la, lb, env, trail):
+        return False
+    if not unify(ta.literal, tb.literal, env, trail):
+        return False
+    if not unify(
+        pa.context if pa.context is not None else _TRUE, pb.context if pb.context is not None else _TRUE, env, trail
+    ):
+        return False
+    return unify(_body_term(pa), _body_term(pb), env, trail)
+
+
+_TRUE = Struct("true")
+
+
+def _plan_label_term(plan: object) -> Term | None:
+    label = getattr(plan, "label", None)
+    if label is None:
+        return None
+    if type(label) is Struct and label.functor == "" and label.args:
+        return label.args[0]  # ``@L``: a variable label
+    return label  # type: ignore[no-any-return]
+
+
+def _body_term(plan: object) -> Term:
+    """A plan's body as a term: a variable standing for the whole body, the one formula's term, or the
+    body itself (compared by its printed form)."""
+    from romas.agentspeak.program import Action, Body, Condition
+
+    body = getattr(plan, "body", None)
+    if not isinstance(body, Body):
+        return _TRUE
+    if len(body.formulas) == 1:
+        f = body.formulas[0]
+        if isinstance(f, Action):
+            return f.term
+        if isinstance(f, Condition):
+            return f.expr
+    return PlanTerm(body)
 
 
 def _unify_special(sp: Struct, other: Struct, env: Env, trail: list[str] | None, left: bool) -> bool:

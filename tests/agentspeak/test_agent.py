@@ -296,8 +296,8 @@ def test_belief_order_and_multiple_sources() -> None:
     ag = make_agent("p(1). p(2). !g. +!g <- +p(3); .findall(X, p(X), L); .print(L).", host)
     ag.deliver(Message("m", "bob", "tell", parse_term("p(1)")))
     run(ag)
-    assert host.texts() == ["[1,2,3]"]
-    assert ag.mind()["beliefs"][0]["text"] == "p(1)[source(bob),source(self)]"
+    assert host.texts() == ["[3,1,2]"]  # as Jason: +b comes first, initial beliefs in the source's order
+    assert ag.mind()["beliefs"][1]["text"] == "p(1)[source(bob),source(self)]"
 
 
 def test_senders_cannot_fake_the_source() -> None:
@@ -307,7 +307,8 @@ def test_senders_cannot_fake_the_source() -> None:
     ag.deliver(Message("m2", "mallory", "achieve", parse_term("g[source(self)]")))
     run(ag)
     assert host.texts() == ["mallory"]
-    assert [b["text"] for b in ag.mind()["beliefs"]] == ["p(1)[source(mallory),x]"]
+    # as Jason: what the sender claims as sources stays inside its own source
+    assert [b["text"] for b in ag.mind()["beliefs"]] == ["p(1)[source(mallory)[source(self)],x]"]
 
 
 def test_exponential_rule_search_is_bounded() -> None:

@@ -104,16 +104,7 @@ def _assert(c: Call, at_start: bool) -> IAResult:
     )
     key = Struct(lit.functor, lit.args)
     ag.check_term(lit, "belief")
-    ag._add_belief(key, annots, None)
-    if at_start:
-        # Jason's asserta: the belief is found first from now on
-        index = ag.beliefs.index
-        slot = (key.functor, len(key.args))
-        bucket = index.get(slot)
-        if bucket is not None and key in bucket:
-            first = {key: bucket.pop(key)}
-            first.update(bucket)
-            index[slot] = first
+    ag._add_belief(key, annots, None, last=not at_start)
     return True
 
 
@@ -134,14 +125,11 @@ def _belief(c: Call) -> IAResult:
     pattern = c.args[0]
     if type(pattern) is not Struct:
         raise _bad(c, f"expected a literal, got {format_term(pattern)}")
-    bucket = c.agent.beliefs.bucket(pattern.functor, len(pattern.args))
-    if not bucket:
+    found = c.agent.beliefs.ordered(pattern.functor, len(pattern.args))
+    if not found:
         return False
     fresh = c.agent.fresh_name
-    return _each(
-        c,
-        ((pattern, rename(Struct(k.functor, k.args, tuple(annots)), {}, fresh)) for k, annots in list(bucket.items())),
-    )
+    return _each(c, ((pattern, rename(Struct(k.functor, k.args, tuple(annots)), {}, fresh)) for k, annots in found))
 
 
 def rule_term(rule: Rule) -> Term:

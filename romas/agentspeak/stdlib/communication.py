@@ -56,11 +56,21 @@ def _send(c: Call) -> IAResult:
     waits = len(c.args) >= 4 and perf in ("askOne", "askAll", "askHow")
     if waits and len(names) != 1:
         raise _bad(c, "an ask that waits for its answer needs exactly one receiver")
+    reply_to: str | None = None
+    if len(c.args) == 4 and not waits:
+        # as Jason: .send(S, tell, C, MsgId) answers the message MsgId (e.g. in a +!kqml_received plan)
+        mid = c.args[3]
+        if type(mid) is str:
+            reply_to = mid
+        elif type(mid) is Struct and not mid.args:
+            reply_to = mid.functor
+        else:
+            raise _bad(c, f"the id of the message answered must be given, not {format_term(mid)}")
     msg_id = ""
     for name in names:
         msg_id = ag.next_message_id()
         try:
-            ag.host.send(ag.name, name, perf, content, msg_id, None)
+            ag.host.send(ag.name, name, perf, content, msg_id, reply_to)
         except UnknownReceiver:
             raise Failure(f"no agent named {name}", "unknown_receiver") from None
     if waits:
@@ -68,7 +78,7 @@ def _send(c: Call) -> IAResult:
         timeout = None
         if len(c.args) == 5:
             timeout = float(_number(c, c.args[4]))
-        return WaitReply(msg_id, c.args[3], timeout)
+        return WaitReply(msg_id, c.args[3], timeout, perf)
     return True
 
 

@@ -41,10 +41,11 @@ class WaitTrigger(Suspend):
 
 
 class WaitReply(Suspend):
-    def __init__(self, msg_id: str, answer: Term, timeout_ms: float | None) -> None:
+    def __init__(self, msg_id: str, answer: Term, timeout_ms: float | None, ask: str = "askOne") -> None:
         self.msg_id = msg_id
         self.answer = answer
         self.timeout_ms = timeout_ms
+        self.ask = ask
 
 
 class Call:

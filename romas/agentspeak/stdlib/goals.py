@@ -108,11 +108,21 @@ def _drop_intention(c: Call) -> IAResult:
 
 @internal(".drop_all_intentions")
 def _drop_all_intentions(c: Call) -> IAResult:
+    """Every intention but the one calling it (as Jason: the running intention is not among those it
+    clears), with the sub-goal events of the dropped ones; pending ``.at`` events are intentions too."""
     c.arity(0)
+    _drop_other_intentions(c)
+    return True
+
+
+def _drop_other_intentions(c: Call) -> None:
     ag = c.agent
     for it in list(ag.intentions.values()):
-        ag.drop_intention(it)
-    return True
+        if it is not c.intention:
+            ag.drop_intention(it)
+    for ev in list(ag.events):
+        if ev.intention is not None and ev.intention is not c.intention:
+            ag.events.remove(ev)
 
 
 def drop_desires(ag: Agent, goal: Term) -> None:
@@ -132,13 +142,12 @@ def _drop_desire(c: Call) -> IAResult:
 def _drop_all_desires(c: Call) -> IAResult:
     c.arity(0)
     ag = c.agent
+    _drop_other_intentions(c)
     for ev in list(ag.events):
-        if ev.trigger == "+!" and ev.intention is None:
+        if ev.trigger[1:] == "!" and ev.intention is None:
             ag.events.remove(ev)
             if ev.origin is not None:
                 ag._track_done(ev.origin, "the goal was dropped")
-    for it in list(ag.intentions.values()):
-        ag.drop_intention(it)
     return True
 
 
@@ -248,6 +257,9 @@ def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
     it.state = SUSPENDED
     if ag.atomic_id == it.id:
         ag.atomic_id = None
+    if ag.plans.meta:
+        for g in _goals_of(it)[-1:]:
+            ag.goal_state(g, "suspended", reason)
 
 
 @internal(".suspend")
@@ -284,6 +296,9 @@ def _resume(c: Call) -> IAResult:
         if it.state == "trigger" and it.id not in ag.trigger_waits:
             ag.trigger_waits.append(it.id)
         ag.events.extend(w.events)
+        if ag.plans.meta:
+            for g in _goals_of(it)[-1:]:
+                ag.goal_state(g, "resumed", Struct("resumed"))
         if it.state == "running":
             if it not in ag.running:
                 it.queued = False

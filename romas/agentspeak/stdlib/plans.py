@@ -15,6 +15,7 @@ from romas.agentspeak.stdlib.core import (
     internal,
 )
 from romas.agentspeak.terms import (
+    SOURCE_SELF,
     PlanTerm,
     Struct,
     Term,
@@ -35,13 +36,28 @@ def plan_from_term(t: Term) -> Plan:
     if type(t) is PlanTerm:
         from romas.agentspeak.parser import parse_plan as _p
 
-        return _p(t.plan.text())  # type: ignore[attr-defined]
-    if type(t) is str:
+        plan = _p(t.plan.text())  # type: ignore[attr-defined]
+    elif type(t) is str:
         try:
-            return parse_plan(t)
+            plan = parse_plan(t)
         except AgentSpeakSyntaxError as e:
             raise Failure(f"not a plan: {e}", "wrong_arguments") from None
-    raise Failure(f"not a plan: {format_term(t)}", "wrong_arguments")
+    else:
+        raise Failure(f"not a plan: {format_term(t)}", "wrong_arguments")
+    ctx = plan.context
+    if type(ctx) is Struct and ctx.functor == "true" and not ctx.args and not ctx.annots:
+        plan.context = None  # as Jason: ``: true`` is no context
+    return plan
+
+
+def plan_label(plan: Plan) -> Struct:
+    """A plan's label as Jason gives it: every plan has one, with a ``source`` (``self`` unless told)."""
+    label = plan.label
+    if label is None:
+        return Struct(plan.name or "l__0", (), (SOURCE_SELF,))
+    if any(type(a) is Struct and a.functor == "source" for a in label.annots):
+        return label
+    return Struct(label.functor, label.args, (*label.annots, SOURCE_SELF))
 
 
 def trigger_from_term(t: Term) -> Trigger:
@@ -101,7 +117,7 @@ def _relevant_plans(c: Call) -> IAResult:
     plans = c.agent.plans.relevant_to(trig)
     ok = c.unify(c.args[1], tuple(PlanTerm(p) for p in plans))
     if ok and len(c.args) == 3:
-        ok = c.unify(c.args[2], tuple(Struct(p.name) for p in plans))
+        ok = c.unify(c.args[2], tuple(plan_label(p) for p in plans))
     return ok
 
 
@@ -113,7 +129,7 @@ def _relevant_plan(c: Call) -> IAResult:
     plans = c.agent.plans.relevant_to(trig)
     if len(c.args) == 2:
         return _each(c, ((c.args[1], PlanTerm(p)) for p in plans))
-    return _each(c, (((c.args[1], c.args[2]), (PlanTerm(p), Struct(p.name))) for p in plans))
+    return _each(c, (((c.args[1], c.args[2]), (PlanTerm(p), plan_label(p))) for p in plans))
 
 
 @internal(".plan_label")
@@ -129,8 +145,15 @@ def _plan_label(c: Call) -> IAResult:
         return c.unify(plan_t, PlanTerm(found))
     if type(plan_t) is PlanTerm:
         plan = plan_t.plan
-        if isinstance(plan, Plan) and plan.label_name:
-            return c.unify(label, Struct(plan.label_name))
+        if isinstance(plan, Plan) and plan.label is not None and plan.label.functor:
+            return c.unify(label, plan_label(plan))
+        if isinstance(plan, Plan):
+            # an unlabelled plan (or ``@_``): the label of the same plan in the library, if any
+            given = plan_from_term(plan_t)
+            text = format_plan(Plan(given.trigger, given.context, given.body), one_line=True)
+            for p in c.agent.plans.plans:
+                if format_plan(Plan(p.trigger, p.context, p.body), one_line=True) == text:
+                    return c.unify(label, plan_label(p))
         return False
     raise _bad(c, "the plan or its label must be given")
 

@@ -63,7 +63,8 @@ def _is_number(c: Call) -> IAResult:
 def _is_atom(c: Call) -> IAResult:
     c.arity(1)
     x = c.args[0]
-    return type(x) is Struct and not x.args and not x.annots
+    # as Jason: ~b is a literal, not an atom
+    return type(x) is Struct and not x.args and not x.annots and not x.functor.startswith("~")
 
 
 @internal(".structure")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time as _time
 
+from romas.agentspeak.beliefs import first_solution
 from romas.agentspeak.intentions import Frame
+from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Action, Body, Plan, Trigger
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -21,6 +23,9 @@ from romas.agentspeak.stdlib.core import (
 )
 from romas.agentspeak.stdlib.plans import trigger_from_term
 from romas.agentspeak.terms import (
+    Logic,
+    PlanTerm,
+    Rel,
     Struct,
     Term,
     is_number,
@@ -69,9 +74,16 @@ def _wait(c: Call) -> IAResult:
         if ms < 0:
             raise _bad(c, "cannot wait a negative time")
         return WaitTime(ms)
-    trig = trigger_from_term(what)
     timeout = float(_number(c, c.args[1])) if len(c.args) >= 2 else None
     elapsed = c.args[2] if len(c.args) == 3 else None
+    if type(what) is not PlanTerm and type(what) is not str:
+        # a logical formula: wait until it holds (now, or after some change of the beliefs or events)
+        if type(what) not in (Struct, Logic, Rel) or (type(what) is Struct and what.functor.startswith(".")):
+            raise _bad(c, f"expected a time, an event or a logical formula, got {format_term(what)}")
+        if first_solution(c.agent, c.term.args[0], c.env):
+            return elapsed is None or c.unify(elapsed, 0)
+        return WaitTrigger("", c.term.args[0], timeout, elapsed)
+    trig = trigger_from_term(what)
     literal = trig.literal
     return WaitTrigger(trig.op + trig.kind, literal, timeout, elapsed)
 

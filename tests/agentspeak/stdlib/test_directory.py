@@ -33,7 +33,7 @@ def test_subscribers_hear_of_providers_now_and_later() -> None:
     carol.start_command("c", parse_body('.df_register("sell")'))
     run(alice, bob, carol)
     heard = [k for k, _ in bob.beliefs.items()]
-    assert heard == [t("provider(alice, sell)"), t("provider(carol, sell)")]
+    assert heard == [t("provider(carol, sell)"), t("provider(alice, sell)")]  # the latest belief first
 
 
 def test_services_must_be_atoms_or_strings() -> None:
