@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure, first_solution, solve
 from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
-from romas.agentspeak.printer import format_term, source_term
+from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
 from romas.agentspeak.terms import ANNOTATED_VAR, PlanTerm, Struct, Term, Var
@@ -119,9 +119,9 @@ def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None
         elif op == "+>":
             rules.append(rule)
         else:
-            text = source_term(t)
+            text = format_term(t)
             for i, r in enumerate(rules):
-                if source_term(PlanTerm(r)) == text:
+                if format_term(PlanTerm(r)) == text:
                     del rules[i]
                     break
             if not rules:
@@ -131,9 +131,7 @@ def extended_belief_change(ag: Agent, op: str, literal: Term, fr: Frame) -> None
         ag.change_belief("+", literal, fr)
     elif op == "--":
         ag.change_belief("-", literal, fr)
-    elif op == "+>":
-        ag.change_belief("+>", literal, fr)  # added last: found after the beliefs already there
-    else:
+    else:  # ``+>b`` (added last) and ``-+b`` are the agent's own
         ag.change_belief(op, literal, fr)
 
 
