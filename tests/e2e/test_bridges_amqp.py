@@ -37,7 +37,7 @@ def test_agents_and_outsiders_talk_over_amqp_queues(database_url: str, tmp_path:
             headers={"Prefer": "wait=10"},
         )
         assert said.json()["status"] == "succeeded", said.text
-        eventually(lambda: _has(client, "listener", f'got("{channel}", "fresh bread")'), "the agent's message")
+        eventually(lambda: _has(client, "listener", f'got("{channel}","fresh bread")'), "the agent's message")
 
         async def outside() -> None:
             connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")

@@ -52,7 +52,7 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
             headers={"Prefer": "wait=10"},
         )
         assert said.json()["status"] == "succeeded", said.text
-        eventually(lambda: _has(client, "listener", f'got("{topic}.bread", 2)'), "the agent-to-agent message")
+        eventually(lambda: _has(client, "listener", f'got("{topic}.bread",2)'), "the agent-to-agent message")
 
         async def outside() -> tuple[Any, Any]:
             nc = await nats.connect("nats://127.0.0.1:4222")
@@ -79,7 +79,7 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
         received, replied = asyncio.run(outside())
         assert received == b'{"a": 1}'
         assert replied["status"] == "succeeded" and replied["result"] == {"echo": 7}
-        eventually(lambda: _has(client, "listener", f'got("{topic}.from_outside", "hello")'), "the outside message")
+        eventually(lambda: _has(client, "listener", f'got("{topic}.from_outside","hello")'), "the outside message")
         inbox = client.get("/workspaces/w/artefacts/inbox").json()
         assert (
             inbox["properties"]["received"] == 4

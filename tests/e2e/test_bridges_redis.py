@@ -37,7 +37,7 @@ def test_agents_and_outsiders_talk_over_redis_channels(database_url: str, tmp_pa
             headers={"Prefer": "wait=10"},
         )
         assert said.json()["status"] == "succeeded", said.text
-        eventually(lambda: _has(client, "listener", f'got("{channel}", "fresh bread")'), "the agent's message")
+        eventually(lambda: _has(client, "listener", f'got("{channel}","fresh bread")'), "the agent's message")
 
         async def outside() -> None:
             r = redis.asyncio.Redis.from_url("redis://127.0.0.1:6379/0")
