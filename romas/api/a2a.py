@@ -33,6 +33,7 @@ from romas.store.inbox import MessageRow
 
 JSON = "application/json"
 BLOCKING_WAIT_S = 30.0
+CANCEL_WAIT_S = 5.0
 MAX_PAGE = 100
 # JSON-RPC error codes of the A2A specification.
 TASK_NOT_FOUND = -32001
@@ -146,10 +147,19 @@ async def list_tasks(services: Services, name: str, page_size: int, page_token: 
 
 
 async def cancel_task(services: Services, name: str, task_id: str) -> dict[str, Any]:
-    """A romas message cannot be taken back once accepted: the agent owns it from then on."""
+    """CancelTask: the message is dropped with what it caused in the agent (queued events, intentions) and ends
+    ``cancelled``, which A2A reads as canceled. A task that ended already cannot be canceled."""
     await _opted_in(services, name)
     row = await _task_row(services, name, task_id)
-    raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} cannot be canceled: romas agents finish what they accept")
+    if row.final:
+        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} already ended ({row.status}); it cannot be canceled")
+    if not services.runtime.cancel_message(name, row.id, "canceled over A2A (CancelTask)"):
+        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} is not handled by this server (is {name} stopped?)")
+
+    async def load() -> MessageRow:
+        return await _task_row(services, name, row.id)
+
+    return a2a.task_of(await read_after_waiting(services.runtime.waiters, f"message:{row.id}", load, CANCEL_WAIT_S))
 
 
 KEEPALIVE_S = 15.0

@@ -16,8 +16,8 @@ import re
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, ClassVar
 
-from romas.bridges.egress import EgressRefused, egress_rule
 from romas.domain.artefact_types import ArtefactType, Invocation, OperationFailed, invoke_async
+from romas.interop.egress import EgressRefused, egress_rule
 
 log = logging.getLogger("romas.bridges")
 
@@ -56,7 +56,7 @@ class Link:
 
     async def check_egress(self, host: str, port: int | None = None) -> None:
         try:
-            await egress_rule().check(host, port)
+            await egress_rule().check_host(host, port)
         except EgressRefused as exc:
             raise OperationFailed(str(exc)) from None
 

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from romas.interop.a2a import TASK_STATES
 from romas.interop.egress import EgressRefused, EgressRule
 from romas.runtime.ids import new_id
 from romas.store import webhooks as queue
@@ -114,20 +115,11 @@ def event_payload(event: RecordedEvent) -> bytes:
     )
 
 
-A2A_STATES = {
-    "accepted": "TASK_STATE_WORKING",
-    "delivered": "TASK_STATE_WORKING",
-    "processed": "TASK_STATE_COMPLETED",
-    "failed": "TASK_STATE_FAILED",
-    "expired": "TASK_STATE_FAILED",
-}
-
-
 def a2a_push_payload(event: RecordedEvent) -> bytes:
     """An A2A push notification: a ``statusUpdate`` StreamResponse for a change of the task's message."""
     data = event.data
     status: dict[str, Any] = {
-        "state": A2A_STATES.get(str(data.get("status")), "TASK_STATE_WORKING"),
+        "state": TASK_STATES.get(str(data.get("status")), "TASK_STATE_WORKING"),
         "timestamp": event.recorded_at,
     }
     text = data.get("reply") or (data.get("error") or {}).get("detail")
