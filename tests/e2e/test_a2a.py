@@ -167,7 +167,7 @@ def test_a_task_survives_a_restart_in_its_middle(database_url: str, tmp_path: Pa
         task_id = asyncio.run(start_long_task(first.url))
         first.process.kill()  # kill -9 while the agent waits inside the task's plan
         first.process.wait()
-    with running_server(database_url, tmp_path, timeout=120) as second:  # a restart loads the task back
+    with running_server(database_url, tmp_path) as second:
         task = asyncio.run(finish_long_task(second.url, task_id))
         assert task.status.state == TaskState.TASK_STATE_COMPLETED
         assert task.id == task_id
