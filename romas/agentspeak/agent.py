@@ -1238,6 +1238,35 @@ class Agent:
                 return
         self.mailbox.append(message)
 
+    def cancel_message(self, msg_id: str, reason: str = "cancelled") -> bool:
+        """Drops a delivered message and everything it caused that has not ended: the message itself if it is
+        still in the mailbox, the events it posted and the intentions it started (without failure handling). It
+        is reported ``cancelled``; a question it asked is answered ``false`` as a failed one would be. False when
+        nothing of it is left to drop (it ended, or was never delivered here)."""
+        for msg in self.mailbox:
+            if msg.id == msg_id:
+                self.mailbox.remove(msg)
+                if self.mail_bytes and not is_small(msg.content):
+                    self.mail_bytes = max(0, self.mail_bytes - weight(msg.content, 1 << 62))
+                self.host.message_done(self.name, msg_id, MessageOutcome("cancelled", reason))
+                return True
+        track = self.tracks.pop(msg_id, None)
+        started = [it for it in self.intentions.values() if it.origin_kind == MSG and it.origin == msg_id]
+        queued = [ev for ev in self.events if ev.intention is None and ev.origin == msg_id]
+        if track is None and not started and not queued:
+            return False
+        for ev in queued:
+            self.events.remove(ev)
+            self.event_bytes = max(0, self.event_bytes - ev.weight)
+        for it in started:
+            it.origin_kind = None  # detached: its end reports nothing; the message is reported below
+            self._end_intention(it, False, reason=reason, cancelled=True)
+        if track is not None and track.ask is not None:
+            sender, _performative = track.ask
+            self._reply(sender, "tell", Struct("false"), msg_id)
+        self.host.message_done(self.name, msg_id, MessageOutcome("cancelled", reason))
+        return True
+
     def _track_done(self, msg_id: str, error: str | None) -> None:
         track = self.tracks.get(msg_id)
         if track is None:

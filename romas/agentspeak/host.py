@@ -82,10 +82,11 @@ ActionOutcome = ActionSucceeded | ActionFailed
 class MessageOutcome(NamedTuple):
     """How the handling of a delivered message ended.
 
-    ``status`` is ``processed`` or ``failed`` (with ``reason``); ``reply`` is the answer sent for an ask.
+    ``status`` is ``processed``, ``failed`` (with ``reason``) or ``cancelled`` (dropped on request, with
+    ``reason``); ``reply`` is the answer sent for an ask.
     """
 
-    status: Literal["processed", "failed"]
+    status: Literal["processed", "failed", "cancelled"]
     reason: str | None = None
     reply: Term | None = None
 

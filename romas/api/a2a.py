@@ -3,7 +3,7 @@ HTTP+JSON and JSON-RPC bindings. Tasks are the agent's inbox messages (see ``rom
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +33,7 @@ from romas.store.inbox import MessageRow
 
 JSON = "application/json"
 BLOCKING_WAIT_S = 30.0
+CANCEL_WAIT_S = 5.0
 MAX_PAGE = 100
 # JSON-RPC error codes of the A2A specification.
 TASK_NOT_FOUND = -32001
@@ -146,10 +147,19 @@ async def list_tasks(services: Services, name: str, page_size: int, page_token: 
 
 
 async def cancel_task(services: Services, name: str, task_id: str) -> dict[str, Any]:
-    """A romas message cannot be taken back once accepted: the agent owns it from then on."""
+    """CancelTask: the message is dropped with what it caused in the agent (queued events, intentions) and ends
+    ``cancelled``, which A2A reads as canceled. A task that ended already cannot be canceled."""
     await _opted_in(services, name)
     row = await _task_row(services, name, task_id)
-    raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} cannot be canceled: romas agents finish what they accept")
+    if row.final:
+        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} already ended ({row.status}); it cannot be canceled")
+    if not services.runtime.cancel_message(name, row.id, "canceled over A2A (CancelTask)"):
+        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} is not handled by this server (is {name} stopped?)")
+
+    async def load() -> MessageRow:
+        return await _task_row(services, name, row.id)
+
+    return a2a.task_of(await read_after_waiting(services.runtime.waiters, f"message:{row.id}", load, CANCEL_WAIT_S))
 
 
 KEEPALIVE_S = 15.0
@@ -357,6 +367,71 @@ class AgentCardController(Controller):
         return _answer(a2a.agent_card(_base(request), name, row.state, settings))
 
 
+async def subscribe_task(services: Services, name: str, task_id: str, wrap: Any = None) -> Stream:
+    """SubscribeToTask: the task's updates as Server-Sent Events."""
+    await get_task(services, name, task_id)
+    return _stream(task_updates(services, name, task_id, wrap))
+
+
+Method = Callable[[Request[Any, Any, Any], Services, str, dict[str, Any], Any], Awaitable[dict[str, Any] | Stream]]
+
+
+def _text(params: dict[str, Any], key: str) -> str:
+    return str(params.get(key, ""))
+
+
+def _page(params: dict[str, Any]) -> tuple[int, str | None]:
+    size, token = params.get("pageSize"), params.get("pageToken")
+    return (size if isinstance(size, int) else 50), (token if isinstance(token, str) else None)
+
+
+METHODS: dict[str, Method] = {
+    "SendMessage": lambda request, services, name, params, _wrap: send_message(request, services, name, params),
+    "SendStreamingMessage": lambda request, services, name, params, wrap: start_streaming(
+        request, services, name, params, wrap
+    ),
+    "GetTask": lambda _request, services, name, params, _wrap: get_task(services, name, _text(params, "id")),
+    "ListTasks": lambda _request, services, name, params, _wrap: list_tasks(services, name, *_page(params)),
+    "CancelTask": lambda _request, services, name, params, _wrap: cancel_task(services, name, _text(params, "id")),
+    "SubscribeToTask": lambda _request, services, name, params, wrap: subscribe_task(
+        services, name, _text(params, "id"), wrap
+    ),
+    "CreateTaskPushNotificationConfig": lambda request, services, name, params, _wrap: create_push(
+        request, services, name, _text(params, "taskId"), params
+    ),
+    "GetTaskPushNotificationConfig": lambda _request, services, name, params, _wrap: get_push(
+        services, name, _text(params, "taskId"), _text(params, "id")
+    ),
+    "ListTaskPushNotificationConfigs": lambda _request, services, name, params, _wrap: list_pushes(
+        services, name, _text(params, "taskId")
+    ),
+    "DeleteTaskPushNotificationConfig": lambda request, services, name, params, _wrap: delete_push(
+        request, services, name, _text(params, "taskId"), _text(params, "id")
+    ),
+}
+"""The A2A operations by their JSON-RPC method names; both bindings call them (``wrap`` is the JSON-RPC call's id
+that streamed events carry, None over HTTP+JSON). Parameters are the JSON-RPC ``params``; the HTTP+JSON binding
+builds them from the path, the query and the body."""
+
+
+async def _rest(
+    method: str,
+    request: Request[Any, Any, Any],
+    services: Services,
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    body: bool = False,
+) -> Response[Any] | Stream:
+    """One call of the HTTP+JSON binding: its result as JSON (or the stream), its error as a problem document."""
+    try:
+        given = {**(await _body(request) if body else {}), **(params or {})}
+        result = await METHODS[method](request, services, name, given, None)
+    except A2AError as exc:
+        return _error(exc)
+    return result if isinstance(result, Stream) else _answer(result)
+
+
 _A2A_ERRORS = problem_specs(400, 404, 409, 422)
 _A2A_RESPONSES = {
     200: ResponseSpec(dict[str, Any], description="The A2A answer", media_type=JSON, generate_examples=False),
@@ -387,11 +462,8 @@ class A2AController(Controller):
         opt={"scope": "operate"},
         responses=_A2A_RESPONSES,
     )
-    async def send(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[Any]:
-        try:
-            return _answer(await send_message(request, services, name, await _body(request)))
-        except A2AError as exc:
-            return _error(exc)
+    async def send(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[Any] | Stream:
+        return await _rest("SendMessage", request, services, name, body=True)
 
     @post(
         "/message:stream",
@@ -404,10 +476,7 @@ class A2AController(Controller):
     async def stream(
         self, request: Request[Any, Any, Any], services: ServicesDep, name: Name
     ) -> Response[Any] | Stream:
-        try:
-            return await start_streaming(request, services, name, await _body(request))
-        except A2AError as exc:
-            return _error(exc)
+        return await _rest("SendStreamingMessage", request, services, name, body=True)
 
     @get(
         "/tasks",
@@ -417,15 +486,13 @@ class A2AController(Controller):
     )
     async def tasks(
         self,
+        request: Request[Any, Any, Any],
         services: ServicesDep,
         name: Name,
         pageSize: int = 50,
         pageToken: str | None = None,
-    ) -> Response[Any]:
-        try:
-            return _answer(await list_tasks(services, name, pageSize, pageToken))
-        except A2AError as exc:
-            return _error(exc)
+    ) -> Response[Any] | Stream:
+        return await _rest("ListTasks", request, services, name, {"pageSize": pageSize, "pageToken": pageToken})
 
     @get(
         "/tasks/{task_id:str}",
@@ -433,11 +500,10 @@ class A2AController(Controller):
         media_type=JSON,
         responses=_A2A_RESPONSES,
     )
-    async def task(self, services: ServicesDep, name: Name, task_id: str) -> Response[Any]:
-        try:
-            return _answer(await get_task(services, name, task_id))
-        except A2AError as exc:
-            return _error(exc)
+    async def task(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+    ) -> Response[Any] | Stream:
+        return await _rest("GetTask", request, services, name, {"id": task_id})
 
     @post(
         "/tasks/{task_id:str}",
@@ -447,18 +513,15 @@ class A2AController(Controller):
         opt={"scope": "operate"},
         responses=_A2A_RESPONSES,
     )
-    async def task_action(self, services: ServicesDep, name: Name, task_id: str) -> Response[Any] | Stream:
+    async def task_action(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+    ) -> Response[Any] | Stream:
         """``task_id`` is ``<id>:cancel`` or ``<id>:subscribe`` here (one path with GetTask, so one ``Allow``)."""
         task_id, _, action = task_id.partition(":")
-        try:
-            if action == "subscribe":
-                await get_task(services, name, task_id)
-                return _stream(task_updates(services, name, task_id))
-            if action != "cancel":
-                raise A2AError(404, METHOD_NOT_FOUND, f"romas has no task action {action!r}")
-            return _answer(await cancel_task(services, name, task_id))
-        except A2AError as exc:
-            return _error(exc)
+        method = {"cancel": "CancelTask", "subscribe": "SubscribeToTask"}.get(action)
+        if method is None:
+            return _error(A2AError(404, METHOD_NOT_FOUND, f"romas has no task action {action!r}"))
+        return await _rest(method, request, services, name, {"id": task_id})
 
     @post(
         "/tasks/{task_id:str}/pushNotificationConfigs",
@@ -470,11 +533,8 @@ class A2AController(Controller):
     )
     async def create_push_config(
         self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
-    ) -> Response[Any]:
-        try:
-            return _answer(await create_push(request, services, name, task_id, await _body(request)))
-        except A2AError as exc:
-            return _error(exc)
+    ) -> Response[Any] | Stream:
+        return await _rest("CreateTaskPushNotificationConfig", request, services, name, {"taskId": task_id}, body=True)
 
     @get(
         "/tasks/{task_id:str}/pushNotificationConfigs",
@@ -482,11 +542,10 @@ class A2AController(Controller):
         media_type=JSON,
         responses=_A2A_RESPONSES,
     )
-    async def list_push_configs(self, services: ServicesDep, name: Name, task_id: str) -> Response[Any]:
-        try:
-            return _answer(await list_pushes(services, name, task_id))
-        except A2AError as exc:
-            return _error(exc)
+    async def list_push_configs(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+    ) -> Response[Any] | Stream:
+        return await _rest("ListTaskPushNotificationConfigs", request, services, name, {"taskId": task_id})
 
     @get(
         "/tasks/{task_id:str}/pushNotificationConfigs/{config_id:str}",
@@ -494,11 +553,12 @@ class A2AController(Controller):
         media_type=JSON,
         responses=_A2A_RESPONSES,
     )
-    async def get_push_config(self, services: ServicesDep, name: Name, task_id: str, config_id: str) -> Response[Any]:
-        try:
-            return _answer(await get_push(services, name, task_id, config_id))
-        except A2AError as exc:
-            return _error(exc)
+    async def get_push_config(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str, config_id: str
+    ) -> Response[Any] | Stream:
+        return await _rest(
+            "GetTaskPushNotificationConfig", request, services, name, {"taskId": task_id, "id": config_id}
+        )
 
     @delete(
         "/tasks/{task_id:str}/pushNotificationConfigs/{config_id:str}",
@@ -510,16 +570,15 @@ class A2AController(Controller):
     )
     async def delete_push_config(
         self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str, config_id: str
-    ) -> Response[Any]:
-        try:
-            return _answer(await delete_push(request, services, name, task_id, config_id))
-        except A2AError as exc:
-            return _error(exc)
+    ) -> Response[Any] | Stream:
+        return await _rest(
+            "DeleteTaskPushNotificationConfig", request, services, name, {"taskId": task_id, "id": config_id}
+        )
 
     @post(
         "/jsonrpc",
         summary="A2A over JSON-RPC 2.0: SendMessage, SendStreamingMessage, GetTask, ListTasks, CancelTask, "
-        "SubscribeToTask",
+        "SubscribeToTask and the push-notification config methods",
         media_type=JSON,
         status_code=200,
         opt={"scope": "operate"},
@@ -535,38 +594,12 @@ class A2AController(Controller):
             method = body.get("method")
             params = body.get("params") if isinstance(body.get("params"), dict) else {}
             assert isinstance(params, dict)
-            if method == "SendStreamingMessage":
-                return await start_streaming(
-                    request, services, name, params, wrap=call_id if call_id is not None else 0
-                )
-            if method == "SubscribeToTask":
-                task_id = str(params.get("id", ""))
-                await get_task(services, name, task_id)
-                return _stream(task_updates(services, name, task_id, wrap=call_id if call_id is not None else 0))
-            if method == "SendMessage":
-                result = await send_message(request, services, name, params)
-            elif method == "CreateTaskPushNotificationConfig":
-                result = await create_push(request, services, name, str(params.get("taskId", "")), params)
-            elif method == "GetTaskPushNotificationConfig":
-                result = await get_push(services, name, str(params.get("taskId", "")), str(params.get("id", "")))
-            elif method == "ListTaskPushNotificationConfigs":
-                result = await list_pushes(services, name, str(params.get("taskId", "")))
-            elif method == "DeleteTaskPushNotificationConfig":
-                result = await delete_push(
-                    request, services, name, str(params.get("taskId", "")), str(params.get("id", ""))
-                )
-            elif method == "GetTask":
-                result = await get_task(services, name, str(params.get("id", "")))
-            elif method == "ListTasks":
-                size = params.get("pageSize")
-                token = params.get("pageToken")
-                result = await list_tasks(
-                    services, name, size if isinstance(size, int) else 50, token if isinstance(token, str) else None
-                )
-            elif method == "CancelTask":
-                result = await cancel_task(services, name, str(params.get("id", "")))
-            else:
+            call = METHODS.get(method) if isinstance(method, str) else None
+            if call is None:
                 raise A2AError(200, METHOD_NOT_FOUND, f"romas does not offer {method!r}")
+            result = await call(request, services, name, params, call_id if call_id is not None else 0)
         except A2AError as exc:
             return _answer({"jsonrpc": "2.0", "id": call_id, "error": {"code": exc.code, "message": exc.message}})
+        if isinstance(result, Stream):
+            return result
         return _answer({"jsonrpc": "2.0", "id": call_id, "result": result})

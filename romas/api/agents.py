@@ -30,6 +30,14 @@ from romas.store.eventstore import ResourceRow, Writer
 from romas.store.webhooks import agent_secret_key, secret_in, set_secret
 
 MAX_CODE_CHARS = 1024 * 1024
+MAX_OFFERS = 100
+
+
+class ServiceOffer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A directory entry of an external agent: the service it provides and its type."""
+
+    service: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 @closed_body(
@@ -45,6 +53,9 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: Literal["agentspeak", "external"] = "agentspeak"
     """``external``: romas does not run it but POSTs what is sent to it to ``endpoint`` (see the README)."""
     endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2000)] | None = None
+    services: list[ServiceOffer] | None = None
+    """An external agent's entries in the directory (``GET /directory``, ``.df_search`` finds it), which a PUT
+    with the field replaces; agents romas runs register with ``.df_register``."""
     secret: str | None = None
     """An external agent's signing secret (``whsec_`` + base64); romas makes one when it has none and answers it
     once in the ``Webhook-Secret`` header."""
@@ -55,6 +66,7 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     running_code_revision: int | None = None
     stopped_reason: str | None = None
     workspaces: list[str] | None = None
+    """Writable for an external agent: the workspaces it joined (they must exist); read-only otherwise."""
     focus: list[str] | None = None
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
@@ -76,7 +88,7 @@ class Agent(msgspec.Struct, kw_only=True):
     running_code_revision: int | None = None
     """The code revision the running agent uses now (only in the current representation; null when stopped)."""
     workspaces: list[str] | None = None
-    """Workspaces it joined (current representation only)."""
+    """Workspaces it joined (for an agent romas runs, in the current representation only)."""
     focus: list[str] | None = None
     """Artefacts it focuses on, as ``workspace/artefact`` (current representation only)."""
     links: dict[str, Link | list[Link]] = msgspec.field(name="_links")
@@ -138,6 +150,7 @@ def render_agent(row: ResourceRow, self_href: str) -> Agent:
         stopped_reason=state.get("stopped_reason"),
         kind="external" if state.get("kind") == "external" else "agentspeak",
         endpoint=state.get("endpoint"),
+        workspaces=list(state.get("workspaces", [])) if state.get("kind") == "external" else None,
         links=agent_links(row.name, self_href),
     )
 
@@ -158,10 +171,25 @@ async def put_external_agent(
         raise ProblemError(422, "egress-refused", str(exc)) from None
     if data.secret is not None and (why := check_secret(data.secret)) is not None:
         raise InvalidInput(why, [FieldError("/secret", why)])
+    if data.services is not None and len(data.services) > MAX_OFFERS:
+        raise InvalidInput("too many services", [FieldError("/services", f"at most {MAX_OFFERS}")])
+    if data.workspaces is not None and len(data.workspaces) > MAX_OFFERS:
+        raise InvalidInput("too many workspaces", [FieldError("/workspaces", f"at most {MAX_OFFERS}")])
     endpoint = data.endpoint
     path = f"/agents/{name}"
 
     async def operation(writer: Writer) -> writes.Reply:
+        joined = data.workspaces
+        if joined is None:  # a PUT without them keeps the workspaces it joined
+            current = await writer.current(path, lock=False)
+            joined = list(current.state.get("workspaces", [])) if current is not None and not current.deleted else []
+        for index, workspace in enumerate(joined):
+            row = await writer.current(f"/workspaces/{workspace}", lock=False)
+            if row is None or row.deleted:
+                raise InvalidInput(
+                    f"there is no workspace {workspace!r} to join",
+                    [FieldError(f"/workspaces/{index}", "no such workspace")],
+                )
         written = await services.agents.put_agent(
             writer,
             name,
@@ -171,7 +199,10 @@ async def put_external_agent(
             state=data.state,
             pre=pre,
             endpoint=endpoint,
+            workspaces=joined,
         )
+        if data.services is not None:
+            await services.directory.offer(writer, name, [(s.service, s.type) for s in data.services])
         key = agent_secret_key(name)
         extra: dict[str, str] = {}
         if data.secret is not None:
@@ -186,7 +217,11 @@ async def put_external_agent(
 
 
 def describe_live_state(services: Services, body: Agent) -> None:
-    """What the runtime knows now (from memory): the code it runs, the workspaces it joined, what it focuses on."""
+    """What the runtime knows now (from memory): the code it runs, the workspaces it joined, what it focuses on.
+    An external agent's workspaces are in its state."""
+    if body.kind == "external":
+        body.links["workspaces"] = [link(f"/workspaces/{ws}") for ws in body.workspaces or []]
+        return
     body.running_code_revision = services.runtime.running_code_revision(body.name)
     joined, focused = services.runtime.environment.of_agent(body.name)
     body.workspaces = joined
@@ -315,6 +350,11 @@ class AgentController(Controller):
         pre = preconditions(request, required=services.settings.require_preconditions)
         if data.kind == "external" or data.endpoint is not None:
             return await put_external_agent(request, services, name, data, pre)
+        if data.services:
+            raise InvalidInput(
+                "only an external agent lists its services here",
+                [FieldError("/services", "an agent romas runs registers them with .df_register")],
+            )
         return await writes.write_resource(
             request,
             services,
@@ -365,7 +405,14 @@ class AgentController(Controller):
         responses=problem_specs(400, 404, 410, 412, 428),
     )
     async def delete_agent(self, request: Request[Any, Any, Any], services: ServicesDep, name: Name) -> Response[None]:
-        return await writes.delete_resource(request, services, services.agents, agent_key(name))
+        """A deleted agent provides nothing any more: its directory entries go in the same transaction."""
+        return await writes.delete_resource(
+            request,
+            services,
+            services.agents,
+            agent_key(name),
+            also=lambda writer: services.directory.forget(writer, name),
+        )
 
     @get(
         "/{name:str}/revisions",

@@ -35,7 +35,7 @@ from romas.store.eventstore import Writer
 from romas.store.inbox import MessageRow
 
 Performative = Literal["tell", "untell", "achieve", "unachieve", "askOne", "askAll", "tellHow", "untellHow", "askHow"]
-MessageStatus = Literal["accepted", "delivered", "processed", "failed", "expired"]
+MessageStatus = Literal["accepted", "delivered", "processed", "failed", "expired", "cancelled"]
 MessageId = Annotated[str, Parameter(pattern=ID_PATTERN, description="A message id.")]
 StatusFilter = Annotated[MessageStatus | None, Parameter(description="Only messages with this status")]
 MAX_CONTENT = 256 * 1024
@@ -66,6 +66,7 @@ class MessageBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     processed_at: datetime | None = None
     failed_at: datetime | None = None
     expired_at: datetime | None = None
+    cancelled_at: datetime | None = None
     expires_at: datetime | None = None
     reply: str | None = None
     error: dict[str, Any] | None = None

@@ -8,17 +8,42 @@ agent, for a separate, slower scrape job when a MAS is large.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from romas.api.deps import ServicesDep
+from romas.bridges.export import JetStreamExport
 from romas.runtime.telemetry import RuntimeCollector
 
 
-def _exposition(collector: RuntimeCollector, base: CollectorRegistry | None = None) -> bytes:
+class ExportCollector(Collector):
+    """The event-log export to JetStream (``romas serve --export``): how far it got, its lag, its connection."""
+
+    def __init__(self, export: JetStreamExport) -> None:
+        self.export = export
+
+    def collect(self) -> Iterator[Metric]:
+        export = self.export
+        yield GaugeMetricFamily(
+            "romas_export_position", "The last event-log position on JetStream", value=export.exported
+        )
+        yield GaugeMetricFamily("romas_export_lag", "Events in the log not yet on JetStream", value=export.lag)
+        yield GaugeMetricFamily(
+            "romas_export_connected", "1 while the export is connected to NATS", value=int(export.connected)
+        )
+
+
+def _exposition(collector: Collector, base: CollectorRegistry | None = None, *more: Collector) -> bytes:
     scrape = CollectorRegistry(auto_describe=False)
     scrape.register(collector)
+    for extra in more:
+        scrape.register(extra)
     head = generate_latest(base) if base is not None else b""
     return head + generate_latest(scrape)
 
@@ -35,7 +60,8 @@ class MetricsController(Controller):
     )
     async def metrics(self, services: ServicesDep, state: State) -> Response[bytes]:
         collector = RuntimeCollector(services.runtime, services.settings.metrics_top_agents)
-        return Response(_exposition(collector, state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+        export = () if services.export is None else (ExportCollector(services.export),)
+        return Response(_exposition(collector, state.metrics_registry, *export), media_type=CONTENT_TYPE_LATEST)
 
     @get("/agents", summary="Prometheus per-agent metrics of every agent", media_type=CONTENT_TYPE_LATEST)
     async def agent_metrics(self, services: ServicesDep) -> Response[bytes]:

@@ -143,12 +143,19 @@ async def write_resource(
 
 
 async def delete_resource(
-    request: Request[Any, Any, Any], services: Services, service: RevisionedService, key: ResourceKey
+    request: Request[Any, Any, Any],
+    services: Services,
+    service: RevisionedService,
+    key: ResourceKey,
+    also: Callable[[Writer], Awaitable[None]] | None = None,
 ) -> Response[Any]:
+    """DELETE: 204; ``also`` runs in the same transaction after the deletion."""
     pre = preconditions(request, required=services.settings.require_preconditions)
 
     async def operation(writer: Writer) -> Reply:
         written = await service.delete(writer, key, pre)
+        if also is not None:
+            await also(writer)
         return Reply(204, b"", HAL_JSON, {"ETag": etag(written.row.revision)})
 
     return await perform(request, services, operation)

@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Hashable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from romas.bridges.base import Bridge, Link
+from romas.bridges.base import Bridge, Link, client_library
 from romas.bridges.payloads import decode, encode
 from romas.domain.artefact_types import OperationFailed, async_operation, observable
 
 
 def _aio_pika() -> Any:
-    try:
-        import aio_pika
-    except ImportError:  # pragma: no cover - the bridges extra is not installed
-        raise OperationFailed("the amqp bridge needs aio-pika: pip install romas[bridges]") from None
-    return aio_pika
+    return client_library("aio_pika", "amqp", "aio-pika")
 
 
 class Amqp(Bridge):
@@ -42,11 +37,7 @@ class Amqp(Bridge):
 
     @classmethod
     async def connect(cls, link: Link) -> Any:
-        url = str(link.properties.get("url", ""))
-        parts = urlsplit(url)
-        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
-            raise OperationFailed(f"{url!r} is not an amqp:// URL")
-        await link.check_egress(parts.hostname, parts.port)
+        url = (await link.broker_url("amqp", "amqps")).geturl()
         user, password = link.secret("user"), link.secret("password")
         credentials = {"login": user, "password": password} if user and password else {}
         connection = await _aio_pika().connect(url, timeout=3, **credentials)

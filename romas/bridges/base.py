@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, ClassVar
+from urllib.parse import SplitResult, urlsplit
 
-from romas.bridges.egress import EgressRefused, egress_rule
 from romas.domain.artefact_types import ArtefactType, Invocation, OperationFailed, invoke_async
+from romas.interop.egress import EgressRefused, egress_rule
 
 log = logging.getLogger("romas.bridges")
 
@@ -56,9 +58,19 @@ class Link:
 
     async def check_egress(self, host: str, port: int | None = None) -> None:
         try:
-            await egress_rule().check(host, port)
+            await egress_rule().check_host(host, port)
         except EgressRefused as exc:
             raise OperationFailed(str(exc)) from None
+
+    async def broker_url(self, *schemes: str) -> SplitResult:
+        """The ``url`` property, checked: one of ``schemes`` (the first names it in the error), with a host that the
+        egress rule allows."""
+        url = str(self.properties.get("url", ""))
+        parts = urlsplit(url)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise OperationFailed(f"{url!r} is not a {schemes[0]}:// URL")
+        await self.check_egress(parts.hostname, parts.port)
+        return parts
 
     async def connected(self, wait_s: float = CONNECT_WAIT_S) -> Any:
         """The open connection, waiting a little for one; an OperationFailed saying why when there is none."""
@@ -106,6 +118,14 @@ class Link:
                         await asyncio.wait_for(self.bridge.disconnect(connection), 5)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+
+def client_library(module: str, bridge: str, package: str) -> Any:
+    """The client library a bridge needs (an optional extra), or an OperationFailed saying how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:  # pragma: no cover - the bridges extra is not installed
+        raise OperationFailed(f"the {bridge} bridge needs {package}: pip install romas[bridges]") from None
 
 
 class Bridge(ArtefactType):

@@ -6,19 +6,14 @@ import asyncio
 import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from romas.bridges.base import Bridge, Link
+from romas.bridges.base import Bridge, Link, client_library
 from romas.bridges.payloads import decode, encode
 from romas.domain.artefact_types import OperationFailed, async_operation, observable
 
 
 def _aiomqtt() -> Any:
-    try:
-        import aiomqtt
-    except ImportError:  # pragma: no cover - the bridges extra is not installed
-        raise OperationFailed("the mqtt bridge needs aiomqtt: pip install romas[bridges]") from None
-    return aiomqtt
+    return client_library("aiomqtt", "mqtt", "aiomqtt")
 
 
 class Mqtt(Bridge):
@@ -43,11 +38,7 @@ class Mqtt(Bridge):
 
     @classmethod
     async def connect(cls, link: Link) -> Any:
-        url = str(link.properties.get("url", ""))
-        parts = urlsplit(url)
-        if parts.scheme != "mqtt" or not parts.hostname:
-            raise OperationFailed(f"{url!r} is not an mqtt:// URL")
-        await link.check_egress(parts.hostname, parts.port)
+        parts = await link.broker_url("mqtt")
         client = _aiomqtt().Client(
             parts.hostname,
             parts.port or 1883,

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from romas.bridges.base import Bridge, Link
+from romas.bridges.base import Bridge, Link, client_library
 from romas.bridges.payloads import decode, encode
 from romas.domain.artefact_types import OperationFailed, async_operation, observable
 
 
 def _nats() -> Any:
-    try:
-        import nats
-    except ImportError:  # pragma: no cover - the bridges extra is not installed
-        raise OperationFailed("the nats bridge needs nats-py: pip install romas[bridges]") from None
-    return nats
+    return client_library("nats", "nats", "nats-py")
 
 
 class Nats(Bridge):
@@ -41,11 +36,7 @@ class Nats(Bridge):
 
     @classmethod
     async def connect(cls, link: Link) -> Any:
-        url = str(link.properties.get("url", ""))
-        parts = urlsplit(url)
-        if parts.scheme not in ("nats", "tls") or not parts.hostname:
-            raise OperationFailed(f"{url!r} is not a nats:// URL")
-        await link.check_egress(parts.hostname, parts.port)
+        url = (await link.broker_url("nats", "tls")).geturl()
 
         async def lost(*_: Any) -> None:
             link.lost.set()

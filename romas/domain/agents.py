@@ -17,8 +17,10 @@ def agent_state(
     state: AgentRunState,
     code_revision: int,
     endpoint: str | None = None,
+    workspaces: list[str] | None = None,
 ) -> dict[str, Any]:
-    """``endpoint`` makes an external agent: romas forwards its messages there instead of running it."""
+    """``endpoint`` makes an external agent: romas forwards its messages there instead of running it; the
+    workspaces an external agent joined are part of its state (a running agent's are the runtime's)."""
     desired: dict[str, Any] = {
         "code": code,
         "description": description,
@@ -29,6 +31,8 @@ def agent_state(
     if endpoint is not None:
         desired["kind"] = "external"
         desired["endpoint"] = endpoint
+        if workspaces:
+            desired["workspaces"] = sorted(set(workspaces))
     return desired
 
 

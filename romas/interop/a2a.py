@@ -12,8 +12,8 @@ becomes an inbox message by this rule:
   a ground one a goal (``achieve``).
 
 The message's status is the task's state: ``accepted`` and ``delivered`` → working, ``processed`` → completed
-(the reply, if any, as the ``reply`` artifact), ``failed`` and ``expired`` → failed with the reason; content romas
-refuses → rejected.
+(the reply, if any, as the ``reply`` artifact), ``failed`` and ``expired`` → failed with the reason,
+``cancelled`` (CancelTask) → canceled; content romas refuses → rejected.
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ from romas.store.inbox import MessageRow
 PERFORMATIVES = frozenset({"tell", "untell", "achieve", "unachieve", "askOne", "askAll"})
 PROTOCOL_VERSION = "1.0"
 _SKILL = re.compile(r'skill\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
-_STATES = {
+TASK_STATES = {
     "accepted": "TASK_STATE_WORKING",
     "delivered": "TASK_STATE_WORKING",
     "processed": "TASK_STATE_COMPLETED",
     "failed": "TASK_STATE_FAILED",
     "expired": "TASK_STATE_FAILED",
+    "cancelled": "TASK_STATE_CANCELED",
 }
+"""The A2A task state of each status of a message."""
 
 
 class Refused(ValueError):
@@ -139,12 +141,12 @@ def _instant(value: datetime | None) -> str | None:
 
 
 def task_of(row: MessageRow, *, history: bool = True) -> dict[str, Any]:
-    state = _STATES.get(row.status, "TASK_STATE_WORKING")
+    state = TASK_STATES.get(row.status, "TASK_STATE_WORKING")
     status: dict[str, Any] = {
         "state": state,
         "timestamp": _instant(row.finished_at or row.delivered_at or row.accepted_at),
     }
-    if row.status in ("failed", "expired"):
+    if row.status in ("failed", "expired", "cancelled"):
         reason = (row.error or {}).get("detail") or f"the message {row.status}"
         status["message"] = {
             "messageId": f"{row.id}-status",

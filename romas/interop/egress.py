@@ -1,16 +1,19 @@
-"""The egress rule: which hosts romas itself may call (webhook targets, external agents' endpoints).
+"""The egress rule: which hosts romas itself may reach (webhook targets, external agents' endpoints, A2A push
+targets and the brokers and services of bridge artefacts).
 
-Without it anyone allowed to create a subscription could make the server probe its own network. Public
-addresses are allowed; loopback, private, link-local, reserved and multicast ranges only when the operator
-lists them in ``ROMAS_EGRESS_ALLOW`` (host names or CIDRs, comma or space separated). A host name is resolved
-and every address it resolves to must pass.
+Without it anyone allowed to create a subscription or an artefact could make the server probe its own network.
+Public addresses are allowed; loopback, private, link-local, reserved and multicast ranges only when the operator
+lists them in ``ROMAS_EGRESS_ALLOW`` (host names or CIDRs, comma or space separated). A host name is resolved and
+every address it resolves to must pass.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,7 +22,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class EgressRefused(ValueError):
-    """The URL is not one romas may call; the message says why."""
+    """The destination is not one romas may reach; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +50,11 @@ class EgressRule:
         return address.is_global and not address.is_multicast
 
     async def check(self, url: str) -> None:
-        """Raise :class:`EgressRefused` unless romas may POST to ``url``."""
+        """Raise :class:`EgressRefused` unless romas may call the http(s) ``url``."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise EgressRefused(f"{url!r}: only http and https URLs can be called")
-        host = (parts.hostname or "").lower().rstrip(".")
-        if not host:
+        if not parts.hostname:
             raise EgressRefused(f"{url!r} has no host")
         if parts.username or parts.password:
             raise EgressRefused(f"{url!r}: credentials in the URL are refused; use the subscription's secret")
@@ -60,18 +62,30 @@ class EgressRule:
             port = parts.port
         except ValueError as exc:
             raise EgressRefused(f"{url!r}: {exc}") from None
-        if host in self.hosts:
+        await self.check_host(parts.hostname, port)
+
+    async def check_host(self, host: str, port: int | None = None) -> None:
+        """Raise :class:`EgressRefused` unless every address ``host`` resolves to is allowed."""
+        name = host.strip("[]").lower().rstrip(".")
+        if not name:
+            raise EgressRefused("no host to connect to")
+        if name in self.hosts:
             return
         try:
-            addresses: list[IPAddress] = [ipaddress.ip_address(host)]
+            addresses: list[IPAddress] = [ipaddress.ip_address(name)]
         except ValueError:
-            addresses = await _resolve(host, port)
+            addresses = await _resolve(name, port)
         for address in addresses:
             if not self.allows_address(address):
                 raise EgressRefused(
-                    f"{host} ({address}) is a loopback, private or reserved address; "
+                    f"{name} ({address}) is a loopback, private or reserved address; "
                     "the operator must list it in ROMAS_EGRESS_ALLOW"
                 )
+
+
+def egress_rule(env: Mapping[str, str] | None = None) -> EgressRule:
+    """The rule of this process's environment, read each time (tests and operators may change it)."""
+    return EgressRule.parse((os.environ if env is None else env).get("ROMAS_EGRESS_ALLOW", ""))
 
 
 async def _resolve(host: str, port: int | None) -> list[IPAddress]:

@@ -12,23 +12,20 @@ go out one at a time in arrival order; only the process that runs the agents for
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import msgspec
 from sqlalchemy import select
 
 from romas.interop.egress import EgressRule
-from romas.interop.webhooks import DeliveryPolicy, post_signed
+from romas.interop.webhooks import DeliveryPolicy, SignedPoster, post_signed
 from romas.runtime.runtime import failure
 from romas.store import inbox
 from romas.store import webhooks as secrets
 from romas.store.eventstore import Store, WriteContext, Writer
-from romas.store.notify import CommitSignal
 from romas.store.tables import messages, resources
 
 log = logging.getLogger("romas.external")
@@ -80,30 +77,13 @@ async def external_agents(store: Store) -> dict[str, str]:
     return {str(name): str(state["endpoint"]) for name, state in rows if is_external(state)}
 
 
-class ExternalForwarder:
+class ExternalForwarder(SignedPoster):
+    task_name = "romas-external-agents"
+
     def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
-        self.store = store
-        self.egress = egress
-        self.policy = policy
-        self.leading = leading
-        self.signal: CommitSignal | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        super().__init__(store, egress, policy, leading)
         self._attempts: dict[str, tuple[int, float]] = {}
         """Per message: failed attempts so far and the monotonic time of the next one."""
-
-    async def start(self, signal: CommitSignal) -> None:
-        self.signal = signal
-        self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
-        self._task = asyncio.create_task(self._run(), name="romas-external-agents")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._client is not None:
-            await self._client.aclose()
 
     async def _run(self) -> None:
         while True:
@@ -116,14 +96,9 @@ class ExternalForwarder:
                 raise
             except Exception:
                 log.exception("external agents: forwarding stumbled; retrying")
-            seen = self.signal.latest if self.signal is not None else 0
-            wait = self.policy.backoff_s if busy else 1.0
-            if self.signal is None:
-                await asyncio.sleep(wait)
-                continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait):
-                    await self.signal.wait_past(seen)
+            await self._wait(
+                self.signal.latest if self.signal is not None else 0, self.policy.backoff_s if busy else 1.0
+            )
 
     async def _forward(self, agent: str, endpoint: str) -> bool:
         """Forward the agent's accepted messages in order; True when one is waiting for a retry."""

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from romas.interop.a2a import TASK_STATES
 from romas.interop.egress import EgressRefused, EgressRule
 from romas.runtime.ids import new_id
 from romas.store import webhooks as queue
@@ -114,20 +115,11 @@ def event_payload(event: RecordedEvent) -> bytes:
     )
 
 
-A2A_STATES = {
-    "accepted": "TASK_STATE_WORKING",
-    "delivered": "TASK_STATE_WORKING",
-    "processed": "TASK_STATE_COMPLETED",
-    "failed": "TASK_STATE_FAILED",
-    "expired": "TASK_STATE_FAILED",
-}
-
-
 def a2a_push_payload(event: RecordedEvent) -> bytes:
     """An A2A push notification: a ``statusUpdate`` StreamResponse for a change of the task's message."""
     data = event.data
     status: dict[str, Any] = {
-        "state": A2A_STATES.get(str(data.get("status")), "TASK_STATE_WORKING"),
+        "state": TASK_STATES.get(str(data.get("status")), "TASK_STATE_WORKING"),
         "timestamp": event.recorded_at,
     }
     text = data.get("reply") or (data.get("error") or {}).get("detail")
@@ -250,8 +242,11 @@ class DeliveryPolicy:
         return float(min(self.max_backoff_s, self.backoff_s * 2 ** max(0, attempts - 1)))
 
 
-class WebhookDispatcher:
-    """Runs one delivery loop per enabled subscription, while this process leads."""
+class SignedPoster:
+    """What the webhook dispatcher and the external agents' forwarder share: their settings, an HTTP client open
+    from start to stop, their tasks, and waiting for the next commit (or a while)."""
+
+    task_name = "romas-poster"
 
     def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
         self.store = store
@@ -260,22 +255,23 @@ class WebhookDispatcher:
         self.leading = leading
         self.signal: CommitSignal | None = None
         self._task: asyncio.Task[None] | None = None
-        self._loops: dict[str, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
 
     async def start(self, signal: CommitSignal) -> None:
         self.signal = signal
         self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
-        self._task = asyncio.create_task(self._supervise(), name="romas-webhooks")
+        self._task = asyncio.create_task(self._run(), name=self.task_name)
+
+    def _tasks(self) -> list[asyncio.Task[None]]:
+        return [self._task] if self._task is not None else []
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._loops.values()) if t is not None]
+        tasks = self._tasks()
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._loops.clear()
         if self._client is not None:
             await self._client.aclose()
 
@@ -287,7 +283,27 @@ class WebhookDispatcher:
             async with asyncio.timeout(seconds):
                 await self.signal.wait_past(seen)
 
-    async def _supervise(self) -> None:
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+
+class WebhookDispatcher(SignedPoster):
+    """Runs one delivery loop per enabled subscription, while this process leads."""
+
+    task_name = "romas-webhooks"
+
+    def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
+        super().__init__(store, egress, policy, leading)
+        self._loops: dict[str, asyncio.Task[None]] = {}
+
+    def _tasks(self) -> list[asyncio.Task[None]]:
+        return [*super()._tasks(), *self._loops.values()]
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._loops.clear()
+
+    async def _run(self) -> None:
         while True:
             try:
                 enabled: set[str] = set()

@@ -69,7 +69,7 @@ from romas.store.notify import CommitSignal
 log = logging.getLogger("romas.runtime")
 
 RUNTIME_ACTOR = "runtime"
-FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "message.expired"})
+FINAL_MESSAGE_EVENTS = frozenset({"message.processed", "message.failed", "message.expired", "message.cancelled"})
 RETRYABLE_STATUSES = frozenset({"failed", "expired"})
 FINAL_COMMAND_EVENTS = frozenset({"command.succeeded", "command.failed", "command.timed_out", "command.cancelled"})
 MAX_LOG_LINES_PER_FLUSH = 5000
@@ -605,7 +605,11 @@ class Runtime:
     def _finish_message(self, live: LiveAgent, msg_id: str, status: str, reply: str | None, reason: str | None) -> None:
         version = live.versions.pop(msg_id)
         live.from_clients.discard(msg_id)
-        error = failure("Message failed", reason or "failed", "message-failed") if status == "failed" else None
+        error: dict[str, Any] | None = None
+        if status == "failed":
+            error = failure("Message failed", reason or "failed", "message-failed")
+        elif status == "cancelled":
+            error = failure("Message cancelled", reason or "cancelled on request", "message-cancelled")
         self.effects.messages.append(MessageChange(msg_id, live.name, version, status, _utc_now(), reply, error))
         self.effects.checkpoint.add(live.name)
 
@@ -954,6 +958,24 @@ class Runtime:
             return False
         if not command.started or not live.agent.cancel_command(command_id):
             self._finish_command(live, command, "cancelled")
+        self._wake.set()
+        return True
+
+    def cancel_message(self, agent: str, message_id: str, reason: str) -> bool:
+        """Drop a message this process runs the agent of and that has not ended: out of the queue if it was not
+        delivered yet, else with everything it caused in the agent (see ``Agent.cancel_message``); it ends
+        ``cancelled``. False when this process does not hold it."""
+        live = self.live.get(agent)
+        if live is None or message_id not in live.versions:
+            return False
+        for pending in live.queue:
+            if pending.id == message_id:
+                live.queue.remove(pending)
+                break
+        else:
+            live.agent.cancel_message(message_id, reason)
+        if message_id in live.versions:  # nothing of it was left in the agent, or it was still queued
+            self._finish_message(live, message_id, "cancelled", None, reason)
         self._wake.set()
         return True
 

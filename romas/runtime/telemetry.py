@@ -69,7 +69,7 @@ class AgentFigures:
     """One agent's message handling, as seen in the event log."""
 
     finished: dict[str, int] = field(default_factory=dict)
-    """Messages by final status: processed, failed, expired."""
+    """Messages by final status: processed, failed, expired, cancelled."""
     latency_sum: float = 0.0
     latency_count: int = 0
 
@@ -106,7 +106,7 @@ class RuntimeTelemetry:
                 self.agents.pop(event.stream_id.rsplit("/", 1)[-1], None)
 
     def _message(self, event: RecordedEvent, status: str) -> None:
-        if status not in {"accepted", "delivered", "processed", "failed", "expired"}:
+        if status not in {"accepted", "delivered", "processed", "failed", "expired", "cancelled"}:
             return  # not a status change (a retry link, for instance)
         self.messages[status] = self.messages.get(status, 0) + 1
         message_id = str(event.data.get("id", ""))
@@ -215,7 +215,7 @@ class RuntimeCollector:
         for name in chosen:
             seen = figures.get(name, empty)
             queue.add_metric([name], depth.get(name, 0))
-            for status in ("processed", "failed", "expired"):
+            for status in ("processed", "failed", "expired", "cancelled"):
                 handled.add_metric([name, status], seen.finished.get(status, 0))
             failures.add_metric([name], seen.failures)
             latency.add_metric([name], count_value=seen.latency_count, sum_value=seen.latency_sum)

@@ -98,6 +98,7 @@ class AgentService(RevisionedService):
         state: AgentRunState,
         pre: Preconditions = NONE,
         endpoint: str | None = None,
+        workspaces: list[str] | None = None,
     ) -> Written:
         key = agent_key(name)
         current = await writer.current(key.stream_id)
@@ -108,6 +109,7 @@ class AgentService(RevisionedService):
             state=state,
             code_revision=self._code_revision(current, code),
             endpoint=endpoint,
+            workspaces=workspaces,
         )
         return await self.put(writer, key, desired, pre, current=current)
 

@@ -66,6 +66,16 @@ class DirectoryService(RevisionedService):
             await self.put(writer, DIRECTORY_KEY, state, current=row)
         return search(state, service, type_)
 
+    async def offer(self, writer: Writer, agent: str, offers: list[tuple[str, str | None]]) -> None:
+        """What an external agent provides (it cannot run ``.df_register``): its entries become ``offers``."""
+        row, state = await self._state(writer)
+        kept = [e for e in state["services"] if e["agent"] != agent]
+        wanted = [_entry(agent, service, type_ or DEFAULT_TYPE) for service, type_ in offers]
+        mine = [e for e in state["services"] if e["agent"] == agent]
+        if mine != wanted:
+            state["services"] = kept + [e for i, e in enumerate(wanted) if e not in wanted[:i]]
+            await self.put(writer, DIRECTORY_KEY, state, current=row)
+
     async def forget(self, writer: Writer, agent: str) -> None:
         """A deleted agent provides nothing and hears nothing any more."""
         row, state = await self._state(writer)

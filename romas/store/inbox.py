@@ -1,7 +1,8 @@
 """Inbox messages: a row with the current status, and a stream of status events for watchers.
 
 A message is ``accepted`` when its row is committed (before the client hears 202), ``delivered`` once the agent
-has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` passed before delivery.
+has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` passed before delivery;
+``cancelled`` when it was dropped on request (A2A CancelTask) before it ended.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from romas.store.eventstore import NewEvent, Store, Writer
 from romas.store.raw import optional_document, raw_select, raw_statement
 from romas.store.tables import messages
 
-FINAL_STATUSES = frozenset({"processed", "failed", "expired"})
+FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
 
 
 @dataclass(frozen=True, slots=True)

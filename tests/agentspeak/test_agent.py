@@ -11,6 +11,7 @@ import pytest
 from romas.agentspeak import AgentSpeakSyntaxError, parse_body, parse_program, parse_term
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import ActionFailed, ActionPending, ActionSucceeded, Limits, Message
+from romas.agentspeak.printer import format_term
 from romas.agentspeak.serialise import term_from_json, term_to_json
 from romas.agentspeak.terms import Struct
 
@@ -359,3 +360,54 @@ def test_mind_lines_are_lines_of_the_source_and_survive_a_restore() -> None:
     restored = Agent.restore(json.loads(json.dumps(ag.snapshot())), host)
     assert restored.mind()["intentions"] == ag.mind()["intentions"]
     assert restored.mind()["plans"] == ag.mind()["plans"]
+
+
+def test_a_cancelled_message_drops_what_it_started() -> None:
+    host = RecordingHost()
+    src = """
+    +!slow(N) <- .wait(1000); +done(N).
+    +!deep(N) <- !deeper(N).
+    +!deeper(N) <- .wait(1000); +done(N).
+    +told(N) <- .wait(1000); +done(N).
+    """
+    ag = make_agent(src, host)
+    ag.deliver(Message("a", "bob", "achieve", parse_term("slow(1)")))
+    ag.deliver(Message("b", "bob", "achieve", parse_term("deep(2)")))
+    ag.deliver(Message("c", "bob", "tell", parse_term("told(3)")))
+    ag.deliver(Message("d", "bob", "achieve", parse_term("slow(4)")))
+    ag.step(100)  # every message is handled; each intention waits
+    assert ag.cancel_message("a", "asked") and ag.cancel_message("b") and ag.cancel_message("c")
+    run(ag)
+    assert {m: o.status for m, o in host.messages.items()} == {
+        "a": "cancelled",
+        "b": "cancelled",
+        "c": "cancelled",
+        "d": "processed",
+    }
+    assert host.messages["a"].reason == "asked"
+    beliefs = [b["text"] for b in ag.mind()["beliefs"]]
+    assert "done(4)[source(self)]" in beliefs and not any(b.startswith("done(1)") for b in beliefs)
+    assert not any(b.startswith(("done(2)", "done(3)")) for b in beliefs)
+    assert not ag.intentions
+    assert not ag.cancel_message("d") and not ag.cancel_message("unknown")
+
+
+def test_a_message_still_in_the_mailbox_is_cancelled_unhandled() -> None:
+    host = RecordingHost()
+    ag = make_agent("+!g <- +done.", host)
+    ag.deliver(Message("m", "bob", "achieve", parse_term("g")))
+    assert ag.cancel_message("m")
+    run(ag)
+    assert host.messages["m"].status == "cancelled" and ag.mind()["beliefs"] == []
+
+
+def test_a_cancelled_question_is_answered_false() -> None:
+    host = RecordingHost()
+    ag = make_agent("+?slow(X) <- .wait(1000); X = 1.", host)
+    make_agent("", host, name="bob")
+    ag.deliver(Message("q", "bob", "askOne", parse_term("slow(X)")))
+    ag.step(100)
+    assert ag.cancel_message("q")
+    run(ag)
+    assert host.messages["q"].status == "cancelled"
+    assert [(s[1], format_term(s[3]), s[5]) for s in host.sent] == [("bob", "false", "q")]

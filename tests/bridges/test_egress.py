@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from romas.bridges.egress import EgressRefused, parse_rule
 from romas.bridges.export import ExportConfigError, parse_target
+from romas.interop.egress import EgressRefused, EgressRule
 
 
 def _check(rule_text: str, host: str) -> str | None:
     try:
-        asyncio.run(parse_rule(rule_text).check(host))
+        asyncio.run(EgressRule.parse(rule_text).check_host(host))
     except EgressRefused as exc:
         return str(exc)
     return None

@@ -40,7 +40,7 @@ def running_server(
     *,
     extra_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    timeout: float = 90.0,  # a loaded CI machine can take long to import and migrate
 ) -> Iterator[ServerProcess]:
     """Start ``romas serve``, wait until /health answers, and stop it with SIGTERM afterwards."""
     port = free_port()

@@ -102,6 +102,41 @@ def test_a2a_sdk_client_talks_to_a_romas_agent(server: ServerProcess) -> None:
     asyncio.run(scenario(server.url))
 
 
+async def cancels(url: str) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        seller = {"code": SELLER, "metadata": {"a2a": {"enabled": True}}}
+        assert (await http.put(f"{url}/agents/seller", json=seller)).status_code == 201
+        for number, binding in enumerate(("HTTP+JSON", "JSONRPC")):
+            config = ClientConfig(
+                streaming=False, polling=True, httpx_client=http, supported_protocol_bindings=[binding]
+            )
+            card = await A2ACardResolver(http, f"{url}/agents/seller").get_agent_card()
+            client = await create_client(card, config)
+            task = await send(client, message(f"nap({number})", 200 + number))
+            assert task.status.state == TaskState.TASK_STATE_WORKING
+            canceled = await client.cancel_task(CancelTaskRequest(id=task.id))
+            assert canceled.id == task.id and canceled.status.state == TaskState.TASK_STATE_CANCELED
+            again = await client.get_task(GetTaskRequest(id=task.id))
+            assert again.status.state == TaskState.TASK_STATE_CANCELED
+            with pytest.raises((A2AClientError, TaskNotCancelableError)):
+                await client.cancel_task(CancelTaskRequest(id=task.id))
+            await client.close()
+            inbox = f"{url}/agents/seller/inbox/{task.id}"
+            mirrored = (await http.get(inbox)).json()
+            assert mirrored["status"] == "cancelled" and "A2A" in mirrored["error"]["detail"]
+            history = (await http.get(f"{url}/events", params={"stream": f"/agents/seller/inbox/{task.id}"})).json()
+            kinds = [e["type"] for e in history["_embedded"]["events"]]
+            assert kinds[0] == "message.accepted" and kinds[-1] == "message.cancelled"  # delivered or not yet
+        await asyncio.sleep(3.5)  # longer than a nap: a canceled one never ends it
+        beliefs = [b["text"] for b in (await http.get(f"{url}/agents/seller/mind")).json()["beliefs"]]
+        assert not any(b.startswith("napped(") for b in beliefs), beliefs
+        assert (await http.get(f"{url}/agents/seller/mind")).json()["intentions"] == []
+
+
+def test_a_task_is_canceled_with_what_it_started(server: ServerProcess) -> None:
+    asyncio.run(cancels(server.url))
+
+
 async def start_long_task(url: str) -> str:
     async with httpx.AsyncClient(timeout=60) as http:
         seller = {"code": SELLER, "metadata": {"a2a": {"enabled": True}}}

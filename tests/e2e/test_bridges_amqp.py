@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
-from tests.e2e.server import free_port
+from tests.e2e.brokers import TcpProxy, down_and_back, proxy_up
 
 pytestmark = pytest.mark.e2e
 LISTENER = "+message(C, D)[artefact(ears)] <- +got(C, D).\n"
@@ -51,11 +51,12 @@ def test_agents_and_outsiders_talk_over_amqp_queues(database_url: str, tmp_path:
         assert ears["received"] == 2 and ears["last_received"]["args"] == [channel, {"loaves": 3}]
 
 
-def test_an_amqp_broker_that_is_down_fails_operations(database_url: str, tmp_path: Path) -> None:
-    port = free_port()
+def test_an_amqp_broker_that_is_down_fails_operations_and_the_bridge_reconnects(
+    database_url: str, tmp_path: Path
+) -> None:
+    proxy = TcpProxy(5672)  # the shared RabbitMQ, behind a proxy this test cuts and restores
     with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
-        props = {"url": f"amqp://127.0.0.1:{port}/"}
-        client.put("/workspaces/w/artefacts/bus", json={"type": "amqp", "properties": props})
-        down = operate(client, "bus", "publish", "", "x", 1)
-        assert down["status"] == "failed" and "no connection" in down["error"]["detail"]
+        props = {"url": f"amqp://127.0.0.1:{proxy.port}/"}
+        assert client.put("/workspaces/w/artefacts/bus", json={"type": "amqp", "properties": props}).is_success
+        down_and_back(client, "bus", "publish", ["", f"nobody{uuid.uuid4().hex[:6]}", 1], lambda: proxy_up(proxy))

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import httpx
 import pytest
 
 from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.brokers import down_and_back
+from tests.e2e.server import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -89,3 +92,25 @@ def test_http_client_statuses_timeouts_and_egress(database_url: str, tmp_path: P
         eventually(lambda: any(b.startswith("refused(") for b in beliefs(client, "caller")), "the refusal")
         known = beliefs(client, "caller")
         assert any(b.startswith("answer(") and "200" in b for b in known), known
+
+
+@contextmanager
+def service_on(port: int) -> Iterator[ThreadingHTTPServer]:
+    ThreadingHTTPServer.allow_reuse_address = True
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_service_that_is_down_fails_calls_and_they_work_when_it_is_back(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        client.put("/workspaces/w", json={})
+        props = {"base_url": f"http://127.0.0.1:{port}", "timeout": 2.0}
+        assert client.put("/workspaces/w/artefacts/api", json={"type": "http_client", "properties": props}).is_success
+        down_and_back(client, "api", "get", ["/up"], lambda: service_on(port), down_says="ConnectError", result=True)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.brokers import down_and_back, private_mosquitto
 from tests.e2e.server import free_port
 
 pytestmark = pytest.mark.e2e
@@ -49,11 +50,12 @@ def test_agents_and_outsiders_talk_over_mqtt_topics(database_url: str, tmp_path:
         assert ears["received"] == 2 and ears["last_received"]["args"] == [channel, {"loaves": 3}]
 
 
-def test_an_mqtt_broker_that_is_down_fails_operations(database_url: str, tmp_path: Path) -> None:
+def test_an_mqtt_broker_that_is_down_fails_operations_and_the_bridge_reconnects(
+    database_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         props = {"url": f"mqtt://127.0.0.1:{port}"}
-        client.put("/workspaces/w/artefacts/bus", json={"type": "mqtt", "properties": props})
-        down = operate(client, "bus", "publish", "x", 1)
-        assert down["status"] == "failed" and "no connection" in down["error"]["detail"]
+        assert client.put("/workspaces/w/artefacts/bus", json={"type": "mqtt", "properties": props}).is_success
+        down_and_back(client, "bus", "publish", ["x", 1], lambda: private_mosquitto(port))

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +12,7 @@ import nats
 import pytest
 
 from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.brokers import down_and_back, private_nats
 from tests.e2e.server import free_port
 
 pytestmark = pytest.mark.e2e
@@ -90,36 +87,9 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
         assert no_reply["status"] == "failed" and no_reply["error"]["detail"]
 
 
-@contextmanager
-def private_nats(port: int) -> Iterator[subprocess.Popen[bytes]]:
-    binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
-    process = subprocess.Popen(
-        [binary, "-a", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.mark.skipif(
-    not (shutil.which("nats-server") or Path("/usr/sbin/nats-server").exists()), reason="no nats-server"
-)
 def test_a_broker_that_is_down_fails_operations_and_the_bridge_reconnects(database_url: str, tmp_path: Path) -> None:
     port = free_port()
     with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         _put_nats(client, "bus", f"nats://127.0.0.1:{port}")
-        down = operate(client, "bus", "publish", "x", 1)
-        assert down["status"] == "failed" and "no connection" in down["error"]["detail"]
-        client.put("/agents/a", json={"code": "-!send[error_msg(M)] <- +failed_with(M).\n+!send <- publish(x, 1)."})
-        client.post("/agents/a/commands", json={"body": "joinWorkspace(w); !send"})
-        eventually(lambda: any(b.startswith("failed_with(") for b in beliefs(client, "a")), "the agent's failure")
-        with private_nats(port):
-            eventually(lambda: operate(client, "bus", "publish", "x", 2)["status"] == "succeeded", "a reconnection")
-        assert operate(client, "bus", "publish", "x", 3)["status"] == "failed"
-        with private_nats(port):
-            eventually(
-                lambda: operate(client, "bus", "publish", "x", 4)["status"] == "succeeded", "a second reconnection"
-            )
+        down_and_back(client, "bus", "publish", ["x", 1], lambda: private_nats(port))
