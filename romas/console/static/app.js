@@ -3,47 +3,15 @@ import { h, render, htm, useState, useEffect, useRef, EditorView, EditorState, b
 import { api, auth, can, embedded, followEvents, problemText, setToken, when, ago } from "./api.js";
 import { agentspeak, aslColours } from "./asl.js";
 import { OrganisationView } from "./organisation.js";
+import { listeners, useLive, usePoll } from "./live.js";
+import { Badge, Props } from "./parts.js";
+import { History } from "./history.js";
+import { WorkspaceView, ArtefactView, GroupView, SchemeView } from "./resources.js";
 
 const html = htm.bind(h);
 // CodeMirror's EditContext input path is young in Chromium; the classic contenteditable one is well trodden.
 EditorView.EDIT_CONTEXT = false;
-const listeners = new Set();
 let connected = false;
-
-/** Re-run ``load`` whenever an event matching ``accept`` arrives (debounced), and once at the start. */
-function useLive(load, deps, accept = () => true) {
-  useEffect(() => {
-    let timer = null;
-    load();
-    const listener = (event) => {
-      if (!accept(event)) return;
-      clearTimeout(timer);
-      timer = setTimeout(load, 250);
-    };
-    listeners.add(listener);
-    return () => { listeners.delete(listener); clearTimeout(timer); };
-  }, deps);
-}
-
-function usePoll(load, deps, ms) {
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, ms);
-    return () => clearInterval(timer);
-  }, deps);
-}
-
-const Badge = ({ text }) => html`<span class="badge ${text}">${text}</span>`;
-
-function Props({ values, previous }) {
-  const keys = Object.keys(values || {});
-  if (!keys.length) return html`<span class="muted">no properties</span>`;
-  return html`<div class="props">${keys.map((key) => {
-    const shown = JSON.stringify(values[key]);
-    const changed = previous && key in previous && JSON.stringify(previous[key]) !== shown;
-    return html`<div>${key} = <span class=${changed ? "changed" : ""} data-prop=${key}>${shown}</span></div>`;
-  })}</div>`;
-}
 
 // ---------------------------------------------------------------- the MAS now
 
@@ -100,12 +68,12 @@ function Overview() {
       <section class="panel" id="workspaces">
         <h2>Workspaces and artefacts</h2>
         ${view.workspaces.map((ws) => html`
-          <h3>${ws.name}</h3>
+          <h3><a href="#/workspaces/${ws.name}">${ws.name}</a></h3>
           <table>
             <tr><th>Artefact</th><th>Type</th><th>Properties</th></tr>
             ${ws.artefacts.map((art) => html`
               <tr data-artefact=${art.name}>
-                <td>${art.name}<div class="muted">revision ${art.revision}</div></td>
+                <td><a href="#/workspaces/${ws.name}/artefacts/${art.name}">${art.name}</a><div class="muted">revision ${art.revision}</div></td>
                 <td>${art.type}</td>
                 <td><${Props} values=${art.properties} previous=${lastProps[`${ws.name}/${art.name}`]} /></td>
               </tr>`)}
@@ -115,8 +83,8 @@ function Overview() {
         <h2>Organisations</h2>
         ${view.organisations.map((org) => html`
           <h3><a href="#/organisations/${org.name}">${org.name}</a></h3>
-          ${org.groups.map((g) => html`<div>group <b>${g.name}</b> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
-          ${org.schemes.map((s) => html`<div>scheme <b>${s.name}</b> (${s.type}): ${Object.entries(s.goals).map(([goal, state]) => html`<span class="badge ${state}">${goal}: ${state}</span>`)}</div>`)}
+          ${org.groups.map((g) => html`<div>group <a href="#/organisations/${org.name}/groups/${g.name}"><b>${g.name}</b></a> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
+          ${org.schemes.map((s) => html`<div>scheme <a href="#/organisations/${org.name}/schemes/${s.name}"><b>${s.name}</b></a> (${s.type}): ${Object.entries(s.goals).map(([goal, state]) => html`<span class="badge ${state}">${goal}: ${state}</span>`)}</div>`)}
           <div>obligations: ${Object.entries(countBy(obligations[org.name] || [], "state")).map(([s, n]) => html`<span class="badge ${s}">${n} ${s}</span>`)}</div>`)}
       </section>
     </div>`;
@@ -277,6 +245,7 @@ function AgentView({ name }) {
           </table>
           ${diff && html`<${DiffView} ...${diff} />`}
         </section>
+        <div style="margin-top:16px"><${History} base=${`/agents/${name}`} id="agent-history" title="Agent history (code, description, state, metadata)" useLive=${useLive} onRestored=${() => loadCode(true)} /></div>
       </div>
       <div>
         <${Mind} name=${name} />
@@ -505,11 +474,15 @@ function App() {
     if (!ready) return;
     return followEvents((event) => listeners.forEach((l) => l(event)), (state) => { connected = state; setLive(state); });
   }, [ready, identity && identity.actor]);
-  const [section, name] = parts;
+  const [section, name, sub, subName] = parts;
   let page;
   if (!identity) page = html`<p class="loading">Connecting…</p>`;
   else if (!ready) page = html`<${TokenPrompt} failed=${failed} onDone=${async (t) => { setToken(t); await check(); setFailed(!auth.scopes.length); }} />`;
   else if (section === "agents" && name) page = html`<${AgentView} name=${name} key=${name} />`;
+  else if (section === "workspaces" && name && sub === "artefacts" && subName) page = html`<${ArtefactView} ws=${name} art=${subName} key=${`${name}/${subName}`} />`;
+  else if (section === "workspaces" && name) page = html`<${WorkspaceView} ws=${name} key=${name} />`;
+  else if (section === "organisations" && name && sub === "groups" && subName) page = html`<${GroupView} org=${name} name=${subName} key=${`g/${name}/${subName}`} />`;
+  else if (section === "organisations" && name && sub === "schemes" && subName) page = html`<${SchemeView} org=${name} name=${subName} key=${`s/${name}/${subName}`} />`;
   else if (section === "organisations" && name) page = html`<${OrganisationView} name=${name} key=${name} useLive=${useLive} />`;
   else if (section === "time") page = html`<${Timeline} />`;
   else if (section === "deployments") page = html`<${Deployments} />`;
@@ -517,7 +490,7 @@ function App() {
   const nav = (href, label, on) => html`<a href=${href} class=${on ? "active" : ""}>${label}</a>`;
   return html`
     <header class="top"><span class="brand">romas</span>
-      <nav>${nav("#/", "The MAS", !section || section === "agents" || section === "organisations")}${nav("#/time", "Time travel", section === "time")}${nav("#/deployments", "Deployments", section === "deployments")}<a href="/schema">API</a></nav>
+      <nav>${nav("#/", "The MAS", !section || ["agents", "organisations", "workspaces"].includes(section))}${nav("#/time", "Time travel", section === "time")}${nav("#/deployments", "Deployments", section === "deployments")}<a href="/schema">API</a></nav>
       <span class="who"><span class="live ${live ? "on" : ""}" title=${live ? "following the event stream" : "not connected"}></span>${live ? "live" : "offline"}
         ${identity && identity.tokens_required ? html` · ${identity.actor} (${identity.scopes.join(", ")}) <a href="javascript:void 0" onClick=${() => { setToken(""); check(); }}>forget token</a>` : ""}</span></header>
     <main>${page}</main>`;

@@ -2,6 +2,9 @@
 // links, role inheritance) and each scheme's goal tree with the state of every goal in the running schemes.
 import { h, htm, useState } from "./vendor/vendor.js";
 import { api, embedded, when } from "./api.js";
+import { History } from "./history.js";
+
+const enc = encodeURIComponent;
 
 const html = htm.bind(h);
 const BOX_W = 150;
@@ -60,7 +63,7 @@ function StructureDiagram({ spec }) {
   <div style="margin-top:6px">${inherits.length ? html`<span class="muted">inheritance: </span>${inherits}` : ""}</div>`;
 }
 
-function GoalTree({ goals, root, states }) {
+export function GoalTree({ goals, root, states }) {
   const node = (name, seen) => {
     const def = goals[name] || {};
     const kind = def.sequence ? "sequence" : def.choice ? "choice" : def.parallel ? "parallel" : null;
@@ -73,7 +76,7 @@ function GoalTree({ goals, root, states }) {
   return html`<div class="tree"><ul>${node(root, new Set())}</ul></div>`;
 }
 
-function rootOf(goals) {
+export function rootOf(goals) {
   const named = new Set();
   for (const def of Object.values(goals)) for (const c of def.sequence || def.choice || def.parallel || []) named.add(c);
   return Object.keys(goals).find((g) => !named.has(g)) || Object.keys(goals)[0];
@@ -100,16 +103,17 @@ export function OrganisationView({ name, useLive }) {
       ${schemes.map(([type, scheme]) => {
         const running = (now ? now.schemes : []).filter((s) => s.type === type);
         return html`<section class="panel"><h2>Scheme ${type}</h2>
-          ${running.length ? running.map((r) => html`<h3>running: ${r.name} (group ${r.group})</h3><${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${r.goals} />
+          ${running.length ? running.map((r) => html`<h3>running: <a href="#/organisations/${enc(name)}/schemes/${enc(r.name)}">${r.name}</a> (group ${r.group})</h3><${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${r.goals} />
             <div class="muted">commitments: ${r.commitments.map((c) => html`<span class="badge">${c}</span>`)}</div>`)
             : html`<${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${null} />`}
           <h3>Missions</h3>${Object.entries(scheme.missions || {}).map(([m, def]) => html`<div><b>${m}</b>: ${(def.goals || []).join(", ")} <span class="muted">(${def.min ?? 1}..${def.max ?? "∗"})</span></div>`)}
         </section>`;
       })}
       <section class="panel"><h2>Groups and players</h2>
-        ${(now ? now.groups : []).map((g) => html`<div><b>${g.name}</b> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
+        ${(now ? now.groups : []).map((g) => html`<div><a href="#/organisations/${enc(name)}/groups/${enc(g.name)}"><b>${g.name}</b></a> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
         <h3>Norms</h3>${(spec.norms || []).map((n) => html`<div><span class="badge">${n.type}</span> ${n.role} → ${n.mission}${n.deadline_s ? html` <span class="muted">within ${n.deadline_s}s</span>` : ""}</div>`)}
         <h3>Obligations</h3><table>${obligations.map((o) => html`<tr><td><span class="badge ${o.state}">${o.state}</span></td><td>${o.agent}</td><td class="muted">${o.norm || ""} ${o.mission || ""} ${o.goal || ""}</td><td class="muted">${when(o.created_at || o.activated_at)}</td></tr>`)}</table>
       </section>
-    </div>`;
+    </div>
+    <div style="margin-top:16px"><${History} base=${`/organisations/${enc(name)}`} title="Specification history" useLive=${useLive} /></div>`;
 }
