@@ -312,15 +312,31 @@ function Send({ name }) {
       <textarea id="content" rows="3" style="margin-top:8px" placeholder=${kind === "message" ? "content, e.g. hello(world)" : "a plan body, e.g. .print(hello)"} value=${content} onInput=${(e) => setContent(e.target.value)}></textarea>
       <div class="row" style="margin-top:8px"><button class="primary" id="send-button" type="submit">Send and wait</button></div>
     </form>
-    ${result && html`<div class="notice ${result.ok ? "ok" : "warn"}" id="send-result">${result.ok ? html`status <${Badge} text=${result.data.status} /> ${result.data.reply ? html`reply <code>${JSON.stringify(result.data.reply)}</code>` : ""} ${result.data.output ? html`<pre class="plain">${[].concat(result.data.output).join("\n")}</pre>` : ""} ${result.data.error ? problemText({ data: result.data.error }) : ""}` : result.text}</div>`}
+    ${result && html`<div class="notice ${result.ok && !result.data.error ? "ok" : "warn"}" id="send-result">${result.ok ? html`<${Outcome} data=${result.data} />` : result.text}</div>`}
   </section>`;
+}
+
+/** The final state of a message or a command: its status, the reply to an ask, a command's bindings and output. */
+function Outcome({ data }) {
+  const result = data.result || {};
+  const bindings = Object.entries(result.bindings || {});
+  const output = [].concat(result.output || []);
+  return html`<div>status <${Badge} text=${data.status} />
+    ${data.reply !== undefined && data.reply !== null ? html` reply <code>${typeof data.reply === "string" ? data.reply : JSON.stringify(data.reply)}</code>` : ""}
+    ${bindings.length ? html` bindings <code>${bindings.map(([k, v]) => `${k} = ${v}`).join(", ")}</code>` : ""}
+    ${data.error ? html` <span class="bad-text">${problemText({ data: data.error })}</span>` : ""}
+    ${data.status === "accepted" || data.status === "queued" || data.status === "running" || data.status === "delivered" ? html` <span class="muted">(still going after the wait; it shows below when it ends)</span>` : ""}
+    ${output.length ? html`<div class="muted" style="margin-top:4px">printed:</div><pre class="plain">${output.join("\n")}</pre>` : ""}</div>`;
 }
 
 function Traffic({ name }) {
   const [tab, setTab] = useState("inbox");
   const [items, setItems] = useState([]);
-  usePoll(async () => { const r = await api(`/agents/${name}/${tab}?limit=50`); setItems(r.ok ? embedded(r.data) : []); }, [name, tab], 2000);
-  return html`<section class="panel" style="margin-top:16px"><div class="tabs">
+  const load = async () => { const r = await api(`/agents/${name}/${tab}?limit=50`); setItems(r.ok ? embedded(r.data) : []); };
+  // Messages and commands sent over HTTP are events; what agents send each other is read again now and then.
+  useLive(load, [name, tab], (e) => e.stream_type === "message" || e.stream.startsWith(`/agents/${name}/commands/`));
+  usePoll(load, [name, tab], 5000);
+  return html`<section class="panel" style="margin-top:16px" id="traffic"><div class="tabs">
       ${["inbox", "outbox", "commands"].map((t) => html`<button class=${t === tab ? "on" : ""} onClick=${() => setTab(t)}>${t}</button>`)}</div>
     <div class="scroll"><table>
       ${items.map((m) => html`<tr><td><${Badge} text=${m.status} /></td>

@@ -19,9 +19,9 @@ function StructureDiagram({ spec }) {
   const position = {};
   for (const [groupName, group] of groups) {
     const names = Object.keys(group.roles || {});
-    const height = BOX_H + 60;
+    const height = BOX_H + 84;
     const width = Math.max(names.length * (BOX_W + GAP) + GAP, 260);
-    names.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 36 }; });
+    names.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 62 }; });
     blocks.push({ groupName, group, names, y, width, height });
     y += height + 30;
   }
@@ -82,6 +82,14 @@ export function rootOf(goals) {
   return Object.keys(goals).find((g) => !named.has(g)) || Object.keys(goals)[0];
 }
 
+/** What an obligation asks, in words: commit to a mission, or achieve a goal. */
+function obligedTo(what) {
+  if (!what) return "";
+  if (what.committed) return html`commit to <b>${what.committed.mission}</b> in ${what.committed.scheme}`;
+  if (what.done) return html`achieve <b>${what.done.goal}</b> in ${what.done.scheme}`;
+  return JSON.stringify(what);
+}
+
 export function OrganisationView({ name, useLive }) {
   const [spec, setSpec] = useState(null);
   const [now, setNow] = useState(null);
@@ -112,7 +120,9 @@ export function OrganisationView({ name, useLive }) {
       <section class="panel"><h2>Groups and players</h2>
         ${(now ? now.groups : []).map((g) => html`<div><a href="#/organisations/${enc(name)}/groups/${enc(g.name)}"><b>${g.name}</b></a> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
         <h3>Norms</h3>${(spec.norms || []).map((n) => html`<div><span class="badge">${n.type}</span> ${n.role} → ${n.mission}${n.deadline_s ? html` <span class="muted">within ${n.deadline_s}s</span>` : ""}</div>`)}
-        <h3>Obligations</h3><table>${obligations.map((o) => html`<tr><td><span class="badge ${o.state}">${o.state}</span></td><td>${o.agent}</td><td class="muted">${o.norm || ""} ${o.mission || ""} ${o.goal || ""}</td><td class="muted">${when(o.created_at || o.activated_at)}</td></tr>`)}</table>
+        <h3>Obligations</h3><table><tr><th>State</th><th>Agent</th><th>Obliged to</th><th>Norm</th><th>Since</th></tr>
+          ${obligations.map((o) => html`<tr data-obligation=${o.norm}><td><span class="badge ${o.state}">${o.state}</span></td><td>${o.agent}</td><td>${obligedTo(o.what)}</td><td class="muted">${o.norm || ""}</td><td class="muted nowrap">${when(o.since)}</td></tr>`)}
+          ${obligations.length === 0 && html`<tr><td class="muted" colspan="5">none</td></tr>`}</table>
       </section>
     </div>
     <div style="margin-top:16px"><${History} base=${`/organisations/${enc(name)}`} title="Specification history" useLive=${useLive} /></div>`;
