@@ -216,6 +216,8 @@ function AgentView({ name }) {
   return html`
     <div class="row spread"><h1>Agent <span class="mono">${name}</span> ${agent && html`<${Badge} text=${agent.state} />`}</h1>
       <a href="#/">← the MAS</a></div>
+    ${agent && agent.description && html`<p class="lead">${agent.description}</p>`}
+    ${agent && agent.stopped_reason && html`<div class="notice warn">stopped: ${agent.stopped_reason}</div>`}
     <div class="cols2">
       <div>
         <section class="panel" id="code">
@@ -240,7 +242,7 @@ function AgentView({ name }) {
                 <td><input type="radio" name="from" checked=${pick.from === r.revision} onChange=${() => setPick({ ...pick, from: r.revision })} /></td>
                 <td><input type="radio" name="to" checked=${pick.to === r.revision} onChange=${() => setPick({ ...pick, to: r.revision })} /></td>
                 <td>${r.revision}</td><td class="muted">${when(r.recorded_at)}</td><td>${r.actor}</td><td>${r.summary}</td>
-                <td>${can("write") && html`<button class="restore" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
+                <td>${can("write") && r.revision !== (revisions[0] || {}).revision && html`<button class="restore" title="make this code current again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
               </tr>`)}
           </table>
           ${diff && html`<${DiffView} ...${diff} />`}
@@ -272,7 +274,7 @@ function Mind({ name }) {
   if (!mind) return html`<section class="panel"><h2>Mind</h2><span class="muted">not running here</span></section>`;
   const text = (item) => item.text || item.term || item.source || JSON.stringify(item);
   return html`<section class="panel" id="mind"><h2>Mind <span class="muted">(code revision ${mind.code_revision})</span></h2>
-    <h3>Beliefs</h3><div class="scroll mono">${mind.beliefs.map((b) => html`<div>${text(b)}</div>`)}</div>
+    <h3>Beliefs</h3><div class="scroll mono">${mind.beliefs.length ? mind.beliefs.map((b) => html`<div>${text(b)}</div>`) : html`<span class="muted">none</span>`}</div>
     <h3>Goals</h3><div class="mono">${mind.goals.length ? mind.goals.map((g) => html`<div>${text(g)}</div>`) : html`<span class="muted">none</span>`}</div>
     <h3>Intentions</h3><div class="mono">${mind.intentions.length ? mind.intentions.map((i) => html`<div class="intention">
       <span class="badge">${i.state}</span> ${(i.stack || []).map((f, depth) => html`<div style="padding-left:${depth * 14}px">${f.trigger} <span class="muted">plan ${f.plan}${f.line ? `, line ${f.line}` : ""}</span></div>`)}</div>`) : html`<span class="muted">none</span>`}</div>

@@ -27,9 +27,10 @@ export function asText(value, indent = "") {
   const simple = entries.every(([, v]) => v === null || typeof v !== "object" || (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0));
   if (Array.isArray(value) && simple && JSON.stringify(value).length < 70) return JSON.stringify(value);
   return "\n" + entries.map(([key, v]) => {
-    const head = key === null ? `${indent}- ` : `${indent}${key}: `;
     const body = asText(v, indent + "  ");
-    return body.startsWith("\n") ? head.trimEnd() + body : head + body;
+    // A list item that is an object starts on the dash's line, YAML-like: "- agent: ada".
+    if (key === null) return body.startsWith("\n") ? `${indent}- ${body.slice(1 + indent.length + 2)}` : `${indent}- ${body}`;
+    return body.startsWith("\n") ? `${indent}${key}:${body}` : `${indent}${key}: ${body}`;
   }).join("\n");
 }
 

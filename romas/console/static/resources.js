@@ -36,12 +36,11 @@ export function WorkspaceView({ ws }) {
     ${workspace.ok ? html`<p class="lead">${workspace.data.description || html`<span class="muted">no description</span>`}</p>` : html`<${Missing} result=${workspace} what="This workspace" />`}
     <div class="cols-even">
       <section class="panel" id="artefacts"><h2>Artefacts</h2><table>
-        <tr><th>Artefact</th><th>Type</th><th>Properties</th><th>Observers</th></tr>
+        <tr><th>Artefact</th><th>Type</th><th>Properties</th></tr>
         ${artefacts.map((art) => html`<tr data-artefact=${art.name}>
           <td><a href="#/workspaces/${enc(ws)}/artefacts/${enc(art.name)}">${art.name}</a><div class="muted">revision ${art.revision}</div></td>
-          <td>${art.type}</td><td><${Props} values=${art.properties} /></td>
-          <td>${(art.observers || []).map((o) => html`<a class="badge" href="#/agents/${enc(o)}">${o}</a>`)}</td></tr>`)}
-        ${artefacts.length === 0 && html`<tr><td class="muted" colspan="4">no artefact</td></tr>`}
+          <td>${art.type}</td><td><${Props} values=${art.properties} /></td></tr>`)}
+        ${artefacts.length === 0 && html`<tr><td class="muted" colspan="3">no artefact</td></tr>`}
       </table></section>
       <${History} base=${base} title="Workspace history" useLive=${useLive} />
     </div>`;
