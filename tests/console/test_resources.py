@@ -189,6 +189,20 @@ def test_every_resource_has_its_page_history_diff_and_restore(
     assert client.get("/agents/bob").json()["description"] == bob["description"]
     page.screenshot(path=shots / "17-agent-history.png", full_page=True)
 
+    # The timeline follows the event log while nobody moves its slider: a new change shows as "now".
+    page.goto(f"{console}#/time")
+    now_count = page.locator('#past tr[data-artefact="stock"] [data-prop="count"]')
+    expect(now_count).to_have_text("3", timeout=WAIT_MS)
+    done = client.post(
+        "/workspaces/bakery/artefacts/stock/operations/inc", json={"args": []}, headers={"Prefer": "wait=10"}
+    )
+    assert done.status_code == 200, done.text
+    expect(now_count).to_have_text("4", timeout=WAIT_MS)
+    expect(page.locator("#now")).to_be_disabled()
+    page.locator("#slider").press("Home")
+    expect(page.locator('#past[data-index="0"]')).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#now")).to_be_enabled()
+
     assert not errors, errors
     page.close()
     client.close()

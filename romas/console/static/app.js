@@ -367,10 +367,17 @@ function Timeline() {
         if (page.length < 500) break;
         after = r.data.last_position;
       }
-      setEvents(all);
-      setIndex(all.length - 1);
+      setEvents((live) => [...all, ...live.filter((e) => !all.length || e.position > all[all.length - 1].position)]);
     })();
+    // New events extend the timeline while the page is open.
+    const listener = (event) => setEvents((all) => (all.length && event.position <= all[all.length - 1].position ? all : [...all, event]));
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }, []);
+  // Until a person moves the slider, it stays at the newest event ("now"); the Now button goes back to that.
+  const following = useRef(true);
+  useEffect(() => { if (following.current && events.length) setIndex(events.length - 1); }, [events.length]);
+  const moveTo = (i) => { following.current = i === events.length - 1; setIndex(Math.max(0, Math.min(i, events.length - 1))); };
   useEffect(() => {
     if (index === null || !events[index]) return;
     const at = events[index].recorded_at;
@@ -386,15 +393,16 @@ function Timeline() {
     }, 200);
     return () => clearTimeout(timer);
   }, [index, events]);
-  if (!events.length) return html`<p class="loading">Reading the event log…</p>`;
+  if (!events.length || index === null || !events[index]) return html`<p class="loading">Reading the event log…</p>`;
   const event = events[index];
   return html`<h1>Travel in time</h1>
     <section class="panel">
       <div class="timeline-head"><b>${when(event.recorded_at)}</b>
         <span class="muted">event ${event.position} of ${events[events.length - 1].position}: <code>${event.type}</code> on <code>${event.stream}</code> by ${event.metadata.actor || "?"}</span></div>
-      <div class="row"><button title="one event earlier" onClick=${() => setIndex(Math.max(index - 1, 0))}>◀</button>
-        <input class="slider" id="slider" type="range" min="0" max=${events.length - 1} value=${index} onInput=${(e) => setIndex(Number(e.target.value))} style="flex:1" />
-        <button title="one event later" onClick=${() => setIndex(Math.min(index + 1, events.length - 1))}>▶</button></div>
+      <div class="row"><button title="one event earlier" onClick=${() => moveTo(index - 1)}>◀</button>
+        <input class="slider" id="slider" type="range" min="0" max=${events.length - 1} value=${index} onInput=${(e) => moveTo(Number(e.target.value))} style="flex:1" />
+        <button title="one event later" onClick=${() => moveTo(index + 1)}>▶</button>
+        <button id="now" title="follow the newest event" disabled=${index === events.length - 1} onClick=${() => moveTo(events.length - 1)}>Now</button></div>
       <div class="row spread muted"><span>${when(events[0].recorded_at)}</span><span>${when(events[events.length - 1].recorded_at)}</span></div>
     </section>
     ${past && html`<div class="grid" style="margin-top:16px" id="past" data-index=${past.index}>
