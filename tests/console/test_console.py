@@ -171,6 +171,12 @@ def test_a_person_works_on_the_bakery_through_the_console(
     expect(page.locator(f'tr[data-deployment="{number + 1}"]')).to_contain_text(f"rolls back {number}")
     expect(row).to_contain_text(f"rolled back by {number + 1}")
     expect(row.locator("button.rollback")).to_have_count(0)
+    row.locator("a", has_text=str(number)).click()
+    details = page.locator("#deployment")
+    expect(details).to_contain_text(f"Deployment {number}", timeout=WAIT_MS)
+    expect(details).to_contain_text("A new sign")
+    expect(details).to_contain_text("update")
+    expect(details).to_contain_text("workspace bakery")
     page.screenshot(path=shots / "08-deployments.png", full_page=True)
 
     # The organisation drawn.

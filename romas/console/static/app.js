@@ -453,7 +453,9 @@ function Deployments() {
         <td>${can("deploy") && !d.rolled_back_by && html`<button class="rollback" onClick=${() => dryRun(d.id)}>Roll back…</button>`}</td></tr>`)}
       ${items.length === 0 && html`<tr><td colspan="6" class="muted">no deployment yet (romas apply agent_specs/ makes one)</td></tr>`}
     </table></section>
-    <section class="panel">${chosen ? html`<h2>Deployment ${chosen.id}</h2><${Plan} entries=${chosen.plan} />` : html`<span class="muted">Choose a deployment to see what it changed.</span>`}</section></div>
+    <section class="panel" id="deployment">${chosen ? html`<h2>Deployment ${chosen.id} <span class="muted">by ${chosen.actor}, ${when(chosen.recorded_at)}</span></h2>
+      ${chosen.source ? html`<div class="provenance">${Object.entries(chosen.source).filter(([, v]) => v).map(([k, v]) => html`<div><span class="muted">${k}</span> <code>${typeof v === "string" ? v : JSON.stringify(v)}</code></div>`)}</div>` : ""}
+      <h3>What it changed</h3><${Plan} entries=${chosen.plan} />` : html`<span class="muted">Choose a deployment (its number) to see its provenance and what it changed.</span>`}</section></div>
     ${plan && html`<div class="modal"><div class="panel" id="rollback-plan"><h2>Roll back deployment ${plan.id}?</h2>
       <p class="muted">This is the plan (a dry run: nothing has changed yet).</p><${Plan} entries=${plan.data.plan} />
       <div class="row" style="margin-top:12px"><button class="danger" id="confirm-rollback" onClick=${confirm}>Confirm the rollback</button><button onClick=${() => setPlan(null)}>Cancel</button></div></div></div>`}`;
