@@ -26,8 +26,9 @@ function StructureDiagram({ spec }) {
     y += height + 30;
   }
   const free = Object.keys(roles).filter((r) => !(r in position));
-  free.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 20 }; });
-  const totalHeight = y + (free.length ? BOX_H + 40 : 0);
+  const freeTop = y;
+  free.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 26 }; });
+  const totalHeight = y + (free.length ? BOX_H + 46 : 0);
   const totalWidth = Math.max(...blocks.map((b) => b.width + 20), free.length * (BOX_W + GAP) + GAP, 400);
   const arrows = [];
   for (const { group } of blocks) {
@@ -56,6 +57,7 @@ function StructureDiagram({ spec }) {
         <text x=${p.x + BOX_W / 2} y=${p.y + 18} text-anchor="middle" font-weight="600">${role}</text>
         <text x=${p.x + BOX_W / 2} y=${p.y + 34} text-anchor="middle" fill="#667085">${card.min ?? 0}..${card.max ?? "∗"}</text></g>`; })}
     </g>`)}
+    ${free.length > 0 && html`<text x="22" y=${freeTop + 12} fill="#667085">roles in no group (other roles extend them)</text>`}
     ${free.map((role) => { const p = position[role]; return html`<g><rect x=${p.x} y=${p.y} width=${BOX_W} height=${BOX_H} rx="6" fill="#fff" stroke="#c9d3e6" stroke-dasharray="4 3" />
       <text x=${p.x + BOX_W / 2} y=${p.y + 26} text-anchor="middle">${role}</text></g>`; })}
     ${arrows}
