@@ -31,7 +31,7 @@ def revisions(client: httpx.Client, base: str) -> list[dict[str, Any]]:
 
 
 def compare_and_restore(page: Any, panel: str, older: int, newer: int, seen: str) -> None:
-    """Pick two revisions in the history panel, see the change side by side, then restore the older one."""
+    """Pick two revisions in the history panel and see the change side by side."""
     from playwright.sync_api import expect
 
     history = page.locator(panel)
@@ -107,6 +107,19 @@ def test_every_resource_has_its_page_history_diff_and_restore(
     pop.locator("button.run").click()
     expect(pop.locator(".result")).to_contain_text("queue is empty", timeout=WAIT_MS)
     page.screenshot(path=shots / "11-operations.png", full_page=True)
+
+    # A deleted artefact: its page says so, its history stays readable, and a restore brings it back.
+    tally = "/workspaces/bakery/artefacts/tally"
+    assert client.put(tally, json={"type": "counter", "properties": {"count": 5}}).status_code == 201
+    assert client.delete(tally).status_code == 204
+    page.goto(f"{console}#{tally}")
+    expect(page.locator(".notice.warn")).to_contain_text("This artefact was deleted", timeout=WAIT_MS)
+    expect(page.locator('#history tr[data-revision="2"]')).to_contain_text("deleted")
+    expect(page.locator('#history tr[data-revision="2"] button.restore')).to_have_count(0)
+    compare_and_restore(page, "#history", 1, 2, "revision 2 deleted the resource")
+    page.locator('#history tr[data-revision="1"] button.restore').click()
+    expect(page.locator('#properties [data-prop="count"]')).to_have_text("5", timeout=WAIT_MS)
+    assert client.get(tally).json()["properties"] == {"count": 5}
 
     # A workspace changed elsewhere: the new revision appears live; compared; the first one restored.
     page.goto(f"{console}#/workspaces/bakery")

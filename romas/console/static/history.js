@@ -62,8 +62,11 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
   async function compare() {
     const [a, b] = [pick.from, pick.to].sort((x, y) => x - y);
     const [left, right] = await Promise.all([api(`${base}/revisions/${a}`), api(`${base}/revisions/${b}`)]);
-    if (left.ok && right.ok) setDiff({ from: a, to: b, left: asText(left.data).trimStart() + "\n", right: asText(right.data).trimStart() + "\n" });
-    else setNotice({ kind: "bad", text: problemText(left.ok ? right : left) });
+    // A deletion is a revision too; it has no content to show.
+    const text = (r, n) => (r.ok ? asText(r.data).trimStart() + "\n" : r.status === 410 ? `(revision ${n} deleted the resource)\n` : null);
+    const [l, r] = [text(left, a), text(right, b)];
+    if (l !== null && r !== null) setDiff({ from: a, to: b, left: l, right: r });
+    else setNotice({ kind: "bad", text: problemText(l === null ? left : right) });
   }
 
   async function restore(revision) {
@@ -92,7 +95,7 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
           <td><input type="radio" name="${id}-to" class="to" checked=${pick.to === r.revision} onChange=${() => setPick({ ...pick, to: r.revision })} /></td>
           <td>${r.revision}</td><td class="muted nowrap" title=${when(r.recorded_at)}>${short(r.recorded_at)}</td><td>${r.actor}</td>
           <td>${r.summary}${r.changed && r.changed.length ? html`<div class="muted">${r.changed.join(", ")}</div>` : ""}</td>
-          <td>${can("write") && r.revision !== (revisions[0] || {}).revision && html`<button class="restore" title="make this revision the current state again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
+          <td>${can("write") && !r.deleted && (r.revision !== (revisions[0] || {}).revision) && html`<button class="restore" title="make this revision the current state again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
         </tr>`)}
     </table></div>
     ${diff && html`<div class="diff" style="margin-top:12px"><div class="row spread"><h3>Revision ${diff.from} (left) and revision ${diff.to} (right)</h3>

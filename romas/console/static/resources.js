@@ -125,17 +125,17 @@ export function ArtefactView({ ws, art }) {
     <h1>Artefact <span class="mono">${art}</span> ${data && html`<span class="badge">${data.type}</span> <span class="muted rev">revision ${data.revision}</span>`}</h1>
     ${data ? html`<p class="lead">${data.description || ""}</p>` : html`<${Missing} result=${artefact} what="This artefact" />`}
     <div class="cols-even">
-      <div>
+      <div class="stack">
         ${data && html`<section class="panel" id="properties"><h2>Observable properties <span class="muted">(live)</span></h2>
           <${Props} values=${data.properties} previous=${previous} />
           <div class="muted" style="margin-top:8px">observed by ${(data.observers || []).length ? data.observers.map((o) => html`<a class="badge" href="#/agents/${enc(o)}">${o}</a>`) : "no agent"} · changed ${ago(data.updated_at)}</div></section>`}
-        ${data && html`<section class="panel" id="operations" style="margin-top:16px"><h2>Operations</h2>
+        ${data && html`<section class="panel" id="operations"><h2>Operations</h2>
           ${!can("operate") ? html`<p class="muted">Your token may not run operations (it needs the operate scope).</p>` : ""}
           ${(data.operations || []).map((op) => can("operate")
             ? html`<${OperationForm} op=${op} key=${op.name} />`
             : html`<div class="operation"><code class="sig">${op.signature || op.name}</code> <span class="muted">${op.description || ""}</span></div>`)}
         </section>`}
-        <section class="panel" id="invocations" style="margin-top:16px"><h2>Recent invocations</h2><div class="scroll"><table>
+        <section class="panel" id="invocations"><h2>Recent invocations</h2><div class="scroll"><table>
           <tr><th>Status</th><th>Operation</th><th>By</th><th>Outcome</th><th>When</th></tr>
           ${invocations.map((i) => html`<tr data-invocation=${i.id}><td><${Badge} text=${i.status} /></td>
             <td class="mono">${i.operation}(${(i.args || []).map((a) => JSON.stringify(a)).join(", ")})</td>
@@ -190,12 +190,12 @@ export function SchemeView({ org, name }) {
     <h1>Scheme <span class="mono">${name}</span> ${s && html`<span class="badge">${s.type}</span> ${s.satisfied ? html`<span class="badge satisfied">satisfied</span>` : ""} <span class="muted rev">revision ${s.revision}</span>`}</h1>
     ${s ? html`<p class="lead">run by group <a href="#/organisations/${enc(org)}/groups/${enc(s.group)}">${s.group}</a></p>` : html`<${Missing} result=${scheme} what="This scheme" />`}
     <div class="cols-even">
-      ${s && html`<div><section class="panel" id="goals"><h2>Goals</h2>
+      ${s && html`<div class="stack"><section class="panel" id="goals"><h2>Goals</h2>
           ${def ? html`<${GoalTree} goals=${def.goals} root=${rootOf(def.goals)} states=${states} />` : ""}
           <table style="margin-top:8px"><tr><th>Goal</th><th>State</th><th>Achieved by</th><th>Satisfied</th></tr>
             ${Object.entries(s.goals || {}).map(([goal, g]) => html`<tr><td>${goal}</td><td><${Badge} text=${g.state} /></td><td>${g.achieved_by || ""}</td><td class="muted">${g.satisfied_at ? when(g.satisfied_at) : ""}</td></tr>`)}</table>
         </section>
-        <section class="panel" id="commitments" style="margin-top:16px"><h2>Commitments</h2><table>
+        <section class="panel" id="commitments"><h2>Commitments</h2><table>
           ${(s.commitments || []).map((c) => html`<tr><td><a href="#/agents/${enc(c.agent)}">${c.agent}</a></td><td>${c.mission}</td><td class="muted">${when(c.since)}</td></tr>`)}
           ${(s.commitments || []).length === 0 && html`<tr><td class="muted">no agent committed yet</td></tr>`}</table></section></div>`}
       <${History} base=${base} title="Scheme history" useLive=${useLive} />
