@@ -54,10 +54,11 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
   const [pick, setPick] = useState({ from: null, to: null });
   const [diff, setDiff] = useState(null);
   const [notice, setNotice] = useState(null);
-  useLive(async () => {
+  const load = async () => {
     const r = await api(`${base}/revisions?limit=100`);
     if (r.ok) setRevisions(embedded(r.data));
-  }, [base], (e) => e.stream === base);
+  };
+  useLive(load, [base], (e) => e.stream === base);
 
   async function compare() {
     const [a, b] = [pick.from, pick.to].sort((x, y) => x - y);
@@ -74,6 +75,8 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
     if (r.ok) {
       const made = r.data && r.data.revision;
       setNotice({ kind: "ok", text: made ? `Restored revision ${revision}: it is now revision ${made}.` : `Restored revision ${revision}.` });
+      // The event stream will say so too; a person who just clicked should not have to wait for it.
+      load();
       if (onRestored) onRestored(r.data);
     } else setNotice({ kind: "bad", text: problemText(r) });
   }

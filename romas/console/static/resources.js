@@ -25,11 +25,12 @@ export function WorkspaceView({ ws }) {
   const base = `/workspaces/${enc(ws)}`;
   const [workspace, setWorkspace] = useState(null);
   const [artefacts, setArtefacts] = useState([]);
-  useLive(async () => {
+  const load = async () => {
     const [w, a] = await Promise.all([api(base), api(`${base}/artefacts?limit=200`)]);
     setWorkspace(w);
     if (a.ok) setArtefacts(embedded(a.data));
-  }, [ws], (e) => e.stream === base || e.stream.startsWith(`${base}/artefacts/`));
+  };
+  useLive(load, [ws], (e) => e.stream === base || e.stream.startsWith(`${base}/artefacts/`));
   if (!workspace) return html`<p class="loading">Reading the workspace…</p>`;
   return html`<${Crumbs} items=${[["#/", "the MAS"], [null, `workspace ${ws}`]]} />
     <h1>Workspace <span class="mono">${ws}</span> ${workspace.ok && html`<span class="muted rev">revision ${workspace.data.revision}</span>`}</h1>
@@ -42,7 +43,7 @@ export function WorkspaceView({ ws }) {
           <td>${art.type}</td><td><${Props} values=${art.properties} /></td></tr>`)}
         ${artefacts.length === 0 && html`<tr><td class="muted" colspan="3">no artefact</td></tr>`}
       </table></section>
-      <${History} base=${base} title="Workspace history" useLive=${useLive} />
+      <${History} base=${base} title="Workspace history" useLive=${useLive} onRestored=${load} />
     </div>`;
 }
 
@@ -112,13 +113,14 @@ export function ArtefactView({ ws, art }) {
   const [previous, setPrevious] = useState(null);
   const last = useRef(null);
   const [invocations, setInvocations] = useState([]);
-  useLive(async () => {
+  const load = async () => {
     const [a, i] = await Promise.all([api(base), api(`${base}/invocations?limit=20`)]);
     setPrevious(last.current);
     last.current = a.ok ? a.data.properties : null;
     setArtefact(a);
     if (i.ok) setInvocations(embedded(i.data));
-  }, [ws, art], (e) => e.stream === base || e.stream.startsWith(`${base}/`));
+  };
+  useLive(load, [ws, art], (e) => e.stream === base || e.stream.startsWith(`${base}/`));
   if (!artefact) return html`<p class="loading">Reading the artefact…</p>`;
   const data = artefact.ok ? artefact.data : null;
   return html`<${Crumbs} items=${[["#/", "the MAS"], [`#/workspaces/${enc(ws)}`, `workspace ${ws}`], [null, `artefact ${art}`]]} />
@@ -132,7 +134,7 @@ export function ArtefactView({ ws, art }) {
         ${data && html`<section class="panel" id="operations"><h2>Operations</h2>
           ${!can("operate") ? html`<p class="muted">Your token may not run operations (it needs the operate scope).</p>` : ""}
           ${(data.operations || []).map((op) => can("operate")
-            ? html`<${OperationForm} op=${op} key=${op.name} />`
+            ? html`<${OperationForm} op=${op} key=${op.name} onDone=${load} />`
             : html`<div class="operation"><code class="sig">${op.signature || op.name}</code> <span class="muted">${op.description || ""}</span></div>`)}
         </section>`}
         <section class="panel" id="invocations"><h2>Recent invocations</h2><div class="scroll"><table>
@@ -145,7 +147,7 @@ export function ArtefactView({ ws, art }) {
           ${invocations.length === 0 && html`<tr><td class="muted" colspan="5">none yet</td></tr>`}
         </table></div></section>
       </div>
-      <${History} base=${base} title="Artefact history" useLive=${useLive} />
+      <${History} base=${base} title="Artefact history" useLive=${useLive} onRestored=${load} />
     </div>`;
 }
 
@@ -154,7 +156,8 @@ export function ArtefactView({ ws, art }) {
 export function GroupView({ org, name }) {
   const base = `/organisations/${enc(org)}/groups/${enc(name)}`;
   const [group, setGroup] = useState(null);
-  useLive(async () => setGroup(await api(base)), [org, name], (e) => e.stream === base);
+  const load = async () => setGroup(await api(base));
+  useLive(load, [org, name], (e) => e.stream === base);
   if (!group) return html`<p class="loading">Reading the group…</p>`;
   const g = group.ok ? group.data : null;
   return html`<${Crumbs} items=${[["#/", "the MAS"], [`#/organisations/${enc(org)}`, `organisation ${org}`], [null, `group ${name}`]]} />
@@ -168,7 +171,7 @@ export function GroupView({ org, name }) {
           ${g.players.length === 0 && html`<tr><td class="muted" colspan="3">nobody plays a role here</td></tr>`}</table>
         ${(g.schemes || []).length > 0 && html`<h3>Responsible for</h3>${g.schemes.map((s) => html`<a class="badge" href="#/organisations/${enc(org)}/schemes/${enc(s)}">scheme ${s}</a>`)}`}
       </section>`}
-      <${History} base=${base} title="Group history" useLive=${useLive} />
+      <${History} base=${base} title="Group history" useLive=${useLive} onRestored=${load} />
     </div>`;
 }
 
@@ -176,11 +179,12 @@ export function SchemeView({ org, name }) {
   const base = `/organisations/${enc(org)}/schemes/${enc(name)}`;
   const [scheme, setScheme] = useState(null);
   const [spec, setSpec] = useState(null);
-  useLive(async () => {
+  const load = async () => {
     const [s, o] = await Promise.all([api(base), api(`/organisations/${enc(org)}`)]);
     setScheme(s);
     if (o.ok) setSpec(o.data);
-  }, [org, name], (e) => e.stream === base || e.stream === `/organisations/${org}`);
+  };
+  useLive(load, [org, name], (e) => e.stream === base || e.stream === `/organisations/${org}`);
   if (!scheme) return html`<p class="loading">Reading the scheme…</p>`;
   const s = scheme.ok ? scheme.data : null;
   const def = s && spec && spec.schemes ? spec.schemes[s.type] : null;
@@ -198,6 +202,6 @@ export function SchemeView({ org, name }) {
         <section class="panel" id="commitments"><h2>Commitments</h2><table>
           ${(s.commitments || []).map((c) => html`<tr><td><a href="#/agents/${enc(c.agent)}">${c.agent}</a></td><td>${c.mission}</td><td class="muted">${when(c.since)}</td></tr>`)}
           ${(s.commitments || []).length === 0 && html`<tr><td class="muted">no agent committed yet</td></tr>`}</table></section></div>`}
-      <${History} base=${base} title="Scheme history" useLive=${useLive} />
+      <${History} base=${base} title="Scheme history" useLive=${useLive} onRestored=${load} />
     </div>`;
 }
