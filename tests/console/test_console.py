@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.console.conftest import SAMPLE
+from tests.console.conftest import SAMPLE, START_S, WAIT_MS
 from tests.e2e.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-WAIT_MS = 30_000
 
 
 def all_events(client: httpx.Client) -> list[dict[str, Any]]:
@@ -199,7 +198,9 @@ def test_with_tokens_the_console_asks_for_one_and_shows_only_what_it_allows(
     from tests.e2e.server import running_server
 
     tokens = {"ROMAS_TOKENS": "viewer:look:read;boss:b055:admin"}
-    with running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens) as server:
+    with running_server(
+        database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens, timeout=START_S
+    ) as server:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{server.url}/console")
         page.locator("#token").fill("wrong")

@@ -12,15 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.console.conftest import SAMPLE
+from tests.console.conftest import SAMPLE, START_S, WAIT_MS
 from tests.e2e.server import ServerProcess, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-WAIT_MS = 30_000
-NAPPER = """// Walt naps when asked to, and wakes a minute later.
+NAPPER = """// Walt naps when asked to, and wakes ten minutes later.
 +!nap
    <- .print("Walt: dozing off");
-      .wait(60000);
+      .wait(600000);
       .print("Walt: awake").
 """
 
@@ -238,7 +237,7 @@ def test_an_agents_mind_commands_and_traffic(chromium: Any, sample_server: Serve
     page.locator("#content").fill("nap")
     page.locator("#send-button").click()
     expect(page.locator("#log")).to_contain_text("Walt: dozing off", timeout=WAIT_MS)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_S
     while not client.get("/agents/walt/mind").json()["intentions"]:
         assert time.monotonic() < deadline, "walt's nap never became an intention"
         time.sleep(0.2)
@@ -282,7 +281,9 @@ def test_a_read_only_token_sees_operations_and_history_but_no_action(
     from playwright.sync_api import expect
 
     tokens = {"ROMAS_TOKENS": "viewer:look:read;boss:b055:admin"}
-    with running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens) as server:
+    with running_server(
+        database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens, timeout=START_S
+    ) as server:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{server.url}/console#/workspaces/bakery/artefacts/stock")
         page.locator("#token").fill("look")
