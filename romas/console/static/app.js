@@ -5,7 +5,7 @@ import { agentspeak, aslColours } from "./asl.js";
 import { OrganisationView } from "./organisation.js";
 import { listeners, useLive, usePoll } from "./live.js";
 import { Badge, Props } from "./parts.js";
-import { History } from "./history.js";
+import { History, short } from "./history.js";
 import { WorkspaceView, ArtefactView, GroupView, SchemeView } from "./resources.js";
 
 const html = htm.bind(h);
@@ -221,7 +221,7 @@ function AgentView({ name }) {
     <div class="cols2">
       <div>
         <section class="panel" id="code">
-          <div class="row spread"><h2>Code ${saved.etag ? html`<span class="muted">(agent revision ${saved.etag.replaceAll('"', "")})</span>` : ""}</h2>
+          <div class="row spread"><h2>Code ${saved.etag ? html`<span class="muted" title="the revision this editor started from; saving sends it as If-Match">(from agent revision ${saved.etag.replaceAll('"', "")})</span>` : ""}</h2>
             <div class="row">
               ${dirty ? html`<span class="muted">unsaved changes</span>` : ""}
               ${can("write") && html`<button class="primary" id="save" disabled=${!dirty || diagnostics.length > 0} onClick=${save}>Save</button>`}
@@ -241,7 +241,7 @@ function AgentView({ name }) {
               <tr data-revision=${r.revision}>
                 <td><input type="radio" name="from" checked=${pick.from === r.revision} onChange=${() => setPick({ ...pick, from: r.revision })} /></td>
                 <td><input type="radio" name="to" checked=${pick.to === r.revision} onChange=${() => setPick({ ...pick, to: r.revision })} /></td>
-                <td>${r.revision}</td><td class="muted">${when(r.recorded_at)}</td><td>${r.actor}</td><td>${r.summary}</td>
+                <td>${r.revision}</td><td class="muted nowrap" title=${when(r.recorded_at)}>${short(r.recorded_at)}</td><td>${r.actor}</td><td>${r.summary}</td>
                 <td>${can("write") && r.revision !== (revisions[0] || {}).revision && html`<button class="restore" title="make this code current again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
               </tr>`)}
           </table>
@@ -261,7 +261,7 @@ function AgentView({ name }) {
 function DiffView({ from, to, left, right }) {
   const host = useRef(null);
   useEffect(() => {
-    const common = [basicSetup, agentspeak, aslColours, EditorState.readOnly.of(true), EditorView.editable.of(false)];
+    const common = [basicSetup, agentspeak, aslColours, EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.lineWrapping];
     const merge = new MergeView({ parent: host.current, a: { doc: left, extensions: common }, b: { doc: right, extensions: common }, collapseUnchanged: { margin: 3, minSize: 6 } });
     return () => merge.destroy();
   }, [left, right]);

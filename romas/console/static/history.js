@@ -4,7 +4,7 @@ import { h, htm, useState, useEffect, useRef, EditorView, EditorState, basicSetu
 import { api, can, embedded, problemText, when } from "./api.js";
 
 /** A revision's time, short: the time of day (with the date when it is not today); the full instant on hover. */
-function short(iso) {
+export function short(iso) {
   const d = new Date(iso);
   const time = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${time}`;
