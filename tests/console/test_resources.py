@@ -201,6 +201,20 @@ def test_every_resource_has_its_page_history_diff_and_restore(
     assert client.get("/agents/bob").json()["description"] == bob["description"]
     page.screenshot(path=shots / "17-agent-history.png", full_page=True)
 
+    # A long history comes a page at a time: the newest fifty, then older ones on request.
+    for count in range(6, 61):
+        assert client.put(tally, json={"type": "counter", "properties": {"count": count}}).status_code == 200
+    total = len(revisions(client, tally))
+    assert total > 50
+    page.goto(f"{console}#{tally}")
+    rows = page.locator("#history tr[data-revision]")
+    expect(rows).to_have_count(50, timeout=WAIT_MS)
+    expect(page.locator("#history")).to_contain_text("newest 50 shown")
+    page.locator("#history button.older").click()
+    expect(page.locator('#history tr[data-revision="1"]')).to_contain_text("created", timeout=WAIT_MS)
+    expect(rows).to_have_count(total)
+    expect(page.locator("#history button.older")).to_have_count(0)
+
     # The timeline follows the event log while nobody moves its slider: a new change shows as "now".
     page.goto(f"{console}#/time")
     now_count = page.locator('#past tr[data-artefact="stock"] [data-prop="count"]')

@@ -11,6 +11,7 @@ export function short(iso) {
 }
 
 const html = htm.bind(h);
+const PAGE = 50;
 /** Fields that say nothing about what changed: links, timestamps, and an artefact type's operation list. */
 const NOISE = new Set(["_links", "_embedded", "updated_at", "revision", "operations"]);
 
@@ -50,14 +51,29 @@ export function SideBySide({ left, right }) {
  * kept current from the event stream, two revisions compared, any revision restored with one click.
  */
 export function History({ base, title = "History", useLive, onRestored, id = "history" }) {
-  const [revisions, setRevisions] = useState([]);
   const [pick, setPick] = useState({ from: null, to: null });
   const [diff, setDiff] = useState(null);
   const [notice, setNotice] = useState(null);
+  // The newest page follows the event stream; older pages are read when a person asks for them.
+  const [latest, setLatest] = useState([]);
+  const [olderPages, setOlderPages] = useState([]);
+  const [older, setOlder] = useState(null);
+  const olderLoaded = useRef(false);
   const load = async () => {
-    const r = await api(`${base}/revisions?limit=100`);
-    if (r.ok) setRevisions(embedded(r.data));
+    const r = await api(`${base}/revisions?limit=${PAGE}`);
+    if (!r.ok) return;
+    setLatest(embedded(r.data));
+    if (!olderLoaded.current) setOlder((r.data._links.next || {}).href || null);
   };
+  async function showOlder() {
+    const r = await api(older);
+    if (!r.ok) return;
+    olderLoaded.current = true;
+    setOlderPages((pages) => [...pages, ...embedded(r.data)]);
+    setOlder((r.data._links.next || {}).href || null);
+  }
+  const oldestLatest = latest.length ? latest[latest.length - 1].revision : Infinity;
+  const revisions = [...latest, ...olderPages.filter((x) => x.revision < oldestLatest)];
   useLive(load, [base], (e) => e.stream === base);
 
   async function compare() {
@@ -84,10 +100,10 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
   // Picking two revisions is the common case; start with the newest two so "Compare" works at once.
   useEffect(() => {
     if (revisions.length >= 2 && pick.from === null && pick.to === null) setPick({ from: revisions[1].revision, to: revisions[0].revision });
-  }, [revisions]);
+  }, [latest]);
 
   return html`<section class="panel history" id=${id}>
-    <div class="row spread"><h2>${title} <span class="muted">(${revisions.length} revision${revisions.length === 1 ? "" : "s"})</span></h2>
+    <div class="row spread"><h2>${title} <span class="muted">(${older ? `newest ${revisions.length} shown` : `${revisions.length} revision${revisions.length === 1 ? "" : "s"}`})</span></h2>
       <button class="compare" disabled=${!pick.from || !pick.to || pick.from === pick.to} onClick=${compare}>Compare ${pick.from || "…"} ↔ ${pick.to || "…"}</button></div>
     ${notice && html`<div class="notice ${notice.kind} history-notice">${notice.text}</div>`}
     <div class="scroll history-table"><table>
@@ -100,7 +116,8 @@ export function History({ base, title = "History", useLive, onRestored, id = "hi
           <td>${r.summary}${r.changed && r.changed.length ? html`<div class="muted">${r.changed.join(", ")}</div>` : ""}</td>
           <td>${can("write") && !r.deleted && (r.revision !== (revisions[0] || {}).revision) && html`<button class="restore" title="make this revision the current state again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
         </tr>`)}
-    </table></div>
+    </table>
+    ${older && html`<button class="older" onClick=${showOlder}>Show older revisions</button>`}</div>
     ${diff && html`<div class="diff" style="margin-top:12px"><div class="row spread"><h3>Revision ${diff.from} (left) and revision ${diff.to} (right)</h3>
       <button onClick=${() => setDiff(null)}>Close</button></div><${SideBySide} left=${diff.left} right=${diff.right} /></div>`}
   </section>`;
