@@ -4,7 +4,7 @@ import { api, auth, can, embedded, followEvents, problemText, setToken, when, ag
 import { agentspeak, aslColours } from "./asl.js";
 import { OrganisationView } from "./organisation.js";
 import { listeners, useLive, usePoll } from "./live.js";
-import { Badge, Props } from "./parts.js";
+import { Badge, Crumbs, Props } from "./parts.js";
 import { History, short } from "./history.js";
 import { WorkspaceView, ArtefactView, GroupView, SchemeView } from "./resources.js";
 
@@ -214,8 +214,8 @@ function AgentView({ name }) {
 
   const dirty = draft !== null && draft !== saved.code;
   return html`
-    <div class="row spread"><h1>Agent <span class="mono">${name}</span> ${agent && html`<${Badge} text=${agent.state} />`}</h1>
-      <a href="#/">← the MAS</a></div>
+    <${Crumbs} items=${[["#/", "the MAS"], [null, `agent ${name}`]]} />
+    <h1>Agent <span class="mono">${name}</span> ${agent && html`<${Badge} text=${agent.state} />`}</h1>
     ${agent && agent.description && html`<p class="lead">${agent.description}</p>`}
     ${agent && agent.stopped_reason && html`<div class="notice warn">stopped: ${agent.stopped_reason}</div>`}
     <div class="cols2">

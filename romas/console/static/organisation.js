@@ -3,6 +3,7 @@
 import { h, htm, useState } from "./vendor/vendor.js";
 import { api, embedded, when } from "./api.js";
 import { History } from "./history.js";
+import { Crumbs } from "./parts.js";
 
 const enc = encodeURIComponent;
 
@@ -106,7 +107,7 @@ export function OrganisationView({ name, useLive }) {
   }, [name], (e) => e.stream.startsWith(`/organisations/${name}`));
   if (!spec) return html`<p class="loading">Reading the organisation…</p>`;
   const schemes = Object.entries(spec.schemes || {});
-  return html`<div class="row spread"><h1>Organisation <span class="mono">${name}</span></h1><a href="#/">← the MAS</a></div>
+  return html`<${Crumbs} items=${[["#/", "the MAS"], [null, `organisation ${name}`]]} /><h1>Organisation <span class="mono">${name}</span></h1>
     ${spec.description && html`<p class="muted">${spec.description}</p>`}
     <section class="panel"><h2>Structure</h2><div style="overflow:auto"><${StructureDiagram} spec=${spec} /></div></section>
     <div class="grid" style="margin-top:16px">

@@ -1,4 +1,4 @@
-// Small pieces every view shows: a status badge and an artefact's observable properties.
+// Small pieces every view shows: where the page is, a status badge and an artefact's observable properties.
 import { h, htm } from "./vendor/vendor.js";
 
 const html = htm.bind(h);
@@ -13,4 +13,9 @@ export function Props({ values, previous }) {
     const changed = previous && key in previous && JSON.stringify(previous[key]) !== shown;
     return html`<div>${key} = <span class=${changed ? "changed" : ""} data-prop=${key}>${shown}</span></div>`;
   })}</div>`;
+}
+
+/** Where this page is: links back up to the MAS. */
+export function Crumbs({ items }) {
+  return html`<div class="crumbs">${items.map(([href, label], i) => html`${i ? " / " : ""}${href ? html`<a href=${href}>${label}</a>` : html`<span>${label}</span>`}`)}</div>`;
 }

@@ -3,16 +3,12 @@
 import { h, htm, useState, useRef } from "./vendor/vendor.js";
 import { api, can, embedded, problemText, when, ago } from "./api.js";
 import { useLive } from "./live.js";
-import { Badge, Props } from "./parts.js";
+import { Badge, Crumbs, Props } from "./parts.js";
 import { History } from "./history.js";
 import { GoalTree, rootOf } from "./organisation.js";
 
 const html = htm.bind(h);
 const enc = encodeURIComponent;
-
-function Crumbs({ items }) {
-  return html`<div class="crumbs">${items.map(([href, label], i) => html`${i ? " / " : ""}${href ? html`<a href=${href}>${label}</a>` : html`<span>${label}</span>`}`)}</div>`;
-}
 
 function Missing({ result, what }) {
   if (result.status === 410) return html`<div class="notice warn">${what} was deleted; its history stays readable below.</div>`;
