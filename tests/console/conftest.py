@@ -14,6 +14,9 @@ from tests.e2e.server import ServerProcess, running_server
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 CHROMIUM = os.environ.get("ROMAS_CHROMIUM", "/usr/bin/chromium")
+# Generous bounds for a busy machine: how long a server may take to come up, and a page to show what it waits for.
+START_S = 120.0
+WAIT_MS = 60_000
 
 
 @pytest.fixture
@@ -43,10 +46,10 @@ def chromium(database_url: str) -> Iterator[object]:
 def sample_server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     """The bakery, started and left to finish its morning, so that what the test changes is all that moves."""
     with (
-        running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE))) as server,
+        running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), timeout=START_S) as server,
         httpx.Client(base_url=server.url, timeout=20) as client,
     ):
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + START_S
         while True:
             scheme = client.get("/organisations/shop/schemes/today")
             sold = any("the till rings" in x["text"] for x in client.get("/agents/sam/log").json()["lines"])

@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.console.conftest import SAMPLE
+from tests.console.conftest import SAMPLE, START_S, WAIT_MS
 from tests.e2e.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-WAIT_MS = 30_000
 
 
 def all_events(client: httpx.Client) -> list[dict[str, Any]]:
@@ -171,6 +170,12 @@ def test_a_person_works_on_the_bakery_through_the_console(
     expect(page.locator(f'tr[data-deployment="{number + 1}"]')).to_contain_text(f"rolls back {number}")
     expect(row).to_contain_text(f"rolled back by {number + 1}")
     expect(row.locator("button.rollback")).to_have_count(0)
+    row.locator("a", has_text=str(number)).click()
+    details = page.locator("#deployment")
+    expect(details).to_contain_text(f"Deployment {number}", timeout=WAIT_MS)
+    expect(details).to_contain_text("A new sign")
+    expect(details).to_contain_text("update")
+    expect(details).to_contain_text("workspace bakery")
     page.screenshot(path=shots / "08-deployments.png", full_page=True)
 
     # The organisation drawn.
@@ -193,7 +198,9 @@ def test_with_tokens_the_console_asks_for_one_and_shows_only_what_it_allows(
     from tests.e2e.server import running_server
 
     tokens = {"ROMAS_TOKENS": "viewer:look:read;boss:b055:admin"}
-    with running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens) as server:
+    with running_server(
+        database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), env=tokens, timeout=START_S
+    ) as server:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{server.url}/console")
         page.locator("#token").fill("wrong")

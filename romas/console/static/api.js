@@ -37,7 +37,8 @@ export async function api(path, { method = "GET", body, headers = {}, text = fal
   if (text) extra.Accept = "text/x-asl, text/x-diff, text/plain, application/problem+json";
   let response;
   try {
-    response = await fetch(path, { method, headers: headersWith(extra), body: payload });
+    // Always ask the server: a browser may otherwise keep a 410 (heuristically cacheable) after a restore.
+    response = await fetch(path, { method, headers: headersWith(extra), body: payload, cache: "no-cache" });
   } catch (error) {
     return { ok: false, status: 0, data: { title: "the server does not answer", detail: String(error) }, headers: new Headers() };
   }

@@ -3,47 +3,15 @@ import { h, render, htm, useState, useEffect, useRef, EditorView, EditorState, b
 import { api, auth, can, embedded, followEvents, problemText, setToken, when, ago } from "./api.js";
 import { agentspeak, aslColours } from "./asl.js";
 import { OrganisationView } from "./organisation.js";
+import { listeners, useLive, usePoll } from "./live.js";
+import { Badge, Crumbs, Props } from "./parts.js";
+import { History, short } from "./history.js";
+import { WorkspaceView, ArtefactView, GroupView, SchemeView } from "./resources.js";
 
 const html = htm.bind(h);
 // CodeMirror's EditContext input path is young in Chromium; the classic contenteditable one is well trodden.
 EditorView.EDIT_CONTEXT = false;
-const listeners = new Set();
 let connected = false;
-
-/** Re-run ``load`` whenever an event matching ``accept`` arrives (debounced), and once at the start. */
-function useLive(load, deps, accept = () => true) {
-  useEffect(() => {
-    let timer = null;
-    load();
-    const listener = (event) => {
-      if (!accept(event)) return;
-      clearTimeout(timer);
-      timer = setTimeout(load, 250);
-    };
-    listeners.add(listener);
-    return () => { listeners.delete(listener); clearTimeout(timer); };
-  }, deps);
-}
-
-function usePoll(load, deps, ms) {
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, ms);
-    return () => clearInterval(timer);
-  }, deps);
-}
-
-const Badge = ({ text }) => html`<span class="badge ${text}">${text}</span>`;
-
-function Props({ values, previous }) {
-  const keys = Object.keys(values || {});
-  if (!keys.length) return html`<span class="muted">no properties</span>`;
-  return html`<div class="props">${keys.map((key) => {
-    const shown = JSON.stringify(values[key]);
-    const changed = previous && key in previous && JSON.stringify(previous[key]) !== shown;
-    return html`<div>${key} = <span class=${changed ? "changed" : ""} data-prop=${key}>${shown}</span></div>`;
-  })}</div>`;
-}
 
 // ---------------------------------------------------------------- the MAS now
 
@@ -100,12 +68,12 @@ function Overview() {
       <section class="panel" id="workspaces">
         <h2>Workspaces and artefacts</h2>
         ${view.workspaces.map((ws) => html`
-          <h3>${ws.name}</h3>
+          <h3><a href="#/workspaces/${ws.name}">${ws.name}</a></h3>
           <table>
             <tr><th>Artefact</th><th>Type</th><th>Properties</th></tr>
             ${ws.artefacts.map((art) => html`
               <tr data-artefact=${art.name}>
-                <td>${art.name}<div class="muted">revision ${art.revision}</div></td>
+                <td><a href="#/workspaces/${ws.name}/artefacts/${art.name}">${art.name}</a><div class="muted">revision ${art.revision}</div></td>
                 <td>${art.type}</td>
                 <td><${Props} values=${art.properties} previous=${lastProps[`${ws.name}/${art.name}`]} /></td>
               </tr>`)}
@@ -115,8 +83,8 @@ function Overview() {
         <h2>Organisations</h2>
         ${view.organisations.map((org) => html`
           <h3><a href="#/organisations/${org.name}">${org.name}</a></h3>
-          ${org.groups.map((g) => html`<div>group <b>${g.name}</b> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
-          ${org.schemes.map((s) => html`<div>scheme <b>${s.name}</b> (${s.type}): ${Object.entries(s.goals).map(([goal, state]) => html`<span class="badge ${state}">${goal}: ${state}</span>`)}</div>`)}
+          ${org.groups.map((g) => html`<div>group <a href="#/organisations/${org.name}/groups/${g.name}"><b>${g.name}</b></a> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
+          ${org.schemes.map((s) => html`<div>scheme <a href="#/organisations/${org.name}/schemes/${s.name}"><b>${s.name}</b></a> (${s.type}): ${Object.entries(s.goals).map(([goal, state]) => html`<span class="badge ${state}">${goal}: ${state}</span>`)}</div>`)}
           <div>obligations: ${Object.entries(countBy(obligations[org.name] || [], "state")).map(([s, n]) => html`<span class="badge ${s}">${n} ${s}</span>`)}</div>`)}
       </section>
     </div>`;
@@ -246,12 +214,14 @@ function AgentView({ name }) {
 
   const dirty = draft !== null && draft !== saved.code;
   return html`
-    <div class="row spread"><h1>Agent <span class="mono">${name}</span> ${agent && html`<${Badge} text=${agent.state} />`}</h1>
-      <a href="#/">← the MAS</a></div>
+    <${Crumbs} items=${[["#/", "the MAS"], [null, `agent ${name}`]]} />
+    <h1>Agent <span class="mono">${name}</span> ${agent && html`<${Badge} text=${agent.state} />`}</h1>
+    ${agent && agent.description && html`<p class="lead">${agent.description}</p>`}
+    ${agent && agent.stopped_reason && html`<div class="notice warn">stopped: ${agent.stopped_reason}</div>`}
     <div class="cols2">
       <div>
         <section class="panel" id="code">
-          <div class="row spread"><h2>Code ${saved.etag ? html`<span class="muted">(agent revision ${saved.etag.replaceAll('"', "")})</span>` : ""}</h2>
+          <div class="row spread"><h2>Code ${saved.etag ? html`<span class="muted" title="the revision this editor started from; saving sends it as If-Match">(from agent revision ${saved.etag.replaceAll('"', "")})</span>` : ""}</h2>
             <div class="row">
               ${dirty ? html`<span class="muted">unsaved changes</span>` : ""}
               ${can("write") && html`<button class="primary" id="save" disabled=${!dirty || diagnostics.length > 0} onClick=${save}>Save</button>`}
@@ -271,12 +241,13 @@ function AgentView({ name }) {
               <tr data-revision=${r.revision}>
                 <td><input type="radio" name="from" checked=${pick.from === r.revision} onChange=${() => setPick({ ...pick, from: r.revision })} /></td>
                 <td><input type="radio" name="to" checked=${pick.to === r.revision} onChange=${() => setPick({ ...pick, to: r.revision })} /></td>
-                <td>${r.revision}</td><td class="muted">${when(r.recorded_at)}</td><td>${r.actor}</td><td>${r.summary}</td>
-                <td>${can("write") && html`<button class="restore" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
+                <td>${r.revision}</td><td class="muted nowrap" title=${when(r.recorded_at)}>${short(r.recorded_at)}</td><td>${r.actor}</td><td>${r.summary}</td>
+                <td>${can("write") && r.revision !== (revisions[0] || {}).revision && html`<button class="restore" title="make this code current again (a new revision)" onClick=${() => restore(r.revision)}>Restore</button>`}</td>
               </tr>`)}
           </table>
           ${diff && html`<${DiffView} ...${diff} />`}
         </section>
+        <div style="margin-top:16px"><${History} base=${`/agents/${name}`} id="agent-history" title="Agent history (code, description, state, metadata)" useLive=${useLive} onRestored=${() => loadCode(true)} /></div>
       </div>
       <div>
         <${Mind} name=${name} />
@@ -290,7 +261,7 @@ function AgentView({ name }) {
 function DiffView({ from, to, left, right }) {
   const host = useRef(null);
   useEffect(() => {
-    const common = [basicSetup, agentspeak, aslColours, EditorState.readOnly.of(true), EditorView.editable.of(false)];
+    const common = [basicSetup, agentspeak, aslColours, EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.lineWrapping];
     const merge = new MergeView({ parent: host.current, a: { doc: left, extensions: common }, b: { doc: right, extensions: common }, collapseUnchanged: { margin: 3, minSize: 6 } });
     return () => merge.destroy();
   }, [left, right]);
@@ -303,7 +274,7 @@ function Mind({ name }) {
   if (!mind) return html`<section class="panel"><h2>Mind</h2><span class="muted">not running here</span></section>`;
   const text = (item) => item.text || item.term || item.source || JSON.stringify(item);
   return html`<section class="panel" id="mind"><h2>Mind <span class="muted">(code revision ${mind.code_revision})</span></h2>
-    <h3>Beliefs</h3><div class="scroll mono">${mind.beliefs.map((b) => html`<div>${text(b)}</div>`)}</div>
+    <h3>Beliefs</h3><div class="scroll mono">${mind.beliefs.length ? mind.beliefs.map((b) => html`<div>${text(b)}</div>`) : html`<span class="muted">none</span>`}</div>
     <h3>Goals</h3><div class="mono">${mind.goals.length ? mind.goals.map((g) => html`<div>${text(g)}</div>`) : html`<span class="muted">none</span>`}</div>
     <h3>Intentions</h3><div class="mono">${mind.intentions.length ? mind.intentions.map((i) => html`<div class="intention">
       <span class="badge">${i.state}</span> ${(i.stack || []).map((f, depth) => html`<div style="padding-left:${depth * 14}px">${f.trigger} <span class="muted">plan ${f.plan}${f.line ? `, line ${f.line}` : ""}</span></div>`)}</div>`) : html`<span class="muted">none</span>`}</div>
@@ -343,15 +314,31 @@ function Send({ name }) {
       <textarea id="content" rows="3" style="margin-top:8px" placeholder=${kind === "message" ? "content, e.g. hello(world)" : "a plan body, e.g. .print(hello)"} value=${content} onInput=${(e) => setContent(e.target.value)}></textarea>
       <div class="row" style="margin-top:8px"><button class="primary" id="send-button" type="submit">Send and wait</button></div>
     </form>
-    ${result && html`<div class="notice ${result.ok ? "ok" : "warn"}" id="send-result">${result.ok ? html`status <${Badge} text=${result.data.status} /> ${result.data.reply ? html`reply <code>${JSON.stringify(result.data.reply)}</code>` : ""} ${result.data.output ? html`<pre class="plain">${[].concat(result.data.output).join("\n")}</pre>` : ""} ${result.data.error ? problemText({ data: result.data.error }) : ""}` : result.text}</div>`}
+    ${result && html`<div class="notice ${result.ok && !result.data.error ? "ok" : "warn"}" id="send-result">${result.ok ? html`<${Outcome} data=${result.data} />` : result.text}</div>`}
   </section>`;
+}
+
+/** The final state of a message or a command: its status, the reply to an ask, a command's bindings and output. */
+function Outcome({ data }) {
+  const result = data.result || {};
+  const bindings = Object.entries(result.bindings || {});
+  const output = [].concat(result.output || []);
+  return html`<div>status <${Badge} text=${data.status} />
+    ${data.reply !== undefined && data.reply !== null ? html` reply <code>${typeof data.reply === "string" ? data.reply : JSON.stringify(data.reply)}</code>` : ""}
+    ${bindings.length ? html` bindings <code>${bindings.map(([k, v]) => `${k} = ${v}`).join(", ")}</code>` : ""}
+    ${data.error ? html` <span class="bad-text">${problemText({ data: data.error })}</span>` : ""}
+    ${data.status === "accepted" || data.status === "queued" || data.status === "running" || data.status === "delivered" ? html` <span class="muted">(still going after the wait; it shows below when it ends)</span>` : ""}
+    ${output.length ? html`<div class="muted" style="margin-top:4px">printed:</div><pre class="plain">${output.join("\n")}</pre>` : ""}</div>`;
 }
 
 function Traffic({ name }) {
   const [tab, setTab] = useState("inbox");
   const [items, setItems] = useState([]);
-  usePoll(async () => { const r = await api(`/agents/${name}/${tab}?limit=50`); setItems(r.ok ? embedded(r.data) : []); }, [name, tab], 2000);
-  return html`<section class="panel" style="margin-top:16px"><div class="tabs">
+  const load = async () => { const r = await api(`/agents/${name}/${tab}?limit=50`); setItems(r.ok ? embedded(r.data) : []); };
+  // Messages and commands sent over HTTP are events; what agents send each other is read again now and then.
+  useLive(load, [name, tab], (e) => e.stream_type === "message" || e.stream.startsWith(`/agents/${name}/commands/`));
+  usePoll(load, [name, tab], 5000);
+  return html`<section class="panel" style="margin-top:16px" id="traffic"><div class="tabs">
       ${["inbox", "outbox", "commands"].map((t) => html`<button class=${t === tab ? "on" : ""} onClick=${() => setTab(t)}>${t}</button>`)}</div>
     <div class="scroll"><table>
       ${items.map((m) => html`<tr><td><${Badge} text=${m.status} /></td>
@@ -380,10 +367,17 @@ function Timeline() {
         if (page.length < 500) break;
         after = r.data.last_position;
       }
-      setEvents(all);
-      setIndex(all.length - 1);
+      setEvents((live) => [...all, ...live.filter((e) => !all.length || e.position > all[all.length - 1].position)]);
     })();
+    // New events extend the timeline while the page is open.
+    const listener = (event) => setEvents((all) => (all.length && event.position <= all[all.length - 1].position ? all : [...all, event]));
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }, []);
+  // Until a person moves the slider, it stays at the newest event ("now"); the Now button goes back to that.
+  const following = useRef(true);
+  useEffect(() => { if (following.current && events.length) setIndex(events.length - 1); }, [events.length]);
+  const moveTo = (i) => { following.current = i === events.length - 1; setIndex(Math.max(0, Math.min(i, events.length - 1))); };
   useEffect(() => {
     if (index === null || !events[index]) return;
     const at = events[index].recorded_at;
@@ -399,15 +393,16 @@ function Timeline() {
     }, 200);
     return () => clearTimeout(timer);
   }, [index, events]);
-  if (!events.length) return html`<p class="loading">Reading the event log…</p>`;
+  if (!events.length || index === null || !events[index]) return html`<p class="loading">Reading the event log…</p>`;
   const event = events[index];
   return html`<h1>Travel in time</h1>
     <section class="panel">
       <div class="timeline-head"><b>${when(event.recorded_at)}</b>
         <span class="muted">event ${event.position} of ${events[events.length - 1].position}: <code>${event.type}</code> on <code>${event.stream}</code> by ${event.metadata.actor || "?"}</span></div>
-      <div class="row"><button title="one event earlier" onClick=${() => setIndex(Math.max(index - 1, 0))}>◀</button>
-        <input class="slider" id="slider" type="range" min="0" max=${events.length - 1} value=${index} onInput=${(e) => setIndex(Number(e.target.value))} style="flex:1" />
-        <button title="one event later" onClick=${() => setIndex(Math.min(index + 1, events.length - 1))}>▶</button></div>
+      <div class="row"><button title="one event earlier" onClick=${() => moveTo(index - 1)}>◀</button>
+        <input class="slider" id="slider" type="range" min="0" max=${events.length - 1} value=${index} onInput=${(e) => moveTo(Number(e.target.value))} style="flex:1" />
+        <button title="one event later" onClick=${() => moveTo(index + 1)}>▶</button>
+        <button id="now" title="follow the newest event" disabled=${index === events.length - 1} onClick=${() => moveTo(events.length - 1)}>Now</button></div>
       <div class="row spread muted"><span>${when(events[0].recorded_at)}</span><span>${when(events[events.length - 1].recorded_at)}</span></div>
     </section>
     ${past && html`<div class="grid" style="margin-top:16px" id="past" data-index=${past.index}>
@@ -458,7 +453,9 @@ function Deployments() {
         <td>${can("deploy") && !d.rolled_back_by && html`<button class="rollback" onClick=${() => dryRun(d.id)}>Roll back…</button>`}</td></tr>`)}
       ${items.length === 0 && html`<tr><td colspan="6" class="muted">no deployment yet (romas apply agent_specs/ makes one)</td></tr>`}
     </table></section>
-    <section class="panel">${chosen ? html`<h2>Deployment ${chosen.id}</h2><${Plan} entries=${chosen.plan} />` : html`<span class="muted">Choose a deployment to see what it changed.</span>`}</section></div>
+    <section class="panel" id="deployment">${chosen ? html`<h2>Deployment ${chosen.id} <span class="muted">by ${chosen.actor}, ${when(chosen.recorded_at)}</span></h2>
+      ${chosen.source ? html`<div class="provenance">${Object.entries(chosen.source).filter(([, v]) => v).map(([k, v]) => html`<div><span class="muted">${k}</span> <code>${typeof v === "string" ? v : JSON.stringify(v)}</code></div>`)}</div>` : ""}
+      <h3>What it changed</h3><${Plan} entries=${chosen.plan} />` : html`<span class="muted">Choose a deployment (its number) to see its provenance and what it changed.</span>`}</section></div>
     ${plan && html`<div class="modal"><div class="panel" id="rollback-plan"><h2>Roll back deployment ${plan.id}?</h2>
       <p class="muted">This is the plan (a dry run: nothing has changed yet).</p><${Plan} entries=${plan.data.plan} />
       <div class="row" style="margin-top:12px"><button class="danger" id="confirm-rollback" onClick=${confirm}>Confirm the rollback</button><button onClick=${() => setPlan(null)}>Cancel</button></div></div></div>`}`;
@@ -505,11 +502,15 @@ function App() {
     if (!ready) return;
     return followEvents((event) => listeners.forEach((l) => l(event)), (state) => { connected = state; setLive(state); });
   }, [ready, identity && identity.actor]);
-  const [section, name] = parts;
+  const [section, name, sub, subName] = parts;
   let page;
   if (!identity) page = html`<p class="loading">Connecting…</p>`;
   else if (!ready) page = html`<${TokenPrompt} failed=${failed} onDone=${async (t) => { setToken(t); await check(); setFailed(!auth.scopes.length); }} />`;
   else if (section === "agents" && name) page = html`<${AgentView} name=${name} key=${name} />`;
+  else if (section === "workspaces" && name && sub === "artefacts" && subName) page = html`<${ArtefactView} ws=${name} art=${subName} key=${`${name}/${subName}`} />`;
+  else if (section === "workspaces" && name) page = html`<${WorkspaceView} ws=${name} key=${name} />`;
+  else if (section === "organisations" && name && sub === "groups" && subName) page = html`<${GroupView} org=${name} name=${subName} key=${`g/${name}/${subName}`} />`;
+  else if (section === "organisations" && name && sub === "schemes" && subName) page = html`<${SchemeView} org=${name} name=${subName} key=${`s/${name}/${subName}`} />`;
   else if (section === "organisations" && name) page = html`<${OrganisationView} name=${name} key=${name} useLive=${useLive} />`;
   else if (section === "time") page = html`<${Timeline} />`;
   else if (section === "deployments") page = html`<${Deployments} />`;
@@ -517,7 +518,7 @@ function App() {
   const nav = (href, label, on) => html`<a href=${href} class=${on ? "active" : ""}>${label}</a>`;
   return html`
     <header class="top"><span class="brand">romas</span>
-      <nav>${nav("#/", "The MAS", !section || section === "agents" || section === "organisations")}${nav("#/time", "Time travel", section === "time")}${nav("#/deployments", "Deployments", section === "deployments")}<a href="/schema">API</a></nav>
+      <nav>${nav("#/", "The MAS", !section || ["agents", "organisations", "workspaces"].includes(section))}${nav("#/time", "Time travel", section === "time")}${nav("#/deployments", "Deployments", section === "deployments")}<a href="/schema">API</a></nav>
       <span class="who"><span class="live ${live ? "on" : ""}" title=${live ? "following the event stream" : "not connected"}></span>${live ? "live" : "offline"}
         ${identity && identity.tokens_required ? html` · ${identity.actor} (${identity.scopes.join(", ")}) <a href="javascript:void 0" onClick=${() => { setToken(""); check(); }}>forget token</a>` : ""}</span></header>
     <main>${page}</main>`;

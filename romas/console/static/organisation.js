@@ -2,6 +2,10 @@
 // links, role inheritance) and each scheme's goal tree with the state of every goal in the running schemes.
 import { h, htm, useState } from "./vendor/vendor.js";
 import { api, embedded, when } from "./api.js";
+import { History } from "./history.js";
+import { Crumbs } from "./parts.js";
+
+const enc = encodeURIComponent;
 
 const html = htm.bind(h);
 const BOX_W = 150;
@@ -16,15 +20,16 @@ function StructureDiagram({ spec }) {
   const position = {};
   for (const [groupName, group] of groups) {
     const names = Object.keys(group.roles || {});
-    const height = BOX_H + 60;
+    const height = BOX_H + 84;
     const width = Math.max(names.length * (BOX_W + GAP) + GAP, 260);
-    names.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 36 }; });
+    names.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 62 }; });
     blocks.push({ groupName, group, names, y, width, height });
     y += height + 30;
   }
   const free = Object.keys(roles).filter((r) => !(r in position));
-  free.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 20 }; });
-  const totalHeight = y + (free.length ? BOX_H + 40 : 0);
+  const freeTop = y;
+  free.forEach((role, i) => { position[role] = { x: GAP + i * (BOX_W + GAP), y: y + 26 }; });
+  const totalHeight = y + (free.length ? BOX_H + 46 : 0);
   const totalWidth = Math.max(...blocks.map((b) => b.width + 20), free.length * (BOX_W + GAP) + GAP, 400);
   const arrows = [];
   for (const { group } of blocks) {
@@ -53,6 +58,7 @@ function StructureDiagram({ spec }) {
         <text x=${p.x + BOX_W / 2} y=${p.y + 18} text-anchor="middle" font-weight="600">${role}</text>
         <text x=${p.x + BOX_W / 2} y=${p.y + 34} text-anchor="middle" fill="#667085">${card.min ?? 0}..${card.max ?? "∗"}</text></g>`; })}
     </g>`)}
+    ${free.length > 0 && html`<text x="22" y=${freeTop + 12} fill="#667085">roles in no group (other roles extend them)</text>`}
     ${free.map((role) => { const p = position[role]; return html`<g><rect x=${p.x} y=${p.y} width=${BOX_W} height=${BOX_H} rx="6" fill="#fff" stroke="#c9d3e6" stroke-dasharray="4 3" />
       <text x=${p.x + BOX_W / 2} y=${p.y + 26} text-anchor="middle">${role}</text></g>`; })}
     ${arrows}
@@ -60,7 +66,7 @@ function StructureDiagram({ spec }) {
   <div style="margin-top:6px">${inherits.length ? html`<span class="muted">inheritance: </span>${inherits}` : ""}</div>`;
 }
 
-function GoalTree({ goals, root, states }) {
+export function GoalTree({ goals, root, states }) {
   const node = (name, seen) => {
     const def = goals[name] || {};
     const kind = def.sequence ? "sequence" : def.choice ? "choice" : def.parallel ? "parallel" : null;
@@ -73,10 +79,18 @@ function GoalTree({ goals, root, states }) {
   return html`<div class="tree"><ul>${node(root, new Set())}</ul></div>`;
 }
 
-function rootOf(goals) {
+export function rootOf(goals) {
   const named = new Set();
   for (const def of Object.values(goals)) for (const c of def.sequence || def.choice || def.parallel || []) named.add(c);
   return Object.keys(goals).find((g) => !named.has(g)) || Object.keys(goals)[0];
+}
+
+/** What an obligation asks, in words: commit to a mission, or achieve a goal. */
+function obligedTo(what) {
+  if (!what) return "";
+  if (what.committed) return html`commit to <b>${what.committed.mission}</b> in ${what.committed.scheme}`;
+  if (what.done) return html`achieve <b>${what.done.goal}</b> in ${what.done.scheme}`;
+  return JSON.stringify(what);
 }
 
 export function OrganisationView({ name, useLive }) {
@@ -93,23 +107,26 @@ export function OrganisationView({ name, useLive }) {
   }, [name], (e) => e.stream.startsWith(`/organisations/${name}`));
   if (!spec) return html`<p class="loading">Reading the organisation…</p>`;
   const schemes = Object.entries(spec.schemes || {});
-  return html`<div class="row spread"><h1>Organisation <span class="mono">${name}</span></h1><a href="#/">← the MAS</a></div>
+  return html`<${Crumbs} items=${[["#/", "the MAS"], [null, `organisation ${name}`]]} /><h1>Organisation <span class="mono">${name}</span></h1>
     ${spec.description && html`<p class="muted">${spec.description}</p>`}
     <section class="panel"><h2>Structure</h2><div style="overflow:auto"><${StructureDiagram} spec=${spec} /></div></section>
     <div class="grid" style="margin-top:16px">
       ${schemes.map(([type, scheme]) => {
         const running = (now ? now.schemes : []).filter((s) => s.type === type);
         return html`<section class="panel"><h2>Scheme ${type}</h2>
-          ${running.length ? running.map((r) => html`<h3>running: ${r.name} (group ${r.group})</h3><${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${r.goals} />
+          ${running.length ? running.map((r) => html`<h3>running: <a href="#/organisations/${enc(name)}/schemes/${enc(r.name)}">${r.name}</a> (group ${r.group})</h3><${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${r.goals} />
             <div class="muted">commitments: ${r.commitments.map((c) => html`<span class="badge">${c}</span>`)}</div>`)
             : html`<${GoalTree} goals=${scheme.goals} root=${rootOf(scheme.goals)} states=${null} />`}
           <h3>Missions</h3>${Object.entries(scheme.missions || {}).map(([m, def]) => html`<div><b>${m}</b>: ${(def.goals || []).join(", ")} <span class="muted">(${def.min ?? 1}..${def.max ?? "∗"})</span></div>`)}
         </section>`;
       })}
       <section class="panel"><h2>Groups and players</h2>
-        ${(now ? now.groups : []).map((g) => html`<div><b>${g.name}</b> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
+        ${(now ? now.groups : []).map((g) => html`<div><a href="#/organisations/${enc(name)}/groups/${enc(g.name)}"><b>${g.name}</b></a> (${g.type}): ${g.players.map((p) => html`<span class="badge">${p}</span>`)}</div>`)}
         <h3>Norms</h3>${(spec.norms || []).map((n) => html`<div><span class="badge">${n.type}</span> ${n.role} → ${n.mission}${n.deadline_s ? html` <span class="muted">within ${n.deadline_s}s</span>` : ""}</div>`)}
-        <h3>Obligations</h3><table>${obligations.map((o) => html`<tr><td><span class="badge ${o.state}">${o.state}</span></td><td>${o.agent}</td><td class="muted">${o.norm || ""} ${o.mission || ""} ${o.goal || ""}</td><td class="muted">${when(o.created_at || o.activated_at)}</td></tr>`)}</table>
+        <h3>Obligations</h3><table><tr><th>State</th><th>Agent</th><th>Obliged to</th><th>Norm</th><th>Since</th></tr>
+          ${obligations.map((o) => html`<tr data-obligation=${o.norm}><td><span class="badge ${o.state}">${o.state}</span></td><td>${o.agent}</td><td>${obligedTo(o.what)}</td><td class="muted">${o.norm || ""}</td><td class="muted nowrap">${when(o.since)}</td></tr>`)}
+          ${obligations.length === 0 && html`<tr><td class="muted" colspan="5">none</td></tr>`}</table>
       </section>
-    </div>`;
+    </div>
+    <div style="margin-top:16px"><${History} base=${`/organisations/${enc(name)}`} title="Specification history" useLive=${useLive} /></div>`;
 }
