@@ -72,9 +72,18 @@ async def settle_answer(writer: Writer, answerer: str, question_id: str, answer:
     await inbox.change(writer, [inbox.MessageChange(question_id, answerer, int(row[0]), "processed", now, answer)])
 
 
+RELIST_PAUSE_S = 0.02
+"""The shortest time between two looks for external agents' messages (each commit asks for one)."""
+
+
 async def external_agents(store: Store) -> dict[str, str]:
-    """Every external agent and its endpoint."""
-    query = select(resources.c.name, resources.c.state).where(resources.c.stream_type == "agent", ~resources.c.deleted)
+    """Every external agent and its endpoint. The forwarder asks after every commit: the database picks the
+    external ones, so the other agents' states (their code) are neither sent nor decoded."""
+    query = select(resources.c.name, resources.c.state).where(
+        resources.c.stream_type == "agent",
+        ~resources.c.deleted,
+        resources.c.state["kind"].as_string() == EXTERNAL,
+    )
     async with store.reads.connect() as conn:
         rows = (await conn.execute(query)).all()
     return {str(name): str(state["endpoint"]) for name, state in rows if is_external(state)}
@@ -108,6 +117,7 @@ class ExternalForwarder:
     async def _run(self) -> None:
         while True:
             busy = False
+            seen = self.signal.latest if self.signal is not None else 0
             try:
                 if self.leading():
                     for name, endpoint in (await external_agents(self.store)).items():
@@ -116,11 +126,13 @@ class ExternalForwarder:
                 raise
             except Exception:
                 log.exception("external agents: forwarding stumbled; retrying")
-            seen = self.signal.latest if self.signal is not None else 0
             wait = self.policy.backoff_s if busy else 1.0
             if self.signal is None:
                 await asyncio.sleep(wait)
                 continue
+            # Every commit wakes this; under a stream of commits, look at most every RELIST_PAUSE_S (what
+            # committed meanwhile is past ``seen``, so it is looked at right after the pause).
+            await asyncio.sleep(RELIST_PAUSE_S)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self.signal.wait_past(seen)

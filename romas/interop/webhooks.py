@@ -250,6 +250,10 @@ class DeliveryPolicy:
         return float(min(self.max_backoff_s, self.backoff_s * 2 ** max(0, attempts - 1)))
 
 
+RELIST_PAUSE_S = 0.05
+"""The shortest time between two listings of the subscriptions (each commit asks for one)."""
+
+
 class WebhookDispatcher:
     """Runs one delivery loop per enabled subscription, while this process leads."""
 
@@ -289,6 +293,7 @@ class WebhookDispatcher:
 
     async def _supervise(self) -> None:
         while True:
+            seen = self.signal.latest if self.signal else 0
             try:
                 enabled: set[str] = set()
                 if self.leading():
@@ -303,7 +308,10 @@ class WebhookDispatcher:
                 raise
             except Exception:
                 log.exception("webhooks: listing subscriptions failed")
-            await self._wait(self.signal.latest if self.signal else 0, 1.0)
+            # Every commit wakes this; under a stream of commits, list at most every RELIST_PAUSE_S (what
+            # committed meanwhile is past ``seen``, so it is listed right after the pause).
+            await asyncio.sleep(RELIST_PAUSE_S)
+            await self._wait(seen, 1.0)
 
     async def _serve(self, subscription_id: str) -> None:
         while True:
