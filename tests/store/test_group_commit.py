@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from romas.store import inbox, metrics
+from romas.store import inbox, invocations, metrics
 from romas.store.eventstore import (
     Change,
     ConcurrencyConflict,
@@ -360,3 +361,41 @@ async def test_an_unreachable_database_fails_the_write_instead_of_queueing_it_fo
                     pass
     finally:
         await unreachable.dispose()
+
+
+async def test_an_invocation_is_accepted_only_for_a_live_artefact_and_a_refusal_writes_nothing(store: Store) -> None:
+    live = Change(
+        "/workspaces/w/artefacts/live", "artefact", "/workspaces/w", "live", 0, "artefact.created", {}, {}, ""
+    )
+    gone = Change(
+        "/workspaces/w/artefacts/gone", "artefact", "/workspaces/w", "gone", 0, "artefact.created", {}, {}, ""
+    )
+    async with store.write() as writer:
+        await writer.record(live)
+        await writer.record(gone)
+    async with store.write() as writer:
+        deleted = Change(
+            gone.stream_id, "artefact", "/workspaces/w", "gone", 1, "artefact.deleted", {}, {}, "", (), True
+        )
+        await writer.record(deleted)
+    before = await store.last_position()
+    at = datetime.now(UTC)
+    gates = []
+    for n, artefact in enumerate(("gone", "missing", "live")):
+        with contextlib.suppress(LookupError):
+            async with store.write(light=True) as writer:
+                new = invocations.NewInvocation(f"i{n}", "w", artefact, "inc", [], "tester", "rest")
+                gate = await invocations.accept_if_live(writer, new, at)
+                gates.append(gate)
+                if not gate.accepted:
+                    raise LookupError(artefact)
+    assert gates == [
+        invocations.ArtefactGate(True, True, 2),
+        invocations.ArtefactGate(False),
+        invocations.ArtefactGate(True, False, 1),
+    ]
+    log = await store.read_events(after=before)
+    assert [e.stream_id for e in log] == ["/workspaces/w/artefacts/live/invocations/i2"]
+    assert log[0].position == before + 1, "gapless"
+    rows = await invocations.pending(store)
+    assert [(r.id, r.status) for r in rows] == [("i2", "accepted")]
