@@ -11,6 +11,14 @@ Each request keeps its own atomicity and outcome: from the second request of a b
 savepoint, so one that raises (a failed optimistic-concurrency check, a constraint, a bug) is rolled back alone and
 its error goes to it alone; the first request of a batch needs no savepoint, since rolling back the whole
 transaction undoes only its work. A request's ``write()`` returns only after the batch holding it committed.
+
+On PostgreSQL the savepoint is a round trip of its own, and round trips, not CPU, bound a batch there (the requests
+of a batch run one after the other on its connection). So a *light* request (``Store.write(light=True)``) takes
+none: it promises one statement that either writes and succeeds or writes nothing and says so
+(``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and invocations do; should it fail after
+writing anyway, the whole batch is undone and its other requests get :class:`BatchBroken`. The batch's own
+statements go straight through asyncpg too: ``BEGIN``, then the append lock and the newest instant in one
+statement, and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
 """
 
 from __future__ import annotations
