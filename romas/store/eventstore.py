@@ -318,8 +318,9 @@ class Writer:
         self.context = context
         self.recorded: list[RecordedEvent] = []
         self.touched = False
-        """Whether a statement ran (or the connection was handed out): a failure of a request without a savepoint
-        (see ``Store.write(light=True)``) must then undo the whole transaction."""
+        """Whether a statement that may write ran, or one failed, or the connection was handed out: a failure of a
+        request without a savepoint (see ``Store.write(light=True)``) must then undo the whole transaction. A read
+        of the current state that succeeded (:meth:`current`) does not count: it changed nothing."""
 
     @property
     def connection(self) -> AsyncConnection:
@@ -344,7 +345,11 @@ class Writer:
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
         query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT
-        rows = await self._rows(query.sql, query.sqlite_sql, (stream_id,))
+        try:
+            rows = await self._batch.rows(query.sql, query.sqlite_sql, (stream_id,))
+        except BaseException:
+            self.touched = True  # a read that failed may have left PostgreSQL's transaction unusable
+            raise
         if not rows:
             return None
         return _resource_row(rows[0] if self._store.dialect == "postgresql" else decode(query, rows)[0])

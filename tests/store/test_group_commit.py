@@ -163,6 +163,32 @@ async def test_light_requests_that_write_nothing_fail_alone_without_a_savepoint(
     assert positions == list(range(1, len(positions) + 1)), "gapless"
 
 
+async def test_a_light_request_that_only_read_before_failing_undoes_nothing(store: Store) -> None:
+    await put(store, "b", 0, 1)
+
+    async def reads_then_refuses(writer: Writer) -> Any:
+        row = await writer.current("/things/b")
+        assert row is not None
+        raise ValueError(f"precondition failed: revision {row.revision}")
+
+    async def normal(writer: Writer) -> Any:
+        return await writer.append([NewEvent("thing", "/things/n", "thing.pinged", {})])
+
+    async def light_update(writer: Writer) -> Any:
+        row = await writer.current("/things/b")
+        assert row is not None
+        return (await writer.record(change("b", row.revision, {"value": 2})))[1]
+
+    results, batches = await in_one_batch(store, [normal, reads_then_refuses, light_update], light=frozenset({1, 2}))
+
+    assert len(set(batches)) == 1
+    assert isinstance(results[0], list)
+    assert isinstance(results[1], ValueError)
+    assert isinstance(results[2], RecordedEvent)
+    b = await store.current("/things/b")
+    assert b is not None and b.revision == 2 and b.state == {"value": 2}
+
+
 async def test_a_light_request_that_fails_after_writing_undoes_its_whole_batch(store: Store) -> None:
     await _agent(store, "runs", "running")
     at = datetime.now(UTC)
