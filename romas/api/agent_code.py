@@ -120,7 +120,9 @@ class AgentCodeController(Controller):
                 reply.headers["Location"] = f"/agents/{name}"
             return reply
 
-        return await writes.perform(request, services, operation)
+        # A read of the agent, then one statement (its new revision) with nothing after it that may fail: a light
+        # write, no savepoint (see Store.write).
+        return await writes.perform(request, services, operation, light=True)
 
     @post(
         "/code/validate",

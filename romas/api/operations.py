@@ -24,7 +24,7 @@ from romas.api.schemas import Cursor, Limit, Name
 from romas.api.views import encoded
 from romas.api.waiting import read_after_waiting
 from romas.domain.artefact_types import check_call
-from romas.domain.errors import FieldError, InvalidInput, NotFound
+from romas.domain.errors import FieldError, Gone, InvalidInput, NotFound
 from romas.runtime.ids import ID_PATTERN, new_id
 from romas.services.container import Services
 from romas.services.workspaces import artefact_key
@@ -154,21 +154,31 @@ class OperationController(Controller):
         invocation_id = new_id()
         location = f"/workspaces/{ws}/artefacts/{art}/invocations/{invocation_id}"
 
+        new = NewInvocation(invocation_id, ws, art, operation, list(data.args), actor, "rest")
+        written: list[InvocationRow] = []
+
         async def operation_(writer: Writer) -> writes.Reply:
-            await services.artefacts.get(artefact_key(ws, art))
-            await invocations.accept(
-                writer,
-                [NewInvocation(invocation_id, ws, art, operation, list(data.args), actor, "rest")],
-                services.store.clock(),
-            )
+            at = services.store.clock()
+            gate = await invocations.accept_if_live(writer, new, at)
+            key = artefact_key(ws, art)
+            if not gate.exists:
+                raise NotFound(f"there is no {key.label}")
+            if gate.deleted:
+                raise Gone(f"{key.label} was deleted at revision {gate.revision}", f"{key.stream_id}/revisions")
+            written[:] = [invocations.accepted_row(new, at)]
             body = {"id": invocation_id, "status": "accepted", "_links": {"self": {"href": location}}}
             return writes.Reply(202, msgspec.json.encode(body), HAL_JSON, {"Location": location})
 
-        response = await writes.perform(request, services, operation_)
+        # One statement (the artefact checked and the invocation written together): no savepoint needed.
+        response = await writes.perform(request, services, operation_, light=True)
         location = response.headers.get("Location", location)
         wait = preferred_wait(request)
-        found = await _invocation(services, ws, art, location.rsplit("/", 1)[-1], wait)
+        replayed = any(key.lower() == "idempotent-replayed" for key in response.headers)
         headers = {"Location": location, "Content-Location": location}
+        if wait is None and not replayed and written and location.endswith(f"/{written[0].id}"):
+            # The invocation as this request wrote it: no read after the commit.
+            return encoded(render_invocation(written[0]), status=202, headers=headers)
+        found = await _invocation(services, ws, art, location.rsplit("/", 1)[-1], wait)
         if wait is not None:
             headers["Preference-Applied"] = f"wait={wait:g}"
         return encoded(

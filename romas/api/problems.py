@@ -22,6 +22,7 @@ from romas.domain.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from romas.store.group_commit import BatchBroken
 
 log = logging.getLogger("romas.api")
 
@@ -262,7 +263,14 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem_response(request, 500, "internal-error", "the server failed to answer; this is a bug in romas")
 
 
+def handle_batch_broken(request: Request[Any, Any, Any] | None, exc: BatchBroken) -> Response[Problem]:
+    """Another request of the same group commit left the transaction unusable: this one was undone with it and
+    may be sent again as it is."""
+    return problem_response(request, 503, "unavailable", str(exc), headers={"Retry-After": "1"})
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    BatchBroken: handle_batch_broken,
     DomainError: handle_domain_error,
     ProblemError: handle_problem_error,
     HTTPException: handle_http_exception,

@@ -84,7 +84,11 @@ async def perform(
     operation: Operation,
     *,
     extra_metadata: dict[str, Any] | None = None,
+    light: bool = False,
 ) -> Response[Any]:
+    """Run ``operation`` as one write request. ``light``: the operation runs one statement that writes nothing
+    when the operation then fails (see ``Store.write``); a request with an Idempotency-Key is never light, since
+    storing its answer is a second statement."""
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
         raise ProblemError(400, "malformed-request", f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters")
@@ -97,7 +101,7 @@ async def perform(
     )
     fingerprint = await _fingerprint(request) if key else ""
     try:
-        async with services.store.write(context) as writer:
+        async with services.store.write(context, light=light and not key) as writer:
             if key:
                 stored = await writer.stored_response(actor, key)
                 if stored is not None:

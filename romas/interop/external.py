@@ -69,9 +69,18 @@ async def settle_answer(writer: Writer, answerer: str, question_id: str, answer:
     await inbox.change(writer, [inbox.MessageChange(question_id, answerer, int(row[0]), "processed", now, answer)])
 
 
+RELIST_PAUSE_S = 0.02
+"""The shortest time between two looks for external agents' messages (each commit asks for one)."""
+
+
 async def external_agents(store: Store) -> dict[str, str]:
-    """Every external agent and its endpoint."""
-    query = select(resources.c.name, resources.c.state).where(resources.c.stream_type == "agent", ~resources.c.deleted)
+    """Every external agent and its endpoint. The forwarder asks after every commit: the database picks the
+    external ones, so the other agents' states (their code) are neither sent nor decoded."""
+    query = select(resources.c.name, resources.c.state).where(
+        resources.c.stream_type == "agent",
+        ~resources.c.deleted,
+        resources.c.state["kind"].as_string() == EXTERNAL,
+    )
     async with store.reads.connect() as conn:
         rows = (await conn.execute(query)).all()
     return {str(name): str(state["endpoint"]) for name, state in rows if is_external(state)}
@@ -79,6 +88,7 @@ async def external_agents(store: Store) -> dict[str, str]:
 
 class ExternalForwarder(SignedPoster):
     task_name = "romas-external-agents"
+    relist_pause_s = RELIST_PAUSE_S
 
     def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
         super().__init__(store, egress, policy, leading)
@@ -88,6 +98,7 @@ class ExternalForwarder(SignedPoster):
     async def _run(self) -> None:
         while True:
             busy = False
+            seen = self.signal.latest if self.signal is not None else 0
             try:
                 if self.leading():
                     for name, endpoint in (await external_agents(self.store)).items():
@@ -96,9 +107,7 @@ class ExternalForwarder(SignedPoster):
                 raise
             except Exception:
                 log.exception("external agents: forwarding stumbled; retrying")
-            await self._wait(
-                self.signal.latest if self.signal is not None else 0, self.policy.backoff_s if busy else 1.0
-            )
+            await self._pause_then_wait(seen, self.policy.backoff_s if busy else 1.0)
 
     async def _forward(self, agent: str, endpoint: str) -> bool:
         """Forward the agent's accepted messages in order; True when one is waiting for a retry."""

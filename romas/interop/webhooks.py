@@ -242,11 +242,16 @@ class DeliveryPolicy:
         return float(min(self.max_backoff_s, self.backoff_s * 2 ** max(0, attempts - 1)))
 
 
+RELIST_PAUSE_S = 0.05
+"""The shortest time between two listings (each commit asks for one)."""
+
+
 class SignedPoster:
     """What the webhook dispatcher and the external agents' forwarder share: their settings, an HTTP client open
     from start to stop, their tasks, and waiting for the next commit (or a while)."""
 
     task_name = "romas-poster"
+    relist_pause_s = RELIST_PAUSE_S
 
     def __init__(self, store: Store, egress: EgressRule, policy: DeliveryPolicy, leading: Callable[[], bool]) -> None:
         self.store = store
@@ -283,6 +288,13 @@ class SignedPoster:
             async with asyncio.timeout(seconds):
                 await self.signal.wait_past(seen)
 
+    async def _pause_then_wait(self, seen: int, seconds: float) -> None:
+        """Every commit wakes the loop; under a stream of commits, look at most every RELIST_PAUSE_S (what
+        committed meanwhile is past ``seen``, so it is looked at right after the pause)."""
+        if self.signal is not None:
+            await asyncio.sleep(self.relist_pause_s)
+        await self._wait(seen, seconds)
+
     async def _run(self) -> None:
         raise NotImplementedError
 
@@ -305,6 +317,7 @@ class WebhookDispatcher(SignedPoster):
 
     async def _run(self) -> None:
         while True:
+            seen = self.signal.latest if self.signal else 0
             try:
                 enabled: set[str] = set()
                 if self.leading():
@@ -319,7 +332,7 @@ class WebhookDispatcher(SignedPoster):
                 raise
             except Exception:
                 log.exception("webhooks: listing subscriptions failed")
-            await self._wait(self.signal.latest if self.signal else 0, 1.0)
+            await self._pause_then_wait(seen, 1.0)
 
     async def _serve(self, subscription_id: str) -> None:
         while True:

@@ -447,21 +447,33 @@ class Environment:
         while not self._stopping:
             self._wake.clear()
             ready = [key for key, queue in self.queues.items() if queue]
-            local = False
+            local: list[ArtefactKey] = []
             for key in ready:
                 if is_bridge(self._type_of(key)):
                     if key not in self._bridge_tasks:
                         task = asyncio.create_task(self._execute_bridge(key), name=f"romas-bridge-ops-{key[1]}")
                         self._bridge_tasks[key] = task
                     continue
-                local = True
-                try:
-                    await self._execute(key)
-                except Exception:
-                    log.exception("running the operations of %s/%s failed; they will be retried", *key)
-                    await asyncio.sleep(0.5)
+                local.append(key)
             if not local:
                 await self._wake.wait()
+                continue
+            # Each artefact's operations run in order in its own write; the artefacts' writes wait together, so
+            # the group commit puts them in one transaction instead of one commit after the other.
+            outcomes = await asyncio.gather(*(self._execute(key) for key in local), return_exceptions=True)
+            failed = False
+            for key, outcome in zip(local, outcomes, strict=True):
+                if isinstance(outcome, asyncio.CancelledError):
+                    raise outcome
+                if isinstance(outcome, BaseException):
+                    failed = True
+                    log.error(
+                        "running the operations of %s/%s failed; they will be retried",
+                        *key,
+                        exc_info=(type(outcome), outcome, outcome.__traceback__),
+                    )
+            if failed:
+                await asyncio.sleep(0.5)
 
     def _type_of(self, key: ArtefactKey) -> Any:
         state = self.catalogue.artefacts.get(key)

@@ -62,7 +62,7 @@ from romas.store import agent_log, at_work, checkpoints, commands, inbox, invoca
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
 from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
-from romas.store.inbox import MessageChange, NewMessage
+from romas.store.inbox import MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
 
@@ -455,8 +455,9 @@ class Runtime:
         return self.checkpoint_every_s * max(1.0, live.agent.memory_estimate() / CHECKPOINT_SIZE_STEP)
 
     async def _mark(self, names: list[str]) -> None:
-        """Marks agents at work before their first step, so a crash during it is laid at their door."""
-        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+        """Marks agents at work before their first step, so a crash during it is laid at their door. One upsert
+        that cannot conflict: a light write (no savepoint)."""
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
             await at_work.mark(writer, names, _utc_now())
         self._marked.update(names)
 
@@ -883,14 +884,39 @@ class Runtime:
         expires_at: datetime | None,
     ) -> str:
         """Record a client's message in the writer's transaction; the agent gets it after the commit."""
-        await self._require_running(writer, agent)
-        message_id = new_id()
-        await inbox.accept(
+        row = await self.accept_client_message(
             writer,
-            [NewMessage(message_id, agent, sender, "rest", performative, content, in_reply_to, expires_at)],
-            _utc_now(),
+            agent,
+            sender=sender,
+            performative=performative,
+            content=content,
+            in_reply_to=in_reply_to,
+            expires_at=expires_at,
         )
-        return message_id
+        return row.id
+
+    async def accept_client_message(
+        self,
+        writer: Writer,
+        agent: str,
+        *,
+        sender: str,
+        performative: str,
+        content: str,
+        in_reply_to: str | None,
+        expires_at: datetime | None,
+    ) -> MessageRow:
+        """:meth:`accept_message`, answering the message's row as written (so the answer needs no read)."""
+        message = NewMessage(new_id(), agent, sender, "rest", performative, content, in_reply_to, expires_at)
+        at = _utc_now()
+        gate = await inbox.accept_if_running(writer, message, at)
+        if not gate.exists:
+            raise NotFound(f"there is no agent {agent}")
+        if gate.deleted:
+            raise Gone(f"agent {agent} was deleted", f"/agents/{agent}/revisions")
+        if gate.state != "running":
+            raise Conflict(f"agent {agent} is stopped; PATCH its state to running first")
+        return inbox.accepted_row(message, at)
 
     async def retry_message(self, writer: Writer, agent: str, message_id: str) -> str:
         """Reprocess a failed or expired message as a new message, linked both ways; both keep their history."""

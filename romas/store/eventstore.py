@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import and_, func, insert, select, text
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
@@ -247,6 +247,9 @@ class _EventRow:
         object.__setattr__(self, "metadata_json", document(self.metadata))
 
 
+PreparedEvent = _EventRow
+"""An event prepared by :meth:`Writer.prepare` for a statement of the caller's own."""
+
 # The hot writes, straight through the driver ($n parameters; SQLite gets ?n).
 _EVENT_COLUMNS = "stream_type, stream_id, version, type, data, metadata, recorded_at"
 _INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING position"
@@ -312,9 +315,23 @@ class Writer:
     def __init__(self, store: Store, batch: Batch, context: WriteContext) -> None:
         self._store = store
         self._batch = batch
-        self.connection = batch.connection
         self.context = context
         self.recorded: list[RecordedEvent] = []
+        self.touched = False
+        """Whether a statement that may write ran, or one failed, or the connection was handed out: a failure of a
+        request without a savepoint (see ``Store.write(light=True)``) must then undo the whole transaction. A read
+        of the current state that succeeded (:meth:`current`) does not count: it changed nothing."""
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The batch's connection, for statements the hot paths do not send straight through the driver."""
+        self.touched = True
+        return self._batch.connection
+
+    def wrote_nothing(self) -> None:
+        """The statements so far wrote nothing and left the transaction usable (a conditional insert that
+        inserted no row, say): a failure now needs no undo."""
+        self.touched = False
 
     @property
     def dialect(self) -> str:
@@ -328,7 +345,11 @@ class Writer:
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
         query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT
-        rows = await self._rows(query.sql, query.sqlite_sql, (stream_id,))
+        try:
+            rows = await self._batch.rows(query.sql, query.sqlite_sql, (stream_id,))
+        except BaseException:
+            self.touched = True  # a read that failed may have left PostgreSQL's transaction unusable
+            raise
         if not rows:
             return None
         return _resource_row(rows[0] if self._store.dialect == "postgresql" else decode(query, rows)[0])
@@ -345,16 +366,19 @@ class Writer:
         return [_resource(r) for r in (await self.connection.execute(query)).mappings()]
 
     async def _rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        self.touched = True
         return await self._batch.rows(pg_sql, sqlite_sql, args)
 
     async def run(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
         """A hot statement straight through the driver (parameters encoded with :meth:`instant` and
         ``raw.document``); the rows it returns, if any."""
+        self.touched = True
         return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
 
     async def run_many(self, statement: RawStatement, rows: Sequence[Sequence[Any]]) -> None:
         """A hot statement once per row of parameters, in one round trip."""
         if rows:
+            self.touched = True
             await self._batch.many(statement.sql, statement.sqlite_sql, rows)
 
     def instant(self, value: datetime | None) -> Any:
@@ -374,6 +398,7 @@ class Writer:
         """Insert events straight through the driver (the append lock is the batch's); a clash on
         ``(stream_id, version)`` is a :class:`ConcurrencyConflict`."""
         dialect = self._store.dialect
+        self.touched = True
         try:
             if dialect == "postgresql":
                 if len(rows) == 1:
@@ -473,6 +498,7 @@ class Writer:
             document(change.state),
             meta,
         )
+        self.touched = True
         try:
             if change.expected_revision == 0:
                 found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *args)
@@ -541,6 +567,26 @@ class Writer:
             )
             if len(updated) != 1:
                 raise ConcurrencyConflict(change.stream_id, change.expected_revision)
+        return recorded
+
+    def prepare(self, new: NewEvent) -> PreparedEvent:
+        """An event for a statement of the caller's own that inserts it (one round trip for several tables):
+        its version (``expected_version`` + 1, which must be given), metadata and instant, JSON encoded once.
+        The caller passes the position the statement gave it to :meth:`inserted`."""
+        if new.expected_version is None:
+            raise ValueError("an event inserted by the caller's own statement needs its expected version")
+        metadata = self.context.metadata()
+        meta = metadata if new.actor is None else {**metadata, "actor": new.actor}
+        return _EventRow(
+            new.stream_type, new.stream_id, new.expected_version + 1, new.type, new.data, meta, self._next_instant()
+        )
+
+    def inserted(self, position: int, row: PreparedEvent) -> RecordedEvent:
+        """Note an event prepared by :meth:`prepare` as inserted at ``position`` by the caller's statement."""
+        recorded = RecordedEvent(
+            position, row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
+        )
+        self.recorded.append(recorded)
         return recorded
 
     async def append(self, new_events: Sequence[NewEvent]) -> list[RecordedEvent]:
@@ -646,10 +692,15 @@ class Store:
         )
 
     @asynccontextmanager
-    async def write(self, context: WriteContext | None = None) -> AsyncIterator[Writer]:
+    async def write(self, context: WriteContext | None = None, *, light: bool = False) -> AsyncIterator[Writer]:
         """A write request: its block runs in the transaction of the current batch (see group_commit.py) and
         this returns once that transaction committed. An exception in the block undoes the block's changes
-        alone and propagates."""
+        alone and propagates.
+
+        ``light`` saves the savepoint's round trip, for blocks that run one statement which either writes and
+        succeeds or writes nothing and says so (:meth:`Writer.wrote_nothing`), before they raise: such a
+        failure needs no undo. A light block that raises after it wrote undoes the whole batch (the other
+        requests of the batch get :class:`~romas.store.group_commit.BatchBroken`)."""
         inside = _inside.get()
         if (
             inside is not None
@@ -670,12 +721,12 @@ class Store:
         stays = False
         token = _inside.set((self, ticket, asyncio.current_task()))
         try:
-            savepoint = await begin_member(batch)
+            savepoint = await begin_member(batch, light=light)
             writer = Writer(self, batch, context or WriteContext())
             try:
                 yield writer
             except BaseException:
-                await end_member(batch, savepoint, failed=True)
+                await end_member(batch, savepoint, failed=True, undo=writer.touched or not light)
                 raise
             await end_member(batch, savepoint, failed=False)
             batch.recorded.extend(writer.recorded)

@@ -11,6 +11,14 @@ Each request keeps its own atomicity and outcome: from the second request of a b
 savepoint, so one that raises (a failed optimistic-concurrency check, a constraint, a bug) is rolled back alone and
 its error goes to it alone; the first request of a batch needs no savepoint, since rolling back the whole
 transaction undoes only its work. A request's ``write()`` returns only after the batch holding it committed.
+
+On PostgreSQL the savepoint is a round trip of its own, and round trips, not CPU, bound a batch there (the requests
+of a batch run one after the other on its connection). So a *light* request (``Store.write(light=True)``) takes
+none: it promises one statement that either writes and succeeds or writes nothing and says so
+(``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and invocations do; should it fail after
+writing anyway, the whole batch is undone and its other requests get :class:`BatchBroken`. The batch's own
+statements go straight through asyncpg too: ``BEGIN``, then the append lock and the newest instant in one
+statement, and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
 """
 
 from __future__ import annotations
@@ -24,12 +32,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from romas.store import metrics
 from romas.store.engine import WRITE_OPTION
-from romas.store.notify import announce_raw
+from romas.store.notify import commit_raw
 
 if TYPE_CHECKING:
     from romas.store.eventstore import RecordedEvent
@@ -44,9 +51,8 @@ MAX_SPAN_S = 0.050
 """Nor does it take more once its first request has been running this long, so that request is not held up for
 long by a stream of later ones."""
 
-_PG_START = text(
-    "SELECT pg_advisory_xact_lock(:key) AS locked, "
-    "(SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) AS last"
+_PG_START = (
+    "SELECT (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) FROM pg_advisory_xact_lock($1::bigint)"
 )
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
@@ -190,8 +196,13 @@ class GroupCommit:
         opened = time.perf_counter()
         try:
             async with self.engine.connect() as connection:
-                await connection.execution_options(**{WRITE_OPTION: True})
-                await connection.begin()
+                if self.dialect == "postgresql":
+                    # The transaction is ours (BEGIN, COMMIT straight through the driver, see _open and _commit):
+                    # SQLAlchemy, told the connection autocommits, sends no BEGIN or COMMIT of its own.
+                    await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
+                else:
+                    await connection.execution_options(**{WRITE_OPTION: True})
+                    await connection.begin()
                 try:
                     batch = await self._open(connection)
                     started = time.perf_counter()
@@ -206,14 +217,14 @@ class GroupCommit:
                             break
                         ticket = self._next()
                     if not kept or batch.broken:
-                        await connection.rollback()
+                        await self._abort(connection)
+                    elif self.dialect == "postgresql":
+                        await commit_raw(batch.driver, batch.recorded)
                     else:
-                        if self.dialect == "postgresql":
-                            await announce_raw(batch.driver, batch.recorded)
                         await connection.commit()
                 except BaseException:
                     with contextlib.suppress(Exception):
-                        await connection.rollback()
+                        await self._abort(connection)
                     raise
         except BaseException as exc:
             error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
@@ -252,8 +263,10 @@ class GroupCommit:
         means no two processes' batches can deadlock on each other's rows."""
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None
         if self.dialect == "postgresql":
-            last = (await connection.execute(_PG_START, {"key": APPEND_LOCK_KEY})).one()[1]
+            await driver.execute("BEGIN")
+            last = await driver.fetchval(_PG_START, APPEND_LOCK_KEY)
         else:
             assert driver is not None
             rows = await driver.execute_fetchall(_SQLITE_LAST, ())
@@ -261,24 +274,40 @@ class GroupCommit:
         self._batches += 1
         return Batch(self._batches, connection, driver, self.dialect, last)
 
+    async def _abort(self, connection: AsyncConnection) -> None:
+        """Roll the batch's transaction back; on PostgreSQL a connection that cannot is not reused."""
+        if self.dialect != "postgresql":
+            await connection.rollback()
+            return
+        try:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("ROLLBACK")
+        except BaseException:
+            await connection.invalidate()
+            raise
 
-async def begin_member(batch: Batch) -> bool:
+
+async def begin_member(batch: Batch, *, light: bool = False) -> bool:
     """Called by a request once granted the batch: a savepoint unless it is the batch's first request (whose
-    failure rolls back the whole transaction instead). True when a savepoint was taken."""
-    if batch.members == 1:
+    failure rolls back the whole transaction instead) or a light one (see ``Store.write``). True when a
+    savepoint was taken."""
+    if batch.members == 1 or light:
         return False
     await batch._plain(_SAVEPOINT)
     return True
 
 
-async def end_member(batch: Batch, savepoint: bool, *, failed: bool) -> None:
-    """Keep (leave the savepoint be) or undo (roll back to it) a request's changes; a failure of the first
-    request, or a savepoint that cannot be rolled back, breaks the batch."""
+async def end_member(batch: Batch, savepoint: bool, *, failed: bool, undo: bool = True) -> None:
+    """Keep (leave the savepoint be) or undo (roll back to it) a request's changes; a failure of a request
+    without a savepoint that has something to undo, or a savepoint that cannot be rolled back, breaks the
+    batch."""
     if not failed:
         return
     metrics.WRITES_ROLLED_BACK.inc()
     if not savepoint:
-        batch.broken = True
+        if undo:
+            batch.broken = True
         return
     try:
         await batch._plain(_ROLLBACK_TO)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
 from romas.store.raw import optional_document, raw_select, raw_statement
-from romas.store.tables import messages
+from romas.store.tables import messages, resources
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
 
@@ -98,12 +99,137 @@ _INSERT = raw_statement(
 )
 
 
+# A client's message on PostgreSQL, in one round trip: the agent's resource is read, and the message row and its
+# first event are inserted only if the agent is running (nothing is written otherwise, so the request needs no undo);
+# the agent's row comes back to say why not. $1 is the agent's stream, $2-$11 the message, $12-$17 its event.
+_ACCEPT_IF_RUNNING_PG = (
+    "WITH a AS (SELECT deleted, state->>'state' AS state FROM resources WHERE stream_id = $1), "
+    "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
+    "accepted_at, expires_at, retry_of) SELECT $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, "
+    "'accepted', 1, $9::timestamptz, $10::timestamptz, $11::text FROM a WHERE NOT a.deleted AND a.state = 'running' "
+    "RETURNING id), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT $12::text, $13::text, 1, $14::text, $15::jsonb, $16::jsonb, $17::timestamptz FROM m RETURNING position) "
+    "SELECT (SELECT deleted FROM a), (SELECT state FROM a), (SELECT position FROM e)"
+)
+_ACCEPT_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_IF_RUNNING_PG)
+_AGENT_STATE_STATEMENT = raw_statement(f"SELECT deleted, state FROM {resources.name} WHERE stream_id = $1")
+
+
 def message_stream(agent: str, message_id: str) -> str:
     return f"/agents/{agent}/inbox/{message_id}"
 
 
 def _row(row: RowMapping) -> MessageRow:
     return MessageRow(**{name: row[name] for name in MessageRow.__slots__})
+
+
+def _accepted_event(m: NewMessage) -> NewEvent:
+    return NewEvent(
+        "message",
+        message_stream(m.agent, m.id),
+        "message.accepted",
+        {
+            "status": "accepted",
+            "id": m.id,
+            "agent": m.agent,
+            "sender": m.sender,
+            "origin": m.origin,
+            "performative": m.performative,
+            "content": m.content,
+            **({"in_reply_to": m.in_reply_to} if m.in_reply_to else {}),
+            **({"expires_at": m.expires_at.isoformat()} if m.expires_at else {}),
+            **({"retry_of": m.retry_of} if m.retry_of else {}),
+        },
+        expected_version=0,
+        actor=m.sender if m.origin == "agent" else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentGate:
+    """What a message's agent was when the message came: accepted only if it exists, is not deleted and runs."""
+
+    exists: bool
+    deleted: bool = False
+    state: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.exists and not self.deleted and self.state == "running"
+
+
+async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -> AgentGate:
+    """Record one message as accepted, with its first event, if its agent is running (the agent's resource read
+    in the writer's transaction); otherwise write nothing, so a light write (``Store.write(light=True)``) may
+    fail without undoing anything. On PostgreSQL this is one statement."""
+    stream = f"/agents/{message.agent}"
+    if writer.dialect != "postgresql":
+        fresh = not writer.touched
+        rows = await writer.run(_AGENT_STATE_STATEMENT, stream)
+        gate = (
+            AgentGate(True, bool(rows[0][0]), msgspec.json.decode(rows[0][1]).get("state"))
+            if rows
+            else AgentGate(False)
+        )
+        if gate.accepted:
+            await accept(writer, [message], at)
+        elif fresh:
+            writer.wrote_nothing()  # a read, in SQLite's transaction: nothing to undo
+        return gate
+    fresh = not writer.touched
+    event = writer.prepare(_accepted_event(message))
+    accepted_at = writer.instant(at)
+    rows = await writer.run(
+        _ACCEPT_IF_RUNNING_STATEMENT,
+        stream,
+        message.id,
+        message.agent,
+        message.sender,
+        message.origin,
+        message.performative,
+        message.content,
+        message.in_reply_to,
+        accepted_at,
+        writer.instant(message.expires_at),
+        message.retry_of,
+        event.stream_type,
+        event.stream_id,
+        event.type,
+        event.data_json,
+        event.metadata_json,
+        event.recorded_at,
+    )
+    deleted, state, position = rows[0]
+    if position is None:
+        if fresh:
+            writer.wrote_nothing()
+        return AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state)
+    writer.inserted(position, event)
+    return AgentGate(True, bool(deleted), state)
+
+
+def accepted_row(message: NewMessage, at: datetime) -> MessageRow:
+    """The row :func:`accept` writes for a message (``seq`` is not known; 0)."""
+    return MessageRow(
+        message.id,
+        0,
+        message.agent,
+        message.sender,
+        message.origin,
+        message.performative,
+        message.content,
+        message.in_reply_to,
+        "accepted",
+        1,
+        at,
+        None,
+        None,
+        message.expires_at.astimezone(UTC) if message.expires_at is not None else None,
+        None,
+        None,
+        message.retry_of,
+    )
 
 
 async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
@@ -129,30 +255,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
             for m in new
         ],
     )
-    await writer.append(
-        [
-            NewEvent(
-                "message",
-                message_stream(m.agent, m.id),
-                "message.accepted",
-                {
-                    "status": "accepted",
-                    "id": m.id,
-                    "agent": m.agent,
-                    "sender": m.sender,
-                    "origin": m.origin,
-                    "performative": m.performative,
-                    "content": m.content,
-                    **({"in_reply_to": m.in_reply_to} if m.in_reply_to else {}),
-                    **({"expires_at": m.expires_at.isoformat()} if m.expires_at else {}),
-                    **({"retry_of": m.retry_of} if m.retry_of else {}),
-                },
-                expected_version=0,
-                actor=m.sender if m.origin == "agent" else None,
-            )
-            for m in new
-        ]
-    )
+    await writer.append([_accepted_event(m) for m in new])
 
 
 async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:

@@ -90,6 +90,117 @@ _INSERT = raw_statement(
 )
 
 
+# A client's invocation on PostgreSQL, in one round trip: the artefact's resource is read, and the invocation row
+# and its first event are inserted only if the artefact exists (nothing is written otherwise, so the request needs
+# no undo). $1 is the artefact's stream, $2-$9 the invocation, $10-$15 its event.
+_ACCEPT_IF_LIVE_PG = raw_statement(
+    "WITH a AS (SELECT deleted, revision FROM resources WHERE stream_id = $1), "
+    "i AS (INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, "
+    "accepted_at) SELECT $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, 'accepted', 1, "
+    "$9::timestamptz FROM a WHERE NOT a.deleted RETURNING id), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT $10::text, $11::text, 1, $12::text, $13::jsonb, $14::jsonb, $15::timestamptz FROM i RETURNING position) "
+    "SELECT (SELECT deleted FROM a), (SELECT revision FROM a), (SELECT position FROM e)"
+)
+_ARTEFACT = raw_statement("SELECT deleted, revision FROM resources WHERE stream_id = $1")
+
+
+@dataclass(frozen=True, slots=True)
+class ArtefactGate:
+    """What an invocation's artefact was when the invocation came: accepted only if it exists, not deleted."""
+
+    exists: bool
+    deleted: bool = False
+    revision: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.exists and not self.deleted
+
+
+async def accept_if_live(writer: Writer, new: NewInvocation, at: datetime) -> ArtefactGate:
+    """Record one invocation as accepted, with its first event, if its artefact exists (read in the writer's
+    transaction); otherwise write nothing, so a light write (``Store.write(light=True)``) may fail without undoing
+    anything. On PostgreSQL this is one statement."""
+    stream = f"/workspaces/{new.workspace}/artefacts/{new.artefact}"
+    fresh = not writer.touched
+    if writer.dialect != "postgresql":
+        rows = await writer.run(_ARTEFACT, stream)
+        gate = ArtefactGate(True, bool(rows[0][0]), int(rows[0][1])) if rows else ArtefactGate(False)
+        if gate.accepted:
+            await accept(writer, [new], at)
+        elif fresh:
+            writer.wrote_nothing()
+        return gate
+    event = writer.prepare(_accepted_event(new))
+    rows = await writer.run(
+        _ACCEPT_IF_LIVE_PG,
+        stream,
+        new.id,
+        new.workspace,
+        new.artefact,
+        new.operation,
+        document(new.args),
+        new.invoker,
+        new.origin,
+        writer.instant(at),
+        event.stream_type,
+        event.stream_id,
+        event.type,
+        event.data_json,
+        event.metadata_json,
+        event.recorded_at,
+    )
+    deleted, revision, position = rows[0]
+    if position is None:
+        if fresh:
+            writer.wrote_nothing()
+        return ArtefactGate(False) if deleted is None else ArtefactGate(True, bool(deleted), int(revision))
+    writer.inserted(position, event)
+    return ArtefactGate(True, bool(deleted), int(revision))
+
+
+def accepted_row(new: NewInvocation, at: datetime) -> InvocationRow:
+    """The row :func:`accept` writes for an invocation (``seq`` is not known; 0)."""
+    return InvocationRow(
+        new.id,
+        0,
+        new.workspace,
+        new.artefact,
+        new.operation,
+        list(new.args),
+        new.invoker,
+        new.origin,
+        "accepted",
+        1,
+        at,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def _accepted_event(i: NewInvocation) -> NewEvent:
+    return NewEvent(
+        "invocation",
+        invocation_stream(i.workspace, i.artefact, i.id),
+        "invocation.accepted",
+        {
+            "status": "accepted",
+            "id": i.id,
+            "workspace": i.workspace,
+            "artefact": i.artefact,
+            "operation": i.operation,
+            "args": i.args,
+            "invoker": i.invoker,
+            "origin": i.origin,
+        },
+        expected_version=0,
+        actor=i.invoker if i.origin == "agent" else None,
+    )
+
+
 async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> None:
     if not new:
         return
@@ -98,28 +209,7 @@ async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> 
         _INSERT,
         [(i.id, i.workspace, i.artefact, i.operation, document(i.args), i.invoker, i.origin, accepted_at) for i in new],
     )
-    await writer.append(
-        [
-            NewEvent(
-                "invocation",
-                invocation_stream(i.workspace, i.artefact, i.id),
-                "invocation.accepted",
-                {
-                    "status": "accepted",
-                    "id": i.id,
-                    "workspace": i.workspace,
-                    "artefact": i.artefact,
-                    "operation": i.operation,
-                    "args": i.args,
-                    "invoker": i.invoker,
-                    "origin": i.origin,
-                },
-                expected_version=0,
-                actor=i.invoker if i.origin == "agent" else None,
-            )
-            for i in new
-        ]
-    )
+    await writer.append([_accepted_event(i) for i in new])
 
 
 async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -53,6 +53,21 @@ async def test_without_prefer_the_answer_is_202_with_location(client: Client) ->
 
     await eventually(processed, what="the tell to be processed")
     assert "sunny[source(anonymous)]" in await beliefs(client, "bob")
+
+
+async def test_the_202_shows_the_message_as_written_and_as_a_get_reads_it(client: Client) -> None:
+    await put_agent(client, "bob", code=SELLER)
+    expires = datetime(2031, 6, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    body = {"performative": "tell", "content": "sunny", "expires_at": expires.isoformat()}
+    posted = await client.post("/agents/bob/inbox", json=body)
+    assert posted.status_code == 202
+    answer = posted.json()
+    assert answer["status"] == "accepted" and posted.headers["content-location"] == posted.headers["location"]
+    read = (await client.get(posted.headers["location"])).json()
+    stable = ("id", "agent", "sender", "origin", "performative", "content", "accepted_at", "expires_at", "in_reply_to")
+    assert {k: answer.get(k) for k in stable} == {k: read.get(k) for k in stable}
+    assert datetime.fromisoformat(answer["expires_at"]) == expires
+    assert answer["_links"] == {k: v for k, v in read["_links"].items() if k in answer["_links"]}
 
 
 async def test_ask_one_and_ask_all_answers_are_in_the_message(client: Client) -> None:

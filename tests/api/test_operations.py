@@ -40,6 +40,18 @@ async def test_an_operation_changes_properties_as_a_new_revision_naming_its_call
     assert (await client.get("/workspaces/shop/artefacts/stock/revisions/1")).json()["properties"] == {"count": 5}
 
 
+async def test_the_202_shows_the_invocation_as_written_and_as_a_get_reads_it(client: Client) -> None:
+    await setup_shop(client)
+    posted = await client.post("/workspaces/shop/artefacts/orders/operations/push", json={"args": ["dave"]})
+    assert posted.status_code == 202
+    answer = posted.json()
+    assert answer["status"] == "accepted" and posted.headers["content-location"] == posted.headers["location"]
+    read = (await client.get(posted.headers["location"])).json()
+    stable = ("id", "workspace", "artefact", "operation", "args", "invoker", "accepted_at")
+    assert {k: answer.get(k) for k in stable} == {k: read.get(k) for k in stable}
+    assert answer["_links"]["self"] == read["_links"]["self"]
+
+
 async def test_results_and_failures(client: Client) -> None:
     await setup_shop(client)
     await run(client, "orders", "push", "carol")

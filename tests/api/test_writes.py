@@ -106,3 +106,13 @@ async def test_require_preconditions_answers_428(database_url: str) -> None:
         assert (
             await strict.put("/agents/a", json={"code": "", "description": "x"}, headers={"If-Match": '"1"'})
         ).status_code == 200
+
+
+def test_a_write_undone_with_its_batch_is_a_503_to_retry_not_a_500() -> None:
+    from romas.api.problems import EXCEPTION_HANDLERS
+    from romas.store.group_commit import BatchBroken
+
+    response = EXCEPTION_HANDLERS[BatchBroken](None, BatchBroken("a request left the transaction unusable; retry"))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.media_type == "application/problem+json"

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from romas.store import metrics
+from romas.store import inbox, invocations, metrics
 from romas.store.eventstore import (
+    Change,
     ConcurrencyConflict,
     NewEvent,
     RecordedEvent,
@@ -24,6 +27,8 @@ from romas.store.eventstore import (
     WriteContext,
     Writer,
 )
+from romas.store.group_commit import BatchBroken
+from romas.store.inbox import NewMessage
 from tests.store.test_eventstore import change, put
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +46,9 @@ async def until(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-async def in_one_batch(store: Store, blocks: list[Block]) -> tuple[list[Any], list[int]]:
+async def in_one_batch(
+    store: Store, blocks: list[Block], *, light: frozenset[int] = frozenset()
+) -> tuple[list[Any], list[int]]:
     """Run ``blocks`` as separate write requests queued behind a request that holds the writer, so that they
     all land in its batch; their results (or exceptions) and the batches they ran in, in order."""
     store.group_commit.max_span_s = 60.0
@@ -55,7 +62,7 @@ async def in_one_batch(store: Store, blocks: list[Block]) -> tuple[list[Any], li
             await gate.wait()
 
     async def request(i: int, block: Block) -> Any:
-        async with store.write(WriteContext(actor=f"r{i}")) as writer:
+        async with store.write(WriteContext(actor=f"r{i}"), light=i in light) as writer:
             batches[i + 1] = writer.batch
             return await block(writer)
 
@@ -66,7 +73,9 @@ async def in_one_batch(store: Store, blocks: list[Block]) -> tuple[list[Any], li
         tasks.append(asyncio.create_task(request(i, block)))
         await until(lambda i=i: store.group_commit.waiting > i, "queued")  # so they queue in this order
     gate.set()
-    await holding
+    (held,) = await asyncio.gather(holding, return_exceptions=True)
+    if isinstance(held, BaseException) and not isinstance(held, BatchBroken):
+        raise held  # a broken batch fails its holder too; anything else is the test's own trouble
     results = await asyncio.gather(*tasks, return_exceptions=True)
     return list(results), batches
 
@@ -107,6 +116,98 @@ async def test_a_failing_request_is_rolled_back_alone_and_the_others_commit(stor
     log = await store.read_events()
     assert [e.stream_id for e in log] == ["/things/b", "/things/holder", "/things/a", "/things/d"]
     assert await store.revision("/things/b", 2) is None
+
+
+async def _agent(store: Store, name: str, state: str) -> None:
+    async with store.write() as writer:
+        await writer.record(
+            Change(f"/agents/{name}", "agent", "", name, 0, "agent.created", {}, {"state": state}, "created")
+        )
+
+
+def _message(agent: str, n: int) -> NewMessage:
+    return NewMessage(f"m{n}", agent, "tester", "rest", "tell", f"hello({n})")
+
+
+async def test_light_requests_that_write_nothing_fail_alone_without_a_savepoint(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    await _agent(store, "rests", "stopped")
+    at = datetime.now(UTC)
+
+    def accept(agent: str, n: int) -> Block:
+        async def block(writer: Writer) -> Any:
+            gate = await inbox.accept_if_running(writer, _message(agent, n), at)
+            if not gate.accepted:
+                raise LookupError(f"{agent} is {gate.state if gate.exists else 'missing'}")
+            return gate
+
+        return block
+
+    async def normal(writer: Writer) -> Any:
+        return await writer.append([NewEvent("thing", "/things/n", "thing.pinged", {})])
+
+    blocks = [accept("runs", 1), accept("rests", 2), accept("nobody", 3), normal, accept("runs", 4)]
+    results, batches = await in_one_batch(store, blocks, light=frozenset({0, 1, 2, 4}))
+
+    assert len(set(batches)) == 1, "every request ran in the holder's batch"
+    assert isinstance(results[0], inbox.AgentGate) and results[0].accepted
+    assert isinstance(results[1], LookupError) and "stopped" in str(results[1])
+    assert isinstance(results[2], LookupError) and "missing" in str(results[2])
+    assert isinstance(results[3], list)
+    assert isinstance(results[4], inbox.AgentGate) and results[4].accepted
+    assert [m.id for m in await inbox.unfinished(store, "runs")] == ["m1", "m4"]
+    assert await inbox.unfinished(store, "rests") == []
+    streams = [e.stream_id for e in await store.read_events(stream_type="message")]
+    assert streams == ["/agents/runs/inbox/m1", "/agents/runs/inbox/m4"]
+    positions = [e.position for e in await store.read_events()]
+    assert positions == list(range(1, len(positions) + 1)), "gapless"
+
+
+async def test_a_light_request_that_only_read_before_failing_undoes_nothing(store: Store) -> None:
+    await put(store, "b", 0, 1)
+
+    async def reads_then_refuses(writer: Writer) -> Any:
+        row = await writer.current("/things/b")
+        assert row is not None
+        raise ValueError(f"precondition failed: revision {row.revision}")
+
+    async def normal(writer: Writer) -> Any:
+        return await writer.append([NewEvent("thing", "/things/n", "thing.pinged", {})])
+
+    async def light_update(writer: Writer) -> Any:
+        row = await writer.current("/things/b")
+        assert row is not None
+        return (await writer.record(change("b", row.revision, {"value": 2})))[1]
+
+    results, batches = await in_one_batch(store, [normal, reads_then_refuses, light_update], light=frozenset({1, 2}))
+
+    assert len(set(batches)) == 1
+    assert isinstance(results[0], list)
+    assert isinstance(results[1], ValueError)
+    assert isinstance(results[2], RecordedEvent)
+    b = await store.current("/things/b")
+    assert b is not None and b.revision == 2 and b.state == {"value": 2}
+
+
+async def test_a_light_request_that_fails_after_writing_undoes_its_whole_batch(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    at = datetime.now(UTC)
+
+    async def accepts_then_fails(writer: Writer) -> Any:
+        await inbox.accept_if_running(writer, _message("runs", 1), at)
+        raise ValueError("the request's own bug, after its write")
+
+    async def normal(writer: Writer) -> Any:
+        return await writer.append([NewEvent("thing", "/things/n", "thing.pinged", {})])
+
+    results, batches = await in_one_batch(store, [normal, accepts_then_fails, normal], light=frozenset({1}))
+
+    assert batches[0] == batches[1] == batches[2] < batches[3], "the broken batch ends; the next request starts one"
+    assert isinstance(results[0], BatchBroken), "the holder and the request before it are undone with it"
+    assert isinstance(results[1], ValueError)
+    assert isinstance(results[2], list)
+    assert await inbox.unfinished(store, "runs") == []
+    assert [e.stream_id for e in await store.read_events()] == ["/agents/runs", "/things/n"]
 
 
 async def test_a_failing_first_request_rolls_back_only_itself(store: Store) -> None:
@@ -286,3 +387,41 @@ async def test_an_unreachable_database_fails_the_write_instead_of_queueing_it_fo
                     pass
     finally:
         await unreachable.dispose()
+
+
+async def test_an_invocation_is_accepted_only_for_a_live_artefact_and_a_refusal_writes_nothing(store: Store) -> None:
+    live = Change(
+        "/workspaces/w/artefacts/live", "artefact", "/workspaces/w", "live", 0, "artefact.created", {}, {}, ""
+    )
+    gone = Change(
+        "/workspaces/w/artefacts/gone", "artefact", "/workspaces/w", "gone", 0, "artefact.created", {}, {}, ""
+    )
+    async with store.write() as writer:
+        await writer.record(live)
+        await writer.record(gone)
+    async with store.write() as writer:
+        deleted = Change(
+            gone.stream_id, "artefact", "/workspaces/w", "gone", 1, "artefact.deleted", {}, {}, "", (), True
+        )
+        await writer.record(deleted)
+    before = await store.last_position()
+    at = datetime.now(UTC)
+    gates = []
+    for n, artefact in enumerate(("gone", "missing", "live")):
+        with contextlib.suppress(LookupError):
+            async with store.write(light=True) as writer:
+                new = invocations.NewInvocation(f"i{n}", "w", artefact, "inc", [], "tester", "rest")
+                gate = await invocations.accept_if_live(writer, new, at)
+                gates.append(gate)
+                if not gate.accepted:
+                    raise LookupError(artefact)
+    assert gates == [
+        invocations.ArtefactGate(True, True, 2),
+        invocations.ArtefactGate(False),
+        invocations.ArtefactGate(True, False, 1),
+    ]
+    log = await store.read_events(after=before)
+    assert [e.stream_id for e in log] == ["/workspaces/w/artefacts/live/invocations/i2"]
+    assert log[0].position == before + 1, "gapless"
+    rows = await invocations.pending(store)
+    assert [(r.id, r.status) for r in rows] == [("i2", "accepted")]
