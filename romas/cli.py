@@ -35,6 +35,7 @@ def _url(url: str | None) -> str | None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from litestar._openapi.plugin import OpenAPIPlugin
 
     from romas.logs import configure as configure_logging
     from romas.logs import uvicorn_log_config
@@ -60,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - platforms without uvloop
         loop = "asyncio"
     app = create_app(settings)
+    app.plugins.get(OpenAPIPlugin).provide_openapi_schema()  # built now, so the first /schema answers at once
     config = uvicorn.Config(
         app,
         host=settings.host,

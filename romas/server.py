@@ -107,6 +107,19 @@ CONTROLLERS: list[Any] = [
 ]
 
 
+class RefinedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, refining the served document (``romas.api.openapi_truth``) once, when built."""
+
+    __slots__ = ()
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        if not self._openapi_schema:
+            document = self.provide_openapi().to_schema()
+            refine(document)
+            self._openapi_schema = document
+        return self._openapi_schema
+
+
 class SchemaOutdated(RuntimeError):
     """The database has an older schema; upgrading it is an explicit step (``romas db upgrade``)."""
 
@@ -250,7 +263,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # romas.logs configures logging for `romas serve`; Litestar's own would override it
     )
-    refine(app.plugins.get(OpenAPIPlugin).provide_openapi_schema())
+    # The document is built and refined on its first request, not here: building it costs more than the rest of
+    # the application together, and most apps (a server's, a test's) never serve it or serve it much later.
+    app.plugins.get(OpenAPIPlugin).__class__ = RefinedOpenAPIPlugin
     # Outside Litestar's routing and error handling, so every answer is counted and logged.
     app.asgi_handler = RequestObserver(app.asgi_handler, settings, http_metrics)
     return app

@@ -6,13 +6,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.server import free_port
+from tests.e2e.server import ServerProcess, free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,16 +62,7 @@ def test_the_wheel_installs_and_serves_from_another_folder(tmp_path: Path) -> No
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+        wait_healthy(ServerProcess(server, url, log), timeout=120)
         ready = httpx.get(f"{url}/ready").json()
         assert ready == {"status": "ok", "database": "ok", "schema_revision": "current", "export": None}, ready
         assert (elsewhere / "fresh.db").is_file()

@@ -33,6 +33,24 @@ class ServerProcess:
         return self.log.read_text(errors="replace")
 
 
+def wait_healthy(server: ServerProcess, timeout: float) -> None:
+    """Poll /health until it answers 200. One client for every poll: a new one per request (``httpx.get``) builds
+    a TLS context each time, which costs more CPU than the server's own start when the machine is busy."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=server.url, timeout=1.0) as client:
+        while True:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"romas serve exited with {server.process.returncode}:\n{server.output()}")
+            try:
+                if client.get("/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"romas serve did not answer within {timeout}s:\n{server.output()}")
+            time.sleep(0.05)
+
+
 @contextmanager
 def running_server(
     database_url: str,
@@ -40,7 +58,7 @@ def running_server(
     *,
     extra_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-    timeout: float = 90.0,  # a loaded CI machine can take long to import and migrate
+    timeout: float = 120.0,
 ) -> Iterator[ServerProcess]:
     """Start ``romas serve``, wait until /health answers, and stop it with SIGTERM afterwards."""
     port = free_port()
@@ -56,18 +74,7 @@ def running_server(
         )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"romas serve exited with {process.returncode}:\n{server.output()}")
-            try:
-                if httpx.get(f"{server.url}/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"romas serve did not answer within {timeout}s:\n{server.output()}")
-            time.sleep(0.1)
+        wait_healthy(server, timeout)
         yield server
     finally:
         if process.poll() is None:
