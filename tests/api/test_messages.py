@@ -37,6 +37,15 @@ async def test_achieve_goes_accepted_delivered_processed(client: Client) -> None
     ]
 
 
+async def test_a_signal_posts_an_event_and_adds_no_belief(client: Client) -> None:
+    await put_agent(client, "bob", code="+ring(N)[source(S)] <- +heard(N, S).\n")
+    message = await send(client, "bob", "signal", "ring(3)", sender="carol")
+    assert message["status"] == "processed", message
+    known = await beliefs(client, "bob")
+    assert not any(b.startswith("ring(") for b in known), known
+    assert any(b.startswith("heard(3,") for b in known), known
+
+
 async def test_without_prefer_the_answer_is_202_with_location(client: Client) -> None:
     await put_agent(client, "bob", code=SELLER)
     response = await client.post("/agents/bob/inbox", json={"performative": "tell", "content": "sunny"})
