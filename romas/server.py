@@ -27,6 +27,7 @@ from romas.api.allow import correct_allow
 from romas.api.artefact_types import ArtefactTypeController
 from romas.api.artefacts import ArtefactController
 from romas.api.auth import authorize
+from romas.api.cluster import ClusterController
 from romas.api.commands import CommandController
 from romas.api.deployments import DeploymentController, ManifestController
 from romas.api.deps import provide_services
@@ -103,6 +104,7 @@ CONTROLLERS: list[Any] = [
     AgentCardController,
     A2AController,
     WhoAmIController,
+    ClusterController,
     console_router,
 ]
 

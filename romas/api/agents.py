@@ -20,6 +20,7 @@ from romas.api.openapi_truth import closed_body
 from romas.api.problems import ProblemError, problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
+from romas.cluster import view as cluster_view
 from romas.domain.errors import FieldError, InvalidInput
 from romas.interop.egress import EgressRefused, EgressRule
 from romas.interop.webhooks import check_secret, new_secret
@@ -33,7 +34,15 @@ MAX_CODE_CHARS = 1024 * 1024
 
 
 @closed_body(
-    "name", "revision", "updated_at", "code_revision", "running_code_revision", "workspaces", "focus", "_links"
+    "name",
+    "revision",
+    "updated_at",
+    "code_revision",
+    "running_code_revision",
+    "workspaces",
+    "focus",
+    "process",
+    "_links",
 )
 class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The writable fields; the read-only ones a GET returns are accepted and ignored so GET-edit-PUT works."""
@@ -56,6 +65,7 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     stopped_reason: str | None = None
     workspaces: list[str] | None = None
     focus: list[str] | None = None
+    process: str | None = None
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
@@ -79,6 +89,9 @@ class Agent(msgspec.Struct, kw_only=True):
     """Workspaces it joined (current representation only)."""
     focus: list[str] | None = None
     """Artefacts it focuses on, as ``workspace/artefact`` (current representation only)."""
+    process: str | None = None
+    """The id of the romas process that runs it (see ``GET /cluster``; current representation only): null when
+    it is stopped, external, or its shard is between two processes."""
     links: dict[str, Link | list[Link]] = msgspec.field(name="_links")
 
 
@@ -185,10 +198,21 @@ async def put_external_agent(
     return response
 
 
-def describe_live_state(services: Services, body: Agent) -> None:
-    """What the runtime knows now (from memory): the code it runs, the workspaces it joined, what it focuses on."""
-    body.running_code_revision = services.runtime.running_code_revision(body.name)
-    joined, focused = services.runtime.environment.of_agent(body.name)
+async def describe_live_state(services: Services, body: Agent) -> None:
+    """What the runtime knows now: the code it runs, the workspaces it joined, what it focuses on, and which
+    process runs it. For an agent another process runs, what that process last wrote (its checkpoint)."""
+    runtime = services.runtime
+    if runtime.runs(body.name):
+        body.running_code_revision = runtime.running_code_revision(body.name)
+        joined, focused = runtime.environment.of_agent(body.name)
+    else:
+        saved = await cluster_view.checkpointed(runtime, body.name) if body.state == "running" else None
+        body.running_code_revision = saved[0] if saved is not None else None
+        joined, focused = await cluster_view.environment_of(runtime, body.name)
+    if body.state == "running" and body.kind != "external":
+        where = await cluster_view.placement(runtime, body.name)
+        body.process = where.process
+        body.links["process"] = link("/cluster", title=f"the process running it: {where.url or 'none now'}")
     body.workspaces = joined
     body.focus = [f"{ws}/{art}" for ws, art in focused]
     body.links["workspaces"] = [link(f"/workspaces/{ws}") for ws in joined]
@@ -227,6 +251,7 @@ def _validated_patch(data: Any) -> dict[str, Any]:
         "stopped_reason",
         "workspaces",
         "focus",
+        "process",
         "_links",
     }
     patch_fields: dict[str, Any] = {}
@@ -291,7 +316,7 @@ class AgentController(Controller):
             return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
         body = render_agent(row, f"/agents/{name}")
         if "Memento-Datetime" not in headers:
-            describe_live_state(services, body)
+            await describe_live_state(services, body)
         return encoded(body, headers=headers)
 
     @put(
