@@ -5,10 +5,12 @@ and its leases every ``heartbeat_s``. A lease (a row of ``cluster_shards``) name
 ``ttl_s`` after its last renewal, and carries a fencing number that grows each time the shard changes holder.
 
 - **Fencing**: every flush of the runtime and every operation of an artefact first runs :meth:`Leases.check`
-  in its own transaction: it reads (``FOR SHARE``) the rows of the shards this process believes it holds and
-  fails unless each still names this process, with the same fencing number, unexpired. A process taking a
-  shard over updates that row, so it waits for a flush that passed the check to commit, and a flush after the
-  takeover fails: a process that lost a shard commits nothing more for it.
+  in its own transaction: it reads (``FOR KEY SHARE``) the rows of the shards this process believes it holds
+  and fails unless each still names this process, with the same fencing number, unexpired. A process taking a
+  shard over locks its row ``FOR UPDATE SKIP LOCKED``, so it leaves a shard alone while a flush that passed the
+  check is still committing (and takes it at its next round), and a flush after the takeover fails: a process
+  that lost a shard commits nothing more for it. Renewing a lease (``FOR NO KEY UPDATE``) does not wait for the
+  flushes, so a long flush does not let the leases lapse.
 - **Balance**: live processes (a heartbeat younger than ``ttl_s``) split the shards evenly (``fair_shares``).
   A process below its share takes free or expired shards; one above it, while another is below, hands the
   surplus over: the runtime checkpoints those agents first, then the lease is released.
@@ -55,7 +57,7 @@ _RENEW = text(
 )
 _CHECK = text(
     "SELECT shard, fence FROM cluster_shards "
-    "WHERE owner = :id AND shard = ANY(:shards) AND expires_at > clock_timestamp() FOR SHARE"
+    "WHERE owner = :id AND shard = ANY(:shards) AND expires_at > clock_timestamp() FOR KEY SHARE"
 )
 _LIVE = text(
     "SELECT id FROM cluster_processes WHERE heartbeat_at > clock_timestamp() - make_interval(secs => :ttl) "

@@ -195,11 +195,15 @@ class Runtime:
         await self._stop_scheduler()
         names = [name for name in self.live if agent_shard(name) in shards]
         self.effects.checkpoint.update(names)
-        await self._flush()
         leaving = set(names) | {name for name in self._marked if agent_shard(name) in shards}
-        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
-            await at_work.clear(writer, leaving)  # handed over cleanly: nobody was at work through a crash
+        try:
+            await self._flush()
+            async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+                await self.leadership.check(writer.connection)
+                await at_work.clear(writer, leaving)  # handed over cleanly: nobody was at work through a crash
+        except LeadershipLost as exc:  # the leases lapsed first: the next holder starts from the checkpoints
+            log.warning("%s: handing shards over without a last checkpoint", exc)
+            self.effects = Effects()
         self._marked.difference_update(leaving)
         for name in names:
             del self.live[name]
