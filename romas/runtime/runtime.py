@@ -829,8 +829,9 @@ class Runtime:
                     self.known[name] = event.data["state"].get("state", "running")
                 elif "state" in event.data.get("changes", {}):
                     self.known[name] = event.data["changes"]["state"]
-                self._dirty.add(name)  # reconciled once this process runs agents, if it runs this one
-                woke = True
+                if name in self.live or self.runs(name):  # another process reconciles the agents it runs
+                    self._dirty.add(name)
+                    woke = True
         if woke:
             self._wake.set()
 

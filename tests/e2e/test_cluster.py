@@ -91,7 +91,7 @@ def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[list[ServerProc
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share a database on PostgreSQL")
     with ExitStack() as stack:
-        started = [stack.enter_context(running_server(database_url, tmp_path)) for _ in range(3)]
+        started = [stack.enter_context(running_server(database_url, tmp_path, timeout=120)) for _ in range(3)]
         yield started, stack
 
 
@@ -210,7 +210,7 @@ def test_three_processes_share_the_mas_survive_a_kill_and_welcome_a_fourth(
         assert (baker, "n_bake", "committed", "fulfilled") in states
 
         # -- a fourth process joins: shards move to it while messages keep flowing -------------------------
-        fourth = stack.enter_context(running_server(database_url, tmp_path))
+        fourth = stack.enter_context(running_server(database_url, tmp_path, timeout=120))
         lb.add(fourth)
         everyone = [*survivors, fourth]
         post_round(3)
