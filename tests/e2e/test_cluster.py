@@ -189,6 +189,7 @@ def test_three_processes_share_the_mas_survive_a_kill_and_welcome_a_fourth(
                 return lb().get(f"/agents/{name}").json()["process"] not in (None, place[seller])
 
             until(moved, f"{name} to run on a survivor", survivors)
+        running_again_s = time.monotonic() - killed_at
         until(
             lambda: all(lb().get(loc).json()["status"] == "processed" for loc in accepted),
             "every accepted message to be processed",
@@ -200,7 +201,10 @@ def test_three_processes_share_the_mas_survive_a_kill_and_welcome_a_fourth(
                 return count(lb(), name) == sent[name]
 
             until(exact, f"{name} to count {sent[name]}", survivors)
-        print(f"\ntakeover after kill -9: every shard held again {takeover_s:.1f}s after the kill")
+        print(
+            f"\ntakeover after kill -9: every shard held again {takeover_s:.1f}s after the kill, "
+            f"the {len(orphans)} agents of the killed process running elsewhere after {running_again_s:.1f}s"
+        )
 
         # the organisation is still right: the seller (restarted elsewhere) commits, the obligation is met
         command(lb(), seller, "commitMission(m_sell, d)")
