@@ -10,7 +10,9 @@ and its leases every ``heartbeat_s``. A lease (a row of ``cluster_shards``) name
   shard over locks its row ``FOR UPDATE SKIP LOCKED``, so it leaves a shard alone while a flush that passed the
   check is still committing (and takes it at its next round), and a flush after the takeover fails: a process
   that lost a shard commits nothing more for it. Renewing a lease (``FOR NO KEY UPDATE``) does not wait for the
-  flushes, so a long flush does not let the leases lapse.
+  flushes, so a long flush does not let the leases lapse. The expiry only lets *another* process take a shard:
+  a lease that lapsed (the process stalled) but that no one took still names this process with the same fencing
+  number, so its flushes pass and its next heartbeat renews it.
 - **Balance**: live processes (a heartbeat younger than ``ttl_s``) split the shards evenly (``fair_shares``).
   A process below its share takes free or expired shards; one above it, while another is below, hands the
   surplus over: the runtime checkpoints those agents first, then the lease is released.
@@ -53,12 +55,9 @@ _SEED = text(
 _HEARTBEAT = text("UPDATE cluster_processes SET heartbeat_at = clock_timestamp() WHERE id = :id RETURNING id")
 _RENEW = text(
     "UPDATE cluster_shards SET expires_at = clock_timestamp() + make_interval(secs => :ttl) "
-    "WHERE owner = :id AND expires_at > clock_timestamp() RETURNING shard, fence"
+    "WHERE owner = :id RETURNING shard, fence"
 )
-_CHECK = text(
-    "SELECT shard, fence FROM cluster_shards "
-    "WHERE owner = :id AND shard = ANY(:shards) AND expires_at > clock_timestamp() FOR KEY SHARE"
-)
+_CHECK = text("SELECT shard, fence FROM cluster_shards WHERE owner = :id AND shard = ANY(:shards) FOR KEY SHARE")
 _LIVE = text(
     "SELECT id FROM cluster_processes WHERE heartbeat_at > clock_timestamp() - make_interval(secs => :ttl) "
     "ORDER BY started_at, id"

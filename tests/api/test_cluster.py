@@ -21,6 +21,11 @@ PING = "+!go(N) <- .send(pong_agent, achieve, ping(N)).\n+pong(N) <- +got(N).\n"
 
 async def test_cluster_lists_this_process(client: Client, settings: Settings) -> None:
     await put_agent(client, "bob")
+
+    async def counted() -> bool:  # the count follows the event log, a moment after the write
+        return bool((await client.get("/cluster")).json()["processes"][0]["agents"] == 1)
+
+    await eventually(counted, what="bob to be counted")
     body = (await client.get("/cluster")).json()
     assert body["_links"]["self"]["href"] == "/cluster"
     assert body["mode"] == ("single" if settings.database_url.startswith("sqlite") else "cluster")
