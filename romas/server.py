@@ -27,6 +27,7 @@ from romas.api.allow import correct_allow
 from romas.api.artefact_types import ArtefactTypeController
 from romas.api.artefacts import ArtefactController
 from romas.api.auth import authorize
+from romas.api.cluster import ClusterController
 from romas.api.commands import CommandController
 from romas.api.deployments import DeploymentController, ManifestController
 from romas.api.deps import provide_services
@@ -103,6 +104,7 @@ CONTROLLERS: list[Any] = [
     AgentCardController,
     A2AController,
     WhoAmIController,
+    ClusterController,
     console_router,
 ]
 
@@ -217,17 +219,19 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
                 from romas.bridges.export import JetStreamExport, parse_target
 
                 runtime = services.runtime
-                services.export = JetStreamExport(active, parse_target(settings.export_nats), lambda: runtime.leading)
+                services.export = JetStreamExport(
+                    active, parse_target(settings.export_nats), lambda: runtime.coordinating
+                )
                 services.export.start()
             dispatcher = WebhookDispatcher(
                 active,
                 EgressRule.parse(settings.egress_allow),
                 DeliveryPolicy(backoff_s=settings.webhook_backoff_s, max_attempts=settings.webhook_max_attempts),
-                lambda: services.runtime.leading,
+                lambda: services.runtime.coordinating,
             )
             await dispatcher.start(signal)
             forwarder = ExternalForwarder(
-                active, dispatcher.egress, dispatcher.policy, lambda: services.runtime.leading
+                active, dispatcher.egress, dispatcher.policy, lambda: services.runtime.coordinating
             )
             await forwarder.start(signal)
             try:

@@ -20,6 +20,7 @@ from romas.api.openapi_truth import closed_body
 from romas.api.problems import ProblemError, problem_specs
 from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNumber
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
+from romas.cluster import view as cluster_view
 from romas.domain.errors import FieldError, InvalidInput
 from romas.interop.egress import EgressRefused, EgressRule
 from romas.interop.webhooks import check_secret, new_secret
@@ -41,7 +42,15 @@ class ServiceOffer(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 @closed_body(
-    "name", "revision", "updated_at", "code_revision", "running_code_revision", "workspaces", "focus", "_links"
+    "name",
+    "revision",
+    "updated_at",
+    "code_revision",
+    "running_code_revision",
+    "workspaces",
+    "focus",
+    "process",
+    "_links",
 )
 class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The writable fields; the read-only ones a GET returns are accepted and ignored so GET-edit-PUT works."""
@@ -68,6 +77,7 @@ class AgentInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     workspaces: list[str] | None = None
     """Writable for an external agent: the workspaces it joined (they must exist); read-only otherwise."""
     focus: list[str] | None = None
+    process: str | None = None
     links: dict[str, Any] | None = msgspec.field(default=None, name="_links")
 
 
@@ -91,6 +101,9 @@ class Agent(msgspec.Struct, kw_only=True):
     """Workspaces it joined (for an agent romas runs, in the current representation only)."""
     focus: list[str] | None = None
     """Artefacts it focuses on, as ``workspace/artefact`` (current representation only)."""
+    process: str | None = None
+    """The id of the romas process that runs it (see ``GET /cluster``; current representation only): null when
+    it is stopped, external, or its shard is between two processes."""
     links: dict[str, Link | list[Link]] = msgspec.field(name="_links")
 
 
@@ -216,14 +229,25 @@ async def put_external_agent(
     return response
 
 
-def describe_live_state(services: Services, body: Agent) -> None:
-    """What the runtime knows now (from memory): the code it runs, the workspaces it joined, what it focuses on.
-    An external agent's workspaces are in its state."""
+async def describe_live_state(services: Services, body: Agent) -> None:
+    """What the runtime knows now: the code it runs, the workspaces it joined, what it focuses on, and which
+    process runs it. For an agent another process runs, what that process last wrote (its checkpoint). An
+    external agent's workspaces are in its state."""
     if body.kind == "external":
         body.links["workspaces"] = [link(f"/workspaces/{ws}") for ws in body.workspaces or []]
         return
-    body.running_code_revision = services.runtime.running_code_revision(body.name)
-    joined, focused = services.runtime.environment.of_agent(body.name)
+    runtime = services.runtime
+    if runtime.runs(body.name):
+        body.running_code_revision = runtime.running_code_revision(body.name)
+        joined, focused = runtime.environment.of_agent(body.name)
+    else:
+        saved = await cluster_view.checkpointed(runtime, body.name) if body.state == "running" else None
+        body.running_code_revision = saved[0] if saved is not None else None
+        joined, focused = await cluster_view.environment_of(runtime, body.name)
+    if body.state == "running":
+        where = await cluster_view.placement(runtime, body.name)
+        body.process = where.process
+        body.links["process"] = link("/cluster", title=f"the process running it: {where.url or 'none now'}")
     body.workspaces = joined
     body.focus = [f"{ws}/{art}" for ws, art in focused]
     body.links["workspaces"] = [link(f"/workspaces/{ws}") for ws in joined]
@@ -262,6 +286,7 @@ def _validated_patch(data: Any) -> dict[str, Any]:
         "stopped_reason",
         "workspaces",
         "focus",
+        "process",
         "_links",
     }
     patch_fields: dict[str, Any] = {}
@@ -326,7 +351,7 @@ class AgentController(Controller):
             return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
         body = render_agent(row, f"/agents/{name}")
         if "Memento-Datetime" not in headers:
-            describe_live_state(services, body)
+            await describe_live_state(services, body)
         return encoded(body, headers=headers)
 
     @put(

@@ -34,7 +34,9 @@ from romas.store import inbox
 from romas.store.eventstore import Writer
 from romas.store.inbox import MessageRow
 
-Performative = Literal["tell", "untell", "achieve", "unachieve", "askOne", "askAll", "tellHow", "untellHow", "askHow", "signal"]
+Performative = Literal[
+    "tell", "untell", "achieve", "unachieve", "askOne", "askAll", "tellHow", "untellHow", "askHow", "signal"
+]
 MessageStatus = Literal["accepted", "delivered", "processed", "failed", "expired", "cancelled"]
 MessageId = Annotated[str, Parameter(pattern=ID_PATTERN, description="A message id.")]
 StatusFilter = Annotated[MessageStatus | None, Parameter(description="Only messages with this status")]

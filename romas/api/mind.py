@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get
@@ -18,6 +18,7 @@ from romas.api.pagination import decode_cursor, encode_cursor
 from romas.api.problems import bad_request, problem_specs
 from romas.api.schemas import Cursor, Name
 from romas.api.views import encoded
+from romas.cluster import view as cluster_view
 from romas.services.agents import agent_key
 from romas.store import agent_log
 
@@ -53,6 +54,13 @@ class Mind(msgspec.Struct, kw_only=True):
     events: list[str]
     """The pending events, at most 1000."""
     event_count: int
+    source: Literal["live", "checkpoint", "code"] = "live"
+    """Where this state comes from: the running agent (in the process that runs it), its latest checkpoint (when
+    it is stopped, or another process runs it: ``checkpoint_age_s`` says how old), or its code (never ran)."""
+    checkpoint_age_s: float | None = None
+    """Seconds since the checkpoint shown was written (``source`` is ``checkpoint``)."""
+    process: str | None = None
+    """The id of the process running the agent (see ``GET /cluster``); null when none runs it."""
     links: dict[str, Link] = msgspec.field(name="_links")
 
 
@@ -99,8 +107,19 @@ class MindController(Controller):
         shown = {"belief_offset": offset, "belief_limit": limit, "part_limit": PART_LIMIT, "stack_limit": STACK_LIMIT}
         state = await runtime.mind(name, **shown)
         running = runtime.running_code_revision(name)
+        source: Literal["live", "checkpoint", "code"] = "live"
+        age: float | None = None
+        where = await cluster_view.placement(runtime, name) if row.state["state"] == "running" else None
+        if running is None and state is not None:
+            source = "checkpoint"
+            saved = await cluster_view.checkpointed(runtime, name)
+            if saved is not None:
+                age = round(max((datetime.now(UTC) - saved[1]).total_seconds(), 0.0), 3)
+                if where is not None and where.process is not None:
+                    running = saved[0]  # another process runs it: the revision it last wrote
         if state is None:
             # Never ran: show what it would start with.
+            source = "code"
             code = row.state["code"]
             try:
                 program = parse_program(code, await services.agents.code_files(code), f"{name}.asl")
@@ -130,6 +149,9 @@ class MindController(Controller):
             plans=state.get("plans", []),
             events=state.get("events", []),
             event_count=int(state.get("event_count", 0)),
+            source=source,
+            checkpoint_age_s=age,
+            process=where.process if where is not None else None,
             links={**links, "agent": link(f"/agents/{name}"), "log": link(f"/agents/{name}/log")},
         )
         return encoded(body, headers=headers)

@@ -119,6 +119,7 @@ AGENT_PATCH = {
                 "running_code_revision",
                 "workspaces",
                 "focus",
+                "process",
                 "_links",
             )
         },

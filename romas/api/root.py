@@ -60,6 +60,7 @@ ENTRY_LINKS: dict[str, Link] = {
     "docs": link("/schema", type="text/html", title="Browsable API documentation"),
     "console": link("/console", type="text/html", title="The console: watch and work on the MAS in a browser"),
     "whoami": link("/auth/whoami", title="Whether tokens are required, and the scopes of yours"),
+    "cluster": link("/cluster", title="The romas processes sharing the database, and the work each runs"),
 }
 
 

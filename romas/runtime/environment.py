@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak.host import ActionFailed, ActionPending, ActionSucceeded
 from romas.agentspeak.terms import Struct, Term
 from romas.bridges.base import BridgeHub, is_bridge
+from romas.cluster.shards import artefact_shard
 from romas.domain.artefact_types import Registry, check_call, invoke
 from romas.runtime.ids import new_id
 from romas.runtime.values import NotAValue, to_term, to_value
@@ -133,10 +134,16 @@ class Environment:
         for seen in await memberships.all_observations(self.store):
             self.observers[(seen.workspace, seen.artefact)].add(seen.agent)
         for row in await invocations.pending(self.store):
+            if not self.holds((row.workspace, row.artefact)):
+                continue  # another process runs this artefact's operations
             self._enqueue(
                 (row.workspace, row.artefact), Queued(row.id, row.operation, row.args, row.invoker, row.origin)
             )
         self._wake.set()
+
+    def holds(self, key: ArtefactKey) -> bool:
+        """True when this process runs the operations of artefact ``key`` (its shard is held here)."""
+        return self.runtime.leadership.owns(artefact_shard(*key))
 
     def _enqueue(self, key: ArtefactKey, item: Queued) -> None:
         """Each invocation runs once, however it became known (read at start, or committed meanwhile)."""
@@ -170,6 +177,8 @@ class Environment:
         """Open, change or close the link of a bridge artefact (only where the agents run)."""
         if self._task is None or self._stopping:
             return
+        if not self.holds(key):
+            state = None  # the process holding the artefact's shard keeps its link
         artefact_type = None if state is None else self.registry.get(state.get("type", ""))
         if state is None or is_bridge(artefact_type):
             self.bridges.sync(key, artefact_type, None if state is None else state.get("properties", {}))
@@ -363,8 +372,10 @@ class Environment:
                 parts = event.stream_id.split("/")
                 key = (parts[2], parts[4])
                 self._artefact_changed(key, event)
-            elif event.type == "invocation.accepted" and self.runtime.leadership.held:
+            elif event.type == "invocation.accepted" and self.runtime.leading:
                 key = (data["workspace"], data["artefact"])
+                if not self.holds(key):
+                    continue
                 self._enqueue(key, Queued(data["id"], data["operation"], data["args"], data["invoker"], data["origin"]))
                 self._wake.set()
             elif event.type in ("invocation.succeeded", "invocation.failed"):
@@ -397,7 +408,7 @@ class Environment:
         workspace, artefact = key
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         async with self.store.write(WriteContext(actor="runtime")) as writer:
-            await self.runtime.leadership.check(writer.connection)
+            await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
             if row is None or row.deleted:
                 return
@@ -500,7 +511,7 @@ class Environment:
                             key, artefact_type, row.state["properties"], item.operation, item.args
                         )
                     async with self.store.write(WriteContext(actor="runtime")) as writer:
-                        await self.runtime.leadership.check(writer.connection)
+                        await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
                         row = await writer.current(stream)
                         if row is None or row.deleted or artefact_type is None or outcome is None:
                             detail = f"artefact {artefact} in workspace {workspace} cannot run {item.operation}"
@@ -584,7 +595,7 @@ class Environment:
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         ends: list[InvocationEnd] = []
         async with self.store.write(WriteContext(actor="runtime")) as writer:
-            await self.runtime.leadership.check(writer.connection)
+            await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
             for item in batch:
                 now = _now()

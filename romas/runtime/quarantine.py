@@ -9,6 +9,7 @@ So a mark found when a process takes the lead means the previous leader died whi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from romas.services.agents import AgentService
@@ -20,10 +21,11 @@ log = logging.getLogger("romas.runtime")
 CRASHES_TO_QUARANTINE = 2
 
 
-async def account_crashes(writer: Writer, store: Store) -> dict[str, str]:
-    """Counts the crash just survived for every agent then at work, stops (with a revision and a log line)
-    those at work through :data:`CRASHES_TO_QUARANTINE` consecutive crashes, and returns them with why."""
-    rows = await at_work.load(writer)
+async def account_crashes(writer: Writer, store: Store, keep: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """Counts the crash just survived for every agent then at work (of those ``keep`` accepts: the agents of the
+    shards this process takes over), stops (with a revision and a log line) those at work through
+    :data:`CRASHES_TO_QUARANTINE` consecutive crashes, and returns them with why."""
+    rows = [row for row in await at_work.load(writer) if keep is None or keep(row.agent)]
     if not rows:
         return {}
     now = datetime.now(UTC)

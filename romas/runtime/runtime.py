@@ -43,6 +43,8 @@ from romas.agentspeak.host import (
 )
 from romas.agentspeak.serialise import term_to_json
 from romas.agentspeak.terms import Struct, Term
+from romas.cluster.leases import LeadershipLost, Leases
+from romas.cluster.shards import agent_shard
 from romas.domain.artefact_types import Registry, builtin_registry
 from romas.domain.errors import Conflict, Gone, NotFound
 from romas.runtime.clients import Clients
@@ -50,7 +52,6 @@ from romas.runtime.effects import Effects
 from romas.runtime.environment import Environment, EnvironmentChange
 from romas.runtime.host import RuntimeHost
 from romas.runtime.ids import new_id
-from romas.runtime.leadership import Leadership, LeadershipLost
 from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCommand
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
@@ -128,9 +129,10 @@ class Runtime:
         self._stopping = False
         self._scheduling = False
         self._last_flush = time.monotonic()
-        self.leadership = Leadership(store)
+        self.leadership = Leases(store)
         self.leading = False
-        """True in the one process that runs the agents (see leadership.py); the others serve the API."""
+        """True while this process runs a share of the agents (see romas/cluster/leases.py)."""
+        self._closing = False
         self.signal: CommitSignal | None = None
         self._cursor = 0
         """The last event position this process has handled (it follows the log, whoever wrote it)."""
@@ -147,30 +149,27 @@ class Runtime:
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     async def start(self, signal: CommitSignal) -> None:
-        """Follow the event log, and run the agents once this process holds the runtime lock."""
+        """Follow the event log, and run the agents of the shards this process holds (see romas/cluster)."""
         self.signal = signal
         self._stopping = False
         self._cursor = await self.store.last_position()
         await self._load_known()
         self._follower = asyncio.create_task(self._follow(), name="romas-runtime-follower")
-        self.leadership.start(self._lead, self._step_down)
+        self.leadership.start(self._gain, self._release, self._lose)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
                 await self.leadership.settled.wait()
 
     async def stop(self) -> None:
-        """Checkpoint every running agent, stop stepping them, and let another process take over."""
+        """Checkpoint every running agent, stop stepping them, and hand their shards to the other processes."""
+        self._closing = True
+        await self.leadership.stop(self._release)
         if self.leading:
             await self._stop_scheduler()
-            self.effects.checkpoint.update(self.live)
-            await self._flush()
-            async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-                await at_work.clear_all(writer)  # a clean stop: nobody was at work through a crash
-            self._marked.clear()
             await self.environment.stop()
             await self.organisation.stop()
             self.leading = False
-        await self.leadership.stop()
+        self._closing = False
         self._stopping = True
         if self._follower is not None:
             self._follower.cancel()
@@ -178,29 +177,75 @@ class Runtime:
                 await self._follower
             self._follower = None
 
-    async def _lead(self) -> None:
+    @property
+    def coordinating(self) -> bool:
+        """True in the one process that does the cluster-wide chores (webhooks, external agents, the export):
+        the holder of shard 0."""
+        return self.leading and self.leadership.owns(0)
+
+    def runs(self, agent: str) -> bool:
+        """True when ``agent`` falls in a shard this process runs."""
+        return self.leadership.owns(agent_shard(agent))
+
+    async def _gain(self, shards: set[int]) -> None:
+        """New shards: their agents start from their checkpoints, their artefacts' operations run here."""
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer.connection)
-            await account_crashes(writer, self.store)
-        self._marked.clear()
-        await self._load_all()
-        self.leading = True
+            await account_crashes(writer, self.store, keep=lambda agent: agent_shard(agent) in shards)
+        await self._stop_scheduler()
+        if self.leading:
+            await self.environment.stop()
+        await self._load_owned(shards)
+        self._restart_scheduler()
+
+    async def _release(self, shards: set[int]) -> None:
+        """Shards handed over: checkpoint their agents (the leases still hold), clear their at-work marks, and
+        forget them here."""
+        await self._stop_scheduler()
+        names = [name for name in self.live if agent_shard(name) in shards]
+        self.effects.checkpoint.update(names)
+        leaving = set(names) | {name for name in self._marked if agent_shard(name) in shards}
+        try:
+            await self._flush()
+            async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+                await self.leadership.check(writer.connection)
+                await at_work.clear(writer, leaving)  # handed over cleanly: nobody was at work through a crash
+        except LeadershipLost as exc:  # the leases lapsed first: the next holder starts from the checkpoints
+            log.warning("%s: handing shards over without a last checkpoint", exc)
+            self.effects = Effects()
+        self._marked.difference_update(leaving)
+        for name in names:
+            del self.live[name]
+        if self.leading:
+            await self.environment.stop()
+            if not self._closing:
+                await self.environment.load()
+        if not self._closing:
+            self._restart_scheduler()
+
+    async def _lose(self, shards: set[int]) -> None:
+        """Shards another process took (this one missed renewing them): forget their agents, committing nothing
+        more; the others restart from their checkpoints, since what they did since may not have been written."""
+        if not self.leading:
+            return
+        await self._stop_scheduler()
+        await self.environment.stop()
+        self.live.clear()
+        self.effects = Effects()
+        self._marked = {name for name in self._marked if agent_shard(name) not in shards}
+        log.warning("this process no longer runs shard(s) %s", sorted(shards))
+        await self._load_owned(None)
+        self._restart_scheduler()
+
+    def _restart_scheduler(self) -> None:
+        if self._closing or self._stopping:
+            return
+        if not self.leading:
+            self.leading = True
+            self.organisation.schedule_refresh()
         self.environment.start()
         self._scheduling = True
         self._task = asyncio.create_task(self._loop(), name="romas-runtime")
-        self.organisation.schedule_refresh()
-
-    async def _step_down(self) -> None:
-        """Another process may now run the agents: forget them here, committing nothing more."""
-        if not self.leading:
-            return
-        self.leading = False
-        await self._stop_scheduler()
-        await self.environment.stop()
-        await self.organisation.stop()
-        self.live.clear()
-        self.effects = Effects()
-        log.warning("this process no longer runs the agents")
 
     async def _stop_scheduler(self) -> None:
         self._scheduling = False
@@ -244,17 +289,26 @@ class Runtime:
                 async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
                     await self.signal.wait_past(self._cursor)
 
-    async def _load_all(self) -> None:
-        self.live.clear()
-        self.known.clear()
-        self.effects = Effects()
+    async def _load_owned(self, shards: set[int] | None) -> None:
+        """Start the running agents of ``shards`` (every shard this process holds when None) that are not running
+        here yet, after reading the environment again (its memberships, and the operations of the artefacts
+        held here)."""
+        if shards is None:
+            self.live.clear()
+            self.effects = Effects()
         await self.environment.load()
         after: str | None = None
         while True:
             rows = await self.store.list_current("agent", "", after=after, limit=500)
             for row in rows:
                 self.known[row.name] = row.state["state"]
-                if row.state["state"] == "running":
+                shard = agent_shard(row.name)
+                if (
+                    row.state["state"] == "running"
+                    and row.name not in self.live
+                    and (shards is None or shard in shards)
+                    and self.leadership.owns(shard)
+                ):
                     await self._start_agent(row)
             if len(rows) < 500:
                 break
@@ -273,6 +327,9 @@ class Runtime:
 
             files = await agent_set_files(code, read)
         return parse_program(code, files, f"{name}.asl")
+
+    async def _load_all(self) -> None:
+        await self._load_owned(None)
 
     async def _start_agent(self, row: ResourceRow) -> None:
         if row.state.get("kind") == "external":
@@ -355,15 +412,17 @@ class Runtime:
             try:
                 await self._cycle()
             except LeadershipLost as exc:
-                log.error("%s: stepping down", exc)
-                self._scheduling = False
-                self.live.clear()
-                self.effects = Effects()
+                log.error("%s: reloading the agents still held here from their checkpoints", exc)
+                await asyncio.sleep(0.2)
+                try:
+                    await self._load_owned(None)
+                except Exception:
+                    log.exception("reloading the agents failed")
             except Exception:
                 log.exception("the runtime failed; reloading every agent from its checkpoint")
                 await asyncio.sleep(0.5)
                 try:
-                    await self._load_all()
+                    await self._load_owned(None)
                 except Exception:
                     log.exception("reloading the agents failed")
 
@@ -804,7 +863,7 @@ class Runtime:
                     self.known[name] = event.data["state"].get("state", "running")
                 elif "state" in event.data.get("changes", {}):
                     self.known[name] = event.data["changes"]["state"]
-                if self.leading:
+                if name in self.live or self.runs(name):  # another process reconciles the agents it runs
                     self._dirty.add(name)
                     woke = True
         if woke:
@@ -839,7 +898,8 @@ class Runtime:
                     del self.live[name]
                 continue
             if live is None:
-                await self._start_agent(row)
+                if self.runs(name):
+                    await self._start_agent(row)
             elif live.code_revision != row.state["code_revision"]:
                 try:
                     live.agent.replace_program(await self._program(name, row.state["code"]))

@@ -173,7 +173,9 @@ class RuntimeCollector:
             "romas_event_log_position", "The last event-log position this process has handled", value=runtime.position
         )
         yield GaugeMetricFamily(
-            "romas_runtime_leader", "1 when this process runs the agents, else 0", value=1 if runtime.leading else 0
+            "romas_runtime_leader",
+            "1 while this process runs a share of the agents (see /cluster), else 0",
+            value=1 if runtime.leading else 0,
         )
         yield GaugeMetricFamily("romas_agents", "Agents that exist (not deleted)", value=len(runtime.known))
         yield GaugeMetricFamily("romas_agents_running", "Agents running in this process", value=len(runtime.live))

@@ -39,6 +39,8 @@ class Services:
         org_runtime = OrgRuntime(store)
         agents = AgentService(store)
         directory = DirectoryService(store)
+        runtime = Runtime(store, registry, org_runtime, MasAdmin(agents, directory), limits=agent_limits(settings))
+        runtime.leadership.url = settings.base_url  # how the other processes and GET /cluster name this one
         return cls(
             settings=settings,
             store=store,
@@ -49,7 +51,7 @@ class Services:
             artefacts=ArtefactService(store, registry),
             organisations=OrganisationService(store),
             org_runtime=org_runtime,
-            runtime=Runtime(store, registry, org_runtime, MasAdmin(agents, directory), limits=agent_limits(settings)),
+            runtime=runtime,
         )
 
 

@@ -22,23 +22,30 @@ class AtWork:
     """Consecutive crashes of the process during which the agent was at work, before this one."""
 
 
+_CHUNK = 1000
+
+
 async def mark(writer: Writer, agents: Collection[str], at: datetime) -> None:
     """The agents are about to run: a crash from now on happens while they are at work."""
     if not agents:
         return
     module = postgresql if writer.connection.dialect.name == "postgresql" else sqlite
-    statement = module.insert(agents_at_work).values(
-        [{"agent": name, "at_work": True, "crashes": 0, "since": at} for name in sorted(agents)]
-    )
-    await writer.connection.execute(
-        statement.on_conflict_do_update(index_elements=["agent"], set_={"at_work": True, "since": at})
-    )
+    names = sorted(agents)
+    for first in range(0, len(names), _CHUNK):  # a statement takes at most 32,767 parameters (4 a row here)
+        statement = module.insert(agents_at_work).values(
+            [{"agent": name, "at_work": True, "crashes": 0, "since": at} for name in names[first : first + _CHUNK]]
+        )
+        await writer.connection.execute(
+            statement.on_conflict_do_update(index_elements=["agent"], set_={"at_work": True, "since": at})
+        )
 
 
 async def clear(writer: Writer, agents: Collection[str]) -> None:
     """The agents ended their work cleanly: whatever crashes they were at work through are forgiven."""
-    if agents:
-        await writer.connection.execute(delete(agents_at_work).where(agents_at_work.c.agent.in_(sorted(agents))))
+    names = sorted(agents)
+    for first in range(0, len(names), _CHUNK):
+        chunk = names[first : first + _CHUNK]
+        await writer.connection.execute(delete(agents_at_work).where(agents_at_work.c.agent.in_(chunk)))
 
 
 async def clear_all(writer: Writer) -> None:

@@ -272,3 +272,27 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_sub_status_seq", "subscription", "status", "seq"),
     sqlite_autoincrement=True,
 )
+
+# -- cluster -------------------------------------------------------------------------------------------------
+# The processes sharing a PostgreSQL database (with their heartbeats), and which of them holds each shard of
+# the work, by lease (see romas/cluster/leases.py).
+
+cluster_processes = Table(
+    "cluster_processes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("url", String(300), nullable=False),
+    Column("started_at", UtcTimestamp(), nullable=False),
+    Column("heartbeat_at", UtcTimestamp(), nullable=False),
+)
+
+cluster_shards = Table(
+    "cluster_shards",
+    metadata,
+    Column("shard", Integer, primary_key=True, autoincrement=False),
+    Column("owner", String(32), nullable=True),
+    Column("fence", BigInteger, nullable=False),
+    Column("expires_at", UtcTimestamp(), nullable=True),
+    Column("acquired_at", UtcTimestamp(), nullable=True),
+)

@@ -1,5 +1,6 @@
-"""Two servers on one PostgreSQL database: one runs the agents, the other serves the API; when the first dies
-(kill -9) the second takes over from the checkpoints, and no message is lost or processed twice."""
+"""Two servers on one PostgreSQL database, each running the agents of its half of the shards; when the one running
+an agent dies (kill -9) the other takes its shards over from the checkpoints, and no message is lost or processed
+twice."""
 
 from __future__ import annotations
 
@@ -40,11 +41,15 @@ def test_the_other_server_takes_over_when_the_one_running_the_agents_dies(databa
                 headers={"Prefer": "wait=10"},
             )
             assert done.status_code == 200 and done.json()["status"] == "processed", done.text
-        assert api.get("/agents/counter").json()["running_code_revision"] is None  # the second only serves
-        with httpx.Client(base_url=first.url) as leader:
-            assert leader.get("/agents/counter").json()["running_code_revision"] == 1
-        os.kill(first.process.pid, signal.SIGKILL)
-        first.process.wait(timeout=10)
+        owner = api.get("/agents/counter").json()["process"]
+        with httpx.Client(base_url=first.url) as one:
+            runner, other = (first, second) if one.get("/cluster").json()["this_process"] == owner else (second, first)
+        api.close()
+        api = httpx.Client(base_url=other.url, timeout=30)
+        with httpx.Client(base_url=runner.url) as running:
+            assert running.get("/agents/counter").json()["running_code_revision"] == 1
+        os.kill(runner.process.pid, signal.SIGKILL)
+        runner.process.wait(timeout=10)
         accepted = []
         for _ in range(10):
             response = api.post("/agents/counter/inbox", json={"performative": "achieve", "content": "inc"})
@@ -52,7 +57,9 @@ def test_the_other_server_takes_over_when_the_one_running_the_agents_dies(databa
             accepted.append(response.headers["location"])
         deadline = time.monotonic() + 30
         while not all(api.get(loc).json()["status"] == "processed" for loc in accepted):
-            assert time.monotonic() < deadline, second.output()[-3000:]
+            assert time.monotonic() < deadline, other.output()[-3000:]
             time.sleep(0.2)
         assert count(api) == 20
         assert api.get("/agents/counter").json()["running_code_revision"] == 1
+        assert api.get("/agents/counter").json()["process"] == api.get("/cluster").json()["this_process"]
+        api.close()

@@ -1,0 +1,334 @@
+"""romas spread over several processes on one PostgreSQL database (see romas/cluster).
+
+    python -m bench.cluster ratio    a CPU-bound MAS (agents computing between messages) on 1 process and on 2
+                                     processes of this machine: processed messages per second of each, and the
+                                     ratio (target >= 1.6x on two cores; PostgreSQL shares them)
+    python -m bench.cluster idle     10,000 small, mostly idle agents in one process: resident memory per agent,
+                                     the time a process takes to start them all from their checkpoints, and a
+                                     message to each of a sample answered
+    python -m bench.cluster all      both
+
+Each run makes its own database ``romas_bench_cluster_<pid>`` and drops it. The 1- and 2-process runs alternate
+(``--reps``), so a machine busy with something else disturbs both alike; the median of each is compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+
+from bench import common
+from bench.common import Options, Server
+from romas.cluster.shards import SHARDS, agent_shard
+
+WORK = """+!work(N) <- for (.range(I, 1, N)) { X = I * I }.
+"""
+IDLE = """greeting(hello).
++!hi[source(S)] <- ?greeting(G); .print(G).
+"""
+
+
+def _opts(args: argparse.Namespace) -> Options:
+    return Options(pin=False, keep_logs=args.keep_logs)
+
+
+async def _upgrade(url: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "romas.cli", "db", "upgrade", "--database-url", url, cwd=common.REPO
+    )
+    if await process.wait() != 0:
+        raise RuntimeError("romas db upgrade failed")
+
+
+async def _until(check: Any, what: str, timeout_s: float = 600.0, every_s: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(every_s)
+
+
+async def _cluster_ready(clients: list[httpx.AsyncClient], processes: int, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = (await clients[0].get("/cluster")).json()
+        alive = [p for p in body["processes"] if p["alive"]]
+        held = sorted(s for p in alive for s in p["shards"])
+        spread = {len(p["shards"]) for p in alive}
+        if len(alive) == processes and held == list(range(SHARDS)) and max(spread) - min(spread) <= 1:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the cluster did not settle: {body}")
+        await asyncio.sleep(0.3)
+
+
+def _balanced_names(count: int) -> list[str]:
+    """Agent names half of which fall in the lower half of the shards (which the older of two processes keeps)
+    and half in the upper, so two processes get the same number of agents."""
+    low = [f"w{i}" for i in range(count * 20) if agent_shard(f"w{i}") < SHARDS // 2][: count // 2]
+    high = [f"w{i}" for i in range(count * 20) if agent_shard(f"w{i}") >= SHARDS // 2][: count - count // 2]
+    return low + high
+
+
+async def _processed(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM messages WHERE status = 'processed'"))
+    finally:
+        await conn.close()
+
+
+async def _ratio_run(opts: Options, processes: int, agents: int, messages: int, loop_n: int) -> dict[str, Any]:
+    async with common.scratch_database(opts, "cluster") as url:
+        await _upgrade(url)
+        servers: list[Server] = []
+        try:
+            for _ in range(processes):
+                server = common.start_romas(url, opts)
+                servers.append(server)
+                await common.wait_ready(server, timeout_s=120)
+            clients = [httpx.AsyncClient(base_url=s.base, timeout=60) for s in servers]
+            try:
+                await _cluster_ready(clients, processes)
+                names = _balanced_names(agents)
+                for i, name in enumerate(names):
+                    response = await clients[i % len(clients)].put(f"/agents/{name}", json={"code": WORK})
+                    assert response.status_code == 201, response.text
+                await asyncio.sleep(1.0)
+                cpu_before = [common_cpu(s.pid) for s in servers]
+                started = time.perf_counter()
+                sem = asyncio.Semaphore(16)
+
+                async def post(i: int) -> None:
+                    async with sem:
+                        client = clients[i % len(clients)]
+                        body = {"performative": "achieve", "content": f"work({loop_n})"}
+                        response = await client.post(f"/agents/{names[i % len(names)]}/inbox", json=body)
+                        assert response.status_code == 202, response.text
+
+                await asyncio.gather(*(post(i) for i in range(messages)))
+
+                async def all_processed() -> bool:
+                    return await _processed(url) >= messages
+
+                await _until(all_processed, "every message to be processed", every_s=0.1)
+                elapsed = time.perf_counter() - started
+                cpu = [common_cpu(s.pid) - before for s, before in zip(servers, cpu_before, strict=True)]
+            finally:
+                for client in clients:
+                    await client.aclose()
+        finally:
+            for server in servers:
+                server.stop()
+                if not opts.keep_logs:
+                    server.log.unlink(missing_ok=True)
+    return {"processes": processes, "rate": messages / elapsed, "elapsed_s": elapsed, "server_cpu_s": cpu}
+
+
+def common_cpu(pid: int) -> float:
+    from bench.cpu import _proc_cpu
+
+    return _proc_cpu(pid)
+
+
+async def ratio(args: argparse.Namespace) -> dict[str, Any]:
+    opts = _opts(args)
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for rep in range(args.reps):
+        for processes in (1, 2) if rep % 2 == 0 else (2, 1):
+            run = await _ratio_run(opts, processes, args.agents, args.messages, args.loop)
+            runs[processes].append(run)
+            cpu = [round(c, 1) for c in run["server_cpu_s"]]
+            print(
+                f"  rep {rep + 1}: {processes} process(es): {run['rate']:.1f} messages/s "
+                f"({args.messages} in {run['elapsed_s']:.1f}s; server CPU {cpu}s)"
+            )
+    one = statistics.median(r["rate"] for r in runs[1])
+    two = statistics.median(r["rate"] for r in runs[2])
+    print(f"ratio: 2 processes / 1 process = {two / one:.2f}x  (median {two:.1f} vs {one:.1f} messages/s)")
+    return {"one_process": one, "two_processes": two, "ratio": two / one, "runs": runs}
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def _running_agents(client: httpx.AsyncClient) -> int:
+    text = (await client.get("/metrics")).text
+    found = re.search(r"^romas_agents_running (\S+)$", text, re.MULTILINE)
+    return int(float(found.group(1))) if found else 0
+
+
+async def _create_directly(url: str, count: int) -> float:
+    """Write ``count`` agents through romas's own agent service (no server, no HTTP), 500 per transaction."""
+    from romas.config import Settings
+    from romas.server import open_store
+    from romas.services.agents import AgentService
+    from romas.store.eventstore import WriteContext
+
+    store = await open_store(Settings(database_url=url.replace("postgresql://", "postgresql+asyncpg://", 1)))
+    started = time.perf_counter()
+    try:
+        agents = AgentService(store)
+        for first in range(0, count, 500):
+            async with store.write(WriteContext(actor="bench")) as writer:
+                for i in range(first, min(first + 500, count)):
+                    await agents.put_agent(writer, f"idle{i}", code=IDLE, description="", metadata={}, state="running")
+    finally:
+        await store.dispose()
+    return time.perf_counter() - started
+
+
+async def idle(args: argparse.Namespace) -> dict[str, Any]:
+    opts = _opts(args)
+    result: dict[str, Any] = {"agents": args.idle_agents}
+    async with common.scratch_database(opts, "cluster") as url:
+        await _upgrade(url)
+        if args.direct:
+            result["create_s"] = await _create_directly(url, args.idle_agents)
+            result.update(await _restart(opts, url, args, result))
+            _report(args, result)
+            return result
+        server = common.start_romas(url, opts)
+        try:
+            await common.wait_ready(server, timeout_s=120)
+            async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
+                await asyncio.sleep(2.0)
+                empty_rss = _rss_kib(server.pid)
+                sem = asyncio.Semaphore(16)
+                created_at = time.perf_counter()
+
+                async def put(i: int) -> None:
+                    async with sem:
+                        response = await client.put(f"/agents/idle{i}", json={"code": IDLE})
+                        assert response.status_code == 201, response.text
+
+                await asyncio.gather(*(put(i) for i in range(args.idle_agents)))
+
+                async def all_running() -> bool:
+                    return bool(await _running_agents(client) >= args.idle_agents)
+
+                await _until(all_running, "every agent to run", every_s=0.5)
+                result["create_s"] = time.perf_counter() - created_at
+                await asyncio.sleep(3.0)
+                full_rss = _rss_kib(server.pid)
+                result["rss_empty_mib"] = empty_rss / 1024
+                result["rss_full_mib"] = full_rss / 1024
+                result["rss_per_agent_kib"] = (full_rss - empty_rss) / args.idle_agents
+        finally:
+            server.stop()
+            server.log.unlink(missing_ok=True)
+        result.update(await _restart(opts, url, args, result))
+    _report(args, result)
+    return result
+
+
+def _report(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    if "rss_per_agent_kib" in result:
+        print(
+            f"{args.idle_agents} idle agents created through the API in {result['create_s']:.1f}s: "
+            f"{result['rss_per_agent_kib']:.1f} KiB resident each "
+            f"({result['rss_empty_mib']:.0f} MiB empty -> {result['rss_full_mib']:.0f} MiB)"
+        )
+    else:
+        print(f"{args.idle_agents} idle agents written straight to the store in {result['create_s']:.1f}s")
+    print(
+        f"a new process answers /health after {result['restart_ready_s']:.1f}s and runs all of them "
+        f"{result['restart_all_running_s']:.1f}s after it was spawned, resident {result['rss_after_restart_mib']:.0f} "
+        f"MiB ({result['rss_after_restart_per_agent_kib']:.1f} KiB per agent over an empty process); a message to "
+        f"100 of them: p50 {result['answer_p50_ms']:.0f} ms, max {result['answer_max_ms']:.0f} ms"
+    )
+
+
+async def _empty_rss(opts: Options) -> float:
+    async with common.scratch_database(opts, "cluster_empty") as url:
+        await _upgrade(url)
+        server = common.start_romas(url, opts)
+        try:
+            await common.wait_ready(server, timeout_s=300)
+            await asyncio.sleep(2.0)
+            return _rss_kib(server.pid) / 1024
+        finally:
+            server.stop()
+            server.log.unlink(missing_ok=True)
+
+
+async def _restart(opts: Options, url: str, args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
+    """A new process on the database: how long until it answers, and until it runs every agent."""
+    out: dict[str, Any] = {}
+    empty_mib = result.get("rss_empty_mib") or await _empty_rss(opts)
+    out["rss_empty_mib"] = empty_mib
+    spawned = time.perf_counter()
+    server = common.start_romas(url, opts)
+    try:
+        await common.wait_ready(server, timeout_s=600)
+        out["restart_ready_s"] = time.perf_counter() - spawned
+        async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
+
+            async def all_restarted() -> bool:
+                return bool(await _running_agents(client) >= args.idle_agents)
+
+            await _until(all_restarted, "every agent to run", timeout_s=1800)
+            out["restart_all_running_s"] = time.perf_counter() - spawned
+            await asyncio.sleep(2.0)
+            out["rss_after_restart_mib"] = _rss_kib(server.pid) / 1024
+            out["rss_after_restart_per_agent_kib"] = (
+                (out["rss_after_restart_mib"] - empty_mib) * 1024 / args.idle_agents
+            )
+            sample = random.Random(7).sample(range(args.idle_agents), 100)
+            latencies = []
+            for i in sample:
+                t0 = time.perf_counter()
+                response = await client.post(
+                    f"/agents/idle{i}/inbox",
+                    json={"performative": "achieve", "content": "hi"},
+                    headers={"Prefer": "wait=30"},
+                )
+                assert response.json()["status"] == "processed", response.text
+                latencies.append(time.perf_counter() - t0)
+            out["answer_p50_ms"] = statistics.median(latencies) * 1000
+            out["answer_max_ms"] = max(latencies) * 1000
+    finally:
+        server.stop()
+        server.log.unlink(missing_ok=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("ratio", "idle", "all"))
+    parser.add_argument("--agents", type=int, default=16, help="CPU-bound agents (ratio)")
+    parser.add_argument("--messages", type=int, default=400, help="messages per run (ratio)")
+    parser.add_argument("--loop", type=int, default=2000, help="iterations each message computes (ratio)")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--idle-agents", type=int, default=10_000)
+    parser.add_argument(
+        "--direct", action="store_true", help="idle: write the agents through romas's store, not the API (faster)"
+    )
+    parser.add_argument("--keep-logs", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}}
+    if args.what in ("ratio", "all"):
+        results["ratio"] = asyncio.run(ratio(args))
+    if args.what in ("idle", "all"):
+        results["idle"] = asyncio.run(idle(args))
+    path = common.write_results("cluster", results)
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

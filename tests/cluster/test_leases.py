@@ -1,0 +1,101 @@
+"""Shard leases on PostgreSQL: processes split the shards, a process whose leases lapsed commits nothing more, and
+a dead process's shards are taken over once its leases expire."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from romas.cluster.leases import LeadershipLost, Leases
+from romas.cluster.shards import SHARDS, agent_shard, fair_shares
+from romas.store.eventstore import Store
+
+pytestmark = pytest.mark.anyio
+
+
+def test_fair_shares_split_every_shard_once() -> None:
+    for n in range(1, 10):
+        shares = fair_shares([f"p{i}" for i in range(n)])
+        assert sum(shares.values()) == SHARDS
+        assert max(shares.values()) - min(shares.values()) <= 1
+    assert fair_shares([]) == {}
+
+
+def test_an_agent_always_falls_in_the_same_shard() -> None:
+    assert agent_shard("bob") == agent_shard("bob")
+    assert 0 <= agent_shard("bob") < SHARDS
+    assert len({agent_shard(f"agent{i}") for i in range(1000)}) == SHARDS  # the hash spreads names
+
+
+async def _until(check: object, within: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not check():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_sqlite_runs_every_shard_in_one_process(store: Store) -> None:
+    if store.dialect == "postgresql":
+        pytest.skip("SQLite only")
+    leases = Leases(store)
+    gained: list[set[int]] = []
+
+    async def on_gained(shards: set[int]) -> None:
+        gained.append(shards)
+
+    async def nothing(shards: set[int]) -> None:
+        pass
+
+    leases.start(on_gained, nothing, nothing)
+    await leases.settled.wait()
+    assert gained == [set(range(SHARDS))] and leases.owns(5)
+    async with store.engine.begin() as connection:
+        await leases.check(connection)  # nothing to check on SQLite
+    await leases.stop(nothing)
+
+
+async def test_processes_split_the_shards_and_a_lapsed_process_commits_nothing_more(store: Store) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("several processes share a database on PostgreSQL")
+    events: dict[str, list[tuple[str, set[int]]]] = {"a": [], "b": []}
+
+    def recorder(who: str, what: str):  # type: ignore[no-untyped-def]
+        async def record(shards: set[int]) -> None:
+            events[who].append((what, set(shards)))
+
+        return record
+
+    a = Leases(store, heartbeat_s=0.2, ttl_s=1.0)
+    b = Leases(store, heartbeat_s=0.2, ttl_s=1.0)
+    a.start(recorder("a", "gained"), recorder("a", "releasing"), recorder("a", "lost"))
+    await a.settled.wait()
+    assert len(a.owned) == SHARDS
+    b.start(recorder("b", "gained"), recorder("b", "releasing"), recorder("b", "lost"))
+    await _until(lambda: len(a.owned) == SHARDS // 2 and len(b.owned) == SHARDS // 2)
+    assert set(a.owned).isdisjoint(b.owned)
+    handed = {s for what, shards in events["a"] if what == "releasing" for s in shards}
+    assert handed == set(b.owned)  # what b holds, a handed over (checkpointing first) rather than lost
+    async with store.engine.begin() as connection:
+        await a.check(connection)
+        await b.check(connection)
+
+    # a stops renewing (as if frozen or cut off): b takes its shards once the leases expire.
+    for task in a._tasks:
+        task.cancel()
+    await asyncio.gather(*a._tasks, return_exceptions=True)
+    fences = dict(a.owned)
+    await _until(lambda: len(b.owned) == SHARDS)
+    assert all(b.owned[s] > fence for s, fence in fences.items())  # a new fencing number for each
+    with pytest.raises(LeadershipLost):
+        async with store.engine.begin() as connection:
+            await a.check(connection)  # a's next flush fails: it commits nothing more for those shards
+    async with store.engine.begin() as connection:
+        await b.check(connection)
+    a._tasks = []
+    await b.stop(recorder("b", "releasing"))
+    async with store.engine.connect() as connection:
+        from sqlalchemy import text
+
+        left = (await connection.execute(text("SELECT count(*) FROM cluster_shards WHERE owner IS NOT NULL"))).scalar()
+    assert left == 0  # a clean stop hands every shard back at once

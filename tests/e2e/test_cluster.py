@@ -1,0 +1,238 @@
+"""Three real ``romas serve`` processes on one PostgreSQL database share the agents, artefacts and organisations:
+agents on different processes talk (tell, achieve, askOne), use one artefact and one organisation scheme; one
+process is killed (-9) with messages in flight and every accepted message is still processed exactly once, its
+agents running again on the others; a fourth process joins and shards move to it while the MAS goes on.
+
+Requests go round-robin to the processes, as a load balancer would send them."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from romas.cluster.shards import SHARDS
+from tests.domain.org_spec import SPEC
+from tests.e2e.server import ServerProcess, running_server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
+COUNTER = "count(0).\n@inc[atomic] +!inc <- ?count(C); -+count(C + 1).\n+hello[source(S)] <- +greeted(S).\n"
+WAIT = 60.0  # bounds a wait so a broken cluster fails the test instead of hanging it (not a timing check)
+
+
+def until(check: Callable[[], bool], what: str, servers: list[ServerProcess]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            logs = "\n".join(s.output()[-2000:] for s in servers)
+            raise AssertionError(f"timed out waiting for {what}\n{logs}")
+        time.sleep(0.2)
+
+
+class Balancer:
+    """Round-robin over the live processes."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, httpx.Client] = {}
+        self._turn = itertools.count()
+
+    def add(self, server: ServerProcess) -> None:
+        self.clients[server.url] = httpx.Client(base_url=server.url, timeout=30)
+
+    def remove(self, server: ServerProcess) -> None:
+        self.clients.pop(server.url).close()
+
+    def __call__(self) -> httpx.Client:
+        clients = list(self.clients.values())
+        return clients[next(self._turn) % len(clients)]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def cluster(api: httpx.Client) -> dict[str, Any]:
+    body: dict[str, Any] = api.get("/cluster").json()
+    return body
+
+
+def shares(api: httpx.Client) -> list[int]:
+    body = cluster(api)
+    return sorted(len(p["shards"]) for p in body["processes"] if p["alive"])
+
+
+def count(api: httpx.Client, agent: str) -> int:
+    beliefs = [b["text"] for b in api.get(f"/agents/{agent}/mind").json()["beliefs"]]
+    found = [re.match(r"count\((\d+)\)\[source\(self\)\]", b) for b in beliefs]
+    return next(int(m.group(1)) for m in found if m)
+
+
+def command(api: httpx.Client, agent: str, body: str) -> dict[str, Any]:
+    response = api.post(
+        f"/agents/{agent}/commands", json={"body": body, "timeout_s": 30}, headers={"Prefer": "wait=20"}
+    )
+    assert response.status_code in (200, 202), response.text
+    done: dict[str, Any] = response.json()
+    assert done["status"] == "succeeded", done
+    return done
+
+
+@pytest.fixture
+def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[list[ServerProcess], ExitStack]]:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several processes share a database on PostgreSQL")
+    with ExitStack() as stack:
+        started = [stack.enter_context(running_server(database_url, tmp_path, timeout=120)) for _ in range(3)]
+        yield started, stack
+
+
+def test_three_processes_share_the_mas_survive_a_kill_and_welcome_a_fourth(
+    servers: tuple[list[ServerProcess], ExitStack], database_url: str, tmp_path: Path
+) -> None:
+    started, stack = servers
+    lb = Balancer()
+    for server in started:
+        lb.add(server)
+    try:
+        until(lambda: shares(lb()) == [21, 21, 22], "the shards split between three", started)
+
+        # -- agents on different processes talk ------------------------------------------------------------
+        counters = [f"c{i}" for i in range(9)]
+        workers = [f"w{i}" for i in range(9)]
+        for name in counters:
+            assert lb().put(f"/agents/{name}", json={"code": COUNTER}).status_code == 201
+        for name in [*workers, "caller"]:
+            assert lb().put(f"/agents/{name}", json={"code": ""}).status_code == 201
+        place = {name: lb().get(f"/agents/{name}").json()["process"] for name in [*counters, *workers, "caller"]}
+        assert all(place.values()) and len(set(place.values())) == 3, place
+        by_process = cluster(lb())
+        assert sum(p["agents"] for p in by_process["processes"]) == len(place)
+        target = next(c for c in counters if place[c] != place["caller"])
+        command(lb(), "caller", f".send({target}, achieve, inc); .send({target}, tell, hello)")
+        asked = command(lb(), "caller", f".send({target}, askOne, count(X), A)")
+        assert asked["result"]["bindings"]["A"] == "count(1)"  # per sender and receiver, in order
+        until(lambda: count(lb(), target) == 1, "the achieve across processes", started)
+        beliefs = [b["text"] for b in lb().get(f"/agents/{target}/mind").json()["beliefs"]]
+        assert any(b.startswith("greeted(caller)") for b in beliefs), beliefs
+
+        # -- one artefact, used from every process ---------------------------------------------------------
+        assert lb().put("/workspaces/shop", json={}).status_code == 201
+        stock = {"type": "counter", "properties": {"count": 0}}
+        assert lb().put("/workspaces/shop/artefacts/stock", json=stock).status_code == 201
+        users = [next(w for w in workers if place[w] == p) for p in sorted(set(place.values()))]
+        for worker in users:
+            command(lb(), worker, "joinWorkspace(shop); focus(stock); inc; inc; inc; inc; inc")
+        assert lb().get("/workspaces/shop/artefacts/stock").json()["properties"]["count"] == 15
+        for worker in users:  # each sees the percept, whichever process runs the artefact
+
+            def perceived(worker: str = worker) -> bool:
+                beliefs = [b["text"] for b in lb().get(f"/agents/{worker}/mind").json()["beliefs"]]
+                return any(b.startswith("count(15)[artefact(stock)") for b in beliefs)
+
+            until(perceived, f"{worker} to perceive count(15)", started)
+
+        # -- one organisation scheme, roles taken by agents of different processes -------------------------
+        assert lb().put("/organisations/bakery", json=SPEC).status_code == 201
+        assert lb().put("/organisations/bakery/groups/t", json={"type": "team"}).status_code == 201
+        baker, seller = users[0], users[1]
+        command(lb(), baker, "adoptRole(baker, t)")
+        command(lb(), seller, "adoptRole(seller, t)")
+        assert lb().put("/organisations/bakery/schemes/d", json={"type": "day", "group": "t"}).status_code == 201
+        command(lb(), baker, "commitMission(m_bake, d)")
+        obligations = lb().get("/organisations/bakery/obligations").json()["_embedded"]["obligations"]
+        states = {(o["agent"], o["norm"], next(iter(o["what"])), o["state"]) for o in obligations}
+        assert (baker, "n_bake", "committed", "fulfilled") in states
+        assert (seller, "n_sell", "committed", "active") in states
+
+        # -- kill -9 the process running the seller, with messages in flight -------------------------------
+        victim = next(s for s in started if lb.clients[s.url].get("/cluster").json()["this_process"] == place[seller])
+        survivors = [s for s in started if s is not victim]
+        lb.remove(victim)
+        sent = dict.fromkeys(counters, 0)
+        sent[target] = 1
+        accepted: list[str] = []
+
+        def post_round(n: int) -> None:
+            for _ in range(n):
+                for name in counters:
+                    response = lb().post(f"/agents/{name}/inbox", json={"performative": "achieve", "content": "inc"})
+                    assert response.status_code == 202, response.text
+                    accepted.append(response.headers["location"])
+                    sent[name] += 1
+
+        post_round(10)
+        killed_at = time.monotonic()
+        os.kill(victim.process.pid, signal.SIGKILL)
+        victim.process.wait(timeout=10)
+        post_round(5)
+
+        def taken_over() -> bool:
+            body = cluster(lb())
+            held = [s for p in body["processes"] if p["alive"] for s in p["shards"]]
+            return sorted(held) == list(range(SHARDS)) and len([p for p in body["processes"] if p["alive"]]) == 2
+
+        until(taken_over, "the survivors to hold every shard", survivors)
+        takeover_s = time.monotonic() - killed_at
+        orphans = [n for n in place if place[n] == place[seller]]
+        for name in orphans:
+
+            def moved(name: str = name) -> bool:
+                return lb().get(f"/agents/{name}").json()["process"] not in (None, place[seller])
+
+            until(moved, f"{name} to run on a survivor", survivors)
+        running_again_s = time.monotonic() - killed_at
+        until(
+            lambda: all(lb().get(loc).json()["status"] == "processed" for loc in accepted),
+            "every accepted message to be processed",
+            survivors,
+        )
+        for name in counters:  # exactly once: none lost, none processed twice
+
+            def exact(name: str = name) -> bool:
+                return count(lb(), name) == sent[name]
+
+            until(exact, f"{name} to count {sent[name]}", survivors)
+        print(
+            f"\ntakeover after kill -9: every shard held again {takeover_s:.1f}s after the kill, "
+            f"the {len(orphans)} agents of the killed process running elsewhere after {running_again_s:.1f}s"
+        )
+
+        # the organisation is still right: the seller (restarted elsewhere) commits, the obligation is met
+        command(lb(), seller, "commitMission(m_sell, d)")
+        obligations = lb().get("/organisations/bakery/obligations").json()["_embedded"]["obligations"]
+        states = {(o["agent"], o["norm"], next(iter(o["what"])), o["state"]) for o in obligations}
+        assert (seller, "n_sell", "committed", "fulfilled") in states
+        assert (baker, "n_bake", "committed", "fulfilled") in states
+
+        # -- a fourth process joins: shards move to it while messages keep flowing -------------------------
+        fourth = stack.enter_context(running_server(database_url, tmp_path, timeout=120))
+        lb.add(fourth)
+        everyone = [*survivors, fourth]
+        post_round(3)
+        until(lambda: shares(lb()) == [21, 21, 22], "the shards to spread over three again", everyone)
+        post_round(3)
+        newcomer = httpx.get(f"{fourth.url}/cluster").json()
+        mine = next(p for p in newcomer["processes"] if p["this"])
+        assert len(mine["shards"]) >= 21
+        until(
+            lambda: all(lb().get(loc).json()["status"] == "processed" for loc in accepted),
+            "every message sent around the move to be processed",
+            everyone,
+        )
+        for name in counters:
+
+            def exact_again(name: str = name) -> bool:
+                return count(lb(), name) == sent[name]
+
+            until(exact_again, f"{name} to count {sent[name]}", everyone)
+    finally:
+        lb.close()
