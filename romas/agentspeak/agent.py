@@ -128,6 +128,8 @@ class Agent:
         self.rules: dict[tuple[str, int], list[Rule]] = {}
         self.plans = PlanLibrary()
         self.events: deque[Event] = deque()
+        self.suspended_events: list[Event] = []
+        """``!!g`` events put aside by ``.suspend(g)`` until ``.resume(g)``."""
         self.running: deque[Intention] = deque()
         self.intentions: dict[int, Intention] = {}
         self.mailbox: deque[Message] = deque()

@@ -256,6 +256,10 @@ def snapshot(ag: Agent) -> dict[str, Json]:
             for ev in [*ag.events, *held]
             if ev.intention is None or ev.intention.state is not DONE
         ],
+        "suspended_events": [
+            {"trigger": ev.trigger, "literal": term_to_json(ev.literal), "origin": ev.origin}
+            for ev in ag.suspended_events
+        ],
         "mailbox": [
             {
                 "id": m.id,
@@ -484,6 +488,8 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 ej["error"],
             )
         )
+    for ej in data.get("suspended_events", []):
+        ag.suspended_events.append(Event(ej["trigger"], term_from_json(ej["literal"]), None, ej["origin"]))
     for mj in data["mailbox"]:
         ag.mailbox.append(
             Message(mj["id"], mj["sender"], mj["performative"], term_from_json(mj["content"]), mj["in_reply_to"])

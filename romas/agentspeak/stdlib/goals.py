@@ -59,13 +59,18 @@ def _goal_frames(ag: Agent, goal: Term) -> list[tuple[Intention, int]]:
     return found
 
 
-def _remove_goal_events(ag: Agent, goal: Term) -> int:
+def _remove_goal_events(ag: Agent, goal: Term, achieved: bool = False) -> int:
+    """Removes the pending ``+!goal`` events (``!!goal`` not yet handled); ``achieved``: they count as
+    achieved goals (as Jason's ``.succeed_goal`` on an event: ``achieved`` and ``finished`` goal states)."""
     removed = 0
     for ev in list(ag.events):
         if ev.trigger == "+!" and ev.intention is None and unify(goal, ev.literal, {}):
             ag.events.remove(ev)
             if ev.origin is not None:
                 ag._track_done(ev.origin, "the goal was dropped")
+            if achieved and ag.plans.meta:
+                ag.goal_state(ev.literal, "achieved")
+                ag.goal_state(ev.literal, "finished")
             removed += 1
     return removed
 
@@ -74,7 +79,7 @@ def _remove_goal_events(ag: Agent, goal: Term) -> int:
 def _succeed_goal(c: Call) -> IAResult:
     c.arity(1)
     ag = c.agent
-    _remove_goal_events(ag, c.args[0])
+    _remove_goal_events(ag, c.args[0], achieved=True)
     current = c.intention
     for it, k in _goal_frames(ag, c.args[0]):
         if it is current and c.frame is not None and k == len(it.stack) - 1 and it.stack[k] is c.frame:
@@ -88,6 +93,12 @@ def _succeed_goal(c: Call) -> IAResult:
 def _fail_goal(c: Call) -> IAResult:
     c.arity(1)
     ag = c.agent
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and ev.intention is None and unify(c.args[0], ev.literal, {}):
+            # a goal not yet handled (``!!g``): its event becomes ``-!g``, as Jason's .fail_goal does
+            ev.trigger = "-!"
+            if ag.plans.meta:
+                ag.goal_state(ev.literal, "failed", Struct("drop_by_fail_goal"))
     for it, k in _goal_frames(ag, c.args[0]):
         ag.fail_goal_at(it, k, f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal")
     return True
@@ -176,7 +187,7 @@ def _desire(c: Call) -> IAResult:
     c.arity(1)
     goal = c.args[0]
     ag = c.agent
-    pending = [ev.literal for ev in ag.events if ev.trigger == "+!"]
+    pending = [ev.literal for ev in [*ag.events, *ag.suspended_events] if ev.trigger == "+!"]
     return _each(c, ((goal, g) for g in [*_intended_goals(ag, True), *pending]))
 
 
@@ -280,6 +291,13 @@ def _suspend_ia(c: Call) -> IAResult:
             assert c.frame is not None
             c.frame.pc += 1
         suspend_intention(ag, it, Struct("suspended"))
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and ev.intention is None and unify(c.args[0], ev.literal, {}):
+            # a goal not yet handled (``!!g``): its event waits for .resume (as Jason's pending events)
+            ag.events.remove(ev)
+            ag.suspended_events.append(ev)
+            if ag.plans.meta:
+                ag.goal_state(ev.literal, "suspended", Struct("suspended"))
     return True
 
 
@@ -306,6 +324,12 @@ def _resume(c: Call) -> IAResult:
             if it not in ag.running:
                 it.queued = False
             ag._schedule(it)
+    for ev in list(ag.suspended_events):
+        if unify(c.args[0], ev.literal, {}):
+            ag.suspended_events.remove(ev)
+            ag.events.append(ev)
+            if ag.plans.meta:
+                ag.goal_state(ev.literal, "resumed", Struct("resume_ia"))
     return True
 
 

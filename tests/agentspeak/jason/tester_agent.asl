@@ -5,9 +5,12 @@
 +!assert_equals(X, Y) : not .list(X) | not .list(Y) <-
     if (X \== Y) { .print("FAIL assert_equals: expected ", X, " but had ", Y) }
     else { .print("PASS assert_equals") }.
-+!assert_equals(X, Y) <-
-    if (.difference(X, Y, []) & .difference(Y, X, [])) { .print("PASS assert_equals") }
-    else { .print("FAIL assert_equals: expected ", X, " but had ", Y) }.
++!assert_equals(X, Y) <-  // as Jason's test_assert: each member of one list is a member of the other
+    if (.member(A, X) & not .member(A, Y)) { .print("FAIL assert_equals: expected ", X, " but had ", Y) }
+    else {
+        if (.member(B, Y) & not .member(B, X)) { .print("FAIL assert_equals: expected ", X, " but had ", Y) }
+        else { .print("PASS assert_equals") }
+    }.
 -!assert_equals(X, Y) <- .print("FAIL assert_equals: could not compare ", X, " and ", Y).
 
 +!assert_equals(X, Y, T) <-
