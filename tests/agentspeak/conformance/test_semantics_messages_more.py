@@ -32,3 +32,48 @@ def test_annotation_tail_in_a_plan_body() -> None:
         """
     )
     assert printed == ["a test []"]
+
+
+def _run_pair(alice: str, bob: str) -> list[str]:
+    from romas.agentspeak import parse_program
+    from romas.agentspeak.agent import Agent
+    from tests.agentspeak.jason_unit import UnitHost
+
+    host = UnitHost(())
+    host.agents["bob"] = Agent("bob", parse_program(bob), host)
+    host.agents["alice"] = Agent("alice", parse_program(alice), host)
+    host.run_until(None)
+    return [text for agent, text in host.printed if agent == "alice"]
+
+
+# Bob reacts to each belief told, so a told list leaves events pending when the next messages arrive.
+_BOB = """
++x(_) <- true.
++!gg <- .add_plan({+!kqml_received(S, askOne, fullname, M) <- .send(S, tell, name(bob), M)}, kk, begin).
+"""
+
+
+def test_a_question_waits_behind_pending_events_for_a_plan_they_add() -> None:
+    printed = _run_pair(
+        """
+        !go.
+        +!go <- .send(bob, tell, [x(1), x(2), x(3)]); .send(bob, achieve, gg); .send(bob, askOne, fullname, A);
+                .print(A).
+        """,
+        _BOB,
+    )
+    assert printed == ["name(bob)[source(bob)]"]
+
+
+def test_a_goal_told_without_plan_fails_into_a_told_failure_plan() -> None:
+    printed = _run_pair(
+        """
+        !go.
+        +!go <- .send(bob, tell, [x(1), x(2), x(3)]); .send(bob, tellHow, "-!hello(W) <- +failed(W).");
+                .send(bob, achieve, hello(tom)); .send(bob, askOne, greeted(tom), G); .print(G);
+                .send(bob, askOne, failed(tom), A); .print(A).
+        """,
+        _BOB,
+    )
+    # as in Jason's send.asl, the first (synchronous) question gives bob the cycles to handle -!hello
+    assert printed == ["false", "failed(tom)[source(bob)]"]
