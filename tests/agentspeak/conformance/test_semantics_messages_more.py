@@ -77,3 +77,18 @@ def test_a_goal_told_without_plan_fails_into_a_told_failure_plan() -> None:
     )
     # as in Jason's send.asl, the first (synchronous) question gives bob the cycles to handle -!hello
     assert printed == ["false", "failed(tom)[source(bob)]"]
+
+
+def test_resume_binds_the_goal_to_the_first_suspended_intention() -> None:
+    # Jason's .resume unifies with one unifier: .resume(g(_)) takes up only the first g it finds, so
+    # the intentions queue up and run one at a time (Jason's patterns/queueplan.asl)
+    printed = run_source(
+        """
+        !t.
+        +!t <- for (.range(I, 0, 3)) { !!g(I) }; .wait(500); .count(run(_), N); .print(N).
+        +!g(I) : not .intend(g(_)) <- .wait(10); +run(I); !!resume(g(_)).
+        +!g(I) <- .suspend; !!g(I).
+        +!resume(G) <- .resume(G).
+        """
+    )
+    assert printed == ["4"]
