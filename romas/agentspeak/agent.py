@@ -1373,7 +1373,7 @@ class Agent:
         sender = self._sender_name(msg.sender)
         mid = msg.id
         received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
-        if self.events and perf not in _DIRECT_PERFORMATIVES:
+        if self.events and (perf not in _DIRECT_PERFORMATIVES or _KQML_KEY in self.plans.index):
             # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
             # queued behind the pending events; its plan is chosen when it is selected (so plans that
             # earlier events add are active), and without an applicable plan romas handles it itself.
