@@ -512,6 +512,8 @@ class Agent:
         literal = ev.literal
         chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
         if chosen is None:
+            if ev.trigger == "+!" and self._handle_queued_message(ev):
+                return
             self._no_plan(ev, relevant, problem)
             return
         frame = Frame(chosen, env, literal)
@@ -601,6 +603,13 @@ class Agent:
             return
         if ev.trigger == "+!" or ev.trigger == "+?":
             self.host.log(self.name, reason)
+            if ev.trigger == "+!" and not ev.recovery and type(lit) is Struct and self.plans.has_relevant("-!", lit):
+                # as Jason: a goal from outside (a message) without a plan fails with a -!g event, which
+                # a relevant -!g plan handles in a new intention
+                annots = (*lit.annots, Struct("error", (Struct(f"no_{kind}"),)), Struct("error_msg", (reason,)))
+                self.post_event(
+                    "-!", Struct(lit.functor, lit.args, annots), origin=ev.origin, recovery=True, error=reason
+                )
             if ev.origin is not None:
                 self._track_done(ev.origin, reason)
         elif ev.origin is not None:
@@ -1393,15 +1402,49 @@ class Agent:
         perf = msg.performative
         content = self.import_term(msg.content)
         sender = self._sender_name(msg.sender)
-        source = source_of(sender)
         mid = msg.id
+        received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
+        if self.events and (perf not in _DIRECT_PERFORMATIVES or _KQML_KEY in self.plans.index):
+            # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
+            # queued behind the pending events; its plan is chosen when it is selected (so plans that
+            # earlier events add are active), and without an applicable plan romas handles it itself.
+            self.post_event("+!", received, origin=mid)
+            return
         if _KQML_KEY in self.plans.index:
             # the agent handles messages itself: +!kqml_received(Sender, Performative, Content, MsgId)
-            received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
             chosen, _env, _relevant, _problem = self._select_plan("+!", received)
             if chosen is not None:
                 self.post_event("+!", received, origin=mid)
                 return
+        self._handle_performative(msg, perf, content, sender, track)
+
+    def _handle_queued_message(self, ev: Event) -> bool:
+        """A ``+!kqml_received`` event of a message without an applicable plan: handles the message (the
+        default handling of Jason's ``kqmlPlans``). False when the event is not a message's."""
+        lit = ev.literal
+        origin = ev.origin
+        if ev.intention is not None or origin is None or type(lit) is not Struct or lit.functor != "kqml_received":
+            return False
+        track = self.tracks.get(origin)
+        if track is None or len(lit.args) != 4:
+            return False
+        sender_t, perf_t, content, _mid = lit.args
+        if type(sender_t) is not Struct or type(perf_t) is not Struct:
+            return False
+        sender = sender_t.functor
+        msg = Message(origin, self.name if sender == "self" else sender, perf_t.functor, content, None)
+        try:
+            self._handle_performative(msg, perf_t.functor, content, sender, track)
+        except Failure as f:
+            track.error = track.error or f.reason
+        except (EvalError, RecursionError) as e:
+            track.error = track.error or f"cannot handle the message: {e}"
+        self._track_done(origin, None)
+        return True
+
+    def _handle_performative(self, msg: Message, perf: str, content: Term, sender: str, track: _Track) -> None:
+        source = source_of(sender)
+        mid = msg.id
         if perf == "tell" or perf == "untell":
             items = content if type(content) is tuple else (content,)
             for item in items:
@@ -1674,6 +1717,9 @@ def _has_source(annots: tuple[Term, ...]) -> bool:
 
 
 _KQML_KEY = ("+!", "kqml_received", 4)
+_DIRECT_PERFORMATIVES = frozenset(("tell", "untell", "achieve", "signal"))
+"""Performatives Jason handles at once when the agent has no ``kqml_received`` plan of its own; the others
+become events behind the pending ones."""
 
 
 def _shown(t: Term, env: Env, budget: list[int]) -> Term:

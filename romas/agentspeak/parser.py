@@ -33,7 +33,19 @@ from romas.agentspeak.program import (
     While,
     finish_plan,
 )
-from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import (
+    ANNOTATED_VAR,
+    ANNOTS_TAIL,
+    VAR_NS,
+    Arith,
+    Logic,
+    PartialList,
+    PlanTerm,
+    Rel,
+    Struct,
+    Term,
+    Var,
+)
 
 MAX_NESTING = 500
 """Deepest nesting of terms accepted in source code; deeper input is refused with a diagnostic."""
@@ -244,7 +256,12 @@ class _Builder:
         return _Args([x for x in c if type(x) is not _Tok])
 
     def annots(self, c: list[Any]) -> _Annots:
-        return _Annots([x for x in c if type(x) is not _Tok])
+        items = [x for x in c if type(x) is not _Tok]
+        last = items[-1] if items else None
+        if type(last) is Logic and last.op == "or" and type(last.right) is Var:
+            # ``p[a,b|T]``: a list's tail, not an "or" (Jason's annotations are a list)
+            items[-1:] = [last.left, Struct(ANNOTS_TAIL, (last.right,))]
+        return _Annots(items)
 
     def struct(self, c: list[Any]) -> Struct:
         args: tuple[Term, ...] = ()

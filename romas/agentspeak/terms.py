@@ -256,6 +256,8 @@ class PlanTerm:
 
 
 ANNOTATED_VAR = "$var"
+ANNOTS_TAIL = "$tail"
+"""Functor of an annotation list's tail, ``p[a|T]``: the last annotation is ``Struct(ANNOTS_TAIL, (Var("T"),))``."""
 """Functor of a variable written with annotations, ``X[a]``: ``Struct(ANNOTATED_VAR, (Var("X"),), annots)``."""
 VAR_NS = "::"
 """Functor of a literal whose namespace is a variable, ``NS::b``: ``Struct(VAR_NS, (Var("NS"), b))``."""

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from romas.agentspeak.terms import (
     ANNOTATED_VAR,
+    ANNOTS_TAIL,
     VAR_NS,
     Arith,
     Logic,
@@ -356,18 +357,57 @@ def _rest(items: tuple[Term, ...], tail: Term) -> Term:
     return PartialList(items, tail)
 
 
+def _split_tail(annots: tuple[Term, ...], env: Env) -> tuple[tuple[Term, ...], Term | None]:
+    """The annotations without their tail (``p[a|T]``), with the tail's bound list spliced in, and the tail."""
+    for i, last in enumerate(annots):
+        if type(last) is Struct and last.functor == ANNOTS_TAIL:
+            rest = (*annots[:i], *annots[i + 1 :])
+            tail = deref(last.args[0], env)
+            if type(tail) is tuple:
+                return (*rest, *tail), None
+            return rest, tail
+    return annots, None
+
+
 def unify_annots(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: list[str] | None) -> bool:
-    """Every annotation in ``sub`` unifies with one in ``sup`` (first fit, no backtracking)."""
+    """Every annotation in ``sub`` unifies with one in ``sup`` (first fit, no backtracking).
+
+    As in Jason, a tail of ``sub`` (``p[a|T]``) unifies with the list of ``sup``'s annotations left unmatched,
+    and a tail of ``sup`` takes the annotations of ``sub`` that ``sup`` lacks.
+    """
     local: list[str] = [] if trail is None else trail
+    sub_tail: Term | None = None
+    sup_tail: Term | None = None
+    if sub:
+        sub, sub_tail = _split_tail(sub, env)
+    if sup:
+        sup, sup_tail = _split_tail(sup, env)
+    if sub_tail is None and sup_tail is None:
+        for x in sub:
+            for y in sup:
+                mark = len(local)
+                if unify(x, y, env, local):
+                    break
+                undo(env, local, mark)
+            else:
+                return False
+        return True
+    left = list(sup)
+    extra: list[Term] = []
     for x in sub:
-        for y in sup:
+        for i, y in enumerate(left):
             mark = len(local)
             if unify(x, y, env, local):
+                del left[i]
                 break
             undo(env, local, mark)
         else:
-            return False
-    return True
+            if sup_tail is None:
+                return False
+            extra.append(x)
+    if sup_tail is not None and not unify(sup_tail, tuple(extra), env, local):
+        return False
+    return sub_tail is None or unify(sub_tail, tuple(left), env, local)
 
 
 def annots_solutions(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: list[str], i: int = 0) -> object:
@@ -414,7 +454,7 @@ def resolve(t: Term, env: Env) -> Term:
         return Struct(
             s.functor,
             tuple(args),
-            tuple([resolve(a, env) for a in s.annots]) if s.annots else (),
+            _resolve_annots(s.annots, env) if s.annots else (),
         )
     if tt is Var:
         b = env.get(t.name)  # type: ignore[union-attr]
@@ -472,10 +512,23 @@ def resolve(t: Term, env: Env) -> Term:
     return t
 
 
+def _resolve_annots(annots: tuple[Term, ...], env: Env) -> tuple[Term, ...]:
+    out = [resolve(a, env) for a in annots]
+    for i, last in enumerate(out):
+        if type(last) is Struct and last.functor == ANNOTS_TAIL:
+            tail = last.args[0]
+            if type(tail) is tuple:  # the tail is bound: its annotations join the others
+                out[i : i + 1] = [a for a in tail if a not in out]
+            elif type(tail) is not Var:
+                del out[i]
+            break
+    return tuple(out)
+
+
 def _resolve_special(s: Struct, env: Env) -> Term:
     if s.functor == ANNOTATED_VAR:
         v = resolve(s.args[0], env)
-        annots = tuple([resolve(a, env) for a in s.annots])
+        annots = _resolve_annots(s.annots, env) if s.annots else ()
         if type(v) is Struct:
             return Struct(v.functor, v.args, (*v.annots, *[a for a in annots if a not in v.annots]))
         return Struct(s.functor, (v,), annots)

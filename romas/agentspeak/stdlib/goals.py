@@ -14,7 +14,7 @@ from romas.agentspeak.stdlib.core import (
     internal,
 )
 from romas.agentspeak.terms import SOURCE_SELF, PlanTerm, Struct, Term
-from romas.agentspeak.unify import unify
+from romas.agentspeak.unify import undo, unify
 
 if TYPE_CHECKING:
     from romas.agentspeak.agent import Agent
@@ -56,6 +56,29 @@ def _goal_frames(ag: Agent, goal: Term) -> list[tuple[Intention, int]]:
             if trig_ok and unify(goal, fr.event, {}):
                 found.append((it, k))
                 break
+    return found
+
+
+def _suspended_goal_frames(ag: Agent, goal: Term) -> list[tuple[Intention, int]]:
+    """As :func:`_goal_frames` for the suspended intentions, but the goal's variables stay bound by the first
+    match, as Jason's ``.resume`` unifies with one unifier: ``.resume(g(_))`` resumes only the intentions of
+    the first ``g`` it finds (the "queue" pattern relies on it)."""
+    found = []
+    env: dict[str, Term] = {}
+    trail: list[str] = []
+    for it in list(ag.intentions.values()):
+        if it.state != SUSPENDED or not isinstance(it.wait, SuspendedWait):
+            continue
+        for k in range(len(it.stack) - 1, -1, -1):
+            fr = it.stack[k]
+            trig = fr.plan.trigger
+            if trig.op != "+" or trig.kind != "!" or fr.plan.extra.get("system"):
+                continue
+            mark = len(trail)
+            if unify(goal, fr.event, env, trail):
+                found.append((it, k))
+                break
+            undo(env, trail, mark)
     return found
 
 
@@ -305,10 +328,9 @@ def _suspend_ia(c: Call) -> IAResult:
 def _resume(c: Call) -> IAResult:
     c.arity(1)
     ag = c.agent
-    for it, _k in _goal_frames(ag, c.args[0]):
+    for it, _k in _suspended_goal_frames(ag, c.args[0]):
         w = it.wait
-        if it.state != SUSPENDED or not isinstance(w, SuspendedWait):
-            continue
+        assert isinstance(w, SuspendedWait)
         it.state = w.state
         it.wait = w.wait
         timer = getattr(w.wait, "timer", None)
