@@ -56,7 +56,13 @@ async def test_two_apps_split_the_agents_and_their_agents_talk(settings: Setting
         names = [f"agent{i}" for i in range(12)]
         for name in names:
             await put_agent(first, name, code=PONG)
-        places = {n: (await first.get(f"/agents/{n}")).json()["process"] for n in names}
+        places: dict[str, str | None] = {}
+
+        async def placed() -> bool:
+            places.update({n: (await first.get(f"/agents/{n}")).json()["process"] for n in names})
+            return None not in places.values()
+
+        await eventually(placed, within=30, what="every agent to run in one of the two processes")
         ids = sorted(set(places.values()))
         assert len(ids) == 2, places
         pong = next(n for n in names if places[n] == ids[0])

@@ -99,8 +99,8 @@ def test_agents_and_outsiders_use_redis_streams_through_a_consumer_group(databas
         )
         assert said.json()["status"] == "succeeded", said.text
         first_id = said.json()["result"]["values"]["Id"]
-        eventually(lambda: _has(client, "listener", f'got(ears, "{stream}", "fresh bread")'), "the agent's entry")
-        eventually(lambda: _has(client, "listener", f'got(manual, "{stream}", "fresh bread")'), "the entry, twice")
+        eventually(lambda: _has(client, "listener", f'got(ears,"{stream}","fresh bread")'), "the agent's entry")
+        eventually(lambda: _has(client, "listener", f'got(manual,"{stream}","fresh bread")'), "the entry, twice")
 
         outside_id = asyncio.run(_redis_call("xadd", stream, {"loaves": "3", "kind": "rye"}))
         eventually(

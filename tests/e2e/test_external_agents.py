@@ -78,7 +78,7 @@ def test_a_romas_agent_asks_an_external_agent(database_url: str, tmp_path: Path)
         )
         result = client.get(location).json()
         assert result["status"] == "succeeded", result
-        assert result["result"]["bindings"]["A"] == "temperature(21)"
+        assert result["result"]["bindings"]["A"] == "temperature(21)[source(oracle)]"  # as Jason: the answerer
         settled = client.get(f"/agents/oracle/inbox/{question['id']}").json()
         assert settled["status"] == "processed" and settled["reply"] == "temperature(21)"
 

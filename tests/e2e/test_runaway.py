@@ -138,6 +138,15 @@ def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def runs_here(api: httpx.Client, agent: str) -> None:
+    """Waits until the process behind ``api`` runs the agent, then gives it time to be at work."""
+    deadline = time.monotonic() + 60
+    while api.get(f"/agents/{agent}").json()["running_code_revision"] is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(1.5)
+
+
 def at_work_of(api: httpx.Client) -> None:
     """Waits until the spinning agent has run (it is marked at work before its first step)."""
     deadline = time.monotonic() + 30
@@ -156,7 +165,7 @@ def test_an_agent_at_work_through_repeated_crashes_is_quarantined(database_url: 
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
         assert api.get("/agents/spin").json()["state"] == "running"  # one crash is not enough
-        time.sleep(1.0)
+        runs_here(api, "spin")  # on PostgreSQL, once the dead process's leases have lapsed
         kill(server.process.pid)
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
@@ -178,31 +187,29 @@ def test_an_agent_at_work_through_repeated_crashes_is_quarantined(database_url: 
 def test_a_takeover_quarantines_an_agent_at_work_through_repeated_crashes(database_url: str, tmp_path: Path) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share a database on PostgreSQL")
+    # Each process is started after the last one died, so the agent never moves by a clean hand-over (which
+    # checkpoints it): every process takes the dead one's shards once its leases lapse, with the agent at work.
     with running_server(database_url, tmp_path) as first, httpx.Client(base_url=first.url, timeout=30) as api:
         assert api.put("/agents/good", json={"code": GOOD}).status_code == 201
         assert api.put("/agents/spin", json={"code": SPIN}).status_code == 201
         at_work_of(api)
-        with running_server(database_url, tmp_path) as second, httpx.Client(base_url=second.url, timeout=30) as b:
-            kill(first.process.pid)
-            first.process.wait(timeout=10)
-            deadline = time.monotonic() + 60
-            while b.get("/agents/spin").json()["running_code_revision"] is None:  # the second took over
-                assert time.monotonic() < deadline, second.output()[-3000:]
-                time.sleep(0.2)
-            assert b.get("/agents/spin").json()["state"] == "running"
-            with running_server(database_url, tmp_path) as third, httpx.Client(base_url=third.url, timeout=30) as c:
-                time.sleep(1.0)
-                kill(second.process.pid)
-                second.process.wait(timeout=10)
-                body = wait_quarantined(c, third.output())
-                assert "quarantined" in str(body["stopped_reason"])
-                deadline = time.monotonic() + 60
-                while c.get("/agents/good").json()["running_code_revision"] is None:  # the third runs the others
-                    assert time.monotonic() < deadline, third.output()[-3000:]
-                    time.sleep(0.2)
-                done = c.post(
-                    "/agents/good/inbox",
-                    json={"performative": "achieve", "content": "ping"},
-                    headers={"Prefer": "wait=10"},
-                )
-                assert done.json()["status"] == "processed"
+        kill(first.process.pid)
+        first.process.wait(timeout=10)
+    with running_server(database_url, tmp_path) as second, httpx.Client(base_url=second.url, timeout=30) as b:
+        runs_here(b, "spin")  # the second took over: one crash is not enough
+        assert b.get("/agents/spin").json()["state"] == "running"
+        kill(second.process.pid)
+        second.process.wait(timeout=10)
+    with running_server(database_url, tmp_path) as third, httpx.Client(base_url=third.url, timeout=30) as c:
+        body = wait_quarantined(c, third.output())
+        assert "quarantined" in str(body["stopped_reason"])
+        deadline = time.monotonic() + 60
+        while c.get("/agents/good").json()["running_code_revision"] is None:  # the third runs the others
+            assert time.monotonic() < deadline, third.output()[-3000:]
+            time.sleep(0.2)
+        done = c.post(
+            "/agents/good/inbox",
+            json={"performative": "achieve", "content": "ping"},
+            headers={"Prefer": "wait=10"},
+        )
+        assert done.json()["status"] == "processed"
