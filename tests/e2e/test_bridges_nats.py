@@ -11,7 +11,7 @@ import httpx
 import nats
 import pytest
 
-from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.bridges import bridge_server, eventually, has_belief, operate
 from tests.e2e.brokers import down_and_back, private_nats
 from tests.e2e.server import free_port
 
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.e2e
 LISTENER = """
 +message(S, D, R)[artefact(inbox)] <- +got(S, D).
 """
-
-
-def _has(client: httpx.Client, agent: str, belief: str) -> bool:
-    return any(b.startswith(belief + "[") for b in beliefs(client, agent))
 
 
 def _put_nats(client: httpx.Client, name: str, url: str = "nats://127.0.0.1:4222") -> None:
@@ -49,7 +45,7 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
             headers={"Prefer": "wait=10"},
         )
         assert said.json()["status"] == "succeeded", said.text
-        eventually(lambda: _has(client, "listener", f'got("{topic}.bread",2)'), "the agent-to-agent message")
+        eventually(lambda: has_belief(client, "listener", f'got("{topic}.bread",2)'), "the agent-to-agent message")
 
         async def outside() -> tuple[Any, Any]:
             nc = await nats.connect("nats://127.0.0.1:4222")
@@ -76,7 +72,9 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
         received, replied = asyncio.run(outside())
         assert received == b'{"a": 1}'
         assert replied["status"] == "succeeded" and replied["result"] == {"echo": 7}
-        eventually(lambda: _has(client, "listener", f'got("{topic}.from_outside","hello")'), "the outside message")
+        eventually(
+            lambda: has_belief(client, "listener", f'got("{topic}.from_outside","hello")'), "the outside message"
+        )
         inbox = client.get("/workspaces/w/artefacts/inbox").json()
         assert (
             inbox["properties"]["received"] == 4

@@ -10,45 +10,23 @@ import httpx
 import pytest
 import redis.asyncio
 
-from tests.e2e.bridges import beliefs, bridge_server, eventually, operate
+from tests.e2e.bridges import agents_and_outsiders_talk, beliefs, bridge_server, eventually, has_belief, operate
 from tests.e2e.brokers import down_and_back, private_redis
 from tests.e2e.server import free_port
 
 pytestmark = pytest.mark.e2e
-LISTENER = "+message(C, D)[artefact(ears)] <- +got(C, D).\n"
 
 
-def _has(client: httpx.Client, agent: str, belief: str) -> bool:
-    return any(b.startswith(belief + "[") for b in beliefs(client, agent))
+async def _outside_publishes(channel: str) -> None:
+    r = redis.asyncio.Redis.from_url("redis://127.0.0.1:6379/0")
+    await r.publish(channel, '{"loaves": 3}')
+    await r.aclose()
 
 
 def test_agents_and_outsiders_talk_over_redis_channels(database_url: str, tmp_path: Path) -> None:
-    channel = f"c{uuid.uuid4().hex[:8]}"
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
-        client.put("/workspaces/w", json={})
-        for name in ("mouth", "ears"):
-            assert client.put(f"/workspaces/w/artefacts/{name}", json={"type": "redis", "properties": {}}).is_success
-        assert operate(client, "ears", "subscribe", channel)["status"] == "succeeded"
-        client.put("/agents/listener", json={"code": LISTENER})
-        client.post("/agents/listener/commands", json={"body": "joinWorkspace(w); focus(ears)"})
-        client.put("/agents/talker", json={"code": ""})
-        said = client.post(
-            "/agents/talker/commands",
-            json={"body": f'joinWorkspace(w); publish("{channel}", "fresh bread")[artefact(mouth)]'},
-            headers={"Prefer": "wait=10"},
-        )
-        assert said.json()["status"] == "succeeded", said.text
-        eventually(lambda: _has(client, "listener", f'got("{channel}","fresh bread")'), "the agent's message")
-
-        async def outside() -> None:
-            r = redis.asyncio.Redis.from_url("redis://127.0.0.1:6379/0")
-            await r.publish(channel, '{"loaves": 3}')
-            await r.aclose()
-
-        asyncio.run(outside())
-        eventually(lambda: sum(b.startswith(f'got("{channel}"') for b in beliefs(client, "listener")) == 2, "both")
-        ears = client.get("/workspaces/w/artefacts/ears").json()["properties"]
-        assert ears["received"] == 2 and ears["last_received"]["args"] == [channel, {"loaves": 3}]
+    agents_and_outsiders_talk(
+        database_url, tmp_path, "redis", "subscribe", 'publish("{channel}", "fresh bread")', _outside_publishes
+    )
 
 
 def test_a_redis_that_is_down_fails_operations_and_the_bridge_reconnects(database_url: str, tmp_path: Path) -> None:
@@ -99,8 +77,8 @@ def test_agents_and_outsiders_use_redis_streams_through_a_consumer_group(databas
         )
         assert said.json()["status"] == "succeeded", said.text
         first_id = said.json()["result"]["values"]["Id"]
-        eventually(lambda: _has(client, "listener", f'got(ears,"{stream}","fresh bread")'), "the agent's entry")
-        eventually(lambda: _has(client, "listener", f'got(manual,"{stream}","fresh bread")'), "the entry, twice")
+        eventually(lambda: has_belief(client, "listener", f'got(ears,"{stream}","fresh bread")'), "the agent's entry")
+        eventually(lambda: has_belief(client, "listener", f'got(manual,"{stream}","fresh bread")'), "the entry, twice")
 
         outside_id = asyncio.run(_redis_call("xadd", stream, {"loaves": "3", "kind": "rye"}))
         eventually(
