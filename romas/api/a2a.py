@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
 from romas import __version__
@@ -268,7 +269,7 @@ async def list_pushes(services: Services, name: str, task_id: str) -> dict[str, 
     return {"configs": [a2a.push_config_of(s) for s in await _pushes(services, name, task_id)], "nextPageToken": ""}
 
 
-async def _push(services: Services, name: str, task_id: str, config_id: str) -> dict[str, Any]:
+async def _push(services: Services, name: str, task_id: TaskId, config_id: ConfigId) -> dict[str, Any]:
     await _opted_in(services, name)
     for state in await _pushes(services, name, task_id):
         if state["a2a_push"].get("config_id") == config_id:
@@ -276,12 +277,12 @@ async def _push(services: Services, name: str, task_id: str, config_id: str) -> 
     raise A2AError(404, TASK_NOT_FOUND, f"task {task_id} has no push-notification config {config_id}")
 
 
-async def get_push(services: Services, name: str, task_id: str, config_id: str) -> dict[str, Any]:
+async def get_push(services: Services, name: str, task_id: TaskId, config_id: ConfigId) -> dict[str, Any]:
     return a2a.push_config_of(await _push(services, name, task_id, config_id))
 
 
 async def delete_push(
-    request: Request[Any, Any, Any], services: Services, name: str, task_id: str, config_id: str
+    request: Request[Any, Any, Any], services: Services, name: str, task_id: TaskId, config_id: ConfigId
 ) -> dict[str, Any]:
     state = await _push(services, name, task_id, config_id)
     async with services.store.write(WriteContext(actor=actor_of(request), extra={"via": "a2a"})) as writer:
@@ -432,6 +433,11 @@ async def _rest(
     return result if isinstance(result, Stream) else _answer(result)
 
 
+TaskId = Annotated[
+    str, PathParameter(description="A task id (a message id), with `:cancel` or `:subscribe` for its actions.")
+]
+ConfigId = Annotated[str, PathParameter(description="A push-notification config id.")]
+
 _A2A_ERRORS = problem_specs(400, 404, 409, 422)
 _A2A_RESPONSES = {
     200: ResponseSpec(dict[str, Any], description="The A2A answer", media_type=JSON, generate_examples=False),
@@ -489,8 +495,8 @@ class A2AController(Controller):
         request: Request[Any, Any, Any],
         services: ServicesDep,
         name: Name,
-        pageSize: int = 50,
-        pageToken: str | None = None,
+        pageSize: Annotated[int, QueryParameter()] = 50,
+        pageToken: Annotated[str | None, QueryParameter()] = None,
     ) -> Response[Any] | Stream:
         return await _rest("ListTasks", request, services, name, {"pageSize": pageSize, "pageToken": pageToken})
 
@@ -501,7 +507,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def task(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId
     ) -> Response[Any] | Stream:
         return await _rest("GetTask", request, services, name, {"id": task_id})
 
@@ -514,7 +520,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def task_action(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId
     ) -> Response[Any] | Stream:
         """``task_id`` is ``<id>:cancel`` or ``<id>:subscribe`` here (one path with GetTask, so one ``Allow``)."""
         task_id, _, action = task_id.partition(":")
@@ -532,7 +538,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def create_push_config(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId
     ) -> Response[Any] | Stream:
         return await _rest("CreateTaskPushNotificationConfig", request, services, name, {"taskId": task_id}, body=True)
 
@@ -543,7 +549,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def list_push_configs(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId
     ) -> Response[Any] | Stream:
         return await _rest("ListTaskPushNotificationConfigs", request, services, name, {"taskId": task_id})
 
@@ -554,7 +560,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def get_push_config(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str, config_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId, config_id: ConfigId
     ) -> Response[Any] | Stream:
         return await _rest(
             "GetTaskPushNotificationConfig", request, services, name, {"taskId": task_id, "id": config_id}
@@ -569,7 +575,7 @@ class A2AController(Controller):
         responses=_A2A_RESPONSES,
     )
     async def delete_push_config(
-        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: str, config_id: str
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, task_id: TaskId, config_id: ConfigId
     ) -> Response[Any] | Stream:
         return await _rest(
             "DeleteTaskPushNotificationConfig", request, services, name, {"taskId": task_id, "id": config_id}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import httpx
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from romas.api.conditional import etag
 from romas.api.deps import ServicesDep
@@ -182,7 +182,7 @@ class SubscriptionController(Controller):
         responses=problem_specs(400, 415, 422),
     )
     async def create(
-        self, request: Request[Any, Any, Any], services: ServicesDep, data: SubscriptionInput
+        self, request: Request[Any, Any, Any], services: ServicesDep, data: JSONBody[SubscriptionInput]
     ) -> Response[Any]:
         await _check_url(request, data.url)
         if data.secret is not None and (why := webhooks.check_secret(data.secret)) is not None:
@@ -241,7 +241,7 @@ class SubscriptionController(Controller):
         request: Request[Any, Any, Any],
         services: ServicesDep,
         subscription_id: SubscriptionId,
-        data: SubscriptionPatch,
+        data: JSONBody[SubscriptionPatch],
     ) -> Response[Any]:
         if data.url is not None:
             await _check_url(request, data.url)
