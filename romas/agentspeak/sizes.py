@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import GROUND_OBJECTS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 NODE_BYTES = 32
 """What one node of a term costs (about a small Python object)."""
@@ -80,6 +80,9 @@ def measure(t: Term, limit: int, max_nodes: int, env: dict[str, Term] | None = N
                 push(x.right)
         elif tx is PlanTerm:
             total += NODE_BYTES + len(getattr(x.plan, "source", "") or "")
+        elif tx in GROUND_OBJECTS:  # Jason's collections keep their own running totals
+            total += NODE_BYTES + x.bytes
+            nodes += x.nodes
         else:
             total += NODE_BYTES
         nodes += 1
