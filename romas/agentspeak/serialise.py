@@ -276,6 +276,8 @@ def _restore_collections(table: Json) -> list[MapTerm | SetTerm | QueueTerm]:
             made.append(SetTerm())
         else:
             made.append(QueueTerm(entry.get("priority") is True))
+    global _LOADING
+    _LOADING = made
     for obj, entry in reversed(list(zip(made, table, strict=True))):
         _mutable_from_json(entry, obj)
     return made
@@ -469,7 +471,7 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     outer = _LOADING
     try:
         _LOADING = None
-        _LOADING = _restore_collections(data.get("collections") or [])
+        _restore_collections(data.get("collections") or [])
         _restore(ag, data)
     finally:
         _LOADING = outer
