@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from romas.agentspeak import parse_body, parse_term
+from romas.agentspeak import parse_body, parse_program, parse_term
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import Limits
 from romas.agentspeak.mutables import MapTerm, QueueTerm, SetTerm, detach, revive
@@ -294,3 +294,31 @@ def test_the_source_form_and_json_of_a_collection_are_its_value() -> None:
     assert format_term(term_from_json(term_to_json(term))) == format_term(term)
     copy = detach(term)
     assert type(copy) is Struct and copy.args[0] is not m and format_term(copy) == format_term(term)
+
+
+def test_a_set_held_by_two_maps_stays_one_set_across_checkpoints() -> None:
+    printed = run_source(
+        """
+        !go.
+        +!go <- .set.create(S); .map.create(A); .map.create(B); .map.put(A, s, S); .map.put(B, s, S);
+            +a(A); +b(B); !more.
+        +!more <- ?a(A); .map.get(A, s, S); .set.add(S, x); ?b(B); .print(B); .map.get(B, s, S2);
+            if (S == S2) { .print(shared) }.
+        """
+    )
+    assert printed == ["{s->{x}}", "shared"]
+
+
+def test_a_hot_swap_keeps_the_collections_of_beliefs_and_intentions() -> None:
+    host = RecordingHost()
+    agent = make_agent("+!go <- .map.create(M); +m(M); .wait({+go_on}); .map.put(M, b, 2); !show.", host)
+    host.agents["ag"] = agent
+    agent.start_command("c1", parse_body("!go"))
+    run(agent)
+    agent.replace_program(parse_program("+!show <- ?m(M); .print(new, M)."))
+    agent.start_command("c2", parse_body("?m(M); .map.put(M, a, 1); +go_on"))
+    run(agent)
+    restored = Agent.restore(json.loads(json.dumps(agent.snapshot())), host)
+    restored.start_command("c3", parse_body("!show"))
+    run(restored)
+    assert host.texts("ag") == ["new{a->1,b->2}", "new{a->1,b->2}"]
