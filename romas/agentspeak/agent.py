@@ -348,6 +348,9 @@ class Agent:
             else:
                 return term  # small, flat and ground: nothing to check or rename
         self.check_term(term)
+        from romas.agentspeak.mutables import adopt
+
+        adopt(self, term)  # maps, sets, queues received are charged to this agent
         if is_ground(term):
             return term
         return rename(term, {}, self.fresh_name)
@@ -1302,7 +1305,7 @@ class Agent:
     def _reply(self, receiver: str, performative: str, content: Term, in_reply_to: str) -> None:
         from romas.agentspeak.mutables import detach
 
-        content = detach(content)  # a map in an answer goes as its value
+        content = detach(content, self.limits.max_term_bytes)  # a map in an answer goes as its value
         track = self.tracks.get(in_reply_to)
         if track is not None:
             track.reply = content

@@ -496,14 +496,39 @@ def has_mutables(t: Term) -> bool:
     return False
 
 
-def detach(t: Term) -> Term:
+def detach(t: Term, limit: int) -> Term:
     """``t`` with every collection replaced by a copy of its value as it is now, to the bottom: what a message
-    carries, so that the receiver shares nothing with the sender (Jason sends the value)."""
+    carries, so that the receiver shares nothing with the sender (Jason sends the value). A value larger than
+    ``limit`` bytes is refused before it is copied (a map sent a thousand times in one message)."""
     if type(t) is Struct and not t.args and not t.annots:
         return t
     if not has_mutables(t):
         return t
+    from romas.agentspeak.sizes import weight
+
+    if weight(t, limit) > limit:
+        raise LimitExceeded(f"a message larger than {limit} bytes")
     return _detach(t, 0)
+
+
+def adopt(agent: Agent, t: Term) -> None:
+    """Charges ``agent`` for the collections ``t`` holds (a message or a percept it takes in)."""
+    if type(t) is Struct and t.ground and not t.args:
+        return
+    stack: list[Any] = [t]
+    while stack:
+        x = stack.pop()
+        tx = type(x)
+        if tx is Struct:
+            stack.extend(x.args)
+            stack.extend(x.annots)
+        elif tx is tuple:
+            stack.extend(x)
+        elif tx in GROUND_OBJECTS:
+            live = _LIVE.get(agent)
+            if live is None:
+                live = _LIVE[agent] = weakref.WeakSet()
+            live.add(x)
 
 
 def _detach(t: Term, depth: int) -> Term:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak import intentions
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
-from romas.agentspeak.mutables import MapTerm, Mutable, QueueTerm, SetTerm, scan
+from romas.agentspeak.mutables import MapTerm, Mutable, QueueTerm, SetTerm, adopt, scan
 from romas.agentspeak.printer import format_rule, format_term, source_plan, source_term
 from romas.agentspeak.program import Plan
 from romas.agentspeak.terms import GROUND_OBJECTS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
@@ -471,7 +471,8 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     outer = _LOADING
     try:
         _LOADING = None
-        _restore_collections(data.get("collections") or [])
+        made = _restore_collections(data.get("collections") or [])
+        adopt(ag, tuple(made))  # the agent is charged for them again
         _restore(ag, data)
     finally:
         _LOADING = outer

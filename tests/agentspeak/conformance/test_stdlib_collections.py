@@ -292,7 +292,7 @@ def test_the_source_form_and_json_of_a_collection_are_its_value() -> None:
     back = revive(parse_term(text))
     assert format_term(back) == format_term(term) == 'p({k->{"x"}},[1, 3, 2])'
     assert format_term(term_from_json(term_to_json(term))) == format_term(term)
-    copy = detach(term)
+    copy = detach(term, 1 << 20)
     assert type(copy) is Struct and copy.args[0] is not m and format_term(copy) == format_term(term)
 
 
@@ -322,3 +322,32 @@ def test_a_hot_swap_keeps_the_collections_of_beliefs_and_intentions() -> None:
     restored.start_command("c3", parse_body("!show"))
     run(restored)
     assert host.texts("ag") == ["new{a->1,b->2}", "new{a->1,b->2}"]
+
+
+def test_collections_are_charged_while_they_live_and_beliefs_do_not_drift() -> None:
+    host = RecordingHost()
+    ag = make_agent("", host)
+    ag.start_command("c", parse_body("+m(M); for (.range(I, 1, 200)) { .map.put(M, I, f(I)) }; -m(M)"))
+    run(ag)
+    assert host.commands["c"].status == "succeeded"
+    assert ag.beliefs.bytes == 0
+    ag.start_command("d", parse_body(".map.create(M); .map.put(M, k, v); +keep(M)"))
+    run(ag)
+    assert ag.memory() > ag.beliefs.bytes  # the kept map counts besides its belief
+
+
+def test_a_message_repeating_a_large_map_is_refused_before_it_is_copied() -> None:
+    host = RecordingHost()
+    small = Limits(max_term_bytes=16 * 1024, max_memory_bytes=256 * 1024)
+    alice = make_agent('-!go[error(E), error_msg(M)] <- .print(E, " ", M).', host, name="alice", limits=small)
+    make_agent("", host, name="bob")
+    alice.start_command(
+        "c",
+        parse_body(
+            ".map.create(M); for (.range(I, 1, 100)) { .map.put(M, I, I) }; "
+            ".send(bob, tell, m(M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M))"
+        ),
+    )
+    run(alice)
+    out = host.commands["c"]
+    assert out.status == "failed" and "a message larger than 16384 bytes" in (out.reason or "")
