@@ -4,7 +4,9 @@ Term JSON: numbers are JSON numbers, strings JSON strings, proper lists JSON arr
 ``{"atom": "a"}``; a structure ``{"functor": "p", "args": [...], "annots": [...]}`` (``args``/``annots``
 left out when empty; a functor starting with ``~`` is strongly negated); a variable ``{"var": "X"}``; an
 open list ``{"list": [...], "tail": T}``; an expression ``{"expr": "arith"|"rel"|"logic", "op": ..., "left":
-..., "right": ...}``; a plan ``{"plan": "<source>"}``.
+..., "right": ...}``; a plan ``{"plan": "<source>"}``; Jason's collections ``{"map": [[K, V], ...]}``,
+``{"set": [...]}``, ``{"queue": [...], "priority": false}``, or within a snapshot ``{"ref": n}``, the n-th of
+the snapshot's ``collections`` (each saved once, so what shared one shares it again when restored).
 
 A snapshot is pure JSON: beliefs, rules and plans (as source), intentions with their stacks (plan source,
 bindings, position, loop state), pending events, messages, waits with the time they still have, asks
