@@ -500,8 +500,13 @@ def detach(t: Term, limit: int) -> Term:
     """``t`` with every collection replaced by a copy of its value as it is now, to the bottom: what a message
     carries, so that the receiver shares nothing with the sender (Jason sends the value). A value larger than
     ``limit`` bytes is refused before it is copied (a map sent a thousand times in one message)."""
-    if type(t) is Struct and not t.args and not t.annots:
-        return t
+    if type(t) is Struct and not t.annots:
+        for a in t.args:  # the common case, a literal of numbers, strings and atoms: nothing to copy
+            ta = type(a)
+            if not (ta is int or ta is str or ta is float or (ta is Struct and not a.args and not a.annots)):  # type: ignore[union-attr]
+                break
+        else:
+            return t
     if not has_mutables(t):
         return t
     from romas.agentspeak.sizes import weight
