@@ -521,7 +521,16 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
         plans.append(p)
     ag.plans = PlanLibrary([plans[i] for i in data["library"]])
     if data["rules"]:
-        ag._set_rules(parse_program("\n".join(data["rules"])).rules)
+        text = "\n".join(data["rules"])
+        # functions registered by programs (``{ register_function("f.h", 2, "h") }``) are known again to the rules
+        from romas.agentspeak.parser import USER_FUNCTIONS
+
+        known = [
+            f"{{ register_function({source_term(name)}, {arity}, {source_term(pred)}) }}\n"
+            for (name, arity), pred in list(USER_FUNCTIONS.items())
+            if name in text
+        ]
+        ag._set_rules(parse_program("".join(known) + text).rules)
     # saved in the order queries find them, functor by functor: each functor's are added back last first
     groups: dict[tuple[str, int], list[tuple[Struct, tuple[Term, ...]]]] = {}
     for b in data["beliefs"]:

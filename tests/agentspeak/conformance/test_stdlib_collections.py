@@ -351,3 +351,28 @@ def test_a_message_repeating_a_large_map_is_refused_before_it_is_copied() -> Non
     run(alice)
     out = host.commands["c"]
     assert out.status == "failed" and "a message larger than 16384 bytes" in (out.reason or "")
+
+
+def test_jasons_a_star_demo_runs_alike_with_checkpoints() -> None:
+    """Jason's demos/search (a priority queue and a set within rules, with a function registered in AgentSpeak)."""
+    a_star = """
+    { register_function("search.h",2,"h") }
+    a_star(InitialState, Goal, Solution, Cost) :-
+      .set.add_all(Closed,[InitialState]) & .queue.create(Open,priority) &
+      .queue.add(Open,s(0,0,[op(initial,InitialState)])) &
+      a_star_l(Open, Goal, s(_,Cost,SolutionR), Closed) & .reverse(SolutionR,Solution).
+    a_star_l(Open, GoalState, s(F,G,[op(Op,GoalState)|Path]), Closed) :-
+        .queue.head(Open,s(F,G,[op(Op,GoalState)|Path])).
+    a_star_l(Open, GoalState, Solution, Closed) :-
+        .queue.remove(Open,s(F,G,[op(Op,State)|Path])) & State \\== GoalState & .set.add(Closed, State) &
+        .findall(s(NF,NG,[op(NOp,NewState), op(Op,State)|Path]),
+                 (suc(State,NewState,Cost,NOp) & not .member(NewState, Closed) & NG = G + Cost &
+                  NF = search.h(NewState,GoalState) + NG), Suc) &
+        .queue.add_all(Open, Suc) & a_star_l(Open, GoalState, Solution, Closed).
+    suc(C,C2,1,add2) :- C2 = C + 2.
+    suc(C,C1,1,add1) :- C1 = C + 1.
+    h(State,Goal,H) :- H = math.abs(Goal - State).
+    !test.
+    +!test <- ?a_star(0, 9, Solution, Cost); .print(Solution, " ", Cost).
+    """
+    assert run_source(a_star) == ["[op(initial,0),op(add2,2),op(add2,4),op(add2,6),op(add2,8),op(add1,9)] 5"]
