@@ -82,6 +82,7 @@ def test_sets_as_jason_tests_them() -> None:
         +!go <- !b(S); .print(S); !g1(S, z(1)); !g1(S, z(10));
             .findall(K, .member(K,S), L); .print(L);
             .set.to_list(S,[H|T]); .print(H,T);
+            for (.member(z(X), S)) { .print(z, X) };
             !un; !int; !dif.
         +!g1(S,A) : .member(A,S) <- .print(tem).
         +!g1(S,A) <- .print(naot).
@@ -97,6 +98,8 @@ def test_sets_as_jason_tests_them() -> None:
         "naot",
         "[1,10,22,a,a(3),d,z(1),z(4)]",
         "1[10,22,a,a(3),d,z(1),z(4)]",
+        "z1",
+        "z4",
         "{1,8,10,22,[4,5],a,a(3),d,kk,oo,z(1),z(4)}",
         "{10,a,d}",
         "{1,22,a(3),z(1)}",
