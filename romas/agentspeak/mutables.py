@@ -575,15 +575,16 @@ def _detach(t: Term, depth: int) -> Term:
 
 def revive(t: Term) -> Term:
     """``t`` with the source forms of collections (``'$map'([[K,V],...])``...) made collections again: what
-    a message read from text holds."""
-    if type(t) is not Struct or (t.ground and not _mentions(t)):
-        if type(t) is tuple:
-            return tuple([revive(x) for x in t])
+    a message read from text holds. A term too deep to rebuild is left as it is."""
+    if not _mentions(t):
         return t
-    return _revive(t)
+    try:
+        return _revive(t)
+    except RecursionError:
+        return t
 
 
-def _mentions(t: Struct) -> bool:
+def _mentions(t: Term) -> bool:
     stack: list[Any] = [t]
     while stack:
         x = stack.pop()
