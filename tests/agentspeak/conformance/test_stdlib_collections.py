@@ -379,3 +379,17 @@ def test_jasons_a_star_demo_runs_alike_with_checkpoints() -> None:
     +!test <- ?a_star(0, 9, Solution, Cost); .print(Solution, " ", Cost).
     """
     assert run_source(a_star) == ["[op(initial,0),op(add2,2),op(add2,4),op(add2,6),op(add2,8),op(add1,9)] 5"]
+
+
+def test_an_agent_that_keeps_filling_maps_is_asked_to_stop() -> None:
+    small = Limits(max_string_bytes=4096, max_term_bytes=16 * 1024, max_memory_bytes=64 * 1024)
+    host = RecordingHost()
+    src = """
+    !g(0).
+    +!g(N) <- .map.create(M); +m(N, M); while (true) { .length(M, L); .map.put(M, L, L) }.
+    -!g(N) <- !g(N + 1).
+    """
+    ag = make_agent(src, host, limits=small)
+    run(ag, partial=True, rounds=3000)
+    assert ag.stop_reason is not None and "5 times within 60 seconds" in ag.stop_reason
+    assert ag.memory() < 2 * small.max_memory_bytes
