@@ -4,7 +4,9 @@ it as Jason prints it."""
 from __future__ import annotations
 
 import pytest
+from litestar.testing import AsyncTestClient
 
+from romas.config import Settings
 from tests.api.helpers import Client, put_agent
 from tests.runtime.helpers import beliefs, eventually, printed, send
 
@@ -29,3 +31,19 @@ async def test_a_told_map_arrives_as_a_map_with_the_senders_value(client: Client
     assert mind.status_code == 200
     [belief] = [b for b in mind.json()["beliefs"] if b["text"].startswith("m(")]
     assert belief["term"]["args"] == [{"map": [[{"atom": "a"}, 1], [{"atom": "b"}, 2]]}]
+
+
+KEEPER = "+!put(K, V) : m(M) <- .map.put(M, K, V).\n+!put(K, V) <- .map.create(M); +m(M); !put(K, V).\n"
+
+
+async def test_a_map_held_in_a_belief_survives_a_server_restart(settings: Settings) -> None:
+    from romas.server import create_app
+
+    async with AsyncTestClient(app=create_app(settings)) as first:
+        await put_agent(first, "keeper", code=KEEPER)
+        await send(first, "keeper", "achieve", "put(a, 1)")
+        await send(first, "keeper", "achieve", "put(b, 2)")
+    async with AsyncTestClient(app=create_app(settings)) as second:
+        assert "m({a->1,b->2})[source(self)]" in await beliefs(second, "keeper")
+        await send(second, "keeper", "achieve", "put(c, 3)")
+        assert "m({a->1,b->2,c->3})[source(self)]" in await beliefs(second, "keeper")
