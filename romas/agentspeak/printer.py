@@ -196,8 +196,10 @@ def jason_compare(a: Term, b: Term) -> int:
         na, nb = a.name, b.name  # type: ignore[union-attr]
         return -1 if na < nb else (1 if na > nb else 0)
     if type(a) is not Struct or type(b) is not Struct:
-        if (type(a) is Struct) != (type(b) is Struct):  # Jason's collections come after literals
-            return -1 if type(a) is Struct else 1
+        if type(a) is Struct and type(b) in GROUND_OBJECTS:  # Jason's collections come after literals
+            return -1
+        if type(b) is Struct and type(a) in GROUND_OBJECTS:
+            return 1
         sa, sb = format_term(a), format_term(b)
         return -1 if sa < sb else (1 if sa > sb else 0)
     fa, fb = a.functor.lstrip("~"), b.functor.lstrip("~")
