@@ -1303,7 +1303,7 @@ class Agent:
             self.host.message_done(self.name, msg_id, outcome)
 
     def _reply(self, receiver: str, performative: str, content: Term, in_reply_to: str) -> None:
-        from romas.agentspeak.mutables import detach
+        from romas.agentspeak.mutable_values import detach
 
         content = detach(content, self.limits.max_term_bytes)  # a map in an answer goes as its value
         track = self.tracks.get(in_reply_to)

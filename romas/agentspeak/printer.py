@@ -474,7 +474,7 @@ def source_term(t: Term) -> str:
             return "{ " + source_term(plan.head) + " :- " + source_term(plan.body) + " }"
         return "{ " + source_plan(plan, end="", one_line=True) + " }"  # type: ignore[arg-type]
     if tt in GROUND_OBJECTS:  # Jason's collections: their value, as '$map'([[K,V],...]) (see mutables.revive)
-        from romas.agentspeak.mutables import as_struct
+        from romas.agentspeak.mutable_values import as_struct
 
         return source_term(as_struct(t))  # type: ignore[arg-type]
     return repr(t)
@@ -482,7 +482,7 @@ def source_term(t: Term) -> str:
 
 def _collection(t: Term, show: Callable[[Term], str]) -> str:
     if type(t) in GROUND_OBJECTS:
-        from romas.agentspeak.mutables import jason_text
+        from romas.agentspeak.mutable_values import jason_text
 
         return jason_text(t, show)  # type: ignore[arg-type]
     return repr(t)

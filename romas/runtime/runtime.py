@@ -41,7 +41,7 @@ from romas.agentspeak.host import (
     MessageOutcome,
     UnknownReceiver,
 )
-from romas.agentspeak.mutables import revive
+from romas.agentspeak.mutable_values import revive
 from romas.agentspeak.serialise import term_to_json
 from romas.agentspeak.terms import Struct, Term
 from romas.cluster.leases import LeadershipLost, Leases

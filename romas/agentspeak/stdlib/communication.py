@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure
 from romas.agentspeak.host import PERFORMATIVES, UnknownReceiver
-from romas.agentspeak.mutables import detach
+from romas.agentspeak.mutable_values import detach
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import (
     Call,

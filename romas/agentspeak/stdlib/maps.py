@@ -7,7 +7,8 @@ fails with ``ia_failed`` when it is something else than a map; arguments past th
 from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure
-from romas.agentspeak.mutables import MapTerm, shallow_copy
+from romas.agentspeak.mutable_values import shallow_copy
+from romas.agentspeak.mutables import MapTerm
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import Call, IAResult, _each, internal
 from romas.agentspeak.terms import Var

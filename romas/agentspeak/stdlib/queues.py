@@ -9,7 +9,8 @@ as in Jason, the other actions fail with ``ia_failed`` unless their first argume
 from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure
-from romas.agentspeak.mutables import QueueTerm, shallow_copy
+from romas.agentspeak.mutable_values import shallow_copy
+from romas.agentspeak.mutables import QueueTerm
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import Call, IAResult, internal
 from romas.agentspeak.stdlib.maps import needs

@@ -10,7 +10,8 @@ and in a list by equality, as Java's collections do.
 from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure
-from romas.agentspeak.mutables import SetTerm, shallow_copy
+from romas.agentspeak.mutable_values import shallow_copy
+from romas.agentspeak.mutables import SetTerm
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import Call, IAResult, internal
 from romas.agentspeak.stdlib.maps import needs

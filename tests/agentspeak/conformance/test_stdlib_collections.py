@@ -9,7 +9,8 @@ import json
 from romas.agentspeak import parse_body, parse_program, parse_term
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import Limits
-from romas.agentspeak.mutables import MapTerm, QueueTerm, SetTerm, detach, revive
+from romas.agentspeak.mutable_values import detach, revive
+from romas.agentspeak.mutables import MapTerm, QueueTerm, SetTerm
 from romas.agentspeak.printer import format_term, source_term
 from romas.agentspeak.serialise import term_from_json, term_to_json
 from romas.agentspeak.terms import Struct
