@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import sys
+import threading
 from collections.abc import Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -102,15 +103,21 @@ class _Refs:
         self.ids: dict[int, int] = {}
 
 
-_SAVING: _Refs | None = None
-_LOADING: list[MapTerm | SetTerm | QueueTerm] | None = None
+class _Current(threading.local):
+    """The snapshot being saved or restored by this thread (its collections), if any."""
+
+    saving: _Refs | None = None
+    loading: list[MapTerm | SetTerm | QueueTerm] | None = None
+
+
+_CURRENT = _Current()
 
 
 def _mutable_json(m: Mutable) -> Json:
     """Within a snapshot a collection is ``{"ref": n}``, its contents saved once in the snapshot's
     ``collections`` (so every holder shares it again when restored); elsewhere it is its value:
     ``{"map": [[K, V], ...]}``, ``{"set": [...]}``, ``{"queue": [...], "priority": false}``."""
-    refs = _SAVING
+    refs = _CURRENT.saving
     if refs is not None:
         n = refs.ids.get(id(m))
         if n is None:
@@ -199,7 +206,7 @@ def _from_json(data: Json) -> Term:
             if data["expr"] == "logic":
                 return Logic(op, left, right)
         if "ref" in data:
-            loading = _LOADING
+            loading = _CURRENT.loading
             n = data["ref"]
             if loading is None or type(n) is not int or not 0 <= n < len(loading):
                 raise TermJsonError(f"no collection {n!r} here")
@@ -251,9 +258,8 @@ def _plan_json(plan: Plan) -> dict[str, Json]:
 def snapshot(ag: Agent) -> dict[str, Json]:
     """The agent's whole mind as JSON; Jason's collections are saved once each (``collections``) and referred
     to by number, so that what shares one before shares it after a restore."""
-    global _SAVING
-    outer, refs = _SAVING, _Refs()
-    _SAVING = refs
+    outer, refs = _CURRENT.saving, _Refs()
+    _CURRENT.saving = refs
     try:
         out = _snapshot(ag)
         table: list[Json] = []
@@ -263,7 +269,7 @@ def snapshot(ag: Agent) -> dict[str, Json]:
             out["collections"] = table
         return out
     finally:
-        _SAVING = outer
+        _CURRENT.saving = outer
 
 
 def _restore_collections(table: Json) -> list[MapTerm | SetTerm | QueueTerm]:
@@ -278,8 +284,7 @@ def _restore_collections(table: Json) -> list[MapTerm | SetTerm | QueueTerm]:
             made.append(SetTerm())
         else:
             made.append(QueueTerm(entry.get("priority") is True))
-    global _LOADING
-    _LOADING = made
+    _CURRENT.loading = made
     for obj, entry in reversed(list(zip(made, table, strict=True))):
         _mutable_from_json(entry, obj)
     return made
@@ -469,15 +474,14 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     """Fills a fresh agent (made with no program) from a snapshot."""
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown snapshot format {data.get('format')!r}")
-    global _LOADING
-    outer = _LOADING
+    outer = _CURRENT.loading
     try:
-        _LOADING = None
+        _CURRENT.loading = None
         made = _restore_collections(data.get("collections") or [])
         adopt(ag, tuple(made))  # the agent is charged for them again
         _restore(ag, data)
     finally:
-        _LOADING = outer
+        _CURRENT.loading = outer
 
 
 def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
