@@ -394,3 +394,18 @@ def test_an_agent_that_keeps_filling_maps_is_asked_to_stop() -> None:
     run(ag, partial=True, rounds=3000)
     assert ag.stop_reason is not None and "5 times within 60 seconds" in ag.stop_reason
     assert ag.memory() < 2 * small.max_memory_bytes
+
+
+def test_an_answer_to_an_ask_carries_a_copy_of_the_map() -> None:
+    host = RecordingHost()
+    alice = make_agent("+!init <- .map.create(M); .map.put(M, a, 1); +m(M).", host, name="alice")
+    bob = make_agent("", host, name="bob")
+    alice.start_command("i", parse_body("!init"))
+    run(alice)
+    bob.start_command("c", parse_body(".send(alice, askOne, m(X), A); m(Got) = A; .map.put(Got, b, 2)"))
+    run(alice, bob)
+    out = host.commands["c"]
+    assert out.status == "succeeded", out.reason
+    assert format_term(out.bindings["Got"]) == "{a->1,b->2}"
+    [(mine, _)] = alice.beliefs.items()
+    assert format_term(mine) == "m({a->1})"
