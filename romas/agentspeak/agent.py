@@ -295,6 +295,9 @@ class Agent:
                     for name in [n for n in h if n not in env]:
                         del h[name]
                     held += sum(h.values())
+        from romas.agentspeak.mutables import live_bytes
+
+        held += live_bytes(self)  # .map/.set/.queue objects grow in place: counted while they live
         self.held_bytes = held
         self.event_bytes = sum([ev.weight for ev in self.events])
         self.mail_bytes = sum([weight(m.content, 1 << 62) for m in self.mailbox])
@@ -345,6 +348,9 @@ class Agent:
             else:
                 return term  # small, flat and ground: nothing to check or rename
         self.check_term(term)
+        from romas.agentspeak.mutables import adopt
+
+        adopt(self, term)  # maps, sets, queues received are charged to this agent
         if is_ground(term):
             return term
         return rename(term, {}, self.fresh_name)
@@ -1297,6 +1303,9 @@ class Agent:
             self.host.message_done(self.name, msg_id, outcome)
 
     def _reply(self, receiver: str, performative: str, content: Term, in_reply_to: str) -> None:
+        from romas.agentspeak.mutable_values import detach
+
+        content = detach(content, self.limits.max_term_bytes)  # a map in an answer goes as its value
         track = self.tracks.get(in_reply_to)
         if track is not None:
             track.reply = content

@@ -154,8 +154,9 @@ _NO_LIMIT = 1 << 62
 
 
 def _weights(terms: tuple[Term, ...]) -> int:
-    """What the terms weigh together (one walk)."""
-    return weight(terms, _NO_LIMIT) - NODE_BYTES if terms else 0
+    """What the terms weigh together (one walk); Jason's collections count as one node, the agent being charged
+    for what they hold while they live (see :mod:`romas.agentspeak.mutables`)."""
+    return weight(terms, _NO_LIMIT, None, False) - NODE_BYTES if terms else 0
 
 
 class Reasoner(Protocol):

@@ -21,7 +21,19 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import (
+    ANNOTATED_VAR,
+    GROUND_OBJECTS,
+    VAR_NS,
+    Arith,
+    Logic,
+    PartialList,
+    PlanTerm,
+    Rel,
+    Struct,
+    Term,
+    Var,
+)
 
 if TYPE_CHECKING:
     from romas.agentspeak.program import Body, Formula, Plan, Program, Rule, Trigger
@@ -184,6 +196,10 @@ def jason_compare(a: Term, b: Term) -> int:
         na, nb = a.name, b.name  # type: ignore[union-attr]
         return -1 if na < nb else (1 if na > nb else 0)
     if type(a) is not Struct or type(b) is not Struct:
+        if type(a) is Struct and type(b) in GROUND_OBJECTS:  # Jason's collections come after literals
+            return -1
+        if type(b) is Struct and type(a) in GROUND_OBJECTS:
+            return 1
         sa, sb = format_term(a), format_term(b)
         return -1 if sa < sb else (1 if sa > sb else 0)
     fa, fb = a.functor.lstrip("~"), b.functor.lstrip("~")
@@ -283,7 +299,7 @@ def format_term(t: Term) -> str:
         if isinstance(inner, Rule):  # ``{ a :- b }``
             return "{ " + format_rule(inner) + " }"
         return "{ " + format_plan(inner, end="") + " }"  # type: ignore[arg-type]
-    return repr(t)
+    return _collection(t, format_term)
 
 
 def _operand(t: Term) -> str:
@@ -457,6 +473,18 @@ def source_term(t: Term) -> str:
         if isinstance(plan, Rule):  # ``{ a :- b }``
             return "{ " + source_term(plan.head) + " :- " + source_term(plan.body) + " }"
         return "{ " + source_plan(plan, end="", one_line=True) + " }"  # type: ignore[arg-type]
+    if tt in GROUND_OBJECTS:  # Jason's collections: their value, as '$map'([[K,V],...]) (see mutables.revive)
+        from romas.agentspeak.mutable_values import as_struct
+
+        return source_term(as_struct(t))  # type: ignore[arg-type]
+    return repr(t)
+
+
+def _collection(t: Term, show: Callable[[Term], str]) -> str:
+    if type(t) in GROUND_OBJECTS:
+        from romas.agentspeak.mutable_values import jason_text
+
+        return jason_text(t, show)  # type: ignore[arg-type]
     return repr(t)
 
 

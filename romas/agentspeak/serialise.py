@@ -4,7 +4,9 @@ Term JSON: numbers are JSON numbers, strings JSON strings, proper lists JSON arr
 ``{"atom": "a"}``; a structure ``{"functor": "p", "args": [...], "annots": [...]}`` (``args``/``annots``
 left out when empty; a functor starting with ``~`` is strongly negated); a variable ``{"var": "X"}``; an
 open list ``{"list": [...], "tail": T}``; an expression ``{"expr": "arith"|"rel"|"logic", "op": ..., "left":
-..., "right": ...}``; a plan ``{"plan": "<source>"}``.
+..., "right": ...}``; a plan ``{"plan": "<source>"}``; Jason's collections ``{"map": [[K, V], ...]}``,
+``{"set": [...]}``, ``{"queue": [...], "priority": false}``, or within a snapshot ``{"ref": n}``, the n-th of
+the snapshot's ``collections`` (each saved once, so what shared one shares it again when restored).
 
 A snapshot is pure JSON: beliefs, rules and plans (as source), intentions with their stacks (plan source,
 bindings, position, loop state), pending events, messages, waits with the time they still have, asks
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import sys
+import threading
 from collections.abc import Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -22,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from romas.agentspeak import intentions
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
+from romas.agentspeak.mutables import MapTerm, Mutable, QueueTerm, SetTerm, adopt, scan
 from romas.agentspeak.printer import format_rule, format_term, source_plan, source_term
 from romas.agentspeak.program import Plan
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import GROUND_OBJECTS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 if TYPE_CHECKING:
     from romas.agentspeak.agent import Agent
@@ -81,7 +85,74 @@ def term_to_json(t: Term) -> Json:
         if isinstance(inner, Body | Rule):  # ``{ .print(x); a }`` and ``{ a :- b }``
             return {"term": source_term(t)}
         return {"plan": source_plan(inner, one_line=True)}  # type: ignore[arg-type]
+    if tt in GROUND_OBJECTS:
+        return _mutable_json(t)  # type: ignore[arg-type]
     raise TypeError(f"not a term: {t!r}")
+
+
+# ---- Jason's collections: shared within a snapshot, values elsewhere ------------------------------------------
+
+
+class _Refs:
+    """The collections met while saving one snapshot, numbered in the order met."""
+
+    __slots__ = ("ids", "objects")
+
+    def __init__(self) -> None:
+        self.objects: list[Mutable] = []
+        self.ids: dict[int, int] = {}
+
+
+class _Current(threading.local):
+    """The snapshot being saved or restored by this thread (its collections), if any."""
+
+    saving: _Refs | None = None
+    loading: list[MapTerm | SetTerm | QueueTerm] | None = None
+
+
+_CURRENT = _Current()
+
+
+def _mutable_json(m: Mutable) -> Json:
+    """Within a snapshot a collection is ``{"ref": n}``, its contents saved once in the snapshot's
+    ``collections`` (so every holder shares it again when restored); elsewhere it is its value:
+    ``{"map": [[K, V], ...]}``, ``{"set": [...]}``, ``{"queue": [...], "priority": false}``."""
+    refs = _CURRENT.saving
+    if refs is not None:
+        n = refs.ids.get(id(m))
+        if n is None:
+            n = refs.ids[id(m)] = len(refs.objects)
+            refs.objects.append(m)
+        return {"ref": n}
+    return _contents_json(m)
+
+
+def _contents_json(m: Mutable) -> Json:
+    if type(m) is MapTerm:
+        return {"map": [[term_to_json(k), term_to_json(v)] for k, v in zip(m.keys, m.values, strict=True)]}
+    if type(m) is SetTerm:
+        return {"set": [term_to_json(x) for x in m.items]}
+    q: QueueTerm = m  # type: ignore[assignment]
+    return {"queue": [term_to_json(x) for x in q.items], "priority": q.priority}
+
+
+def _mutable_from_json(data: dict[str, Json], into: Mutable | None = None) -> MapTerm | SetTerm | QueueTerm:
+    if "map" in data:
+        m = into if type(into) is MapTerm else MapTerm()
+        for pair in _list(data["map"]):
+            k, v = _list(pair)
+            m.put(_from_json(k), _from_json(v), None)
+        return m
+    if "set" in data:
+        st = into if type(into) is SetTerm else SetTerm()
+        for x in _list(data["set"]):
+            st.add(_from_json(x), None)
+        return st
+    q = into if type(into) is QueueTerm else QueueTerm(data.get("priority") is True)
+    items = [_from_json(x) for x in _list(data["queue"])]
+    q.admit(None, [scan(x) for x in items], [], "restore")
+    q.items = items  # as saved: a priority queue keeps its heap's layout
+    return q
 
 
 class TermJsonError(ValueError):
@@ -134,6 +205,14 @@ def _from_json(data: Json) -> Term:
                 return Rel(op, left, right)
             if data["expr"] == "logic":
                 return Logic(op, left, right)
+        if "ref" in data:
+            loading = _CURRENT.loading
+            n = data["ref"]
+            if loading is None or type(n) is not int or not 0 <= n < len(loading):
+                raise TermJsonError(f"no collection {n!r} here")
+            return loading[n]
+        if "map" in data or "set" in data or "queue" in data:
+            return _mutable_from_json(data)
         if "plan" in data:
             from romas.agentspeak.parser import parse_plan
 
@@ -177,6 +256,41 @@ def _plan_json(plan: Plan) -> dict[str, Json]:
 
 
 def snapshot(ag: Agent) -> dict[str, Json]:
+    """The agent's whole mind as JSON; Jason's collections are saved once each (``collections``) and referred
+    to by number, so that what shares one before shares it after a restore."""
+    outer, refs = _CURRENT.saving, _Refs()
+    _CURRENT.saving = refs
+    try:
+        out = _snapshot(ag)
+        table: list[Json] = []
+        while len(table) < len(refs.objects):  # contents may meet more collections
+            table.append(_contents_json(refs.objects[len(table)]))
+        if table:
+            out["collections"] = table
+        return out
+    finally:
+        _CURRENT.saving = outer
+
+
+def _restore_collections(table: Json) -> list[MapTerm | SetTerm | QueueTerm]:
+    """Makes the snapshot's collections, then fills them, those met last first (those held before holders)."""
+    made: list[MapTerm | SetTerm | QueueTerm] = []
+    for entry in _list(table):
+        if not isinstance(entry, dict):
+            raise TermJsonError(f"not a collection: {entry!r}")
+        if "map" in entry:
+            made.append(MapTerm())
+        elif "set" in entry:
+            made.append(SetTerm())
+        else:
+            made.append(QueueTerm(entry.get("priority") is True))
+    _CURRENT.loading = made
+    for obj, entry in reversed(list(zip(made, table, strict=True))):
+        _mutable_from_json(entry, obj)
+    return made
+
+
+def _snapshot(ag: Agent) -> dict[str, Json]:
     now = ag.host.monotonic()
     plans: list[dict[str, Json]] = []
     plan_ids: dict[int, int] = {}
@@ -358,6 +472,19 @@ def _wait_json(it: Intention, remaining: Any, now: float) -> Json:
 
 def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     """Fills a fresh agent (made with no program) from a snapshot."""
+    if data.get("format") != FORMAT:
+        raise ValueError(f"unknown snapshot format {data.get('format')!r}")
+    outer = _CURRENT.loading
+    try:
+        _CURRENT.loading = None
+        made = _restore_collections(data.get("collections") or [])
+        adopt(ag, tuple(made))  # the agent is charged for them again
+        _restore(ag, data)
+    finally:
+        _CURRENT.loading = outer
+
+
+def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
     from romas.agentspeak.agent import (
         _ActionWaitState,
         _ReplyWaitState,
@@ -368,8 +495,6 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     from romas.agentspeak.parser import parse_plan, parse_program
     from romas.agentspeak.plans import PlanLibrary
 
-    if data.get("format") != FORMAT:
-        raise ValueError(f"unknown snapshot format {data.get('format')!r}")
     now = ag.host.monotonic()
     source_name = data.get("source_name")
     ag.source_name = source_name if isinstance(source_name, str) else None
@@ -400,7 +525,16 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
         plans.append(p)
     ag.plans = PlanLibrary([plans[i] for i in data["library"]])
     if data["rules"]:
-        ag._set_rules(parse_program("\n".join(data["rules"])).rules)
+        text = "\n".join(data["rules"])
+        # functions registered by programs (``{ register_function("f.h", 2, "h") }``) are known again to the rules
+        from romas.agentspeak.parser import USER_FUNCTIONS
+
+        known = [
+            f"{{ register_function({source_term(name)}, {arity}, {source_term(pred)}) }}\n"
+            for (name, arity), pred in list(USER_FUNCTIONS.items())
+            if name in text
+        ]
+        ag._set_rules(parse_program("".join(known) + text).rules)
     # saved in the order queries find them, functor by functor: each functor's are added back last first
     groups: dict[tuple[str, int], list[tuple[Struct, tuple[Term, ...]]]] = {}
     for b in data["beliefs"]:

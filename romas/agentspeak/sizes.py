@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from romas.agentspeak.terms import Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import GROUND_OBJECTS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
 
 NODE_BYTES = 32
 """What one node of a term costs (about a small Python object)."""
@@ -33,15 +33,18 @@ def scalar_weight(t: Any) -> int:
     return 0
 
 
-def weight(t: Term, limit: int, env: dict[str, Term] | None = None) -> int:
+def weight(t: Term, limit: int, env: dict[str, Term] | None = None, contents: bool = True) -> int:
     """The estimated bytes of ``t`` (variables followed through ``env`` when given); once the total passes
     ``limit`` the walk stops and returns what it counted so far (more than ``limit``)."""
-    return measure(t, limit, 1 << 62, env)[0]
+    return measure(t, limit, 1 << 62, env, contents)[0]
 
 
-def measure(t: Term, limit: int, max_nodes: int, env: dict[str, Term] | None = None) -> tuple[int, int]:
+def measure(
+    t: Term, limit: int, max_nodes: int, env: dict[str, Term] | None = None, contents: bool = True
+) -> tuple[int, int]:
     """:func:`weight` and the number of nodes of ``t`` in one walk, which stops once either passes its
-    limit."""
+    limit. Without ``contents``, Jason's collections (maps, sets, queues) count as one node: what they hold
+    changes in place, so a running total (the belief base's) must not count it."""
     total = 0
     nodes = 0
     stack: list[Any] = [t]
@@ -80,6 +83,11 @@ def measure(t: Term, limit: int, max_nodes: int, env: dict[str, Term] | None = N
                 push(x.right)
         elif tx is PlanTerm:
             total += NODE_BYTES + len(getattr(x.plan, "source", "") or "")
+        elif tx in GROUND_OBJECTS:  # Jason's collections keep their own running totals
+            total += NODE_BYTES
+            if contents:
+                total += x.bytes
+                nodes += x.nodes
         else:
             total += NODE_BYTES
         nodes += 1

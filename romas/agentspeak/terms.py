@@ -12,7 +12,10 @@ they are ground, so applying bindings to ground data costs nothing.
 
 from __future__ import annotations
 
-from typing import TypeAlias, Union
+from typing import TYPE_CHECKING, TypeAlias, Union
+
+if TYPE_CHECKING:
+    from romas.agentspeak.mutables import MapTerm, QueueTerm, SetTerm
 
 Term: TypeAlias = Union[
     "Var",
@@ -26,6 +29,9 @@ Term: TypeAlias = Union[
     "Rel",
     "Logic",
     "PlanTerm",
+    "MapTerm",
+    "SetTerm",
+    "QueueTerm",
 ]
 
 ARITH_OPS = ("+", "-", "*", "/", "div", "mod", "**", "neg")
@@ -283,7 +289,11 @@ def is_ground(t: Term) -> bool:
         return t.ground  # type: ignore[union-attr]
     if tt is tuple:
         return all(is_ground(x) for x in t)  # type: ignore[union-attr]
-    return False
+    return tt in GROUND_OBJECTS
+
+
+GROUND_OBJECTS: set[type] = set()
+"""Jason's mutable collections (:mod:`romas.agentspeak.mutables`): objects, ground whatever they hold."""
 
 
 _SOURCES: dict[str, Struct] = {}
@@ -326,6 +336,8 @@ def term_size(t: Term, limit: int) -> int:
             stack.append(x.left)  # type: ignore[union-attr]
             if x.right is not None:  # type: ignore[union-attr]
                 stack.append(x.right)  # type: ignore[union-attr]
+        elif tx in GROUND_OBJECTS:
+            count += x.nodes  # type: ignore[union-attr]
     return count
 
 
@@ -358,6 +370,10 @@ def term_depth(t: Term, limit: int) -> int:
             stack.append((x.left, d + 1))  # type: ignore[union-attr]
             if x.right is not None:  # type: ignore[union-attr]
                 stack.append((x.right, d + 1))  # type: ignore[union-attr]
+        elif tx in GROUND_OBJECTS and d + x.height - 1 > best:  # type: ignore[union-attr]
+            best = d + x.height - 1  # type: ignore[union-attr]
+            if best > limit:
+                return best
     return best
 
 

@@ -207,7 +207,7 @@ def unify(a: Term, b: Term, env: Env, trail: list[str] | None = None) -> bool:
         if isinstance(pa, Body) or isinstance(pb, Body):
             return _unify_bodies(a, b, env, trail)  # type: ignore[arg-type]
         return _unify_plans(pa, pb, env, trail)
-    return False
+    return tb is ta and a == b  # Jason's collections: a set equals a set with its elements, others only themselves
 
 
 def _unify_bodies(a: PlanTerm, b: PlanTerm, env: Env, trail: list[str] | None) -> bool:

@@ -41,6 +41,7 @@ from romas.agentspeak.host import (
     MessageOutcome,
     UnknownReceiver,
 )
+from romas.agentspeak.mutable_values import revive
 from romas.agentspeak.serialise import term_to_json
 from romas.agentspeak.terms import Struct, Term
 from romas.cluster.leases import LeadershipLost, Leases
@@ -560,7 +561,7 @@ class Runtime:
                 self.effects.messages.append(MessageChange(pending.id, live.name, version, "expired", now, error=error))
                 continue
             try:
-                content = parse_term(pending.content)
+                content = revive(parse_term(pending.content))  # '$map'([[k,v]]) is a map again
             except AgentSpeakSyntaxError as exc:
                 self._finish_message(live, pending.id, "failed", None, f"the content does not parse: {exc}")
                 continue

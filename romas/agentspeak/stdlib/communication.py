@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from romas.agentspeak.beliefs import Failure
 from romas.agentspeak.host import PERFORMATIVES, UnknownReceiver
+from romas.agentspeak.mutable_values import detach
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -31,7 +32,11 @@ def _send(c: Call) -> IAResult:
     if n < 3 or n > 5:
         c.arity(3, 4, 5)
     ag = c.agent
-    receivers, perf_t, content = args[0], args[1], args[2]
+    receivers, perf_t, content = (
+        args[0],
+        args[1],
+        detach(args[2], c.agent.limits.max_term_bytes),
+    )  # a map goes as its value
     if type(perf_t) is not Struct or perf_t.functor not in _PERFORMATIVES:
         raise _bad(c, f"unknown performative {format_term(perf_t)}")
     perf = perf_t.functor
@@ -86,7 +91,7 @@ def _send(c: Call) -> IAResult:
 def _broadcast(c: Call) -> IAResult:
     c.arity(2)
     ag = c.agent
-    perf_t, content = c.args
+    perf_t, content = c.args[0], detach(c.args[1], c.agent.limits.max_term_bytes)
     if type(perf_t) is not Struct or perf_t.functor not in PERFORMATIVES:
         raise _bad(c, f"unknown performative {format_term(perf_t)}")
     ag.host.broadcast(ag.name, perf_t.functor, content, ag.next_message_id())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from romas.agentspeak.printer import format_term
-from romas.agentspeak.terms import Struct, Term, Var
+from romas.agentspeak.terms import GROUND_OBJECTS, Struct, Term, Var
 from romas.agentspeak.unify import EvalError, set_function_hook
 
 if TYPE_CHECKING:
@@ -224,6 +224,8 @@ def _hook(op: str, call: Struct, env: dict[str, Term]) -> Term:
         if call.functor == ".length":
             if type(arg) is tuple or type(arg) is str:
                 return len(arg)
+            if type(arg) in GROUND_OBJECTS:  # Jason's maps, sets and queues
+                return len(arg)  # type: ignore[arg-type]
             raise EvalError(f".length: {format_term(arg)} is neither a list nor a string")
     if ag is None:
         entry = FUNCTIONS.get(call.functor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from romas.agentspeak.mutables import QueueTerm, SetTerm
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -18,8 +19,10 @@ from romas.agentspeak.stdlib.core import (
     text_of,
 )
 from romas.agentspeak.terms import (
+    GROUND_OBJECTS,
     Term,
     Var,
+    is_ground,
 )
 from romas.agentspeak.unify import compare, undo, unify
 
@@ -32,6 +35,8 @@ def _length(c: Call) -> IAResult:
     x = c.args[0]
     if type(x) is tuple or type(x) is str:
         return c.unify(c.args[1], len(x))
+    if type(x) in GROUND_OBJECTS:  # Jason's maps, sets and queues
+        return c.unify(c.args[1], len(x))  # type: ignore[arg-type]
     raise _bad(c, f"expected a list or a string, got {format_term(x)}")
 
 
@@ -39,8 +44,22 @@ def _length(c: Call) -> IAResult:
 def _member(c: Call) -> IAResult:
     c.arity(2)
     x, lst = c.args
-    items = _list(c, lst)
-    return _each(c, ((x, item) for item in items))
+    if type(lst) is not tuple:
+        return _member_of_collection(c, x, lst)
+    return _each(c, ((x, item) for item in lst))
+
+
+def _member_of_collection(c: Call, x: Term, coll: Term) -> IAResult:
+    """``.member`` of a set (found by Jason's order when ground) or a queue (by equality), as Jason's."""
+    if type(coll) is SetTerm:
+        if is_ground(x):
+            return x in coll
+        return _each(c, ((x, item) for item in list(coll.items)))
+    if type(coll) is QueueTerm:
+        if is_ground(x):
+            return any(x == item for item in coll.items)
+        return _each(c, ((x, item) for item in list(coll.items)))
+    raise _bad(c, f"the second argument must be a list or a set, got {format_term(coll)}")
 
 
 @internal(".nth")

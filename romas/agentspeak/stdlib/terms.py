@@ -12,6 +12,7 @@ from romas.agentspeak.stdlib.core import (
     internal,
 )
 from romas.agentspeak.terms import (
+    GROUND_OBJECTS,
     PartialList,
     PlanTerm,
     Struct,
@@ -180,10 +181,16 @@ def type_names(t: Term) -> list[str]:
         out.append("string")
     if tt is tuple or tt is PartialList:
         out.append("list")
+    if tt in GROUND_OBJECTS:  # Jason's collections
+        kind = t.kind  # type: ignore[union-attr]
+        if kind != "queue":
+            out.append(kind)
     if tt is Struct or tt is tuple or tt is PartialList:
         out.append("structure")
     if tt is PlanTerm:
         out.append("plan")
+    if tt in GROUND_OBJECTS and t.kind == "queue":  # type: ignore[union-attr]
+        out.append("queue")
     if is_ground(t):
         out.append("ground")
     if tt is Var:
