@@ -24,19 +24,21 @@ from romas.api.agents import describe_live_state, render_agent
 from romas.api.artefacts import describe_observers, render_artefact
 from romas.api.auth import token_of
 from romas.api.conditional import _revisions, entity_tags, etag
-from romas.api.media import ASL, HAL_JSON
+from romas.api.media import ASL, HAL_JSON, JSON_BODIES, XML_BODIES, prefers
+from romas.api.organisations import render_organisation
+from romas.api.workspaces import workspace_now
 from romas.config import Settings
 from romas.domain.names import NAME_PATTERN
 from romas.services.agents import agent_key
 from romas.services.container import Services
+from romas.services.organisations import organisation_key
 from romas.services.resources import ResourceKey, RevisionedService
-from romas.services.workspaces import artefact_key
+from romas.services.workspaces import artefact_key, workspace_key
 from romas.store.eventstore import ResourceRow
 
 _NAME = re.compile(NAME_PATTERN)
 _HAL = HAL_JSON.encode()
 _ASL = f"{ASL}; charset=utf-8".encode()
-_VARY = b"Accept-Datetime"
 
 Body = Callable[[Services, ResourceRow, tuple[str, ...]], Awaitable[bytes]]
 
@@ -50,6 +52,11 @@ class HotRead:
     key: Callable[..., ResourceKey]
     body: Body
     content_type: bytes
+    conditional: bool = True
+    """Whether a matching If-None-Match gets 304 (not where embedded resources change without the ETag)."""
+    vary: bytes = b"Accept-Datetime"
+    negotiated: bool = False
+    """The controller answers another type to some Accept headers: only a JSON-preferring one is answered here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,14 @@ async def _agent_code(services: Services, row: ResourceRow, names: tuple[str, ..
     return str(row.state["code"]).encode()
 
 
+async def _workspace(services: Services, row: ResourceRow, names: tuple[str, ...]) -> bytes:
+    return msgspec.json.encode(await workspace_now(services, row, names[0]))
+
+
+async def _organisation(services: Services, row: ResourceRow, names: tuple[str, ...]) -> bytes:
+    return msgspec.json.encode(render_organisation(row, f"/organisations/{names[0]}"))
+
+
 async def _artefact(services: Services, row: ResourceRow, names: tuple[str, ...]) -> bytes:
     ws, art = names
     body = render_artefact(row, f"/workspaces/{ws}/artefacts/{art}", services.registry)
@@ -81,6 +96,25 @@ HOT_READS = (
     HotRead("/agents/{name}", re.compile(r"/agents/([^/]+)"), lambda s: s.agents, agent_key, _agent, _HAL),
     HotRead(
         "/agents/{name}/code", re.compile(r"/agents/([^/]+)/code"), lambda s: s.agents, agent_key, _agent_code, _ASL
+    ),
+    HotRead(
+        "/workspaces/{ws}",
+        re.compile(r"/workspaces/([^/]+)"),
+        lambda s: s.workspaces,
+        workspace_key,
+        _workspace,
+        _HAL,
+        conditional=False,
+    ),
+    HotRead(
+        "/organisations/{org}",
+        re.compile(r"/organisations/([^/]+)"),
+        lambda s: s.organisations,
+        organisation_key,
+        _organisation,
+        _HAL,
+        vary=b"Accept-Datetime, Accept",
+        negotiated=True,
     ),
     HotRead(
         "/workspaces/{ws}/artefacts/{art}",
@@ -98,12 +132,17 @@ class HotReads:
         self.settings = settings
         self.cors = bool(settings.cors_origins)
 
-    def _plain(self, scope: HTTPScope) -> tuple[bool, bytes | None]:
+    def _plain(self, scope: HTTPScope, read: HotRead) -> tuple[bool, bytes | None]:
         """Whether Litestar is not needed for these headers, and the If-None-Match value if any."""
         if_none_match: bytes | None = None
         authorization: bytes | None = None
+        accept: bytes | None = None
         for name, value in scope["headers"]:
-            if name == b"if-none-match":
+            if name == b"accept" and read.negotiated:
+                if accept is not None:
+                    return False, None  # repeated: Litestar joins them
+                accept = value
+            elif name == b"if-none-match":
                 if if_none_match is not None:
                     return False, None  # repeated: Litestar joins them
                 if_none_match = value
@@ -111,6 +150,8 @@ class HotReads:
                 return False, None
             elif name == b"authorization" and authorization is None:
                 authorization = value  # the first one, as Litestar's guard reads it
+        if accept is not None and prefers(accept.decode("latin-1"), XML_BODIES, JSON_BODIES):
+            return False, None
         if not self.settings.tokens:
             return True, if_none_match
         token = token_of((authorization or b"").decode("latin-1"), self.settings)
@@ -130,22 +171,22 @@ class HotReads:
         names = found.groups()
         if not all(_NAME.match(name) for name in names):
             return None
-        plain, if_none_match = self._plain(scope)
+        plain, if_none_match = self._plain(scope, read)
         if not plain:
             return None
         try:
             row = await read.service(services).get(read.key(*names))
             tag = etag(row.revision).encode()
-            if if_none_match is not None:
+            if if_none_match is not None and read.conditional:
                 any_tag, tags = entity_tags(if_none_match.decode("latin-1"), "If-None-Match")
                 if any_tag or row.revision in _revisions(tags, weak=True):
-                    return Answer(read.template, 304, [(b"etag", tag), (b"vary", _VARY)], b"")
+                    return Answer(read.template, 304, [(b"etag", tag), (b"vary", read.vary)], b"")
             body = await read.body(services, row, names)
         except Exception:  # Litestar reads it again and answers the problem
             return None
         headers = [
             (b"etag", tag),
-            (b"vary", _VARY),
+            (b"vary", read.vary),
             (b"content-type", read.content_type),
             (b"content-length", str(len(body)).encode()),
         ]
