@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -128,6 +129,12 @@ class AgentList(msgspec.Struct, kw_only=True):
 
 
 def agent_links(name: str, self_href: str) -> dict[str, Link | list[Link]]:
+    """A fresh dict (a representation adds its live links to it) of links made once per agent and href."""
+    return dict(_agent_links(name, self_href))
+
+
+@functools.lru_cache(maxsize=4096)
+def _agent_links(name: str, self_href: str) -> dict[str, Link | list[Link]]:
     base = f"/agents/{name}"
     links: dict[str, Link | list[Link]] = {
         "self": link(self_href),

@@ -2,7 +2,7 @@
 
 Litestar builds the ``OPTIONS`` answer of a path when the path's first handler is registered and keeps it when
 more handlers join the path, so ``OPTIONS /agents/{name}`` would name only one of GET, PUT, PATCH and DELETE.
-This hook rewrites the header from the routes as the application finally holds them.
+The request layer (observe.py) rewrites the header from the routes as the application finally holds them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def allowed_methods(app: Litestar) -> dict[int, str]:
 
 
 async def correct_allow(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: set ``Allow`` on the answer to ``OPTIONS`` from the path's real methods."""
+    """Set ``Allow`` on the answer to ``OPTIONS`` from the path's real methods."""
     if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
         return
     app: Litestar = scope["app"]

@@ -138,6 +138,12 @@ def artefact_renderer(services: Services) -> Callable[[ResourceRow, str], Artefa
     return partial(render_artefact, registry=services.registry)
 
 
+async def describe_observers(services: Services, body: Artefact, ws: str, art: str) -> None:
+    """The agents focusing on the artefact now (the current representation only)."""
+    body.observers = await environment.observers(services.store, ws, art)
+    body.links["observers"] = [link(f"/agents/{agent}") for agent in body.observers]
+
+
 class ArtefactController(Controller):
     path = "/workspaces/{ws:str}/artefacts"
     tags = ["workspaces"]
@@ -178,8 +184,7 @@ class ArtefactController(Controller):
             return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
         body = render_artefact(row, f"/workspaces/{ws}/artefacts/{art}", services.registry)
         if "Memento-Datetime" not in headers:
-            body.observers = await environment.observers(services.store, ws, art)
-            body.links["observers"] = [link(f"/agents/{agent}") for agent in body.observers]
+            await describe_observers(services, body, ws, art)
         return encoded(body, headers=headers)
 
     @put(

@@ -27,7 +27,11 @@ def required_scope(method: str, handler: BaseRouteHandler) -> str:
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> Token | None:
     """The configured token the request's ``Authorization`` header names, if any."""
-    header = connection.headers.get("authorization", "")
+    return token_of(connection.headers.get("authorization", ""), settings)
+
+
+def token_of(header: str, settings: Settings) -> Token | None:
+    """The configured token an ``Authorization`` header value names, if any."""
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret:
         return None

@@ -1,5 +1,5 @@
-"""The outermost layer of every HTTP request: its request id, the write rate limit, its metrics and its one
-log line.
+"""The outermost layer of every HTTP request: its request id, the write rate limit, its metrics, its one log
+line, the runtime's count of requests at work, and the hot reads answered without Litestar (hot_reads.py).
 
 It wraps Litestar's whole handler (routing and error handling included), so a 404 for an unknown path or an
 error page is counted and logged like any answer. The request id is the client's ``X-Request-Id`` when it sends
@@ -28,16 +28,20 @@ from litestar.types import (
 )
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from romas.api.allow import correct_allow
+from romas.api.hot_reads import Answer, HotReads
 from romas.api.media import PROBLEM_JSON
 from romas.api.problems import Problem, problem_type
 from romas.api.ratelimit import WRITE_METHODS, RateLimiter, client_key, retry_after
 from romas.config import Settings
+from romas.services.container import Services
 
 log = logging.getLogger("romas.requests")
 
 QUIET_PATHS = frozenset({"/health", "/ready"})
 """Probes hit these every few seconds: counted, never logged."""
 UNMATCHED = "unmatched"
+EVENT_STREAM = b"text/event-stream"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -96,6 +100,7 @@ class RequestObserver:
         self.metrics = metrics
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit is not None else None
         self.json = settings.log_format == "json"
+        self.hot = HotReads(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -109,23 +114,35 @@ class RequestObserver:
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
         status = 500
+        method = scope["method"]
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 message["headers"] = [*message.get("headers", ()), header]
+                if method == "OPTIONS":
+                    await correct_allow(message, scope)
             await send(message)
 
-        method = scope["method"]
+        # The runtime learns which requests are at work (see romas.runtime.clients); an event stream mostly waits.
+        services: Services | None = getattr(scope["app"].state, "services", None)
+        clients = services.runtime.clients if services is not None and not _streams(scope) else None
+        if clients is not None:
+            clients.started()
         try:
             wait = self._limited(scope) if method in WRITE_METHODS else 0.0
             if wait > 0.0:
                 self.metrics.rate_limited.inc()
                 await _too_many(scope, send_with_id, wait)
+            elif method == "GET" and services is not None and (hot := await self.hot.answer(scope, services)):
+                scope["path_template"] = hot.template
+                await _send_answer(send_with_id, hot)
             else:
                 await self.app(scope, receive, send_with_id)
         finally:
+            if clients is not None:
+                clients.finished()
             seconds = time.perf_counter() - started
             route = str(scope.get("path_template") or UNMATCHED)
             self.metrics.observe(method, route, status, seconds)
@@ -167,6 +184,17 @@ class RequestObserver:
                 route,
                 request_id,
             )
+
+
+def _streams(scope: HTTPScope) -> bool:
+    return any(name == b"accept" and EVENT_STREAM in value for name, value in scope["headers"])
+
+
+async def _send_answer(send: Send, answer: Answer) -> None:
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": answer.body, "more_body": False}
+    await send(start)
+    await send(end)
 
 
 async def _too_many(scope: HTTPScope, send: Send, wait: float) -> None:

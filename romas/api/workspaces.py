@@ -22,6 +22,7 @@ from romas.api.schemas import At, Cursor, Limit, Name, RevisionList, RevisionNum
 from romas.api.timetravel import requested_instant
 from romas.api.views import encoded, listing, read_state, revision_list, revision_resource
 from romas.domain.errors import FieldError, InvalidInput
+from romas.services.container import Services
 from romas.services.workspaces import workspace_key
 from romas.store.eventstore import ResourceRow
 
@@ -104,6 +105,14 @@ def render_workspace(row: ResourceRow, self_href: str) -> Workspace:
     )
 
 
+async def workspace_now(services: Services, row: ResourceRow, ws: str) -> Workspace:
+    """The current representation, with the artefacts the workspace holds now."""
+    body = render_workspace(row, f"/workspaces/{ws}")
+    rows = await services.artefacts.listing(f"/workspaces/{ws}", after=None, limit=EMBEDDED_ARTEFACTS)
+    body.embedded = WorkspaceContents([summarise_artefact(r) for r in rows])
+    return body
+
+
 class WorkspaceController(Controller):
     path = "/workspaces"
     tags = ["workspaces"]
@@ -140,13 +149,13 @@ class WorkspaceController(Controller):
     ) -> Response[Workspace]:
         row, headers = await read_state(request, services.workspaces, workspace_key(ws), at)
         # No 304 here: the embedded artefacts change without the workspace's revision (its ETag) changing.
-        body = render_workspace(row, f"/workspaces/{ws}")
         instant = requested_instant(request, at)
-        parent = f"/workspaces/{ws}"
         if instant is None:
-            rows = await services.artefacts.listing(parent, after=None, limit=EMBEDDED_ARTEFACTS)
-        else:
-            rows = await services.artefacts.listing_as_of(parent, instant, after=None, limit=EMBEDDED_ARTEFACTS)
+            return encoded(await workspace_now(services, row, ws), headers=headers)
+        body = render_workspace(row, f"/workspaces/{ws}")
+        rows = await services.artefacts.listing_as_of(
+            f"/workspaces/{ws}", instant, after=None, limit=EMBEDDED_ARTEFACTS
+        )
         body.embedded = WorkspaceContents([summarise_artefact(r) for r in rows])
         return encoded(body, headers=headers)
 

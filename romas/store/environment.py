@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from romas.store.eventstore import Store, Writer
+from romas.store.raw import raw_select
 from romas.store.tables import memberships, observations
 from romas.store.upsert import upsert
 
@@ -69,11 +70,9 @@ async def all_observations(store: Store) -> list[Observation]:
         return [Observation(r[0], r[1], r[2]) for r in rows]
 
 
+_OBSERVERS = raw_select(observations, ("agent",), "WHERE workspace = $1 AND artefact = $2 ORDER BY agent")
+
+
 async def observers(store: Store, workspace: str, artefact: str) -> list[str]:
-    query = (
-        select(observations.c.agent)
-        .where(observations.c.workspace == workspace, observations.c.artefact == artefact)
-        .order_by(observations.c.agent)
-    )
-    async with store.reads.connect() as conn:
-        return [r[0] for r in await conn.execute(query)]
+    """Every current read of an artefact asks this: straight through the driver (see raw.py)."""
+    return [str(row[0]) for row in await store.fetch(_OBSERVERS, workspace, artefact)]
