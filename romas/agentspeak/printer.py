@@ -21,7 +21,19 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, Arith, Logic, PartialList, PlanTerm, Rel, Struct, Term, Var
+from romas.agentspeak.terms import (
+    ANNOTATED_VAR,
+    ANNOTS_TAIL,
+    VAR_NS,
+    Arith,
+    Logic,
+    PartialList,
+    PlanTerm,
+    Rel,
+    Struct,
+    Term,
+    Var,
+)
 
 if TYPE_CHECKING:
     from romas.agentspeak.program import Body, Formula, Plan, Program, Rule, Trigger
@@ -211,6 +223,31 @@ def _list_cells(t: Term) -> list[Term]:
     return [*pl.items, pl.tail]
 
 
+def _split_annots_tail(annots: tuple[Term, ...]) -> tuple[tuple[Term, ...], Term | None]:
+    for i, a in enumerate(annots):
+        if type(a) is Struct and a.functor == ANNOTS_TAIL and len(a.args) == 1:
+            return (*annots[:i], *annots[i + 1 :]), a.args[0]
+    return annots, None
+
+
+def _jason_annots(annots: tuple[Term, ...]) -> str:
+    """``[a,b]``, ``[a|T]``; only a tail (``p[|T]``) prints nothing, as Jason's empty annotation list."""
+    items, tail = _split_annots_tail(annots)
+    if tail is None:
+        return "[" + ",".join([format_term(a) for a in _sorted_annots(items)]) + "]"
+    if not items:
+        return ""
+    return "[" + ",".join([format_term(a) for a in _sorted_annots(items)]) + "|" + format_term(tail) + "]"
+
+
+def _source_annots(annots: tuple[Term, ...]) -> str:
+    items, tail = _split_annots_tail(annots)
+    out = ",".join(_wrap(a, _PREC["or"]) for a in items)
+    if tail is not None:
+        out += "|" + source_term(tail)
+    return "[" + out + "]"
+
+
 def _sorted_annots(annots: tuple[Term, ...]) -> list[Term]:
     if len(annots) < 2:
         return list(annots)
@@ -239,12 +276,12 @@ def format_term(t: Term) -> str:
             if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
                 return format_term(s.args[0]) + "::" + format_term(s.args[1])
             # a variable with annotations, ``X[a]``
-            return format_term(s.args[0]) + "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
+            return format_term(s.args[0]) + _jason_annots(s.annots)
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join([format_term(a) for a in s.args]) + ")"
         if s.annots:
-            out += "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
+            out += _jason_annots(s.annots)
         return out
     if tt is str:
         return '"' + t + '"'  # type: ignore[operator]
@@ -404,12 +441,12 @@ def source_term(t: Term) -> str:
         if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
             return source_term(s.args[0]) + "::" + source_term(s.args[1])
         if s.functor == ANNOTATED_VAR:  # a variable with annotations, ``X[a]``
-            return source_term(s.args[0]) + "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
+            return source_term(s.args[0]) + _source_annots(s.annots)
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join(_wrap(a, _PREC["or"]) for a in s.args) + ")"
         if s.annots:
-            out += "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
+            out += _source_annots(s.annots)
         return out
     if tt is int or tt is float:
         return _source_number(t)  # type: ignore[arg-type]
