@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from romas.agentspeak import er
 from romas.agentspeak.beliefs import (
     BeliefBase,
     Failure,
@@ -22,6 +23,7 @@ from romas.agentspeak.beliefs import (
     relation,
     solve,
 )
+from romas.agentspeak.er import goal_condition, is_er
 from romas.agentspeak.host import (
     ActionFailed,
     ActionPending,
@@ -40,6 +42,7 @@ from romas.agentspeak.intentions import (
     MSG,
     RUNNING,
     WAIT_ACTION,
+    WAIT_CONDITION,
     WAIT_EVENT,
     WAIT_REPLY,
     WAIT_TIMER,
@@ -409,9 +412,11 @@ class Agent:
             else:
                 origin = None
         if intention is None and (trigger == "+" or trigger == "-") and not self.plans.has_relevant(trigger, literal):
-            if origin is not None:
-                self._track_done(origin, None)
-            return
+            updates = self.plans.updates  # sub-plans of pursued goals may react to it (see er.py)
+            if updates is None or not updates.has_relevant(trigger, literal):
+                if origin is not None:
+                    self._track_done(origin, None)
+                return
         ev = Event(trigger, literal, intention, origin, tail, recovery, error)
         reason: str | None = None
         if len(self.events) >= self.limits.max_events:
@@ -451,7 +456,7 @@ class Agent:
         trig = plan.trigger
         if trig.op != "+" or trig.kind != "!" or fr.recovery or fr.failed_goal or fr.loops:
             return False
-        if plan.extra and plan.extra.get("no_tail"):
+        if plan.extra and (plan.extra.get("no_tail") or is_er(plan)):
             return False
         if self.plans.has_relevant("-!", fr.event):
             return False
@@ -510,7 +515,17 @@ class Agent:
         if it is not None and it.state is DONE:
             return
         literal = ev.literal
-        chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
+        if not self.plans.er:
+            chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
+        elif ev.option is not None:
+            chosen, env = ev.option
+            relevant, problem = True, None
+        elif it is not None and it.stack:
+            chosen, env, relevant, problem = er.select_in_scope(self, ev)
+        else:
+            if ev.trigger == "+" or ev.trigger == "-":
+                er.branch(self, ev)
+            chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
         if chosen is None:
             if ev.trigger == "+!" and self._handle_queued_message(ev):
                 return
@@ -540,6 +555,8 @@ class Agent:
                 return
         if ev.recovery:
             frame.recovery = True
+        if chosen.extra and is_er(chosen):
+            frame.trigger_env = dict(env)
         it.stack.append(frame)
         if chosen.context is not None and env:
             try:  # what the context bound is the plan's to hold
@@ -698,7 +715,13 @@ class Agent:
         """Pops finished plans, passing each one's result back to the goal that posted it."""
         stack = it.stack
         while stack and stack[-1].pc >= len(stack[-1].code):
-            fr = stack.pop()
+            fr = stack[-1]
+            if fr.trigger_env is not None and fr.pc == len(fr.code) and goal_condition(fr.plan) is not None:
+                # as Jason: a plan that ends before its goal condition holds waits for it (see er.py)
+                it.state = WAIT_CONDITION
+                it.wait = None
+                return
+            stack.pop()
             result: Term | None
             if fr.recovery:
                 result = None
@@ -859,7 +882,7 @@ class Agent:
         """``.succeed_goal``: the goal of frame ``k`` is achieved now; the plan below goes on."""
         del it.stack[k + 1 :]
         fr = it.stack[k]
-        fr.pc = len(fr.code)
+        fr.pc = len(fr.code) + 1  # past its end: achieved, whatever its goal condition says
         if it.state is not RUNNING:
             it.state = RUNNING
             it.wait = None
@@ -905,6 +928,8 @@ class Agent:
                 if ev is not None:
                     self._handle_event(ev)
                     worked = True
+            if self.plans.er:
+                er.clear_satisfied(self)
             if running:
                 it: Intention | None
                 if self.atomic_id is None:

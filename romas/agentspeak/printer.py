@@ -381,6 +381,17 @@ def format_plan(plan: Plan, end: str = ".", one_line: bool = True) -> str:
     out += format_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + format_term(plan.context)
+    extra = plan.extra
+    if extra and extra.get("goal_condition") is not None:
+        out += " <: " + format_term(extra["goal_condition"])
+    if extra and extra.get("sub_plans"):
+        # as Jason's toString: the body and the sub-plans inside braces
+        out += " {"
+        if plan.body.formulas:
+            out += "\n   <- " + format_body(plan.body) + "."
+        for sub in extra["sub_plans"]:
+            out += "\n   " + format_plan(sub)
+        return out + "\n}"
     if plan.body.formulas:
         out += " <- " + format_body(plan.body)
     return out + end
@@ -548,12 +559,19 @@ def source_plan(plan: Plan, end: str = ".", one_line: bool = False) -> str:
     out += source_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + source_term(plan.context)
+    extra = plan.extra
+    if extra and extra.get("goal_condition") is not None:
+        out += " <: " + source_term(extra["goal_condition"])
     if plan.body.formulas:
         if one_line:
             out += " <- " + "; ".join(_formula(f, "").replace("\n", " ") for f in plan.body.formulas)
         else:
             out += "\n    <- " + source_body(plan.body, "       ")
-    return out + end
+    out += end
+    if extra and extra.get("sub_plans") and not one_line:
+        # sub-plans follow their plan in braces (snapshots keep them apart: one_line leaves them out)
+        out += " {\n" + "\n".join(source_plan(sub) for sub in extra["sub_plans"]) + "\n}"
+    return out
 
 
 def source_program(program: Program) -> str:

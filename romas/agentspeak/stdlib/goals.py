@@ -106,7 +106,7 @@ def _succeed_goal(c: Call) -> IAResult:
     current = c.intention
     for it, k in _goal_frames(ag, c.args[0]):
         if it is current and c.frame is not None and k == len(it.stack) - 1 and it.stack[k] is c.frame:
-            it.stack[k].pc = len(it.stack[k].code)  # the running plan itself: it ends after this action
+            it.stack[k].pc = len(it.stack[k].code) + 1  # the running plan itself: it ends after this action
             continue
         ag.succeed_goal_at(it, k)
     return True
@@ -250,21 +250,34 @@ def _drop_future_intention(c: Call) -> IAResult:
 
 @internal(".done")
 def _done(c: Call) -> IAResult:
-    """``.done(G)``: the goal ``G`` is achieved (as ``.succeed_goal``); ``.done`` alone, the current goal."""
+    """Jason's ``.done(G)``: the goal ``+!G`` of this intention is achieved; ``.done`` alone, the goal the
+    running plan pursues (from a sub-plan's branch, the goal the branch came from, see er.py)."""
     c.arity(0, 1)
-    if c.args:
-        return _succeed_goal(c)
+    from romas.agentspeak.er import done
+
     it = c.body_only()
-    ag = c.agent
-    for k in range(len(it.stack) - 1, -1, -1):
-        fr = it.stack[k]
-        trig = fr.plan.trigger
-        if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
-            if k == len(it.stack) - 1:
-                fr.pc = len(fr.code)
-            else:
-                ag.succeed_goal_at(it, k)
-            return True
+    goal = None
+    if c.args:
+        goal = c.args[0]
+        if type(goal) is not Struct:
+            raise Failure("the argument of .done must be a literal", "wrong_arguments")
+    done(c.agent, it, c.frame, goal)
+    return True
+
+
+@internal(".er__branch")
+def _er_branch(c: Call) -> IAResult:
+    """The formula a branch's sub-plan stands for (see er.py); never run."""
+    return True
+
+
+@internal(".er__end_branch")
+def _er_end_branch(c: Call) -> IAResult:
+    """A branch's sub-plan has ended: the branch ends with it, silently (see er.py)."""
+    it = c.body_only()
+    if it.g_intention is None:
+        raise Failure(".er__end_branch is for romas's own use", "wrong_arguments")
+    c.agent._end_intention(it, True)
     return True
 
 
