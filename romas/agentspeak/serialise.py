@@ -540,7 +540,7 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
         for iid, reason in suspended.items():
             held_it = by_id.get(int(iid))
             if held_it is not None:
-                suspend_intention(ag, held_it, term_from_json(reason))
+                suspend_intention(ag, held_it, term_from_json(reason), announce=False)
 
 
 # ---- the mind view --------------------------------------------------------------------------------------------

@@ -160,9 +160,51 @@ def _drop_other_intentions(c: Call) -> None:
 
 
 def drop_desires(ag: Agent, goal: Term) -> None:
-    _remove_goal_events(ag, goal)
+    """Jason's ``.drop_desire``: the intentions pursuing ``goal``, then the ``+!goal`` events."""
     for it, _k in _goal_frames(ag, goal):
         ag.drop_intention(it)
+    _drop_goal_events(ag, goal)
+
+
+def _drop_goal_events(ag: Agent, goal: Term) -> None:
+    """Removes every ``+!goal`` event as Jason's ``.drop_event`` does: those waiting, those of suspended
+    intentions and the ``!!goal`` put aside by ``.suspend``; an intention waiting in a removed event (its
+    sub-goal) is dropped with it."""
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+            ag.events.remove(ev)
+            _event_dropped(ag, ev)
+    for ev in list(ag.suspended_events):
+        if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+            ag.suspended_events.remove(ev)
+            _event_dropped(ag, ev)
+    for it in list(ag.intentions.values()):
+        w = it.wait
+        if it.state == SUSPENDED and isinstance(w, SuspendedWait):
+            for ev in list(w.events):
+                if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+                    w.events.remove(ev)
+                    ag.drop_intention(it)
+
+
+def _event_dropped(ag: Agent, ev: Event) -> None:
+    if ev.origin is not None:
+        ag._track_done(ev.origin, "the event was dropped")
+    if ev.intention is not None:
+        ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
+
+
+def _drop_pending_events(ag: Agent, keep: Intention | None) -> None:
+    """Jason's ``clearPendingEvents``: what ``.suspend`` put aside goes too (suspended intentions waiting on a
+    sub-goal are dropped with it)."""
+    for ev in ag.suspended_events:
+        if ev.origin is not None:
+            ag._track_done(ev.origin, "the event was dropped")
+    ag.suspended_events.clear()
+    for it in list(ag.intentions.values()):
+        w = it.wait
+        if it is not keep and it.state == SUSPENDED and isinstance(w, SuspendedWait) and w.events:
+            ag.drop_intention(it)
 
 
 @internal(".drop_desire")
@@ -178,10 +220,11 @@ def _drop_all_desires(c: Call) -> IAResult:
     ag = c.agent
     _drop_other_intentions(c)
     for ev in list(ag.events):
-        if ev.trigger[1:] == "!" and ev.intention is None:
+        if ev.trigger[1:] in ("!", "?") and ev.intention is None:  # as Jason: every goal event, ^!g included
             ag.events.remove(ev)
             if ev.origin is not None:
                 ag._track_done(ev.origin, "the goal was dropped")
+    _drop_pending_events(ag, c.intention)
     return True
 
 
@@ -220,7 +263,7 @@ def _desire(c: Call) -> IAResult:
 @internal(".drop_event")
 def _drop_event(c: Call) -> IAResult:
     c.arity(1)
-    _remove_goal_events(c.agent, c.args[0])
+    _drop_goal_events(c.agent, c.args[0])
     return True
 
 
@@ -234,6 +277,7 @@ def _drop_all_events(c: Call) -> IAResult:
             ag._track_done(ev.origin, "the event was dropped")
         if ev.intention is not None and ev.intention is not c.intention:
             ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
+    _drop_pending_events(ag, c.intention)
     return True
 
 
@@ -296,8 +340,9 @@ class SuspendedWait:
 SUSPENDED = "suspended"
 
 
-def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
-    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot)."""
+def suspend_intention(ag: Agent, it: Intention, reason: Term, announce: bool = True) -> None:
+    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot: then ``announce`` is off, the
+    goal-state event was made when it was suspended)."""
     if it.state == SUSPENDED:
         return
     held = [ev for ev in ag.events if ev.intention is it]
@@ -307,7 +352,7 @@ def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
     it.state = SUSPENDED
     if ag.atomic_id == it.id:
         ag.atomic_id = None
-    if ag.plans.meta:
+    if ag.plans.meta and announce:
         for g in _goals_of(it)[-1:]:
             ag.goal_state(g, "suspended", reason)
 
