@@ -336,6 +336,8 @@ class _Builder:
             self.lines[id(out)] = first.start_pos
             self.explicit.add(id(out))
             return out
+        elif first.type == "QATOM":
+            ns = _unescape(str(first.value[1:-1]))  # ``'#1priv'::b``: a local namespace in the source form
         else:
             ns = str(first.value)
             if ns == "default":

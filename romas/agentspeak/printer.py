@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 _PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
 _INTERNAL = re.compile(r"\.[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
+_LOCAL_NS = re.compile(r"#[0-9]+[a-z][a-zA-Z0-9_]*\Z")
 _KEYWORDS = frozenset({"not", "div", "mod", "if", "elif", "else", "while", "for"})
 
 # Binding strength of operators in the source form: higher binds tighter.
@@ -72,18 +73,22 @@ def _quote(text: str, q: str) -> str:
     return q + out + q
 
 
-def format_functor(name: str) -> str:
-    """A functor as written in AgentSpeak: quoted when it is not a plain atom (``'hello world'``)."""
+def format_functor(name: str, local_ns: bool = False) -> str:
+    """A functor as written in AgentSpeak: quoted when it is not a plain atom (``'hello world'``).
+    ``local_ns``: a module-local namespace (``#1priv``) is written as Jason prints it, unquoted."""
     base = name
     prefix = ""
     if base.startswith("~"):
         prefix, base = "~", base[1:]
     ns, sep, rest = base.partition("::")
+    if local_ns and not sep and _LOCAL_NS.match(base):
+        return prefix + base  # a local namespace as an atom (``NS::b`` bound it): Jason prints it as is
     if sep and ns and rest.lstrip("~"):
         # a namespace: Jason writes ns::~p
         if rest.startswith("~"):
             prefix, rest = "~", rest[1:]
-        return format_functor(ns) + "::" + prefix + format_functor(rest)
+        shown = ns if local_ns and _LOCAL_NS.match(ns) else format_functor(ns)
+        return shown + "::" + prefix + format_functor(rest)
     if base.startswith(".") and _INTERNAL.match(base):
         return prefix + base
     if _PLAIN_ATOM.match(base) and base not in _KEYWORDS:
@@ -277,7 +282,7 @@ def format_term(t: Term) -> str:
                 return format_term(s.args[0]) + "::" + format_term(s.args[1])
             # a variable with annotations, ``X[a]``
             return format_term(s.args[0]) + _jason_annots(s.annots)
-        out = format_functor(s.functor)
+        out = format_functor(s.functor, True)
         if s.args:
             out += "(" + ",".join([format_term(a) for a in s.args]) + ")"
         if s.annots:
