@@ -137,6 +137,8 @@ class Agent:
         self.intentions: dict[int, Intention] = {}
         self.mailbox: deque[Message] = deque()
         self.timers: list[tuple[float, int, int]] = []  # (deadline, sequence, intention id)
+        self.goal_deadlines: list[tuple[float, int, Term, int | None, int]] = []
+        """``!g[hard_deadline(ms)]``: (deadline, sequence, goal, its intention or None for ``!!g``, stack size)."""
         self.trigger_waits: list[int] = []
         self.pending_actions: dict[str, int] = {}
         self.pending_asks: dict[str, int] = {}
@@ -892,14 +894,14 @@ class Agent:
         except Failure as f:
             self._fail(it, f)
 
-    def fail_goal_at(self, it: Intention, k: int, reason: str) -> None:
+    def fail_goal_at(self, it: Intention, k: int, reason: str, error: str = "fail_goal") -> None:
         """``.fail_goal``: the goal of frame ``k`` fails now (its ``-!g`` plan, if any, runs)."""
         del it.stack[k + 1 :]
         if it.state is not RUNNING:
             it.state = RUNNING
             it.wait = None
             self._schedule(it)
-        self._fail(it, Failure(reason, "fail_goal"))
+        self._fail(it, Failure(reason, error))
 
     # ---- the reasoning cycle ------------------------------------------------------------------------------------
 
@@ -907,7 +909,7 @@ class Agent:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
         set_current_agent(self)
-        if self.timers:
+        if self.timers or self.goal_deadlines:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox
         events = self.events
@@ -950,7 +952,7 @@ class Agent:
                 break
             steps += 1
         idle = steps < budget or not self._has_work()
-        if not self.timers:
+        if not self.timers and not self.goal_deadlines:
             if idle:
                 return _IDLE if steps == 0 else StepReport(steps, True, None)
             return StepReport(steps, False, None)
@@ -977,6 +979,7 @@ class Agent:
 
     def next_deadline(self) -> float | None:
         timers = self.timers
+        goal_deadline = self.goal_deadlines[0][0] if self.goal_deadlines else None
         while timers:
             deadline, seq, iid = timers[0]
             it = self.intentions.get(iid)
@@ -984,8 +987,45 @@ class Agent:
             if w is None or getattr(w, "timer", None) != seq:
                 heapq.heappop(timers)
                 continue
-            return deadline
-        return None
+            return deadline if goal_deadline is None else min(deadline, goal_deadline)
+        return goal_deadline
+
+    def hard_deadline(self, goal: Struct, it: Intention | None) -> None:
+        """``!g[hard_deadline(ms)]``: when the time is up and ``g`` is still pursued, it fails (as Jason)."""
+        for a in goal.annots:
+            if type(a) is Struct and a.functor == "hard_deadline" and a.args:
+                ms = a.args[0]
+                if type(ms) is not int and type(ms) is not float:
+                    return
+                self.counters["timer"] += 1
+                due = self.host.monotonic() + max(0.0, float(ms)) / 1000.0
+                entry = (
+                    due,
+                    self.counters["timer"],
+                    goal,
+                    it.id if it is not None else None,
+                    len(it.stack) if it else 0,
+                )
+                heapq.heappush(self.goal_deadlines, entry)
+                return
+
+    def _deadline_reached(self, goal: Term, iid: int | None, size: int) -> None:
+        from romas.agentspeak.stdlib.goals import fail_goals, still_desired
+
+        if iid is None:
+            due = still_desired(self, goal)
+        else:
+            it = self.intentions.get(iid)
+            due = (
+                it is not None
+                and len(it.stack) >= size
+                and any(
+                    fr.plan.trigger.op == "+" and fr.plan.trigger.kind == "!" and unify(goal, fr.event, {})
+                    for fr in it.stack
+                )
+            )
+        if due:
+            fail_goals(self, goal, "deadline_reached", f"the goal {format_term(goal)} passed its hard deadline")
 
     @property
     def idle(self) -> bool:
@@ -1002,6 +1042,10 @@ class Agent:
         )
 
     def _fire_timers(self, now: float) -> None:
+        deadlines = self.goal_deadlines
+        while deadlines and deadlines[0][0] <= now:
+            _due, _seq, goal, iid, size = heapq.heappop(deadlines)
+            self._deadline_reached(goal, iid, size)
         timers = self.timers
         while timers and timers[0][0] <= now:
             _deadline, seq, iid = heapq.heappop(timers)

@@ -48,6 +48,8 @@ class Achieve(Instruction):
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         lit = ag.goal_literal(self.literal, fr.env)
+        if type(lit) is Struct and lit.annots:
+            ag.hard_deadline(lit, None if self.new else it)
         if self.new:
             ag.post_event("+!", lit, None)
             fr.pc += 1

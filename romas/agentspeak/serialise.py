@@ -300,6 +300,10 @@ def snapshot(ag: Agent) -> dict[str, Json]:
         "trigger_waits": list(ag.trigger_waits),
         "atomic": ag.atomic_id,
         "suspended": suspended,
+        "goal_deadlines": [
+            {"remaining": max(0.0, due - now), "goal": term_to_json(goal), "intention": iid, "size": size}
+            for due, _seq, goal, iid, size in sorted(ag.goal_deadlines, key=lambda d: (d[0], d[1]))
+        ],
     }
 
 
@@ -533,6 +537,11 @@ def restore(ag: Agent, data: Mapping[str, Json]) -> None:
     ag.pending_asks = {k: int(v) for k, v in data["pending_asks"].items()}
     ag.trigger_waits = [int(x) for x in data["trigger_waits"]]
     heapq.heapify(ag.timers)
+    for dj in data.get("goal_deadlines", []):
+        ag.counters["timer"] += 1
+        goal = term_from_json(dj["goal"])
+        entry = (now + dj["remaining"], ag.counters["timer"], goal, dj["intention"], dj["size"])
+        heapq.heappush(ag.goal_deadlines, entry)
     suspended = data.get("suspended") or {}
     if suspended:
         from romas.agentspeak.stdlib.goals import suspend_intention

@@ -115,16 +115,30 @@ def _succeed_goal(c: Call) -> IAResult:
 @internal(".fail_goal")
 def _fail_goal(c: Call) -> IAResult:
     c.arity(1)
-    ag = c.agent
+    fail_goals(c.agent, c.args[0], "fail_goal", None)
+    return True
+
+
+def fail_goals(ag: Agent, goal: Term, error: str, reason: str | None) -> None:
+    """``.fail_goal(G)`` (and a goal past its ``hard_deadline``, ``error`` ``deadline_reached``)."""
     for ev in list(ag.events):
-        if ev.trigger == "+!" and ev.intention is None and unify(c.args[0], ev.literal, {}):
+        if ev.trigger == "+!" and ev.intention is None and unify(goal, ev.literal, {}):
             # a goal not yet handled (``!!g``): its event becomes ``-!g``, as Jason's .fail_goal does
             ev.trigger = "-!"
+            lit = ev.literal
+            if error != "fail_goal" and type(lit) is Struct:
+                ev.literal = Struct(lit.functor, lit.args, (*lit.annots, Struct("error", (Struct(error),))))
             if ag.plans.meta:
                 ag.goal_state(ev.literal, "failed", Struct("drop_by_fail_goal"))
-    for it, k in _goal_frames(ag, c.args[0]):
-        ag.fail_goal_at(it, k, f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal")
-    return True
+    for it, k in _goal_frames(ag, goal):
+        why = reason or f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal"
+        ag.fail_goal_at(it, k, why, error)
+
+
+def still_desired(ag: Agent, goal: Term) -> bool:
+    """``.desire(goal)`` holds: an intention pursues it or an event for it waits (suspended ones too)."""
+    pending = [ev.literal for ev in [*ag.events, *ag.suspended_events] if ev.trigger == "+!"]
+    return any(unify(goal, g, {}) for g in [*_intended_goals(ag, True), *pending])
 
 
 @internal(".drop_intention")
