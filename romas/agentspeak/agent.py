@@ -145,6 +145,10 @@ class Agent:
         self.tracks: dict[str, _Track] = {}
         self.commands: dict[str, int] = {}
         self.atomic_id: int | None = None
+        self.focus: Intention | None = None
+        """While a plan's ``+b``/``-b``/``-+b`` runs: its intention, which the first belief event with a relevant
+        plan joins (Jason's default "same focus"): the intention goes on when that plan has run."""
+        self.focus_taken = False
         self.counters = {"intention": 0, "fresh": 0, "msg": 0, "timer": 0}
         self.actions: dict[str, InternalAction] = dict(actions or {})
         self._ask_plan: Plan | None = None
@@ -405,6 +409,15 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
+        focus = self.focus
+        if focus is not None and intention is None and (trigger == "+" or trigger == "-"):
+            updates = self.plans.updates
+            if self.plans.has_relevant(trigger, literal) or (
+                updates is not None and updates.has_relevant(trigger, literal)
+            ):
+                intention = focus
+                self.focus = None
+                self.focus_taken = True
         if trigger == "+!" and self.plans.meta:
             self.goal_state(literal, "pending")
         if origin is not None:
@@ -609,6 +622,10 @@ class Agent:
         if problem:
             reason += f" ({problem})"
         it = ev.intention
+        if it is not None and (ev.trigger == "+" or ev.trigger == "-"):
+            # as Jason: a belief event of a plan's own intention that no plan applies to lets it go on
+            self._continue(it)
+            return
         if it is not None:
             if ev.recovery:
                 self._fail(it, Failure(ev.error or reason, f"no_{kind}"), below=len(it.stack) - 2)
@@ -1147,7 +1164,11 @@ class Agent:
             # -+b(X): remove the first b(_)[source(self)], then add b(X)
             self._check_size(lit)
             anon = Struct(lit.functor, tuple(Var(self.fresh_name()) for _ in lit.args), (SOURCE_SELF,))
-            self._remove_matching(anon, {}, None)
+            focus, self.focus = self.focus, None  # as Jason: the addition's event is the one on the same focus
+            try:
+                self._remove_matching(anon, {}, None)
+            finally:
+                self.focus = focus
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
             self._add_belief(Struct(lit.functor, lit.args), annots, None)
 
