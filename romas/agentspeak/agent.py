@@ -1720,6 +1720,8 @@ class Agent:
         self.agent_file = program.file
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
+        if not self.plans.er and any(fr.trigger_env is not None for it in self.intentions.values() for fr in it.stack):
+            self.plans.er = True  # plans chosen before the swap still have goal conditions and sub-plans (er.py)
 
     # ---- introspection and serialisation ------------------------------------------------------------------
 

@@ -60,9 +60,3 @@ def test_a_plan_term_using_a_local_namespace_is_added() -> None:
         """
     )
     assert printed == ["20"]
-
-
-def test_the_relevant_plans_of_the_calling_plan_itself() -> None:
-    # the plan found mentions L, the variable it is bound to: its variables are renamed apart, as Jason's
-    printed = run_source("!g.\n+!g <- .relevant_plans({+!g}, L); .length(L, N); .print(N).")
-    assert printed == ["1"]

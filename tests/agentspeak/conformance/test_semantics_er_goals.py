@@ -138,3 +138,18 @@ def test_printed_as_jason_prints_and_the_source_form_round_trips() -> None:
     )
     text = source_program(program)
     assert source_program(parse_program(text)) == text
+
+
+def test_a_goal_waiting_for_its_condition_survives_a_hot_swap() -> None:
+    from romas.agentspeak.agent import Agent
+    from tests.agentspeak.support import RecordingHost, run
+
+    host = RecordingHost()
+    ag = Agent("ag", parse_program("!g.\n+!g <: c <- .print(started)."), host)
+    host.agents["ag"] = ag
+    run(ag)
+    ag.replace_program(parse_program("+!other <- .print(other)."))
+    ag.add_belief(parse_program("c.").beliefs[0], source="self")
+    run(ag)
+    assert host.texts() == ["started"]
+    assert ag.intentions == {}  # achieved when c came, after the swap
