@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from romas.agentspeak import er
 from romas.agentspeak.beliefs import (
     BeliefBase,
     Failure,
@@ -22,6 +23,7 @@ from romas.agentspeak.beliefs import (
     relation,
     solve,
 )
+from romas.agentspeak.er import goal_condition, is_er
 from romas.agentspeak.host import (
     ActionFailed,
     ActionPending,
@@ -40,6 +42,7 @@ from romas.agentspeak.intentions import (
     MSG,
     RUNNING,
     WAIT_ACTION,
+    WAIT_CONDITION,
     WAIT_EVENT,
     WAIT_REPLY,
     WAIT_TIMER,
@@ -134,12 +137,18 @@ class Agent:
         self.intentions: dict[int, Intention] = {}
         self.mailbox: deque[Message] = deque()
         self.timers: list[tuple[float, int, int]] = []  # (deadline, sequence, intention id)
+        self.goal_deadlines: list[tuple[float, int, Term, int | None, int]] = []
+        """``!g[hard_deadline(ms)]``: (deadline, sequence, goal, its intention or None for ``!!g``, stack size)."""
         self.trigger_waits: list[int] = []
         self.pending_actions: dict[str, int] = {}
         self.pending_asks: dict[str, int] = {}
         self.tracks: dict[str, _Track] = {}
         self.commands: dict[str, int] = {}
         self.atomic_id: int | None = None
+        self.focus: Intention | None = None
+        """While a plan's ``+b``/``-b``/``-+b`` runs: its intention, which the first belief event with a relevant
+        plan joins (Jason's default "same focus"): the intention goes on when that plan has run."""
+        self.focus_taken = False
         self.counters = {"intention": 0, "fresh": 0, "msg": 0, "timer": 0}
         self.actions: dict[str, InternalAction] = dict(actions or {})
         self._ask_plan: Plan | None = None
@@ -406,6 +415,15 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
+        focus = self.focus
+        if focus is not None and intention is None and (trigger == "+" or trigger == "-"):
+            updates = self.plans.updates
+            if self.plans.has_relevant(trigger, literal) or (
+                updates is not None and updates.has_relevant(trigger, literal)
+            ):
+                intention = focus
+                self.focus = None
+                self.focus_taken = True
         if trigger == "+!" and self.plans.meta:
             self.goal_state(literal, "pending")
         if origin is not None:
@@ -415,9 +433,11 @@ class Agent:
             else:
                 origin = None
         if intention is None and (trigger == "+" or trigger == "-") and not self.plans.has_relevant(trigger, literal):
-            if origin is not None:
-                self._track_done(origin, None)
-            return
+            updates = self.plans.updates  # sub-plans of pursued goals may react to it (see er.py)
+            if updates is None or not updates.has_relevant(trigger, literal):
+                if origin is not None:
+                    self._track_done(origin, None)
+                return
         ev = Event(trigger, literal, intention, origin, tail, recovery, error)
         reason: str | None = None
         if len(self.events) >= self.limits.max_events:
@@ -457,7 +477,7 @@ class Agent:
         trig = plan.trigger
         if trig.op != "+" or trig.kind != "!" or fr.recovery or fr.failed_goal or fr.loops:
             return False
-        if plan.extra and plan.extra.get("no_tail"):
+        if plan.extra and (plan.extra.get("no_tail") or is_er(plan)):
             return False
         if self.plans.has_relevant("-!", fr.event):
             return False
@@ -516,7 +536,17 @@ class Agent:
         if it is not None and it.state is DONE:
             return
         literal = ev.literal
-        chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
+        if not self.plans.er:
+            chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
+        elif ev.option is not None:
+            chosen, env = ev.option
+            relevant, problem = True, None
+        elif it is not None and it.stack:
+            chosen, env, relevant, problem = er.select_in_scope(self, ev)
+        else:
+            if ev.trigger == "+" or ev.trigger == "-":
+                er.branch(self, ev)
+            chosen, env, relevant, problem = self._select_plan(ev.trigger, literal)
         if chosen is None:
             if ev.trigger == "+!" and self._handle_queued_message(ev):
                 return
@@ -546,6 +576,8 @@ class Agent:
                 return
         if ev.recovery:
             frame.recovery = True
+        if chosen.extra and is_er(chosen):
+            frame.trigger_env = dict(env)
         it.stack.append(frame)
         if chosen.context is not None and env:
             try:  # what the context bound is the plan's to hold
@@ -596,6 +628,10 @@ class Agent:
         if problem:
             reason += f" ({problem})"
         it = ev.intention
+        if it is not None and (ev.trigger == "+" or ev.trigger == "-"):
+            # as Jason: a belief event of a plan's own intention that no plan applies to lets it go on
+            self._continue(it)
+            return
         if it is not None:
             if ev.recovery:
                 self._fail(it, Failure(ev.error or reason, f"no_{kind}"), below=len(it.stack) - 2)
@@ -704,7 +740,13 @@ class Agent:
         """Pops finished plans, passing each one's result back to the goal that posted it."""
         stack = it.stack
         while stack and stack[-1].pc >= len(stack[-1].code):
-            fr = stack.pop()
+            fr = stack[-1]
+            if fr.trigger_env is not None and fr.pc == len(fr.code) and goal_condition(fr.plan) is not None:
+                # as Jason: a plan that ends before its goal condition holds waits for it (see er.py)
+                it.state = WAIT_CONDITION
+                it.wait = None
+                return
+            stack.pop()
             result: Term | None
             if fr.recovery:
                 result = None
@@ -865,7 +907,7 @@ class Agent:
         """``.succeed_goal``: the goal of frame ``k`` is achieved now; the plan below goes on."""
         del it.stack[k + 1 :]
         fr = it.stack[k]
-        fr.pc = len(fr.code)
+        fr.pc = len(fr.code) + 1  # past its end: achieved, whatever its goal condition says
         if it.state is not RUNNING:
             it.state = RUNNING
             it.wait = None
@@ -875,14 +917,14 @@ class Agent:
         except Failure as f:
             self._fail(it, f)
 
-    def fail_goal_at(self, it: Intention, k: int, reason: str) -> None:
+    def fail_goal_at(self, it: Intention, k: int, reason: str, error: str = "fail_goal") -> None:
         """``.fail_goal``: the goal of frame ``k`` fails now (its ``-!g`` plan, if any, runs)."""
         del it.stack[k + 1 :]
         if it.state is not RUNNING:
             it.state = RUNNING
             it.wait = None
             self._schedule(it)
-        self._fail(it, Failure(reason, "fail_goal"))
+        self._fail(it, Failure(reason, error))
 
     # ---- the reasoning cycle ------------------------------------------------------------------------------------
 
@@ -890,7 +932,7 @@ class Agent:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
         set_current_agent(self)
-        if self.timers:
+        if self.timers or self.goal_deadlines:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox
         events = self.events
@@ -911,6 +953,8 @@ class Agent:
                 if ev is not None:
                     self._handle_event(ev)
                     worked = True
+            if self.plans.er:
+                er.clear_satisfied(self)
             if running:
                 it: Intention | None
                 if self.atomic_id is None:
@@ -931,7 +975,7 @@ class Agent:
                 break
             steps += 1
         idle = steps < budget or not self._has_work()
-        if not self.timers:
+        if not self.timers and not self.goal_deadlines:
             if idle:
                 return _IDLE if steps == 0 else StepReport(steps, True, None)
             return StepReport(steps, False, None)
@@ -958,6 +1002,7 @@ class Agent:
 
     def next_deadline(self) -> float | None:
         timers = self.timers
+        goal_deadline = self.goal_deadlines[0][0] if self.goal_deadlines else None
         while timers:
             deadline, seq, iid = timers[0]
             it = self.intentions.get(iid)
@@ -965,8 +1010,45 @@ class Agent:
             if w is None or getattr(w, "timer", None) != seq:
                 heapq.heappop(timers)
                 continue
-            return deadline
-        return None
+            return deadline if goal_deadline is None else min(deadline, goal_deadline)
+        return goal_deadline
+
+    def hard_deadline(self, goal: Struct, it: Intention | None) -> None:
+        """``!g[hard_deadline(ms)]``: when the time is up and ``g`` is still pursued, it fails (as Jason)."""
+        for a in goal.annots:
+            if type(a) is Struct and a.functor == "hard_deadline" and a.args:
+                ms = a.args[0]
+                if type(ms) is not int and type(ms) is not float:
+                    return
+                self.counters["timer"] += 1
+                due = self.host.monotonic() + max(0.0, float(ms)) / 1000.0
+                entry = (
+                    due,
+                    self.counters["timer"],
+                    goal,
+                    it.id if it is not None else None,
+                    len(it.stack) if it else 0,
+                )
+                heapq.heappush(self.goal_deadlines, entry)
+                return
+
+    def _deadline_reached(self, goal: Term, iid: int | None, size: int) -> None:
+        from romas.agentspeak.stdlib.goals import fail_goals, still_desired
+
+        if iid is None:
+            due = still_desired(self, goal)
+        else:
+            it = self.intentions.get(iid)
+            due = (
+                it is not None
+                and len(it.stack) >= size
+                and any(
+                    fr.plan.trigger.op == "+" and fr.plan.trigger.kind == "!" and unify(goal, fr.event, {})
+                    for fr in it.stack
+                )
+            )
+        if due:
+            fail_goals(self, goal, "deadline_reached", f"the goal {format_term(goal)} passed its hard deadline")
 
     @property
     def idle(self) -> bool:
@@ -983,6 +1065,10 @@ class Agent:
         )
 
     def _fire_timers(self, now: float) -> None:
+        deadlines = self.goal_deadlines
+        while deadlines and deadlines[0][0] <= now:
+            _due, _seq, goal, iid, size = heapq.heappop(deadlines)
+            self._deadline_reached(goal, iid, size)
         timers = self.timers
         while timers and timers[0][0] <= now:
             _deadline, seq, iid = heapq.heappop(timers)
@@ -1084,7 +1170,11 @@ class Agent:
             # -+b(X): remove the first b(_)[source(self)], then add b(X)
             self._check_size(lit)
             anon = Struct(lit.functor, tuple(Var(self.fresh_name()) for _ in lit.args), (SOURCE_SELF,))
-            self._remove_matching(anon, {}, None)
+            focus, self.focus = self.focus, None  # as Jason: the addition's event is the one on the same focus
+            try:
+                self._remove_matching(anon, {}, None)
+            finally:
+                self.focus = focus
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
             self._add_belief(Struct(lit.functor, lit.args), annots, None)
 
@@ -1639,6 +1729,8 @@ class Agent:
         self.agent_file = program.file
         self._set_rules(program.rules)
         self.plans = PlanLibrary(program.plans)
+        if not self.plans.er and any(fr.trigger_env is not None for it in self.intentions.values() for fr in it.stack):
+            self.plans.er = True  # plans chosen before the swap still have goal conditions and sub-plans (er.py)
 
     # ---- introspection and serialisation ------------------------------------------------------------------
 

@@ -331,6 +331,6 @@ class BaseHost:
         from romas.agentspeak.terms import Struct
 
         self._df_messages += 1
-        content = Struct("provider", (Struct(provider), Struct(service)))
+        content = Struct("provider", (Struct(provider), service))  # as Jason: the service as a string
         with contextlib.suppress(UnknownReceiver):
             self.send("df", subscriber, "tell", content, f"df.{self._df_messages}", None)

@@ -11,7 +11,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from romas.agentspeak.beliefs import Failure, first_solution, solve
-from romas.agentspeak.intentions import RUNNING, Frame, Intention, LoopState
+from romas.agentspeak.intentions import RUNNING, WAIT_EVENT, Frame, Intention, LoopState
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
@@ -48,6 +48,8 @@ class Achieve(Instruction):
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         lit = ag.goal_literal(self.literal, fr.env)
+        if type(lit) is Struct and lit.annots:
+            ag.hard_deadline(lit, None if self.new else it)
         if self.new:
             ag.post_event("+!", lit, None)
             fr.pc += 1
@@ -88,10 +90,26 @@ class BeliefChange(Instruction):
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
         op = self.op
         lit = self.literal
-        if type(lit) is not Struct or (len(op) > 1 and op != "-+") or lit.functor == ANNOTATED_VAR:
+        if op == "++" or op == "--":  # new focus: the belief event starts an intention of its own
             extended_belief_change(ag, op, self.literal, fr)
-        else:
-            ag.change_belief(op, self.literal, fr)
+            fr.pc += 1
+            return
+        # as Jason (its default, "same focus"): the first belief event with a relevant plan is handled on this
+        # intention, which goes on after that plan (see Agent.post_event)
+        ag.focus = it
+        ag.focus_taken = False
+        try:
+            if type(lit) is not Struct or (len(op) > 1 and op != "-+") or lit.functor == ANNOTATED_VAR:
+                extended_belief_change(ag, op, self.literal, fr)
+            else:
+                ag.change_belief(op, self.literal, fr)
+        finally:
+            ag.focus = None
+        if ag.focus_taken:
+            ag.focus_taken = False
+            if it.state is RUNNING:
+                it.state = WAIT_EVENT
+            return
         fr.pc += 1
 
     def text(self) -> str:

@@ -24,7 +24,7 @@ class Event:
     message.
     """
 
-    __slots__ = ("error", "intention", "literal", "origin", "recovery", "tail", "trigger", "weight")
+    __slots__ = ("error", "intention", "literal", "option", "origin", "recovery", "tail", "trigger", "weight")
 
     def __init__(
         self,
@@ -45,6 +45,8 @@ class Event:
         self.error = error
         self.weight = 0
         """What the agent is charged for this event's literal (see sizes.py); 0 for small ones."""
+        self.option: tuple[Plan, dict[str, Term]] | None = None
+        """The plan chosen already, with its bindings (a sub-plan reacting to a belief event, see er.py)."""
 
 
 class LoopState:
@@ -68,7 +70,20 @@ class Frame:
     placeholder for a goal that had no applicable plan, kept so its ``-!g`` plan has something to recover.
     """
 
-    __slots__ = ("code", "env", "event", "failed_goal", "goal", "held", "loops", "pc", "plan", "recovery", "ret")
+    __slots__ = (
+        "code",
+        "env",
+        "event",
+        "failed_goal",
+        "goal",
+        "held",
+        "loops",
+        "pc",
+        "plan",
+        "recovery",
+        "ret",
+        "trigger_env",
+    )
 
     def __init__(self, plan: Plan, env: dict[str, Term], event: Term) -> None:
         self.plan = plan
@@ -88,6 +103,8 @@ class Frame:
         self.loops: list[LoopState] | None = None
         self.held: dict[str, int] | None = None
         """Large values bound in ``env`` and what the agent is charged for each (see sizes.py)."""
+        self.trigger_env: dict[str, Term] | None = None
+        """For plans with a goal condition or sub-plans: the bindings when the plan was chosen (see er.py)."""
 
     @property
     def line(self) -> int:
@@ -103,11 +120,12 @@ WAIT_TIMER = "timer"
 WAIT_TRIGGER = "trigger"  # .wait on an event
 WAIT_ACTION = "action"
 WAIT_REPLY = "reply"
+WAIT_CONDITION = "condition"  # its plan has ended, its goal condition does not hold yet (see er.py)
 DONE = "done"
 
 
 class Intention:
-    __slots__ = ("id", "origin", "origin_kind", "queued", "stack", "state", "wait")
+    __slots__ = ("g_intention", "id", "origin", "origin_kind", "queued", "stack", "state", "wait")
 
     def __init__(self, id_: int, origin_kind: str | None = None, origin: str | None = None) -> None:
         self.id = id_
@@ -117,6 +135,8 @@ class Intention:
         self.origin = origin
         self.wait: object = None
         self.queued = False  # in the agent's round-robin queue
+        self.g_intention: int | None = None
+        """For a branch running a sub-plan on a belief event: the intention it branched from (see er.py)."""
 
     @property
     def atomic(self) -> bool:

@@ -261,7 +261,14 @@ class _Builder:
         if type(last) is Logic and last.op == "or" and type(last.right) is Var:
             # ``p[a,b|T]``: a list's tail, not an "or" (Jason's annotations are a list)
             items[-1:] = [last.left, Struct(ANNOTS_TAIL, (last.right,))]
+        elif type(last) is Logic and last.op == "or" and type(last.right) is tuple:
+            # ``p[a|[b,c]]``: Jason concatenates the list after ``|``
+            items[-1:] = [last.left, *last.right]
         return _Annots(items)
+
+    def annots_tail(self, c: list[Any]) -> _Annots:
+        # ``p[|T]``: only a tail, as Jason's grammar allows: ``T`` takes all the annotations
+        return _Annots([Struct(ANNOTS_TAIL, (Var(str(c[2].value)),))])
 
     def struct(self, c: list[Any]) -> Struct:
         args: tuple[Term, ...] = ()
@@ -329,6 +336,8 @@ class _Builder:
             self.lines[id(out)] = first.start_pos
             self.explicit.add(id(out))
             return out
+        elif first.type == "QATOM":
+            ns = _unescape(str(first.value[1:-1]))  # ``'#1priv'::b``: a local namespace in the source form
         else:
             ns = str(first.value)
             if ns == "default":

@@ -12,13 +12,17 @@ _EMPTY: list[Plan] = []
 
 
 class PlanLibrary:
-    __slots__ = ("index", "meta", "plans", "var_plans")
+    __slots__ = ("er", "father", "index", "meta", "plans", "updates", "var_plans")
 
     def __init__(self, plans: Iterable[Plan] = ()) -> None:
         self.plans: list[Plan] = list(plans)
         self.index: dict[tuple[str, str, int], list[Plan]] = {}
         self.var_plans: dict[str, list[Plan]] = {}
         self.meta = False
+        self.er = False
+        self.updates: PlanLibrary | None = None
+        self.father: PlanLibrary | None = None
+        """For the sub-plans of a sub-plan: the library of the plans around it (Jason's scopes)."""
         self._reindex()
 
     def _reindex(self) -> None:
@@ -34,6 +38,15 @@ class PlanLibrary:
         self.var_plans = var_plans
         self.meta = any(k[0][:1] == "^" for k in index) or any(k[:1] == "^" for k in var_plans)
         """Whether some plan handles goal-state events (``^!g[state(S)]``): only then are they made."""
+        self.er = any(p.extra and ("sub_plans" in p.extra or "goal_condition" in p.extra) for p in self.plans)
+        """Whether some plan has a goal condition or sub-plans (Jason's e-r goals, see er.py)."""
+        if self.er:
+            updates: list[Plan] = []
+            _update_sub_plans(self.plans, updates)
+            self.updates = PlanLibrary(updates) if updates else None
+            """Every sub-plan for ``+b``/``-b`` events, at any depth: belief events they may handle are kept."""
+        else:
+            self.updates = None
 
     def relevant(self, trigger: str, literal: Term) -> list[Plan]:
         """Plans whose trigger has the event's type, functor and arity, in library order."""
@@ -99,3 +112,29 @@ class PlanLibrary:
             if p.name == name:
                 return p
         return None
+
+
+def _update_sub_plans(plans: list[Plan], out: list[Plan]) -> None:
+    for p in plans:
+        subs = p.extra.get("sub_plans") if p.extra else None
+        if subs:
+            out.extend(s for s in subs if s.trigger.kind == "" and s.trigger.op in ("+", "-"))
+            _update_sub_plans(subs, out)
+
+
+def sub_library(plan: Plan) -> PlanLibrary | None:
+    """The library of a plan's sub-plans (made once); its sub-plans know it as their scope."""
+    extra = plan.extra
+    if not extra:
+        return None
+    lib: PlanLibrary | None = extra.get("sub_library")
+    if lib is None:
+        subs = extra.get("sub_plans")
+        if not subs:
+            return None
+        lib = PlanLibrary(subs)
+        lib.father = extra.get("scope")
+        for s in subs:
+            s.extra["scope"] = lib
+        extra["sub_library"] = lib
+    return lib

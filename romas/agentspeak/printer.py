@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from romas.agentspeak.terms import (
     ANNOTATED_VAR,
+    ANNOTS_TAIL,
     GROUND_OBJECTS,
     VAR_NS,
     Arith,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 _PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
 _INTERNAL = re.compile(r"\.[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*\Z")
+_LOCAL_NS = re.compile(r"#[0-9]+[a-z][a-zA-Z0-9_]*\Z")
 _KEYWORDS = frozenset({"not", "div", "mod", "if", "elif", "else", "while", "for"})
 
 # Binding strength of operators in the source form: higher binds tighter.
@@ -72,18 +74,22 @@ def _quote(text: str, q: str) -> str:
     return q + out + q
 
 
-def format_functor(name: str) -> str:
-    """A functor as written in AgentSpeak: quoted when it is not a plain atom (``'hello world'``)."""
+def format_functor(name: str, local_ns: bool = False) -> str:
+    """A functor as written in AgentSpeak: quoted when it is not a plain atom (``'hello world'``).
+    ``local_ns``: a module-local namespace (``#1priv``) is written as Jason prints it, unquoted."""
     base = name
     prefix = ""
     if base.startswith("~"):
         prefix, base = "~", base[1:]
     ns, sep, rest = base.partition("::")
+    if local_ns and not sep and _LOCAL_NS.match(base):
+        return prefix + base  # a local namespace as an atom (``NS::b`` bound it): Jason prints it as is
     if sep and ns and rest.lstrip("~"):
         # a namespace: Jason writes ns::~p
         if rest.startswith("~"):
             prefix, rest = "~", rest[1:]
-        return format_functor(ns) + "::" + prefix + format_functor(rest)
+        shown = ns if local_ns and _LOCAL_NS.match(ns) else format_functor(ns)
+        return shown + "::" + prefix + format_functor(rest)
     if base.startswith(".") and _INTERNAL.match(base):
         return prefix + base
     if _PLAIN_ATOM.match(base) and base not in _KEYWORDS:
@@ -227,6 +233,31 @@ def _list_cells(t: Term) -> list[Term]:
     return [*pl.items, pl.tail]
 
 
+def _split_annots_tail(annots: tuple[Term, ...]) -> tuple[tuple[Term, ...], Term | None]:
+    for i, a in enumerate(annots):
+        if type(a) is Struct and a.functor == ANNOTS_TAIL and len(a.args) == 1:
+            return (*annots[:i], *annots[i + 1 :]), a.args[0]
+    return annots, None
+
+
+def _jason_annots(annots: tuple[Term, ...]) -> str:
+    """``[a,b]``, ``[a|T]``; only a tail (``p[|T]``) prints nothing, as Jason's empty annotation list."""
+    items, tail = _split_annots_tail(annots)
+    if tail is None:
+        return "[" + ",".join([format_term(a) for a in _sorted_annots(items)]) + "]"
+    if not items:
+        return ""
+    return "[" + ",".join([format_term(a) for a in _sorted_annots(items)]) + "|" + format_term(tail) + "]"
+
+
+def _source_annots(annots: tuple[Term, ...]) -> str:
+    items, tail = _split_annots_tail(annots)
+    out = ",".join(_wrap(a, _PREC["or"]) for a in items)
+    if tail is not None:
+        out += "|" + source_term(tail)
+    return "[" + out + "]"
+
+
 def _sorted_annots(annots: tuple[Term, ...]) -> list[Term]:
     if len(annots) < 2:
         return list(annots)
@@ -255,12 +286,12 @@ def format_term(t: Term) -> str:
             if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
                 return format_term(s.args[0]) + "::" + format_term(s.args[1])
             # a variable with annotations, ``X[a]``
-            return format_term(s.args[0]) + "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
-        out = format_functor(s.functor)
+            return format_term(s.args[0]) + _jason_annots(s.annots)
+        out = format_functor(s.functor, True)
         if s.args:
             out += "(" + ",".join([format_term(a) for a in s.args]) + ")"
         if s.annots:
-            out += "[" + ",".join([format_term(a) for a in _sorted_annots(s.annots)]) + "]"
+            out += _jason_annots(s.annots)
         return out
     if tt is str:
         return '"' + t + '"'  # type: ignore[operator]
@@ -360,6 +391,17 @@ def format_plan(plan: Plan, end: str = ".", one_line: bool = True) -> str:
     out += format_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + format_term(plan.context)
+    extra = plan.extra
+    if extra and extra.get("goal_condition") is not None:
+        out += " <: " + format_term(extra["goal_condition"])
+    if extra and extra.get("sub_plans"):
+        # as Jason's toString: the body and the sub-plans inside braces
+        out += " {"
+        if plan.body.formulas:
+            out += "\n   <- " + format_body(plan.body) + "."
+        for sub in extra["sub_plans"]:
+            out += "\n   " + format_plan(sub)
+        return out + "\n}"
     if plan.body.formulas:
         out += " <- " + format_body(plan.body)
     return out + end
@@ -420,12 +462,12 @@ def source_term(t: Term) -> str:
         if s.functor == VAR_NS:  # a literal whose namespace is a variable, ``NS::b``
             return source_term(s.args[0]) + "::" + source_term(s.args[1])
         if s.functor == ANNOTATED_VAR:  # a variable with annotations, ``X[a]``
-            return source_term(s.args[0]) + "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
+            return source_term(s.args[0]) + _source_annots(s.annots)
         out = format_functor(s.functor)
         if s.args:
             out += "(" + ",".join(_wrap(a, _PREC["or"]) for a in s.args) + ")"
         if s.annots:
-            out += "[" + ",".join(_wrap(a, _PREC["or"]) for a in s.annots) + "]"
+            out += _source_annots(s.annots)
         return out
     if tt is int or tt is float:
         return _source_number(t)  # type: ignore[arg-type]
@@ -539,12 +581,19 @@ def source_plan(plan: Plan, end: str = ".", one_line: bool = False) -> str:
     out += source_trigger(plan.trigger)
     if plan.context is not None:
         out += " : " + source_term(plan.context)
+    extra = plan.extra
+    if extra and extra.get("goal_condition") is not None:
+        out += " <: " + source_term(extra["goal_condition"])
     if plan.body.formulas:
         if one_line:
             out += " <- " + "; ".join(_formula(f, "").replace("\n", " ") for f in plan.body.formulas)
         else:
             out += "\n    <- " + source_body(plan.body, "       ")
-    return out + end
+    out += end
+    if extra and extra.get("sub_plans") and not one_line:
+        # sub-plans follow their plan in braces (snapshots keep them apart: one_line leaves them out)
+        out += " {\n" + "\n".join(source_plan(sub) for sub in extra["sub_plans"]) + "\n}"
+    return out
 
 
 def source_program(program: Program) -> str:

@@ -44,6 +44,7 @@ _STATES = {
         intentions.WAIT_TRIGGER,
         intentions.WAIT_ACTION,
         intentions.WAIT_REPLY,
+        intentions.WAIT_CONDITION,
     )
 }
 """Intention states are compared by identity: restored ones must be the module's own strings."""
@@ -300,6 +301,9 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
         if ref is None:
             ref = plan_ids[id(p)] = len(plans)
             plans.append(_plan_json(p))
+            subs = p.extra.get("sub_plans") if p.extra else None
+            if subs:  # sub-plans are saved as plans of their own, after their plan
+                plans[ref]["subs"] = [plan_ref(sub) for sub in subs]
         return ref
 
     library = [plan_ref(p) for p in ag.plans.plans]
@@ -335,6 +339,7 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
                 "origin": it.origin,
                 "wait": _wait_json(waiting, remaining, now),
                 "stack": [_frame_json(fr, plan_ref) for fr in it.stack],
+                **({"g_intention": it.g_intention} if it.g_intention is not None else {}),
             }
         )
     from romas.agentspeak.printer import source_term as ft
@@ -366,6 +371,16 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
                 "tail": ev.tail,
                 "recovery": ev.recovery,
                 "error": ev.error,
+                **(
+                    {
+                        "option": {
+                            "plan": plan_ref(ev.option[0]),
+                            "env": {k: term_to_json(v) for k, v in ev.option[1].items()},
+                        }
+                    }
+                    if ev.option is not None
+                    else {}
+                ),
             }
             for ev in [*ag.events, *held]
             if ev.intention is None or ev.intention.state is not DONE
@@ -399,6 +414,10 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
         "trigger_waits": list(ag.trigger_waits),
         "atomic": ag.atomic_id,
         "suspended": suspended,
+        "goal_deadlines": [
+            {"remaining": max(0.0, due - now), "goal": term_to_json(goal), "intention": iid, "size": size}
+            for due, _seq, goal, iid, size in sorted(ag.goal_deadlines, key=lambda d: (d[0], d[1]))
+        ],
     }
 
 
@@ -417,6 +436,8 @@ def _frame_json(fr: Frame, plan_ref: Any) -> dict[str, Json]:
         out["recovery"] = True
     if fr.failed_goal:
         out["failed_goal"] = True
+    if fr.trigger_env is not None:
+        out["trigger_env"] = {k: term_to_json(v) for k, v in fr.trigger_env.items()}
     if fr.loops:
         out["loops"] = [
             {
@@ -493,7 +514,7 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
         _TriggerWaitState,
     )
     from romas.agentspeak.parser import parse_plan, parse_program
-    from romas.agentspeak.plans import PlanLibrary
+    from romas.agentspeak.plans import PlanLibrary, sub_library
 
     now = ag.host.monotonic()
     source_name = data.get("source_name")
@@ -523,6 +544,11 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 for ins, line in zip(code, lines, strict=True):
                     ins.line = line
         plans.append(p)
+    for p, pj in zip(plans, data["plans"], strict=True):
+        if pj.get("subs"):
+            p.extra["sub_plans"] = [plans[i] for i in pj["subs"]]
+    for p in plans:  # a plan comes before its sub-plans: scopes are linked outside in (see plans.sub_library)
+        sub_library(p)
     ag.plans = PlanLibrary([plans[i] for i in data["library"]])
     if data["rules"]:
         text = "\n".join(data["rules"])
@@ -560,6 +586,8 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 fr.goal = term_from_json(fj["goal"])
             fr.recovery = bool(fj.get("recovery"))
             fr.failed_goal = bool(fj.get("failed_goal"))
+            if "trigger_env" in fj:
+                fr.trigger_env = {k: term_from_json(v) for k, v in fj["trigger_env"].items()}
             if fj.get("loops"):
                 fr.loops = []
                 for lj in fj["loops"]:
@@ -600,6 +628,7 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
                 term = term_from_json(wj["term"])
                 assert type(term) is Struct
                 it.wait = _ActionWaitState(wj["token"], term)
+        it.g_intention = ij.get("g_intention")
         by_id[it.id] = it
         ag.intentions[it.id] = it
         if any(fr.plan.atomic for fr in it.stack) and data.get("atomic") == it.id:
@@ -611,17 +640,19 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
             by_id[iid].queued = True
     for ej in data["events"]:
         iid = ej["intention"]
-        ag.events.append(
-            Event(
-                ej["trigger"],
-                term_from_json(ej["literal"]),
-                by_id.get(iid) if iid is not None else None,
-                ej["origin"],
-                ej["tail"],
-                ej["recovery"],
-                ej["error"],
-            )
+        ev = Event(
+            ej["trigger"],
+            term_from_json(ej["literal"]),
+            by_id.get(iid) if iid is not None else None,
+            ej["origin"],
+            ej["tail"],
+            ej["recovery"],
+            ej["error"],
         )
+        oj = ej.get("option")
+        if oj is not None:
+            ev.option = (plans[oj["plan"]], {k: term_from_json(v) for k, v in oj["env"].items()})
+        ag.events.append(ev)
     for ej in data.get("suspended_events", []):
         ag.suspended_events.append(Event(ej["trigger"], term_from_json(ej["literal"]), None, ej["origin"]))
     for mj in data["mailbox"]:
@@ -640,6 +671,11 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
     ag.pending_asks = {k: int(v) for k, v in data["pending_asks"].items()}
     ag.trigger_waits = [int(x) for x in data["trigger_waits"]]
     heapq.heapify(ag.timers)
+    for dj in data.get("goal_deadlines", []):
+        ag.counters["timer"] += 1
+        goal = term_from_json(dj["goal"])
+        entry = (now + dj["remaining"], ag.counters["timer"], goal, dj["intention"], dj["size"])
+        heapq.heappush(ag.goal_deadlines, entry)
     suspended = data.get("suspended") or {}
     if suspended:
         from romas.agentspeak.stdlib.goals import suspend_intention
@@ -647,7 +683,7 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
         for iid, reason in suspended.items():
             held_it = by_id.get(int(iid))
             if held_it is not None:
-                suspend_intention(ag, held_it, term_from_json(reason))
+                suspend_intention(ag, held_it, term_from_json(reason), announce=False)
 
 
 # ---- the mind view --------------------------------------------------------------------------------------------

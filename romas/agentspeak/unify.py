@@ -411,7 +411,14 @@ def unify_annots(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: 
 
 
 def annots_solutions(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, trail: list[str], i: int = 0) -> object:
-    """Generator: every way the annotations ``sub[i:]`` unify into ``sup`` (for queries)."""
+    """Generator: every way the annotations ``sub[i:]`` unify into ``sup`` (for queries). A tail of ``sub``
+    (``p[a|T]``, ``p[|T]``) takes the annotations of ``sup`` that the others did not match."""
+    if i == 0 and any(type(a) is Struct and a.functor == ANNOTS_TAIL for a in sub):
+        items, tail = _split_tail(sub, env)
+        if tail is not None:
+            yield from _tail_solutions(items, tail, sup, env, trail, 0, [False] * len(sup))  # type: ignore[misc]
+            return
+        sub = items
     if i == len(sub):
         yield None
         return
@@ -420,6 +427,27 @@ def annots_solutions(sub: tuple[Term, ...], sup: tuple[Term, ...], env: Env, tra
         mark = len(trail)
         if unify(x, y, env, trail):
             yield from annots_solutions(sub, sup, env, trail, i + 1)  # type: ignore[misc]
+        undo(env, trail, mark)
+
+
+def _tail_solutions(
+    items: tuple[Term, ...], tail: Term, sup: tuple[Term, ...], env: Env, trail: list[str], i: int, used: list[bool]
+) -> object:
+    if i == len(items):
+        mark = len(trail)
+        if unify(tail, tuple(y for y, u in zip(sup, used, strict=True) if not u), env, trail):
+            yield None
+        undo(env, trail, mark)
+        return
+    x = items[i]
+    for j, y in enumerate(sup):
+        if used[j]:
+            continue
+        mark = len(trail)
+        if unify(x, y, env, trail):
+            used[j] = True
+            yield from _tail_solutions(items, tail, sup, env, trail, i + 1, used)  # type: ignore[misc]
+            used[j] = False
         undo(env, trail, mark)
 
 

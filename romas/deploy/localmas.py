@@ -244,6 +244,7 @@ _WAITS: Final = {
     "trigger": "an event (.wait)",
     "action": "an environment action",
     "event": "its sub-goal",
+    "condition": "its goal condition (<:)",
 }
 
 

@@ -143,10 +143,11 @@ class Mas:
         return self._start(agent, ".df_search", work, writes=False)
 
     def _tell_provider(self, subscriber: str, provider: str, service: str) -> None:
-        """``provider(Agent, Service)`` told to a subscriber, from ``df`` (committed with the next flush)."""
+        """``provider(Agent, "Service")`` (the service as a string, as Jason tells it) told to a subscriber, from
+        ``df`` (committed with the next flush)."""
         try:
             self.runtime.record_send(
-                "df", subscriber, "tell", Struct("provider", (Struct(provider), Struct(service))), new_id(), None
+                "df", subscriber, "tell", Struct("provider", (Struct(provider), service)), new_id(), None
             )
         except Exception:  # a subscriber that is gone or stopped hears nothing
             log.debug("provider(%s, %s) not told to %s", provider, service, subscriber)

@@ -92,7 +92,7 @@ async def test_directory(client: Client) -> None:
     assert directory["subscriptions"] == [{"agent": "buyer", "service": "sell", "type": None}]
 
     async def heard() -> bool:
-        return "heard(seller,sell)[source(self)]" in [b.replace(" ", "") for b in await beliefs(client, "buyer")]
+        return 'heard(seller,"sell")[source(self)]' in [b.replace(" ", "") for b in await beliefs(client, "buyer")]
 
     await eventually(heard, what="the subscriber to hear of the provider")
     revisions = (await client.get("/directory/revisions")).json()["_embedded"]["revisions"]

@@ -106,7 +106,7 @@ def _succeed_goal(c: Call) -> IAResult:
     current = c.intention
     for it, k in _goal_frames(ag, c.args[0]):
         if it is current and c.frame is not None and k == len(it.stack) - 1 and it.stack[k] is c.frame:
-            it.stack[k].pc = len(it.stack[k].code)  # the running plan itself: it ends after this action
+            it.stack[k].pc = len(it.stack[k].code) + 1  # the running plan itself: it ends after this action
             continue
         ag.succeed_goal_at(it, k)
     return True
@@ -115,16 +115,30 @@ def _succeed_goal(c: Call) -> IAResult:
 @internal(".fail_goal")
 def _fail_goal(c: Call) -> IAResult:
     c.arity(1)
-    ag = c.agent
+    fail_goals(c.agent, c.args[0], "fail_goal", None)
+    return True
+
+
+def fail_goals(ag: Agent, goal: Term, error: str, reason: str | None) -> None:
+    """``.fail_goal(G)`` (and a goal past its ``hard_deadline``, ``error`` ``deadline_reached``)."""
     for ev in list(ag.events):
-        if ev.trigger == "+!" and ev.intention is None and unify(c.args[0], ev.literal, {}):
+        if ev.trigger == "+!" and ev.intention is None and unify(goal, ev.literal, {}):
             # a goal not yet handled (``!!g``): its event becomes ``-!g``, as Jason's .fail_goal does
             ev.trigger = "-!"
+            lit = ev.literal
+            if error != "fail_goal" and type(lit) is Struct:
+                ev.literal = Struct(lit.functor, lit.args, (*lit.annots, Struct("error", (Struct(error),))))
             if ag.plans.meta:
                 ag.goal_state(ev.literal, "failed", Struct("drop_by_fail_goal"))
-    for it, k in _goal_frames(ag, c.args[0]):
-        ag.fail_goal_at(it, k, f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal")
-    return True
+    for it, k in _goal_frames(ag, goal):
+        why = reason or f"the goal {format_term(it.stack[k].event)} was failed by .fail_goal"
+        ag.fail_goal_at(it, k, why, error)
+
+
+def still_desired(ag: Agent, goal: Term) -> bool:
+    """``.desire(goal)`` holds: an intention pursues it or an event for it waits (suspended ones too)."""
+    pending = [ev.literal for ev in [*ag.events, *ag.suspended_events] if ev.trigger == "+!"]
+    return any(unify(goal, g, {}) for g in [*_intended_goals(ag, True), *pending])
 
 
 @internal(".drop_intention")
@@ -160,9 +174,51 @@ def _drop_other_intentions(c: Call) -> None:
 
 
 def drop_desires(ag: Agent, goal: Term) -> None:
-    _remove_goal_events(ag, goal)
+    """Jason's ``.drop_desire``: the intentions pursuing ``goal``, then the ``+!goal`` events."""
     for it, _k in _goal_frames(ag, goal):
         ag.drop_intention(it)
+    _drop_goal_events(ag, goal)
+
+
+def _drop_goal_events(ag: Agent, goal: Term) -> None:
+    """Removes every ``+!goal`` event as Jason's ``.drop_event`` does: those waiting, those of suspended
+    intentions and the ``!!goal`` put aside by ``.suspend``; an intention waiting in a removed event (its
+    sub-goal) is dropped with it."""
+    for ev in list(ag.events):
+        if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+            ag.events.remove(ev)
+            _event_dropped(ag, ev)
+    for ev in list(ag.suspended_events):
+        if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+            ag.suspended_events.remove(ev)
+            _event_dropped(ag, ev)
+    for it in list(ag.intentions.values()):
+        w = it.wait
+        if it.state == SUSPENDED and isinstance(w, SuspendedWait):
+            for ev in list(w.events):
+                if ev.trigger == "+!" and unify(goal, ev.literal, {}):
+                    w.events.remove(ev)
+                    ag.drop_intention(it)
+
+
+def _event_dropped(ag: Agent, ev: Event) -> None:
+    if ev.origin is not None:
+        ag._track_done(ev.origin, "the event was dropped")
+    if ev.intention is not None:
+        ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
+
+
+def _drop_pending_events(ag: Agent, keep: Intention | None) -> None:
+    """Jason's ``clearPendingEvents``: what ``.suspend`` put aside goes too (suspended intentions waiting on a
+    sub-goal are dropped with it)."""
+    for ev in ag.suspended_events:
+        if ev.origin is not None:
+            ag._track_done(ev.origin, "the event was dropped")
+    ag.suspended_events.clear()
+    for it in list(ag.intentions.values()):
+        w = it.wait
+        if it is not keep and it.state == SUSPENDED and isinstance(w, SuspendedWait) and w.events:
+            ag.drop_intention(it)
 
 
 @internal(".drop_desire")
@@ -178,10 +234,11 @@ def _drop_all_desires(c: Call) -> IAResult:
     ag = c.agent
     _drop_other_intentions(c)
     for ev in list(ag.events):
-        if ev.trigger[1:] == "!" and ev.intention is None:
+        if ev.trigger[1:] in ("!", "?") and ev.intention is None:  # as Jason: every goal event, ^!g included
             ag.events.remove(ev)
             if ev.origin is not None:
                 ag._track_done(ev.origin, "the goal was dropped")
+    _drop_pending_events(ag, c.intention)
     return True
 
 
@@ -220,7 +277,7 @@ def _desire(c: Call) -> IAResult:
 @internal(".drop_event")
 def _drop_event(c: Call) -> IAResult:
     c.arity(1)
-    _remove_goal_events(c.agent, c.args[0])
+    _drop_goal_events(c.agent, c.args[0])
     return True
 
 
@@ -234,6 +291,7 @@ def _drop_all_events(c: Call) -> IAResult:
             ag._track_done(ev.origin, "the event was dropped")
         if ev.intention is not None and ev.intention is not c.intention:
             ag.drop_intention(ev.intention)  # it lived in that event (its sub-goal), as in Jason
+    _drop_pending_events(ag, c.intention)
     return True
 
 
@@ -250,21 +308,34 @@ def _drop_future_intention(c: Call) -> IAResult:
 
 @internal(".done")
 def _done(c: Call) -> IAResult:
-    """``.done(G)``: the goal ``G`` is achieved (as ``.succeed_goal``); ``.done`` alone, the current goal."""
+    """Jason's ``.done(G)``: the goal ``+!G`` of this intention is achieved; ``.done`` alone, the goal the
+    running plan pursues (from a sub-plan's branch, the goal the branch came from, see er.py)."""
     c.arity(0, 1)
-    if c.args:
-        return _succeed_goal(c)
+    from romas.agentspeak.er import done
+
     it = c.body_only()
-    ag = c.agent
-    for k in range(len(it.stack) - 1, -1, -1):
-        fr = it.stack[k]
-        trig = fr.plan.trigger
-        if trig.op == "+" and trig.kind == "!" and not fr.plan.extra.get("system"):
-            if k == len(it.stack) - 1:
-                fr.pc = len(fr.code)
-            else:
-                ag.succeed_goal_at(it, k)
-            return True
+    goal = None
+    if c.args:
+        goal = c.args[0]
+        if type(goal) is not Struct:
+            raise Failure("the argument of .done must be a literal", "wrong_arguments")
+    done(c.agent, it, c.frame, goal)
+    return True
+
+
+@internal(".er__branch")
+def _er_branch(c: Call) -> IAResult:
+    """The formula a branch's sub-plan stands for (see er.py); never run."""
+    return True
+
+
+@internal(".er__end_branch")
+def _er_end_branch(c: Call) -> IAResult:
+    """A branch's sub-plan has ended: the branch ends with it, silently (see er.py)."""
+    it = c.body_only()
+    if it.g_intention is None:
+        raise Failure(".er__end_branch is for romas's own use", "wrong_arguments")
+    c.agent._end_intention(it, True)
     return True
 
 
@@ -283,8 +354,9 @@ class SuspendedWait:
 SUSPENDED = "suspended"
 
 
-def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
-    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot)."""
+def suspend_intention(ag: Agent, it: Intention, reason: Term, announce: bool = True) -> None:
+    """Suspends ``it`` until ``.resume`` (also used to restore a snapshot: then ``announce`` is off, the
+    goal-state event was made when it was suspended)."""
     if it.state == SUSPENDED:
         return
     held = [ev for ev in ag.events if ev.intention is it]
@@ -294,7 +366,7 @@ def suspend_intention(ag: Agent, it: Intention, reason: Term) -> None:
     it.state = SUSPENDED
     if ag.atomic_id == it.id:
         ag.atomic_id = None
-    if ag.plans.meta:
+    if ag.plans.meta and announce:
         for g in _goals_of(it)[-1:]:
             ag.goal_state(g, "suspended", reason)
 

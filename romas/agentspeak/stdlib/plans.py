@@ -36,7 +36,10 @@ def plan_from_term(t: Term) -> Plan:
     if type(t) is PlanTerm:
         from romas.agentspeak.parser import parse_plan as _p
 
-        plan = _p(t.plan.text())  # type: ignore[attr-defined]
+        try:
+            plan = _p(t.plan.text())  # type: ignore[attr-defined]
+        except AgentSpeakSyntaxError as e:
+            raise Failure(f"not a plan: {e}", "wrong_arguments") from None
     elif type(t) is str:
         try:
             plan = parse_plan(t)
@@ -110,12 +113,32 @@ def _remove_plan(c: Call) -> IAResult:
     return True
 
 
+def _as_term(c: Call, plan: Plan) -> PlanTerm:
+    """A plan as a value for the caller: its variables that the calling plan also names are renamed apart
+    (as Jason renames a plan's variables), so that binding ``L`` to a list holding the caller's own plan,
+    which mentions ``L``, does not make a cyclic term."""
+    names = set(c.env)
+    if c.frame is not None:
+        names.update(c.frame.plan.variable_names)
+    clash = names.intersection(plan.variable_names)
+    if not clash:
+        return PlanTerm(plan)
+    from romas.agentspeak.program import map_plan_terms
+    from romas.agentspeak.terms import Var
+    from romas.agentspeak.unify import rename
+
+    mapping: dict[str, Term] = {n: Var(n) for n in plan.variable_names if n not in clash}
+    copy = map_plan_terms(plan, lambda x: rename(x, mapping, c.agent.fresh_name))
+    copy.name = plan.name
+    return PlanTerm(copy)
+
+
 @internal(".relevant_plans")
 def _relevant_plans(c: Call) -> IAResult:
     c.arity(2, 3)
     trig = trigger_from_term(c.args[0])
     plans = c.agent.plans.relevant_to(trig)
-    ok = c.unify(c.args[1], tuple(PlanTerm(p) for p in plans))
+    ok = c.unify(c.args[1], tuple(_as_term(c, p) for p in plans))
     if ok and len(c.args) == 3:
         ok = c.unify(c.args[2], tuple(plan_label(p) for p in plans))
     return ok
@@ -128,8 +151,8 @@ def _relevant_plan(c: Call) -> IAResult:
     trig = trigger_from_term(c.args[0])
     plans = c.agent.plans.relevant_to(trig)
     if len(c.args) == 2:
-        return _each(c, ((c.args[1], PlanTerm(p)) for p in plans))
-    return _each(c, (((c.args[1], c.args[2]), (PlanTerm(p), plan_label(p))) for p in plans))
+        return _each(c, ((c.args[1], _as_term(c, p)) for p in plans))
+    return _each(c, (((c.args[1], c.args[2]), (_as_term(c, p), plan_label(p))) for p in plans))
 
 
 @internal(".plan_label")
@@ -142,7 +165,7 @@ def _plan_label(c: Call) -> IAResult:
         found = c.agent.plans.find(name)
         if found is None:
             return False
-        return c.unify(plan_t, PlanTerm(found))
+        return c.unify(plan_t, _as_term(c, found))
     if type(plan_t) is PlanTerm:
         plan = plan_t.plan
         if isinstance(plan, Plan) and plan.label is not None and plan.label.functor:

@@ -33,7 +33,8 @@ def test_subscribers_hear_of_providers_now_and_later() -> None:
     carol.start_command("c", parse_body('.df_register("sell")'))
     run(alice, bob, carol)
     heard = [k for k, _ in bob.beliefs.items()]
-    assert heard == [t("provider(carol, sell)"), t("provider(alice, sell)")]  # the latest belief first
+    # as Jason: the service is told as a string, however it was registered; the latest belief first
+    assert heard == [t('provider(carol, "sell")'), t('provider(alice, "sell")')]
 
 
 def test_services_must_be_atoms_or_strings() -> None:
