@@ -245,9 +245,33 @@ def _str(x: Json) -> str:
 
 
 def _plan_json(plan: Plan) -> dict[str, Json]:
+    """A plan as a checkpoint holds it, computed once per plan: the key names every part it is made from (parts
+    are replaced, never changed in place, so their identities say whether they are the same)."""
+    extra = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)} if plan.extra else None
+    key = (
+        id(plan.trigger),
+        id(plan.context),
+        id(plan.body),
+        id(plan.label),
+        plan.name,
+        plan.line,
+        plan.source,
+        tuple(extra.items()) if extra else (),
+    )
+    saved = plan.saved_as
+    if saved is None or saved[0] != key:
+        saved = plan.saved_as = (key, _compute_plan_json(plan, extra))
+    out = dict(saved[1])
+    out["lines"] = list(out["lines"])
+    if "extra" in out:
+        out["extra"] = dict(out["extra"])
+    return out
+
+
+def _compute_plan_json(plan: Plan, extra: dict[str, Any] | None) -> dict[str, Json]:
     out: dict[str, Json] = {"source": source_plan(plan, one_line=True), "name": plan.name, "line": plan.line}
     if plan.extra:
-        out["extra"] = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)}
+        out["extra"] = extra
     if plan.source and plan.source != out["source"]:
         out["text"] = plan.source
     from romas.agentspeak.compiler import compiled

@@ -215,6 +215,24 @@ def test_snapshot_in_the_middle_then_restore_gives_the_same_output() -> None:
     assert "a finished after 50" in host1.texts()
 
 
+def test_checkpoints_reuse_a_plans_printed_form_until_the_plan_changes() -> None:
+    ag = make_agent("@p +!g <- .print(one).\n+!h <- .print(two).")
+    first = ag.snapshot()
+    again = ag.snapshot()
+    assert again == first and again["plans"] is not first["plans"]
+    again["plans"][0]["lines"].append(99)  # a snapshot is the caller's to change
+    assert ag.snapshot() == first
+    plan = ag.plans.plans[1]
+    plan.name = "renamed"  # as an included file's plans are renamed when added
+    plan.label = Struct("renamed")
+    renamed = ag.snapshot()["plans"][1]
+    assert renamed["name"] == "renamed" and renamed["source"].startswith("@renamed")
+    ag.replace_program(parse_program("+!g <- .print(three)."))
+    assert [p["source"] for p in ag.snapshot()["plans"]] == ["+!g <- .print(three)."]
+    restored = Agent.restore(json.loads(json.dumps(ag.snapshot())), ag.host)
+    assert restored.snapshot() == ag.snapshot()
+
+
 def test_mind_shows_beliefs_goals_intentions_and_plans() -> None:
     host = RecordingHost()
     ag = make_agent("b(1). !g. +!g <- !h; .print(x). +!h <- .wait(100).", host)
