@@ -149,8 +149,6 @@ class Runtime:
         self._went_idle = False
         self._writes: asyncio.Task[None] | None = None
         """The last of the runtime's writes in flight (each waits for the one before it)."""
-        self._flushing: asyncio.Task[None] | None = None
-        """The last flush chained: the next one starts once it is done, with everything gathered meanwhile."""
         self._marking: set[str] = set()
         """Agents whose at-work mark is being written: stepped once it committed."""
         self._fresh: set[str] = set()
@@ -453,7 +451,7 @@ class Runtime:
 
     # -- the runtime's writes, in a chain ------------------------------------------------------------------------
 
-    def _chain(self, write: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    def _chain(self, write: Callable[[], Awaitable[None]]) -> None:
         """Run ``write`` after the runtime's writes in flight, in the background; a failure surfaces in the next
         cycle (or :meth:`_settle`), which reloads the agents from their checkpoints."""
         previous = self._writes
@@ -467,16 +465,10 @@ class Runtime:
                 self._wake.set()
 
         self._writes = asyncio.create_task(run(), name="romas-runtime-write")
-        return self._writes
 
     @property
     def _writing(self) -> bool:
         return self._writes is not None and not self._writes.done()
-
-    @property
-    def _flush_pending(self) -> bool:
-        """A flush is chained and not yet committed (marks chained after it do not hold the next one back)."""
-        return self._flushing is not None and not self._flushing.done()
 
     async def _settle(self) -> None:
         """Wait until the runtime's writes in flight committed; raise the first failure."""
@@ -503,16 +495,8 @@ class Runtime:
         self._fresh.clear()
 
     def _held(self) -> set[str]:
-        """Changed agents whose change waits for their next step (see ``_fresh``): those about to start, being
-        marked, or marked and not stepped since; an agent's change goes first only while it is at work."""
-        held = set()
-        for name in self._dirty:
-            live = self.live.get(name)
-            if name in self._marking or (
-                live is not None and (name in self._fresh or (live.queue and name not in self._marked))
-            ):
-                held.add(name)
-        return held
+        """Changed agents whose change waits for their first step (see ``_fresh``)."""
+        return {name for name in self._dirty if name in self._marking or (name in self._fresh and name in self.live)}
 
     async def _cycle(self) -> None:
         self._check_writes()
@@ -520,7 +504,7 @@ class Runtime:
             await self._reconcile()
         worked = await self._round()
         now = time.monotonic()
-        if not self._flush_pending and (
+        if not self._writing and (
             self.effects.durable()
             or ((self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s)
         ):
@@ -534,7 +518,7 @@ class Runtime:
             live.has_work(time.monotonic()) and live.name not in self._marking for live in self.live.values()
         ):
             return
-        if not self._flush_pending and self.effects.durable():
+        if not self._writing and self.effects.durable():
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
@@ -864,7 +848,7 @@ class Runtime:
         logged: dict[str, int] = {}
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
-        self._flushing = self._chain(lambda: self._commit(effects, saved, logged, rested, now, started))
+        self._chain(lambda: self._commit(effects, saved, logged, rested, now, started))
 
     async def _commit(
         self,
