@@ -5,11 +5,6 @@ so a runaway agent slows only itself. What agents do (status changes, messages t
 buffered and committed in one transaction together with the checkpoints of the agents concerned, so after a
 crash an agent restarts from a state that matches exactly what the database says it has processed.
 
-The runtime's own writes (at-work marks, flushes) run one after the other in a chain of background tasks, so the
-agents go on stepping while a write waits for its commit; what they do meanwhile is buffered and goes in the next
-flush, started once the chain is idle (so a busy runtime commits many rounds' effects at once). An agent is stepped
-only once its at-work mark committed.
-
 Every commit of the store passes its events to :meth:`Runtime.on_commit`: that is how accepted messages and
 commands reach their agent, how changes of an agent's resource (stopped, new code, deleted) reach the running
 agent, and how requests waiting with ``Prefer: wait`` learn that a status is final.
@@ -22,7 +17,6 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -147,14 +141,6 @@ class Runtime:
         """Agents marked at work in the database (see quarantine.py): marked before their first step, cleared
         by the flush after they went idle."""
         self._went_idle = False
-        self._writes: asyncio.Task[None] | None = None
-        """The last of the runtime's writes in flight (each waits for the one before it)."""
-        self._marking: set[str] = set()
-        """Agents whose at-work mark is being written: stepped once it committed."""
-        self._fresh: set[str] = set()
-        """Agents whose mark committed and that the scheduler has not come to since. Changes to these agents and
-        to those being marked wait for that step, so the work that made them start runs first (a message taken
-        before a new code revision runs with the plans it came to)."""
 
     @property
     def position(self) -> int:
@@ -427,7 +413,6 @@ class Runtime:
             try:
                 await self._cycle()
             except LeadershipLost as exc:
-                await self._abandon_writes()
                 log.error("%s: reloading the agents still held here from their checkpoints", exc)
                 await asyncio.sleep(0.2)
                 try:
@@ -436,89 +421,27 @@ class Runtime:
                     log.exception("reloading the agents failed")
             except Exception:
                 log.exception("the runtime failed; reloading every agent from its checkpoint")
-                await self._abandon_writes()
                 await asyncio.sleep(0.5)
                 try:
                     await self._load_owned(None)
                 except Exception:
                     log.exception("reloading the agents failed")
-        try:
-            await self._settle()
-        except LeadershipLost as exc:
-            log.warning("%s: the last writes of the runtime were not committed", exc)
-        except Exception:
-            log.exception("the last writes of the runtime failed")
-
-    # -- the runtime's writes, in a chain ------------------------------------------------------------------------
-
-    def _chain(self, write: Callable[[], Awaitable[None]]) -> None:
-        """Run ``write`` after the runtime's writes in flight, in the background; a failure surfaces in the next
-        cycle (or :meth:`_settle`), which reloads the agents from their checkpoints."""
-        previous = self._writes
-
-        async def run() -> None:
-            try:
-                if previous is not None:
-                    await previous
-                await write()
-            finally:
-                self._wake.set()
-
-        self._writes = asyncio.create_task(run(), name="romas-runtime-write")
-
-    @property
-    def _writing(self) -> bool:
-        return self._writes is not None and not self._writes.done()
-
-    async def _settle(self) -> None:
-        """Wait until the runtime's writes in flight committed; raise the first failure."""
-        while self._writes is not None:
-            writes = self._writes
-            try:
-                await writes
-            finally:
-                if self._writes is writes:
-                    self._writes = None
-
-    def _check_writes(self) -> None:
-        """Raise the failure of writes that ended (the loop then reloads the agents)."""
-        if self._writes is not None and self._writes.done():
-            writes, self._writes = self._writes, None
-            writes.result()
-
-    async def _abandon_writes(self) -> None:
-        """After a failure, before the agents are reloaded from their checkpoints: let the writes in flight end
-        (committed or not), so the reload reads what they left."""
-        with contextlib.suppress(Exception):
-            await self._settle()
-        self._marking.clear()
-        self._fresh.clear()
-
-    def _held(self) -> set[str]:
-        """Changed agents whose change waits for their first step (see ``_fresh``)."""
-        return {name for name in self._dirty if name in self._marking or (name in self._fresh and name in self.live)}
 
     async def _cycle(self) -> None:
-        self._check_writes()
-        if self._dirty and len(self._held()) < len(self._dirty):
+        if self._dirty:
             await self._reconcile()
         worked = await self._round()
         now = time.monotonic()
-        if not self._writing and (
-            self.effects.durable()
-            or ((self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s)
+        if self.effects.durable() or (
+            (self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s
         ):
-            self._start_flush()
+            await self._flush()
         if worked:
             await self._yield()
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
-        if len(self._held()) < len(self._dirty) or any(
-            live.has_work(time.monotonic()) and live.name not in self._marking for live in self.live.values()
-        ):
-            return
-        if not self._writing and self.effects.durable():
+        if self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
@@ -543,14 +466,9 @@ class Runtime:
         worked = False
         marked = self._marked
         now = time.monotonic()
-        marking = self._marking
-        starting = [
-            name
-            for name, live in self.live.items()
-            if name not in marked and name not in marking and live.has_work(now)
-        ]
+        starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
         if starting:
-            self._mark(starting)
+            await self._mark(starting)
         yielded_at = time.perf_counter()
         for live in list(self.live.values()):
             if self.live.get(live.name) is not live:
@@ -559,13 +477,10 @@ class Runtime:
             self._check_deadlines(live)
             if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
                 self.effects.checkpoint.add(live.name)
-            if live.name in marked:
-                self._fresh.discard(live.name)
             if not live.has_work(now):
                 continue
             if live.name not in marked:
-                if live.name not in marking:
-                    worked = True  # it found work during this round: marked at the start of the next one
+                worked = True  # it found work during this round: marked at the start of the next one
                 continue
             try:
                 self._deliver(live)
@@ -599,21 +514,12 @@ class Runtime:
         snapshot holds the event loop (every MiB of mind stretches the period by ``checkpoint_every_s``)."""
         return self.checkpoint_every_s * max(1.0, live.agent.memory_estimate() / CHECKPOINT_SIZE_STEP)
 
-    def _mark(self, names: list[str]) -> None:
-        """Marks agents at work before their first step, so a crash during it is laid at their door: they are
-        stepped once the mark committed. One upsert that cannot conflict: a light write (no savepoint)."""
-        self._marking.update(names)
-
-        async def write() -> None:
-            try:
-                async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
-                    await at_work.mark(writer, names, _utc_now())
-            finally:
-                self._marking.difference_update(names)
-            self._marked.update(names)
-            self._fresh.update(names)
-
-        self._chain(write)
+    async def _mark(self, names: list[str]) -> None:
+        """Marks agents at work before their first step, so a crash during it is laid at their door. One upsert
+        that cannot conflict: a light write (no savepoint)."""
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
+            await at_work.mark(writer, names, _utc_now())
+        self._marked.update(names)
 
     async def _halt(self, name: str, reason: str) -> None:
         """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
@@ -817,12 +723,6 @@ class Runtime:
     # -- committing --------------------------------------------------------------------------------------------
 
     async def _flush(self) -> None:
-        """Commit what the agents did, and wait for it (and for the runtime's writes before it)."""
-        self._start_flush()
-        await self._settle()
-
-    def _start_flush(self) -> None:
-        """Take what the agents did (their checkpoints among it) and commit it after the writes in flight."""
         effects, self.effects = self.effects, Effects()
         self._last_flush = time.monotonic()
         rested: list[str] = []
@@ -834,8 +734,6 @@ class Runtime:
                     rested.append(name)
         if not effects and not rested:
             return
-        # No longer marked from now on: should one get work before this commits, it is marked after it.
-        self._marked.difference_update(rested)
         started = time.perf_counter()
         now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
@@ -848,17 +746,6 @@ class Runtime:
         logged: dict[str, int] = {}
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
-        self._chain(lambda: self._commit(effects, saved, logged, rested, now, started))
-
-    async def _commit(
-        self,
-        effects: Effects,
-        saved: list[tuple[str, int, dict[str, Any]]],
-        logged: dict[str, int],
-        rested: list[str],
-        now: datetime,
-        started: float,
-    ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer.connection)
             await inbox.accept(writer, effects.outgoing, now)
@@ -877,6 +764,7 @@ class Runtime:
                         live.logged = 0
                         await agent_log.prune(writer, name)
             await at_work.clear(writer, rested)
+        self._marked.difference_update(rested)
         self.telemetry.flushed(effects.size(), started)
 
     @staticmethod
@@ -984,8 +872,7 @@ class Runtime:
 
     async def _reconcile(self) -> None:
         """Bring running agents in line with their resources: start, stop, swap code, forget."""
-        held = self._held()
-        dirty, self._dirty = self._dirty - held, held
+        dirty, self._dirty = self._dirty, set()
         for name in sorted(dirty):
             row = await self.store.current(f"/agents/{name}")
             live = self.live.get(name)
@@ -1182,7 +1069,7 @@ class Runtime:
     def quiescent(self) -> bool:
         """True when this process runs the agents and none of them can do anything by itself: no work, no timer
         pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
-        if not self.leading or self._dirty or self.effects or self._writing or self._marking:
+        if not self.leading or self._dirty or self.effects:
             return False
         now = time.monotonic()
         for live in self.live.values():
