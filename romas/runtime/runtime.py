@@ -62,7 +62,7 @@ from romas.services.agents import AgentService, agent_key, agent_set_files
 from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
-from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
+from romas.store.eventstore import NewEvent, RecordedEvent, ResourceRow, Store, WriteContext, Writer
 from romas.store.inbox import MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
@@ -215,7 +215,7 @@ class Runtime:
             self.effects = Effects()
         self._marked.difference_update(leaving)
         for name in names:
-            del self.live[name]
+            self.live.pop(name, None)
         if self.leading:
             await self.environment.stop()
             if not self._closing:
@@ -225,17 +225,23 @@ class Runtime:
 
     async def _lose(self, shards: set[int]) -> None:
         """Shards another process took (this one missed renewing them): forget their agents, committing nothing
-        more; the others restart from their checkpoints, since what they did since may not have been written."""
+        more for them; the new holder restarts them from their checkpoints. The agents of the other shards go on
+        as they were."""
         if not self.leading:
             return
         await self._stop_scheduler()
+        self._drop_shards(shards)
         await self.environment.stop()
-        self.live.clear()
-        self.effects = Effects()
-        self._marked = {name for name in self._marked if agent_shard(name) not in shards}
+        await self.environment.load()
         log.warning("this process no longer runs shard(s) %s", sorted(shards))
-        await self._load_owned(None)
         self._restart_scheduler()
+
+    def _drop_shards(self, shards: set[int] | frozenset[int]) -> None:
+        """Forget the agents of lost shards and what they did since the last flush."""
+        for name in [name for name in self.live if agent_shard(name) in shards]:
+            del self.live[name]
+        self.effects.drop_shards(shards)
+        self._marked = {name for name in self._marked if agent_shard(name) not in shards}
 
     def _restart_scheduler(self) -> None:
         if self._closing or self._stopping:
@@ -411,7 +417,7 @@ class Runtime:
         while self._scheduling:
             try:
                 await self._cycle()
-            except LeadershipLost as exc:
+            except LeadershipLost as exc:  # not a lost shard the flush could leave out: start again from checkpoints
                 log.error("%s: reloading the agents still held here from their checkpoints", exc)
                 await asyncio.sleep(0.2)
                 try:
@@ -527,7 +533,7 @@ class Runtime:
         self.live.pop(name, None)
         now = _utc_now()
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
             await AgentService(self.store).stop(writer, name, reason)
             await agent_log.append(writer, [agent_log.LogLine(name, now, "note", f"stopped by the runtime: {reason}")])
             await at_work.clear(writer, [name])
@@ -745,6 +751,30 @@ class Runtime:
         logged: dict[str, int] = {}
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
+        for attempt in range(3):
+            if self.leadership.revoked:  # lost shards: what their agents did is dropped, the rest is committed
+                lost = set(self.leadership.revoked)
+                self._drop_shards(lost)
+                effects.drop_shards(lost)
+                saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
+                rested = [name for name in rested if agent_shard(name) not in lost]
+            try:
+                await self._commit(effects, saved, rested, logged, now)
+                break
+            except LeadershipLost as exc:
+                if not exc.shards or attempt == 2:
+                    raise
+        self._marked.difference_update(rested)
+        self.telemetry.flushed(effects.size(), started)
+
+    async def _commit(
+        self,
+        effects: Effects,
+        saved: list[tuple[str, int, dict[str, Any]]],
+        rested: list[str],
+        logged: dict[str, int],
+        now: datetime,
+    ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer.connection)
             await inbox.accept(writer, effects.outgoing, now)
@@ -763,8 +793,6 @@ class Runtime:
                         live.logged = 0
                         await agent_log.prune(writer, name)
             await at_work.clear(writer, rested)
-        self._marked.difference_update(rested)
-        self.telemetry.flushed(effects.size(), started)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
@@ -855,6 +883,11 @@ class Runtime:
                     woke = True
             elif event.type in FINAL_COMMAND_EVENTS:
                 self.waiters.done(f"command:{data['id']}")
+            elif event.type == "cancellation.requested":  # asked of another process: done by the one running it
+                if data["of"] == "message":
+                    self.cancel_message(data["agent"], data["id"], data.get("reason") or "cancelled on request")
+                else:
+                    self.cancel_command(data["agent"], data["id"])
             elif event.stream_type == "agent":
                 name = event.stream_id.rsplit("/", 1)[-1]
                 if event.type.endswith(".deleted"):
@@ -879,7 +912,7 @@ class Runtime:
                 self.known.pop(name, None)
                 if live is not None:
                     await self._flush()  # what it did before being deleted is recorded first
-                    del self.live[name]
+                    self.live.pop(name, None)
                 await self._forget(name)
                 continue
             self.known[name] = row.state["state"]
@@ -888,14 +921,14 @@ class Runtime:
                     self.record_note(name, "stopped")
                     self.effects.checkpoint.add(name)
                     await self._flush()
-                    del self.live[name]
+                    self.live.pop(name, None)
                 continue
             if row.state.get("kind") == "external":
                 if live is not None:  # it became external: another system plays it from now on
                     self.record_note(name, "now external: romas forwards its messages to its endpoint")
                     self.effects.checkpoint.add(name)
                     await self._flush()
-                    del self.live[name]
+                    self.live.pop(name, None)
                 continue
             if live is None:
                 if self.runs(name):
@@ -919,7 +952,7 @@ class Runtime:
         pending_messages = await inbox.unfinished(self.store, name)
         pending_commands = await commands.unfinished(self.store, name)
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
             await inbox.change(
                 writer, [MessageChange(m.id, name, m.version, "failed", now, error=gone) for m in pending_messages]
             )
@@ -1063,6 +1096,31 @@ class Runtime:
         if message_id in live.versions:  # nothing of it was left in the agent, or it was still queued
             self._finish_message(live, message_id, "cancelled", None, reason)
         self._wake.set()
+        return True
+
+    async def request_cancel(self, kind: str, agent: str, item_id: str, *, actor: str, reason: str) -> bool:
+        """Cancel a message (``kind`` ``message``) or a command (``command``) of ``agent``, whichever process runs
+        it: here at once when this process holds it, else through a ``cancellation.requested`` event in the log,
+        which the process running the agent acts upon when its follower reaches it (woken by NOTIFY). The caller
+        waits for the final status with a bound. False when the agent is not running (nobody would act on it)."""
+        if kind == "message" and self.cancel_message(agent, item_id, reason):
+            return True
+        if kind == "command" and self.cancel_command(agent, item_id):
+            return True
+        if self.known.get(agent) != "running":
+            return False
+        folder = "inbox" if kind == "message" else "commands"
+        async with self.store.write(WriteContext(actor=actor)) as writer:
+            await writer.append(
+                [
+                    NewEvent(
+                        "cancellation",
+                        f"/agents/{agent}/{folder}/{item_id}/cancellation",
+                        "cancellation.requested",
+                        {"of": kind, "agent": agent, "id": item_id, "reason": reason},
+                    )
+                ]
+            )
         return True
 
     def quiescent(self) -> bool:
