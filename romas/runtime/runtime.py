@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,6 +78,18 @@ MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One commit of the agents' work, taken from the scheduler (see ``Runtime._prepare``)."""
+
+    effects: Effects
+    saved: list[tuple[str, int, dict[str, Any]]]
+    rested: list[str]
+    logged: dict[str, int]
+    at: datetime
+    started: float
 
 
 def _utc_now() -> datetime:
@@ -140,6 +153,10 @@ class Runtime:
         """Agents marked at work in the database (see quarantine.py): marked before their first step, cleared
         by the flush after they went idle."""
         self._went_idle = False
+        self._committing: asyncio.Task[None] | None = None
+        """The commit under way while the scheduler goes on (see ``_flush_behind``)."""
+        self._clearing: set[str] = set()
+        """Agents whose at-work marks the commit under way clears: marked again before they step again."""
 
     @property
     def position(self) -> int:
@@ -419,30 +436,44 @@ class Runtime:
                 await self._cycle()
             except LeadershipLost as exc:  # not a lost shard the flush could leave out: start again from checkpoints
                 log.error("%s: reloading the agents still held here from their checkpoints", exc)
-                await asyncio.sleep(0.2)
-                try:
-                    await self._load_owned(None)
-                except Exception:
-                    log.exception("reloading the agents failed")
+                await self._recover(0.2)
             except Exception:
                 log.exception("the runtime failed; reloading every agent from its checkpoint")
-                await asyncio.sleep(0.5)
-                try:
-                    await self._load_owned(None)
-                except Exception:
-                    log.exception("reloading the agents failed")
+                await self._recover(0.5)
+        try:
+            await self._settle()
+        except Exception:
+            log.exception("the runtime's last commit failed; reloading every agent from its checkpoint")
+            await self._recover(0.0)
+
+    async def _recover(self, pause_s: float) -> None:
+        """Start the agents again from what the database has (after the commit under way, whatever its fate)."""
+        with contextlib.suppress(Exception):
+            await self._settle()
+        await asyncio.sleep(pause_s)
+        try:
+            await self._load_owned(None)
+        except Exception:
+            log.exception("reloading the agents failed")
 
     async def _cycle(self) -> None:
         if self._dirty:
+            await self._settle()
             await self._reconcile()
         worked = await self._round()
         now = time.monotonic()
-        if self.effects.durable() or (
-            (self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s
+        if self._committing is not None and self._committing.done():
+            await self._settle()
+        if self._committing is None and (
+            self.effects.durable()
+            or ((self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s)
         ):
-            await self._flush()
+            self._flush_behind()
         if worked:
             await self._yield()
+            return
+        if self._committing is not None:  # nothing to step: the commit under way ends, then what came meanwhile
+            await self._settle()
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
@@ -469,11 +500,13 @@ class Runtime:
 
     async def _round(self) -> bool:
         worked = False
-        marked = self._marked
+        marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
         starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
         if starting:
+            await self._settle()  # a mark the commit under way would clear is written after it
             await self._mark(starting)
+            marked = self._marked
         yielded_at = time.perf_counter()
         for live in list(self.live.values()):
             if self.live.get(live.name) is not live:
@@ -529,6 +562,7 @@ class Runtime:
     async def _halt(self, name: str, reason: str) -> None:
         """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
         reason, and a line in its log. What it did since its last checkpoint is dropped."""
+        await self._settle()
         self.effects.drop_agent(name)
         self.live.pop(name, None)
         now = _utc_now()
@@ -728,6 +762,29 @@ class Runtime:
     # -- committing --------------------------------------------------------------------------------------------
 
     async def _flush(self) -> None:
+        """Commit what the agents did, and wait for it (after the commit under way, if any)."""
+        await self._settle()
+        prepared = self._prepare()
+        if prepared is not None:
+            await self._write(prepared)
+
+    def _flush_behind(self) -> None:
+        """Start committing what the agents did while the scheduler goes on stepping them: the core computes the
+        next rounds while PostgreSQL writes this one. One commit at a time, in order; what the agents do meanwhile
+        goes in the next one (a group commit that grows with the database's latency)."""
+        assert self._committing is None
+        prepared = self._prepare()
+        if prepared is not None:
+            self._committing = asyncio.create_task(self._write(prepared), name="romas-runtime-commit")
+
+    async def _settle(self) -> None:
+        """Wait for the commit under way, if any; its failure is raised here, to the scheduler."""
+        task, self._committing = self._committing, None
+        if task is not None:
+            await task
+
+    def _prepare(self) -> _Prepared | None:
+        """Take what is to be committed, with the agents' checkpoints as they are now (consistent with it)."""
         effects, self.effects = self.effects, Effects()
         self._last_flush = time.monotonic()
         rested: list[str] = []
@@ -738,9 +795,8 @@ class Runtime:
                 if live is None or not live.has_work(self._last_flush):
                     rested.append(name)
         if not effects and not rested:
-            return
+            return None
         started = time.perf_counter()
-        now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
         for name in effects.checkpoint:
             live = self.live.get(name)
@@ -751,21 +807,29 @@ class Runtime:
         logged: dict[str, int] = {}
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
-        for attempt in range(3):
-            if self.leadership.revoked:  # lost shards: what their agents did is dropped, the rest is committed
-                lost = set(self.leadership.revoked)
-                self._drop_shards(lost)
-                effects.drop_shards(lost)
-                saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
-                rested = [name for name in rested if agent_shard(name) not in lost]
-            try:
-                await self._commit(effects, saved, rested, logged, now)
-                break
-            except LeadershipLost as exc:
-                if not exc.shards or attempt == 2:
-                    raise
+        self._clearing = set(rested)
+        return _Prepared(effects, saved, rested, logged, _utc_now(), started)
+
+    async def _write(self, prepared: _Prepared) -> None:
+        effects, saved, rested = prepared.effects, prepared.saved, prepared.rested
+        try:
+            for attempt in range(3):
+                if self.leadership.revoked:  # lost shards: what their agents did is dropped, the rest is committed
+                    lost = set(self.leadership.revoked)
+                    self._drop_shards(lost)
+                    effects.drop_shards(lost)
+                    saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
+                    rested = [name for name in rested if agent_shard(name) not in lost]
+                try:
+                    await self._commit(effects, saved, rested, prepared.logged, prepared.at)
+                    break
+                except LeadershipLost as exc:
+                    if not exc.shards or attempt == 2:
+                        raise
+        finally:
+            self._clearing = set()
         self._marked.difference_update(rested)
-        self.telemetry.flushed(effects.size(), started)
+        self.telemetry.flushed(effects.size(), prepared.started)
 
     async def _commit(
         self,
@@ -1126,7 +1190,7 @@ class Runtime:
     def quiescent(self) -> bool:
         """True when this process runs the agents and none of them can do anything by itself: no work, no timer
         pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
-        if not self.leading or self._dirty or self.effects:
+        if not self.leading or self._dirty or self.effects or self._committing is not None:
             return False
         now = time.monotonic()
         for live in self.live.values():
