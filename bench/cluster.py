@@ -1,8 +1,9 @@
 """romas spread over several processes on one PostgreSQL database (see romas/cluster).
 
-    python -m bench.cluster ratio    a CPU-bound MAS (agents computing between messages) on 1 process and on 2
-                                     processes of this machine: processed messages per second of each, and the
-                                     ratio (target >= 1.6x on two cores; PostgreSQL shares them)
+    python -m bench.cluster ratio    a CPU-bound MAS (a ring of agents computing between messages) on 1 process
+                                     and on 2 processes of this machine: processed messages per second of each,
+                                     how much of a core each process kept busy, and the ratio (target >= 1.6x on
+                                     two cores; PostgreSQL shares them); every message checked processed once
     python -m bench.cluster idle     10,000 small, mostly idle agents in one process: resident memory per agent,
                                      the time a process takes to start them all from their checkpoints, and a
                                      message to each of a sample answered
