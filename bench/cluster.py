@@ -139,6 +139,7 @@ async def _ratio_run(opts: Options, processes: int, args: argparse.Namespace) ->
 
                 await _until(all_running, "every agent to run")
                 cpu_before = [common_cpu(s.pid) for s in servers]
+                sched_before = [_sched(s.pid) for s in servers]
                 started = time.perf_counter()
                 sem = asyncio.Semaphore(16)
 
@@ -158,6 +159,10 @@ async def _ratio_run(opts: Options, processes: int, args: argparse.Namespace) ->
                 await _until(all_processed, "every message to be processed", every_s=0.1)
                 elapsed = time.perf_counter() - started
                 cpu = [common_cpu(s.pid) - before for s, before in zip(servers, cpu_before, strict=True)]
+                sched = [
+                    tuple(after - before for after, before in zip(_sched(s.pid), was, strict=True))
+                    for s, was in zip(servers, sched_before, strict=True)
+                ]
                 await asyncio.sleep(0.5)  # a duplicate would show up here
                 counts = await _counts(url)
             finally:
@@ -182,7 +187,23 @@ async def _ratio_run(opts: Options, processes: int, args: argparse.Namespace) ->
         "elapsed_s": elapsed,
         "server_cpu_s": cpu,
         "busy": [c / elapsed for c in cpu],
+        "denied": [w / elapsed for _, w in sched],
+        "asleep": [max(0.0, 1 - (c + w) / elapsed) for c, w in sched],
     }
+
+
+def _sched(pid: int) -> tuple[float, float]:
+    """Seconds on a core, and seconds runnable but waiting for one (the machine busy with other work), summed
+    over the process's threads (/proc/<pid>/task/*/schedstat)."""
+    on_cpu = waiting = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        on_cpu += int(fields[0])
+        waiting += int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
 
 
 def common_cpu(pid: int) -> float:
@@ -198,16 +219,24 @@ async def ratio(args: argparse.Namespace) -> dict[str, Any]:
         for processes in (1, 2) if rep % 2 == 0 else (2, 1):
             run = await _ratio_run(opts, processes, args)
             runs[processes].append(run)
-            busy = ", ".join(f"{b:.0%}" for b in run["busy"])
+            shares = "; ".join(
+                f"{b:.0%} busy, {d:.0%} denied, {a:.0%} asleep"
+                for b, d, a in zip(run["busy"], run["denied"], run["asleep"], strict=True)
+            )
             print(
                 f"  rep {rep + 1}: {processes} process(es): {run['rate']:.1f} messages/s "
-                f"({run['messages']} in {run['elapsed_s']:.1f}s, each processed once; "
-                f"each process kept busy: {busy} of a core; load {os.getloadavg()[0]:.1f})",
+                f"({run['messages']} in {run['elapsed_s']:.1f}s, each processed once, "
+                f"{sum(run['server_cpu_s']) * 1000 / run['messages']:.1f} ms of romas CPU each; "
+                f"of its wall time each process was {shares}; load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
     one = statistics.median(r["rate"] for r in runs[1])
     two = statistics.median(r["rate"] for r in runs[2])
     print(f"ratio: 2 processes / 1 process = {two / one:.2f}x  (median {two:.1f} vs {one:.1f} messages/s)")
+    print(
+        "  (busy: on a core; denied: runnable but the core was taken by other work on the machine; asleep: waiting "
+        "on the database or for work. On a quiet machine denied is ~0.)"
+    )
     return {"one_process": one, "two_processes": two, "ratio": two / one, "runs": runs}
 
 
