@@ -78,6 +78,17 @@ MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
+MAX_PENDING_CANCELS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    """A message (``kind`` ``message``) or command (``command``) of ``agent`` to cancel, asked of any process."""
+
+    kind: str
+    agent: str
+    item_id: str
+    reason: str
 
 
 @dataclass(slots=True)
@@ -155,6 +166,9 @@ class Runtime:
         self._went_idle = False
         self._committing: asyncio.Task[None] | None = None
         """The commit under way while the scheduler goes on (see ``_flush_behind``)."""
+        self._cancels: dict[str, CancelRequest] = {}
+        """Cancellations asked (of any process) for messages or commands of agents not running yet, by item id:
+        applied when the agent starts here, forgotten when the item ends."""
         self._marking: asyncio.Task[None] | None = None
         """Agents that found work being marked at work, while the scheduler steps the others."""
         self._clearing: set[str] = set()
@@ -422,6 +436,9 @@ class Runtime:
                     command.body,
                     started=command.status == "running",
                 )
+        for request in [r for r in self._cancels.values() if r.agent == name]:  # asked before it started here
+            if self._apply_cancel(request):
+                del self._cancels[request.item_id]
         note = f"started, code revision {code_revision}"
         if saved is not None:
             note = f"restarted from its checkpoint of {saved.updated_at.isoformat()}, code revision {code_revision}"
@@ -957,6 +974,7 @@ class Runtime:
                     woke = True
             elif event.type in FINAL_MESSAGE_EVENTS:
                 self.waiters.done(f"message:{data['id']}")
+                self._cancels.pop(data["id"], None)
             elif event.type == "command.queued":
                 live = self.live.get(data["agent"])
                 if (
@@ -969,11 +987,13 @@ class Runtime:
                     woke = True
             elif event.type in FINAL_COMMAND_EVENTS:
                 self.waiters.done(f"command:{data['id']}")
-            elif event.type == "cancellation.requested":  # asked of another process: done by the one running it
-                if data["of"] == "message":
-                    self.cancel_message(data["agent"], data["id"], data.get("reason") or "cancelled on request")
-                else:
-                    self.cancel_command(data["agent"], data["id"])
+                self._cancels.pop(data["id"], None)
+            elif event.type == "cancellation.requested":  # asked of any process: done by the one running it
+                request = CancelRequest(data["of"], data["agent"], data["id"], data.get("reason") or "cancelled")
+                if not self._apply_cancel(request):  # its agent starts later (here or elsewhere): kept till then
+                    self._cancels[request.item_id] = request
+                    while len(self._cancels) > MAX_PENDING_CANCELS:
+                        del self._cancels[next(iter(self._cancels))]
             elif event.stream_type == "agent":
                 name = event.stream_id.rsplit("/", 1)[-1]
                 if event.type.endswith(".deleted"):
@@ -1208,6 +1228,11 @@ class Runtime:
                 ]
             )
         return True
+
+    def _apply_cancel(self, request: CancelRequest) -> bool:
+        if request.kind == "message":
+            return self.cancel_message(request.agent, request.item_id, request.reason)
+        return self.cancel_command(request.agent, request.item_id)
 
     def quiescent(self) -> bool:
         """True when this process runs the agents and none of them can do anything by itself: no work, no timer
