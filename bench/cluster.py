@@ -46,7 +46,7 @@ IDLE = """greeting(hello).
 
 
 def _opts(args: argparse.Namespace) -> Options:
-    return Options(pin=False, keep_logs=args.keep_logs)
+    return Options(pin=False, keep_logs=args.keep_logs, own_sessions=not args.one_session)
 
 
 async def _upgrade(url: str) -> None:
@@ -399,6 +399,12 @@ def main() -> None:
     parser.add_argument("--idle-agents", type=int, default=10_000)
     parser.add_argument(
         "--direct", action="store_true", help="idle: write the agents through romas's store, not the API (faster)"
+    )
+    parser.add_argument(
+        "--one-session",
+        action="store_true",
+        help="ratio: run the servers in this benchmark's session (Linux's autogroup then gives them together the "
+        "share of the machine one process would get when other work competes for it)",
     )
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
