@@ -169,8 +169,6 @@ class Runtime:
         self._cancels: dict[str, CancelRequest] = {}
         """Cancellations asked (of any process) for messages or commands of agents not running yet, by item id:
         applied when the agent starts here, forgotten when the item ends."""
-        self._marking: asyncio.Task[None] | None = None
-        """Agents that found work being marked at work, while the scheduler steps the others."""
         self._clearing: set[str] = set()
         """Agents whose at-work marks the commit under way clears: marked again before they step again."""
 
@@ -460,16 +458,13 @@ class Runtime:
                 log.exception("the runtime failed; reloading every agent from its checkpoint")
                 await self._recover(0.5)
         try:
-            await self._settle_marks()
             await self._settle()
         except Exception:
-            log.exception("the runtime's last writes failed; reloading every agent from its checkpoint")
+            log.exception("the runtime's last commit failed; reloading every agent from its checkpoint")
             await self._recover(0.0)
 
     async def _recover(self, pause_s: float) -> None:
         """Start the agents again from what the database has (after the commit under way, whatever its fate)."""
-        with contextlib.suppress(Exception):
-            await self._settle_marks()
         with contextlib.suppress(Exception):
             await self._settle()
         await asyncio.sleep(pause_s)
@@ -496,9 +491,6 @@ class Runtime:
             return
         if self._committing is not None:  # nothing to step: the commit under way ends, then what came meanwhile
             await self._settle()
-            return
-        if self._marking is not None:  # nothing to step until agents that found work are marked
-            await self._settle_marks()
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
@@ -527,12 +519,11 @@ class Runtime:
         worked = False
         marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
-        if self._marking is not None and self._marking.done():
-            await self._settle_marks()
-        if self._marking is None:
-            starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
-            if starting:
-                self._marking = asyncio.create_task(self._mark_behind(starting, self._committing))
+        starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
+        if starting:
+            await self._settle()  # a mark the commit under way would clear is written after it
+            await self._mark(starting)
+            marked = self._marked
         yielded_at = time.perf_counter()
         for live in list(self.live.values()):
             if self.live.get(live.name) is not live:
@@ -544,7 +535,8 @@ class Runtime:
             if not live.has_work(now):
                 continue
             if live.name not in marked:
-                continue  # it found work: it steps once marked (see _mark_behind)
+                worked = True  # it found work during this round: marked at the start of the next one
+                continue
             try:
                 self._deliver(live)
                 self._start_commands(live)
@@ -576,20 +568,6 @@ class Runtime:
         """How often an agent that only thinks is checkpointed: a large mind less often, since taking its
         snapshot holds the event loop (every MiB of mind stretches the period by ``checkpoint_every_s``)."""
         return self.checkpoint_every_s * max(1.0, live.agent.memory_estimate() / CHECKPOINT_SIZE_STEP)
-
-    async def _mark_behind(self, names: list[str], commit: asyncio.Task[None] | None) -> None:
-        """Mark agents that found work, while the scheduler steps the others: after the commit under way (which
-        may clear the marks of some of them, from when they rested)."""
-        if commit is not None:
-            await asyncio.wait([commit])
-        await self._mark(names)
-        self._wake.set()
-
-    async def _settle_marks(self) -> None:
-        """Wait for the marking under way, if any; its failure is raised here, to the scheduler."""
-        task, self._marking = self._marking, None
-        if task is not None:
-            await task
 
     async def _mark(self, names: list[str]) -> None:
         """Marks agents at work before their first step, so a crash during it is laid at their door. One upsert
@@ -1237,7 +1215,7 @@ class Runtime:
     def quiescent(self) -> bool:
         """True when this process runs the agents and none of them can do anything by itself: no work, no timer
         pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
-        if not self.leading or self._dirty or self.effects or self._committing or self._marking:
+        if not self.leading or self._dirty or self.effects or self._committing is not None:
             return False
         now = time.monotonic()
         for live in self.live.values():
