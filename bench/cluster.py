@@ -1,8 +1,9 @@
 """romas spread over several processes on one PostgreSQL database (see romas/cluster).
 
-    python -m bench.cluster ratio    a CPU-bound MAS (agents computing between messages) on 1 process and on 2
-                                     processes of this machine: processed messages per second of each, and the
-                                     ratio (target >= 1.6x on two cores; PostgreSQL shares them)
+    python -m bench.cluster ratio    a CPU-bound MAS (a ring of agents computing between messages) on 1 process
+                                     and on 2 processes of this machine: processed messages per second of each,
+                                     how much of a core each process kept busy, and the ratio (target >= 1.6x on
+                                     two cores; PostgreSQL shares them); every message checked processed once
     python -m bench.cluster idle     10,000 small, mostly idle agents in one process: resident memory per agent,
                                      the time a process takes to start them all from their checkpoints, and a
                                      message to each of a sample answered
@@ -32,15 +33,20 @@ from bench import common
 from bench.common import Options, Server
 from romas.cluster.shards import SHARDS, agent_shard
 
-WORK = """+!work(N) <- for (.range(I, 1, N)) { X = I * I }.
+WORK = """+!work(N, Hops) : next(Next) <-
+    for (.range(I, 1, N)) { for (.range(J, 1, 25)) { X = I * J } };
+    if (Hops > 0) { .send(Next, achieve, work(N, Hops - 1)) }.
 """
+"""Each message computes (``N`` x 25 turns of a loop in AgentSpeak, its state small: a checkpoint stays cheap),
+then passes the token on to the next agent of a ring (``next(Name)``, on another process about half the time when
+there are two) until its hops are spent."""
 IDLE = """greeting(hello).
 +!hi[source(S)] <- ?greeting(G); .print(G).
 """
 
 
 def _opts(args: argparse.Namespace) -> Options:
-    return Options(pin=False, keep_logs=args.keep_logs)
+    return Options(pin=False, keep_logs=args.keep_logs, own_sessions=not args.one_session)
 
 
 async def _upgrade(url: str) -> None:
@@ -89,7 +95,23 @@ async def _processed(url: str) -> int:
         await conn.close()
 
 
-async def _ratio_run(opts: Options, processes: int, agents: int, messages: int, loop_n: int) -> dict[str, Any]:
+async def _counts(url: str) -> dict[str, int]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT status, count(*) AS n FROM messages GROUP BY status")
+        processed_events = await conn.fetchval("SELECT count(*) FROM events WHERE type = 'message.processed'")
+    finally:
+        await conn.close()
+    counts = {str(r["status"]): int(r["n"]) for r in rows}
+    counts["processed_events"] = int(processed_events)
+    return counts
+
+
+async def _ratio_run(opts: Options, processes: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One run: ``args.agents`` agents in a ring, ``args.tokens`` tokens injected per agent, each passed on
+    ``args.hops`` times; every message computes ``args.loop`` turns. Timed from the first token to the last
+    message processed, then checked: every message processed exactly once."""
+    expected = args.agents * args.tokens * (args.hops + 1)
     async with common.scratch_database(opts, "cluster") as url:
         await _upgrade(url)
         servers: list[Server] = []
@@ -101,30 +123,48 @@ async def _ratio_run(opts: Options, processes: int, agents: int, messages: int, 
             clients = [httpx.AsyncClient(base_url=s.base, timeout=60) for s in servers]
             try:
                 await _cluster_ready(clients, processes)
-                names = _balanced_names(agents)
-                for i, name in enumerate(names):
-                    response = await clients[i % len(clients)].put(f"/agents/{name}", json={"code": WORK})
+                names = _balanced_names(args.agents)
+                ring = names[:]
+                random.Random(13).shuffle(ring)
+                for i, name in enumerate(ring):
+                    code = f"next({ring[(i + 1) % len(ring)]}).\n" + WORK
+                    response = await clients[i % len(clients)].put(f"/agents/{name}", json={"code": code})
                     assert response.status_code == 201, response.text
-                await asyncio.sleep(1.0)
+
+                async def all_running() -> bool:
+                    running = 0
+                    for client in clients:
+                        running += await _running_agents(client)
+                    return running >= len(names)
+
+                await _until(all_running, "every agent to run")
                 cpu_before = [common_cpu(s.pid) for s in servers]
+                sched_before = [_sched(s.pid) for s in servers]
                 started = time.perf_counter()
                 sem = asyncio.Semaphore(16)
 
                 async def post(i: int) -> None:
                     async with sem:
                         client = clients[i % len(clients)]
-                        body = {"performative": "achieve", "content": f"work({loop_n})"}
+                        body = {"performative": "achieve", "content": f"work({args.loop}, {args.hops})"}
                         response = await client.post(f"/agents/{names[i % len(names)]}/inbox", json=body)
                         assert response.status_code == 202, response.text
 
-                await asyncio.gather(*(post(i) for i in range(messages)))
+                await asyncio.gather(*(post(i) for i in range(args.agents * args.tokens)))
 
                 async def all_processed() -> bool:
-                    return await _processed(url) >= messages
+                    counts = await _counts(url)
+                    return counts.get("processed", 0) + counts.get("failed", 0) >= expected
 
                 await _until(all_processed, "every message to be processed", every_s=0.1)
                 elapsed = time.perf_counter() - started
                 cpu = [common_cpu(s.pid) - before for s, before in zip(servers, cpu_before, strict=True)]
+                sched = [
+                    tuple(after - before for after, before in zip(_sched(s.pid), was, strict=True))
+                    for s, was in zip(servers, sched_before, strict=True)
+                ]
+                await asyncio.sleep(0.5)  # a duplicate would show up here
+                counts = await _counts(url)
             finally:
                 for client in clients:
                     await client.aclose()
@@ -133,7 +173,37 @@ async def _ratio_run(opts: Options, processes: int, agents: int, messages: int, 
                 server.stop()
                 if not opts.keep_logs:
                     server.log.unlink(missing_ok=True)
-    return {"processes": processes, "rate": messages / elapsed, "elapsed_s": elapsed, "server_cpu_s": cpu}
+    exactly_once = (
+        counts.get("processed", 0) == expected
+        and counts["processed_events"] == expected
+        and sum(n for status, n in counts.items() if status != "processed_events") == expected
+    )
+    if not exactly_once:
+        raise RuntimeError(f"expected {expected} messages each processed once, found {counts}")
+    return {
+        "processes": processes,
+        "rate": expected / elapsed,
+        "messages": expected,
+        "elapsed_s": elapsed,
+        "server_cpu_s": cpu,
+        "busy": [c / elapsed for c in cpu],
+        "denied": [w / elapsed for _, w in sched],
+        "asleep": [max(0.0, 1 - (c + w) / elapsed) for c, w in sched],
+    }
+
+
+def _sched(pid: int) -> tuple[float, float]:
+    """Seconds on a core, and seconds runnable but waiting for one (the machine busy with other work), summed
+    over the process's threads (/proc/<pid>/task/*/schedstat)."""
+    on_cpu = waiting = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        on_cpu += int(fields[0])
+        waiting += int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
 
 
 def common_cpu(pid: int) -> float:
@@ -147,16 +217,26 @@ async def ratio(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     for rep in range(args.reps):
         for processes in (1, 2) if rep % 2 == 0 else (2, 1):
-            run = await _ratio_run(opts, processes, args.agents, args.messages, args.loop)
+            run = await _ratio_run(opts, processes, args)
             runs[processes].append(run)
-            cpu = [round(c, 1) for c in run["server_cpu_s"]]
+            shares = "; ".join(
+                f"{b:.0%} busy, {d:.0%} denied, {a:.0%} asleep"
+                for b, d, a in zip(run["busy"], run["denied"], run["asleep"], strict=True)
+            )
             print(
                 f"  rep {rep + 1}: {processes} process(es): {run['rate']:.1f} messages/s "
-                f"({args.messages} in {run['elapsed_s']:.1f}s; server CPU {cpu}s)"
+                f"({run['messages']} in {run['elapsed_s']:.1f}s, each processed once, "
+                f"{sum(run['server_cpu_s']) * 1000 / run['messages']:.1f} ms of romas CPU each; "
+                f"of its wall time each process was {shares}; load {os.getloadavg()[0]:.1f})",
+                flush=True,
             )
     one = statistics.median(r["rate"] for r in runs[1])
     two = statistics.median(r["rate"] for r in runs[2])
     print(f"ratio: 2 processes / 1 process = {two / one:.2f}x  (median {two:.1f} vs {one:.1f} messages/s)")
+    print(
+        "  (busy: on a core; denied: runnable but the core was taken by other work on the machine; asleep: waiting "
+        "on the database or for work. On a quiet machine denied is ~0.)"
+    )
     return {"one_process": one, "two_processes": two, "ratio": two / one, "runs": runs}
 
 
@@ -311,13 +391,20 @@ async def _restart(opts: Options, url: str, args: argparse.Namespace, result: di
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("ratio", "idle", "all"))
-    parser.add_argument("--agents", type=int, default=16, help="CPU-bound agents (ratio)")
-    parser.add_argument("--messages", type=int, default=400, help="messages per run (ratio)")
-    parser.add_argument("--loop", type=int, default=2000, help="iterations each message computes (ratio)")
+    parser.add_argument("--agents", type=int, default=16, help="CPU-bound agents, in a ring (ratio)")
+    parser.add_argument("--tokens", type=int, default=8, help="tokens injected per agent (ratio)")
+    parser.add_argument("--hops", type=int, default=7, help="times each token is passed on (ratio)")
+    parser.add_argument("--loop", type=int, default=40, help="each message computes loop x 25 turns (ratio)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--idle-agents", type=int, default=10_000)
     parser.add_argument(
         "--direct", action="store_true", help="idle: write the agents through romas's store, not the API (faster)"
+    )
+    parser.add_argument(
+        "--one-session",
+        action="store_true",
+        help="ratio: run the servers in this benchmark's session (Linux's autogroup then gives them together the "
+        "share of the machine one process would get when other work competes for it)",
     )
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()

@@ -75,6 +75,9 @@ class Options:
     romas_src: Path = REPO
     quiet_wait_s: float = 60.0
     retries: int = 2
+    own_sessions: bool = False
+    """Each server in its own session, as separate services are: Linux's autogroup scheduler then shares a busy
+    machine between the servers, not between this benchmark's session (all its servers together) and the rest."""
 
     @property
     def pinned(self) -> bool:
@@ -179,8 +182,11 @@ def _die_with_parent() -> None:
 def _spawn(name: str, argv: list[str], port: int, opts: Options, env: dict[str, str], cwd: Path = REPO) -> Server:
     log = Path(tempfile.mkstemp(prefix=f"romas-bench-{name}-", suffix=".log")[1])
     cpus = opts.server_cpus
+    own_session = opts.own_sessions
 
     def pin() -> None:
+        if own_session:
+            os.setsid()
         _die_with_parent()
         if cpus is not None:
             os.sched_setaffinity(0, cpus)

@@ -97,6 +97,11 @@ class Settings:
     """Hosts and CIDRs romas may call although they are loopback or private (webhooks, external agents)."""
     webhook_backoff_s: float = 1.0
     webhook_max_attempts: int = 10
+    cluster_lease_s: float = 4.0
+    """How long a shard's lease lasts unrenewed (ROMAS_CLUSTER_LEASE_S): a dead process's agents run elsewhere
+    about this long after it died."""
+    cluster_heartbeat_s: float = 1.0
+    """How often a process renews its heartbeat and leases (ROMAS_CLUSTER_HEARTBEAT_S); below the lease."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -198,7 +203,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         egress_allow=env.get("ROMAS_EGRESS_ALLOW", ""),
         webhook_backoff_s=_float(env, "ROMAS_WEBHOOK_BACKOFF_S", 1.0),
         webhook_max_attempts=_int(env, "ROMAS_WEBHOOK_MAX_ATTEMPTS", 10),
+        cluster_lease_s=_float(env, "ROMAS_CLUSTER_LEASE_S", 4.0),
+        cluster_heartbeat_s=_cluster_heartbeat(env),
     )
+
+
+def _cluster_heartbeat(env: Mapping[str, str]) -> float:
+    """How often leases are renewed: often enough that a lease outlives a missed renewal."""
+    lease = _float(env, "ROMAS_CLUSTER_LEASE_S", 4.0)
+    heartbeat = _float(env, "ROMAS_CLUSTER_HEARTBEAT_S", 1.0)
+    if heartbeat * 2 > lease:
+        raise ConfigError(
+            f"ROMAS_CLUSTER_HEARTBEAT_S ({heartbeat:g}) must be at most half of ROMAS_CLUSTER_LEASE_S ({lease:g}), "
+            "so that a lease outlives a missed renewal"
+        )
+    return heartbeat
 
 
 def _public_url(raw: str) -> str | None:

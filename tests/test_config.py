@@ -23,8 +23,12 @@ def test_values_from_the_environment() -> None:
             "ROMAS_ARTEFACT_MODULES": "shop.types, other",
             "ROMAS_REQUIRE_PRECONDITIONS": "yes",
             "ROMAS_AGENT_MEMORY_MB": "64",
+            "ROMAS_CLUSTER_LEASE_S": "10",
+            "ROMAS_CLUSTER_HEARTBEAT_S": "2.5",
         }
     )
+    assert (settings.cluster_lease_s, settings.cluster_heartbeat_s) == (10.0, 2.5)
+    assert (load_settings({}).cluster_lease_s, load_settings({}).cluster_heartbeat_s) == (4.0, 1.0)
     assert settings.agent_memory_mb == 64 and load_settings({}).agent_memory_mb == 16
     assert settings.database_url == "postgresql+asyncpg://u@db/romas"
     assert settings.port == 9000 and settings.max_body_bytes == 2048
@@ -41,6 +45,9 @@ def test_values_from_the_environment() -> None:
         ({"ROMAS_TOKENS": "justaname"}, "name:secret"),
         ({"ROMAS_TOKENS": "ci:x:fly"}, "unknown scope"),
         ({"ROMAS_AGENT_MEMORY_MB": "0"}, "ROMAS_AGENT_MEMORY_MB must be at least 1"),
+        ({"ROMAS_CLUSTER_LEASE_S": "-1"}, "ROMAS_CLUSTER_LEASE_S must be a positive number"),
+        ({"ROMAS_CLUSTER_LEASE_S": "1.5"}, "ROMAS_CLUSTER_HEARTBEAT_S .* at most half of ROMAS_CLUSTER_LEASE_S"),
+        ({"ROMAS_CLUSTER_HEARTBEAT_S": "3"}, "at most half"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:

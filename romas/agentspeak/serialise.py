@@ -466,10 +466,11 @@ def _frame_json(fr: Frame, plan_ref: Any) -> dict[str, Json]:
         out["loops"] = [
             {
                 "keep": sorted(ls.keep),
-                "solutions": [{k: term_to_json(v) for k, v in s.items()} for s in ls.solutions]
+                # only the turns still to come: a long loop's checkpoint shrinks as it goes
+                "solutions": [{k: term_to_json(v) for k, v in s.items()} for s in ls.solutions[ls.index :]]
                 if ls.solutions is not None
                 else None,
-                "index": ls.index,
+                "index": 0 if ls.solutions is not None else ls.index,
             }
             for ls in fr.loops
         ]

@@ -147,15 +147,17 @@ async def list_tasks(services: Services, name: str, page_size: int, page_token: 
     }
 
 
-async def cancel_task(services: Services, name: str, task_id: str) -> dict[str, Any]:
+async def cancel_task(services: Services, name: str, task_id: str, actor: str) -> dict[str, Any]:
     """CancelTask: the message is dropped with what it caused in the agent (queued events, intentions) and ends
     ``cancelled``, which A2A reads as canceled. A task that ended already cannot be canceled."""
     await _opted_in(services, name)
     row = await _task_row(services, name, task_id)
     if row.final:
         raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} already ended ({row.status}); it cannot be canceled")
-    if not services.runtime.cancel_message(name, row.id, "canceled over A2A (CancelTask)"):
-        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} is not handled by this server (is {name} stopped?)")
+    if not await services.runtime.request_cancel(
+        "message", name, row.id, actor=actor, reason="canceled over A2A (CancelTask)"
+    ):
+        raise A2AError(409, TASK_NOT_CANCELABLE, f"task {row.id} cannot be canceled: {name} is stopped")
 
     async def load() -> MessageRow:
         return await _task_row(services, name, row.id)
@@ -393,7 +395,9 @@ METHODS: dict[str, Method] = {
     ),
     "GetTask": lambda _request, services, name, params, _wrap: get_task(services, name, _text(params, "id")),
     "ListTasks": lambda _request, services, name, params, _wrap: list_tasks(services, name, *_page(params)),
-    "CancelTask": lambda _request, services, name, params, _wrap: cancel_task(services, name, _text(params, "id")),
+    "CancelTask": lambda request, services, name, params, _wrap: cancel_task(
+        services, name, _text(params, "id"), actor_of(request)
+    ),
     "SubscribeToTask": lambda _request, services, name, params, wrap: subscribe_task(
         services, name, _text(params, "id"), wrap
     ),

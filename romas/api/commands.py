@@ -207,15 +207,19 @@ class CommandController(Controller):
         opt={"scope": "operate"},
         responses=problem_specs(400, 404, 409),
     )
-    async def cancel_command(self, services: ServicesDep, name: Name, command_id: CommandId) -> Response[CommandBody]:
+    async def cancel_command(
+        self, request: Request[Any, Any, Any], services: ServicesDep, name: Name, command_id: CommandId
+    ) -> Response[CommandBody]:
         row = await _command(services, name, command_id)
         if row.final:
             raise Conflict(f"command {command_id} already ended: {row.status}")
         key = f"command:{command_id}"
         waiter = services.runtime.waiters.register(key)
         try:
-            if not services.runtime.cancel_command(name, command_id):
-                raise Conflict(f"command {command_id} is not running in this server (is agent {name} stopped?)")
+            if not await services.runtime.request_cancel(
+                "command", name, command_id, actor=actor_of(request), reason="cancelled on request"
+            ):
+                raise Conflict(f"command {command_id} cannot be cancelled: agent {name} is stopped")
             await services.runtime.waiters.wait(key, waiter, CANCEL_WAIT_S)
         finally:
             services.runtime.waiters.release(key, waiter)

@@ -82,7 +82,12 @@ _FORGET_DEAD = text(
 
 
 class LeadershipLost(RuntimeError):
-    """This process no longer holds (all of) the shards it was working for."""
+    """This process no longer holds (all of) the shards it was working for: ``shards`` are those found lost (empty
+    when it holds none at all)."""
+
+    def __init__(self, message: str, shards: Collection[int] = ()) -> None:
+        super().__init__(message)
+        self.shards = frozenset(shards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,22 +213,38 @@ class Leases:
     # -- fencing -----------------------------------------------------------------------------------------------
 
     async def check(self, connection: AsyncConnection, *, shards: Collection[int] | None = None) -> None:
-        """Raise LeadershipLost unless this process still holds its shards (all of them, and ``shards`` among
-        them), run inside the write transaction it guards."""
+        """Raise LeadershipLost unless this process still holds ``shards`` (by default every shard it has not
+        found lost), run inside the write transaction it guards. A shard found lost here is revoked at once: the
+        caller drops the work of that shard and may commit the rest (see ``Runtime._flush``)."""
         if not self.clustered:
             return
-        if self.revoked:
-            raise LeadershipLost(f"this process lost shards {sorted(self.revoked)}")
-        if shards is not None and any(s not in self.owned for s in shards):
-            raise LeadershipLost(f"this process does not hold shard(s) {sorted(set(shards) - set(self.owned))}")
-        expected = dict(self.owned)
+        if shards is not None:
+            wanted = set(shards)
+            gone = (wanted - set(self.owned)) | (wanted & self.revoked)
+            if gone:
+                raise LeadershipLost(f"this process does not hold shard(s) {sorted(gone)}", gone)
+            expected = {s: self.owned[s] for s in wanted}
+        else:
+            expected = {s: fence for s, fence in self.owned.items() if s not in self.revoked}
         if not expected:
+            if shards is not None:
+                return
             raise LeadershipLost("this process holds no shard")
         rows = (await connection.execute(_CHECK, {"id": self.process_id, "shards": sorted(expected)})).all()
         found = {int(row.shard): int(row.fence) for row in rows}
         if found != expected:
-            lost = sorted(s for s, fence in expected.items() if found.get(s) != fence)
-            raise LeadershipLost(f"this process lost its lease on shard(s) {lost}")
+            lost = {s for s, fence in expected.items() if found.get(s) != fence}
+            self.revoke(lost)
+            raise LeadershipLost(f"this process lost its lease on shard(s) {sorted(lost)}", lost)
+
+    def revoke(self, lost: set[int]) -> None:
+        """Shards another process took: nothing more is committed for them, and the balance loop has their work
+        dropped (``on_lost``) soon."""
+        fresh = lost - self.revoked
+        if fresh:
+            log.error("this process lost its lease on shard(s) %s", sorted(fresh))
+            self.revoked |= fresh
+            self._balance_now.set()
 
     # -- heartbeat ---------------------------------------------------------------------------------------------
 
@@ -246,11 +267,7 @@ class Leases:
                         int(r.shard): int(r.fence)
                         for r in (await connection.execute(_RENEW, {"id": self.process_id, "ttl": self.ttl_s})).all()
                     }
-                lost = {s for s, fence in self.owned.items() if renewed.get(s) != fence and s not in self.revoked}
-                if lost:
-                    log.error("this process lost its lease on shard(s) %s", sorted(lost))
-                    self.revoked |= lost
-                    self._balance_now.set()
+                self.revoke({s for s, fence in self.owned.items() if renewed.get(s) != fence})
             except Exception as exc:  # the database is unreachable: leases will lapse, the balance loop sees it
                 log.warning("renewing this process's leases failed: %s", exc)
             if await self._pause(self.heartbeat_s):

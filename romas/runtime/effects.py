@@ -3,9 +3,11 @@ sent, log lines, and the checkpoints that go with them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from romas.cluster.shards import agent_shard
 from romas.store.agent_log import LogLine
 from romas.store.commands import CommandChange
 from romas.store.inbox import MessageChange, NewMessage
@@ -46,6 +48,21 @@ class Effects:
 
     def __bool__(self) -> bool:
         return self.durable() or bool(self.log)
+
+    def drop_shards(self, shards: Collection[int]) -> None:
+        """Forget what the agents of ``shards`` did since the last flush, log lines included (those shards are no
+        longer held here)."""
+
+        def lost(agent: str) -> bool:
+            return agent_shard(agent) in shards
+
+        self.messages = [m for m in self.messages if not lost(m.agent)]
+        self.outgoing = [m for m in self.outgoing if m.origin != "agent" or not lost(m.sender)]
+        self.commands = [c for c in self.commands if not lost(c.agent)]
+        self.log = [line for line in self.log if not lost(line.agent)]
+        self.environment = [e for e in self.environment if not lost(e.agent)]
+        self.invocations = [i for i in self.invocations if i.origin != "agent" or not lost(i.invoker)]
+        self.checkpoint = {name for name in self.checkpoint if not lost(name)}
 
     def drop_agent(self, name: str) -> None:
         """Forget what an agent did since the last flush (its in-memory state is being thrown away)."""

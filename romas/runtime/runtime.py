@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ from romas.services.agents import AgentService, agent_key, agent_set_files
 from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
 from romas.store.commands import CommandChange
-from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
+from romas.store.eventstore import NewEvent, RecordedEvent, ResourceRow, Store, WriteContext, Writer
 from romas.store.inbox import MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
@@ -78,6 +79,29 @@ MAX_LOG_LINES_PER_FLUSH = 5000
 LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
+MAX_PENDING_CANCELS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    """A message (``kind`` ``message``) or command (``command``) of ``agent`` to cancel, asked of any process."""
+
+    kind: str
+    agent: str
+    item_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One commit of the agents' work, taken from the scheduler (see ``Runtime._prepare``)."""
+
+    effects: Effects
+    saved: list[tuple[str, int, dict[str, Any]]]
+    rested: list[str]
+    logged: dict[str, int]
+    at: datetime
+    started: float
 
 
 def _utc_now() -> datetime:
@@ -141,6 +165,13 @@ class Runtime:
         """Agents marked at work in the database (see quarantine.py): marked before their first step, cleared
         by the flush after they went idle."""
         self._went_idle = False
+        self._committing: asyncio.Task[None] | None = None
+        """The commit under way while the scheduler goes on (see ``_flush_behind``)."""
+        self._cancels: dict[str, CancelRequest] = {}
+        """Cancellations asked (of any process) for messages or commands of agents not running yet, by item id:
+        applied when the agent starts here, forgotten when the item ends."""
+        self._clearing: set[str] = set()
+        """Agents whose at-work marks the commit under way clears: marked again before they step again."""
 
     @property
     def position(self) -> int:
@@ -216,7 +247,7 @@ class Runtime:
             self.effects = Effects()
         self._marked.difference_update(leaving)
         for name in names:
-            del self.live[name]
+            self.live.pop(name, None)
         if self.leading:
             await self.environment.stop()
             if not self._closing:
@@ -226,17 +257,23 @@ class Runtime:
 
     async def _lose(self, shards: set[int]) -> None:
         """Shards another process took (this one missed renewing them): forget their agents, committing nothing
-        more; the others restart from their checkpoints, since what they did since may not have been written."""
+        more for them; the new holder restarts them from their checkpoints. The agents of the other shards go on
+        as they were."""
         if not self.leading:
             return
         await self._stop_scheduler()
+        self._drop_shards(shards)
         await self.environment.stop()
-        self.live.clear()
-        self.effects = Effects()
-        self._marked = {name for name in self._marked if agent_shard(name) not in shards}
+        await self.environment.load()
         log.warning("this process no longer runs shard(s) %s", sorted(shards))
-        await self._load_owned(None)
         self._restart_scheduler()
+
+    def _drop_shards(self, shards: set[int] | frozenset[int]) -> None:
+        """Forget the agents of lost shards and what they did since the last flush."""
+        for name in [name for name in self.live if agent_shard(name) in shards]:
+            del self.live[name]
+        self.effects.drop_shards(shards)
+        self._marked = {name for name in self._marked if agent_shard(name) not in shards}
 
     def _restart_scheduler(self) -> None:
         if self._closing or self._stopping:
@@ -398,6 +435,9 @@ class Runtime:
                     command.body,
                     started=command.status == "running",
                 )
+        for request in [r for r in self._cancels.values() if r.agent == name]:  # asked before it started here
+            if self._apply_cancel(request):
+                del self._cancels[request.item_id]
         note = f"started, code revision {code_revision}"
         if saved is not None:
             note = f"restarted from its checkpoint of {saved.updated_at.isoformat()}, code revision {code_revision}"
@@ -412,32 +452,46 @@ class Runtime:
         while self._scheduling:
             try:
                 await self._cycle()
-            except LeadershipLost as exc:
+            except LeadershipLost as exc:  # not a lost shard the flush could leave out: start again from checkpoints
                 log.error("%s: reloading the agents still held here from their checkpoints", exc)
-                await asyncio.sleep(0.2)
-                try:
-                    await self._load_owned(None)
-                except Exception:
-                    log.exception("reloading the agents failed")
+                await self._recover(0.2)
             except Exception:
                 log.exception("the runtime failed; reloading every agent from its checkpoint")
-                await asyncio.sleep(0.5)
-                try:
-                    await self._load_owned(None)
-                except Exception:
-                    log.exception("reloading the agents failed")
+                await self._recover(0.5)
+        try:
+            await self._settle()
+        except Exception:
+            log.exception("the runtime's last commit failed; reloading every agent from its checkpoint")
+            await self._recover(0.0)
+
+    async def _recover(self, pause_s: float) -> None:
+        """Start the agents again from what the database has (after the commit under way, whatever its fate)."""
+        with contextlib.suppress(Exception):
+            await self._settle()
+        await asyncio.sleep(pause_s)
+        try:
+            await self._load_owned(None)
+        except Exception:
+            log.exception("reloading the agents failed")
 
     async def _cycle(self) -> None:
         if self._dirty:
+            await self._settle()
             await self._reconcile()
         worked = await self._round()
         now = time.monotonic()
-        if self.effects.durable() or (
-            (self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s
+        if self._committing is not None and self._committing.done():
+            await self._settle()
+        if self._committing is None and (
+            self.effects.durable()
+            or ((self.effects.log or self._went_idle) and now - self._last_flush >= self.log_flush_s)
         ):
-            await self._flush()
+            self._flush_behind()
         if worked:
             await self._yield()
+            return
+        if self._committing is not None:  # nothing to step: the commit under way ends, then what came meanwhile
+            await self._settle()
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
@@ -464,11 +518,13 @@ class Runtime:
 
     async def _round(self) -> bool:
         worked = False
-        marked = self._marked
+        marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
         starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
         if starting:
+            await self._settle()  # a mark the commit under way would clear is written after it
             await self._mark(starting)
+            marked = self._marked
         yielded_at = time.perf_counter()
         for live in list(self.live.values()):
             if self.live.get(live.name) is not live:
@@ -524,11 +580,12 @@ class Runtime:
     async def _halt(self, name: str, reason: str) -> None:
         """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
         reason, and a line in its log. What it did since its last checkpoint is dropped."""
+        await self._settle()
         self.effects.drop_agent(name)
         self.live.pop(name, None)
         now = _utc_now()
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
             await AgentService(self.store).stop(writer, name, reason)
             await agent_log.append(writer, [agent_log.LogLine(name, now, "note", f"stopped by the runtime: {reason}")])
             await at_work.clear(writer, [name])
@@ -723,6 +780,29 @@ class Runtime:
     # -- committing --------------------------------------------------------------------------------------------
 
     async def _flush(self) -> None:
+        """Commit what the agents did, and wait for it (after the commit under way, if any)."""
+        await self._settle()
+        prepared = self._prepare()
+        if prepared is not None:
+            await self._write(prepared)
+
+    def _flush_behind(self) -> None:
+        """Start committing what the agents did while the scheduler goes on stepping them: the core computes the
+        next rounds while PostgreSQL writes this one. One commit at a time, in order; what the agents do meanwhile
+        goes in the next one (a group commit that grows with the database's latency)."""
+        assert self._committing is None
+        prepared = self._prepare()
+        if prepared is not None:
+            self._committing = asyncio.create_task(self._write(prepared), name="romas-runtime-commit")
+
+    async def _settle(self) -> None:
+        """Wait for the commit under way, if any; its failure is raised here, to the scheduler."""
+        task, self._committing = self._committing, None
+        if task is not None:
+            await task
+
+    def _prepare(self) -> _Prepared | None:
+        """Take what is to be committed, with the agents' checkpoints as they are now (consistent with it)."""
         effects, self.effects = self.effects, Effects()
         self._last_flush = time.monotonic()
         rested: list[str] = []
@@ -733,9 +813,8 @@ class Runtime:
                 if live is None or not live.has_work(self._last_flush):
                     rested.append(name)
         if not effects and not rested:
-            return
+            return None
         started = time.perf_counter()
-        now = _utc_now()
         saved: list[tuple[str, int, dict[str, Any]]] = []
         for name in effects.checkpoint:
             live = self.live.get(name)
@@ -746,6 +825,38 @@ class Runtime:
         logged: dict[str, int] = {}
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
+        self._clearing = set(rested)
+        return _Prepared(effects, saved, rested, logged, _utc_now(), started)
+
+    async def _write(self, prepared: _Prepared) -> None:
+        effects, saved, rested = prepared.effects, prepared.saved, prepared.rested
+        try:
+            for attempt in range(3):
+                if self.leadership.revoked:  # lost shards: what their agents did is dropped, the rest is committed
+                    lost = set(self.leadership.revoked)
+                    self._drop_shards(lost)
+                    effects.drop_shards(lost)
+                    saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
+                    rested = [name for name in rested if agent_shard(name) not in lost]
+                try:
+                    await self._commit(effects, saved, rested, prepared.logged, prepared.at)
+                    break
+                except LeadershipLost as exc:
+                    if not exc.shards or attempt == 2:
+                        raise
+        finally:
+            self._clearing = set()
+        self._marked.difference_update(rested)
+        self.telemetry.flushed(effects.size(), prepared.started)
+
+    async def _commit(
+        self,
+        effects: Effects,
+        saved: list[tuple[str, int, dict[str, Any]]],
+        rested: list[str],
+        logged: dict[str, int],
+        now: datetime,
+    ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer.connection)
             await inbox.accept(writer, effects.outgoing, now)
@@ -764,8 +875,6 @@ class Runtime:
                         live.logged = 0
                         await agent_log.prune(writer, name)
             await at_work.clear(writer, rested)
-        self._marked.difference_update(rested)
-        self.telemetry.flushed(effects.size(), started)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
@@ -844,6 +953,7 @@ class Runtime:
                     woke = True
             elif event.type in FINAL_MESSAGE_EVENTS:
                 self.waiters.done(f"message:{data['id']}")
+                self._cancels.pop(data["id"], None)
             elif event.type == "command.queued":
                 live = self.live.get(data["agent"])
                 if (
@@ -856,6 +966,13 @@ class Runtime:
                     woke = True
             elif event.type in FINAL_COMMAND_EVENTS:
                 self.waiters.done(f"command:{data['id']}")
+                self._cancels.pop(data["id"], None)
+            elif event.type == "cancellation.requested":  # asked of any process: done by the one running it
+                request = CancelRequest(data["of"], data["agent"], data["id"], data.get("reason") or "cancelled")
+                if not self._apply_cancel(request):  # its agent starts later (here or elsewhere): kept till then
+                    self._cancels[request.item_id] = request
+                    while len(self._cancels) > MAX_PENDING_CANCELS:
+                        del self._cancels[next(iter(self._cancels))]
             elif event.stream_type == "agent":
                 name = event.stream_id.rsplit("/", 1)[-1]
                 if event.type.endswith(".deleted"):
@@ -880,7 +997,7 @@ class Runtime:
                 self.known.pop(name, None)
                 if live is not None:
                     await self._flush()  # what it did before being deleted is recorded first
-                    del self.live[name]
+                    self.live.pop(name, None)
                 await self._forget(name)
                 continue
             self.known[name] = row.state["state"]
@@ -889,14 +1006,14 @@ class Runtime:
                     self.record_note(name, "stopped")
                     self.effects.checkpoint.add(name)
                     await self._flush()
-                    del self.live[name]
+                    self.live.pop(name, None)
                 continue
             if row.state.get("kind") == "external":
                 if live is not None:  # it became external: another system plays it from now on
                     self.record_note(name, "now external: romas forwards its messages to its endpoint")
                     self.effects.checkpoint.add(name)
                     await self._flush()
-                    del self.live[name]
+                    self.live.pop(name, None)
                 continue
             if live is None:
                 if self.runs(name):
@@ -920,7 +1037,7 @@ class Runtime:
         pending_messages = await inbox.unfinished(self.store, name)
         pending_commands = await commands.unfinished(self.store, name)
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
             await inbox.change(
                 writer, [MessageChange(m.id, name, m.version, "failed", now, error=gone) for m in pending_messages]
             )
@@ -1066,10 +1183,40 @@ class Runtime:
         self._wake.set()
         return True
 
+    async def request_cancel(self, kind: str, agent: str, item_id: str, *, actor: str, reason: str) -> bool:
+        """Cancel a message (``kind`` ``message``) or a command (``command``) of ``agent``, whichever process runs
+        it: here at once when this process holds it, else through a ``cancellation.requested`` event in the log,
+        which the process running the agent acts upon when its follower reaches it (woken by NOTIFY). The caller
+        waits for the final status with a bound. False when the agent is not running (nobody would act on it)."""
+        if kind == "message" and self.cancel_message(agent, item_id, reason):
+            return True
+        if kind == "command" and self.cancel_command(agent, item_id):
+            return True
+        if self.known.get(agent) != "running":
+            return False
+        folder = "inbox" if kind == "message" else "commands"
+        async with self.store.write(WriteContext(actor=actor)) as writer:
+            await writer.append(
+                [
+                    NewEvent(
+                        "cancellation",
+                        f"/agents/{agent}/{folder}/{item_id}/cancellation",
+                        "cancellation.requested",
+                        {"of": kind, "agent": agent, "id": item_id, "reason": reason},
+                    )
+                ]
+            )
+        return True
+
+    def _apply_cancel(self, request: CancelRequest) -> bool:
+        if request.kind == "message":
+            return self.cancel_message(request.agent, request.item_id, request.reason)
+        return self.cancel_command(request.agent, request.item_id)
+
     def quiescent(self) -> bool:
         """True when this process runs the agents and none of them can do anything by itself: no work, no timer
         pending, no environment action under way, and nothing waiting to be written (``romas run`` ends then)."""
-        if not self.leading or self._dirty or self.effects:
+        if not self.leading or self._dirty or self.effects or self._committing is not None:
             return False
         now = time.monotonic()
         for live in self.live.values():

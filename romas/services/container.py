@@ -40,6 +40,8 @@ class Services:
         agents = AgentService(store)
         directory = DirectoryService(store)
         runtime = Runtime(store, registry, org_runtime, MasAdmin(agents, directory), limits=agent_limits(settings))
+        runtime.leadership.ttl_s = settings.cluster_lease_s
+        runtime.leadership.heartbeat_s = settings.cluster_heartbeat_s
         runtime.leadership.url = settings.base_url  # how the other processes and GET /cluster name this one
         return cls(
             settings=settings,

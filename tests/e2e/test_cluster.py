@@ -243,3 +243,88 @@ def test_three_processes_share_the_mas_survive_a_kill_and_welcome_a_fourth(
             until(exact_again, f"{name} to count {sent[name]}", everyone)
     finally:
         lb.close()
+
+
+SLOW = "+!nap <- .wait(60000); +napped.\n"
+
+
+def test_any_process_cancels_stops_starts_and_deletes_an_agent_it_does_not_run(
+    servers: tuple[list[ServerProcess], ExitStack],
+) -> None:
+    """What only the process running an agent can do (drop a message or a command it holds, stop it, start it,
+    forget it) is asked of any other process, which passes it on through the database."""
+    started, _stack = servers
+    lb = Balancer()
+    for server in started:
+        lb.add(server)
+    try:
+        until(lambda: shares(lb()) == [21, 21, 22], "the shards split between three", started)
+        agent = {"code": SLOW + COUNTER, "metadata": {"a2a": {"enabled": True}}}
+        assert lb().put("/agents/sleepy", json=agent).status_code == 201
+        owner: dict[str, str] = {}
+
+        def placed() -> bool:
+            process = lb().get("/agents/sleepy").json()["process"]
+            if process:
+                owner["id"] = process
+            return bool(process)
+
+        until(placed, "sleepy placed on a process", started)
+        ids = {s.url: httpx.get(f"{s.url}/cluster").json()["this_process"] for s in started}
+        others = [httpx.Client(base_url=url, timeout=30) for url, pid in ids.items() if pid != owner["id"]]
+        assert len(others) == 2
+        try:
+            # a message, cancelled over A2A through a process that does not run the agent
+            nap = others[0].post("/agents/sleepy/inbox", json={"performative": "achieve", "content": "nap"})
+            assert nap.status_code == 202, nap.text
+            message_id = nap.json()["id"]
+            until(
+                lambda: others[1].get(nap.headers["location"]).json()["status"] == "delivered",
+                "the nap to start",
+                started,
+            )
+            cancelled = others[1].post(f"/agents/sleepy/a2a/tasks/{message_id}:cancel")
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["status"]["state"] == "TASK_STATE_CANCELED", cancelled.text
+            assert others[0].get(nap.headers["location"]).json()["status"] == "cancelled"
+
+            # a command, cancelled through a process that does not run the agent
+            running = others[0].post("/agents/sleepy/commands", json={"body": ".wait(60000)", "timeout_s": 120})
+            assert running.status_code == 202, running.text
+            location = running.headers["location"]
+            until(lambda: others[1].get(location).json()["status"] == "running", "the command to run", started)
+            dropped = others[1].delete(location)
+            assert dropped.status_code == 200, dropped.text
+            assert dropped.json()["status"] == "cancelled", dropped.text
+
+            # stop and start through a non-owner: the owner stops running it, then runs it again, mind kept
+            command(others[0], "sleepy", "!inc")
+            stopped = others[1].patch("/agents/sleepy", json={"state": "stopped"})
+            assert stopped.status_code == 200, stopped.text
+
+            def noted(text: str) -> bool:
+                lines = lb().get("/agents/sleepy/log", params={"limit": 1000}).json()["lines"]
+                return any(line["kind"] == "note" and line["text"].startswith(text) for line in lines)
+
+            until(lambda: noted("stopped"), "the owner to stop running sleepy", started)
+            mind = others[0].get("/agents/sleepy/mind").json()
+            assert any(b["text"].startswith("count(1)") for b in mind["beliefs"]), mind
+            assert others[1].patch("/agents/sleepy", json={"state": "running"}).status_code == 200
+            until(lambda: noted("restarted from its checkpoint"), "sleepy to run again", started)
+            command(others[1], "sleepy", "!inc")
+            assert count(others[0], "sleepy") == 2
+
+            # deleted through a non-owner: the owner forgets it, its unfinished message fails
+            late = others[0].post("/agents/sleepy/inbox", json={"performative": "achieve", "content": "nap"})
+            assert late.status_code == 202, late.text
+            assert others[1].delete("/agents/sleepy").status_code in (200, 204)
+            until(
+                lambda: others[0].get(late.headers["location"]).json()["status"] == "failed",
+                "the unfinished message to fail with its agent",
+                started,
+            )
+        finally:
+            for client in others:
+                client.close()
+    finally:
+        lb.close()
