@@ -11,21 +11,36 @@ from litestar.testing import AsyncTestClient
 from romas.config import Settings
 from romas.store.engine import create_engine
 from romas.store.eventstore import Store
+from tests import durations
 from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Longest first: slow tests, then the other end-to-end ones, then the rest (each group in its own order).
-    On parallel workers a long test started last would run alone at the end while the other workers idle."""
+# Seconds assumed for a test missing from the record (a new one): by its markers.
+UNRECORDED_S = {"slow": 30.0, "e2e": 10.0}
 
-    def weight(item: pytest.Item) -> int:
-        if item.get_closest_marker("slow"):
-            return 0
-        return 1 if item.get_closest_marker("e2e") else 2
 
-    items.sort(key=weight)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest first, by the recorded durations (``tests/durations.py``), dealt round-robin to the workers.
+
+    A long test started last runs alone at the end while the other workers idle. The work-stealing scheduler
+    gives each worker a contiguous share of this list and idle workers steal from the end of another's share,
+    so each share begins with its part of the long tests instead of one worker getting them all."""
+    recorded = durations.load()
+
+    def seconds(item: pytest.Item) -> float:
+        if item.nodeid in recorded:
+            return recorded[item.nodeid]
+        for marker, assumed in UNRECORDED_S.items():
+            if item.get_closest_marker(marker):
+                return assumed
+        return 0.0
+
+    items.sort(key=seconds, reverse=True)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1:
+        items[:] = [item for share in range(workers) for item in items[share::workers]]
 
 
 @pytest.fixture

@@ -495,7 +495,9 @@ class Runtime:
             return
         timeout = self._idle_timeout(now)
         self._wake.clear()
-        if self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
+        # A stop that set the wake-up while this cycle was awaiting the database was just cleared: without this
+        # check the loop would sleep out the whole timeout before it noticed, and shutting down would wait for it.
+        if not self._scheduling or self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
