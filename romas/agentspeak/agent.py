@@ -55,7 +55,7 @@ from romas.agentspeak.jrandom import JavaRandom
 from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
-from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
+from romas.agentspeak.sizes import NODE_BYTES, SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
 from romas.agentspeak.stdlib.functions import set_current_agent
 from romas.agentspeak.terms import (
@@ -250,6 +250,15 @@ class Agent:
             else:
                 return  # small and flat: within every limit
         limits = self.limits
+        if (
+            type(term) is Struct
+            and term.annots
+            and _flat_annotated(term)
+            and limits.max_term_bytes >= _FLAT_BYTES
+            and limits.max_term_size >= _FLAT_NODES
+            and limits.max_term_depth >= 3
+        ):
+            return  # a small literal with small annotations (``v(1)[source(bob)]``): within these limits
         if type(term) is str and len(term) > limits.max_string_bytes:
             raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
         size, nodes = measure(term, limits.max_term_bytes, limits.max_term_size)
@@ -415,16 +424,19 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
-        focus = self.focus
-        if focus is not None and intention is None and (trigger == "+" or trigger == "-"):
-            updates = self.plans.updates
-            if self.plans.has_relevant(trigger, literal) or (
+        plans = self.plans
+        relevant = True
+        if intention is None and (trigger == "+" or trigger == "-"):
+            updates = plans.updates  # sub-plans of pursued goals may react to it (see er.py)
+            relevant = plans.has_relevant(trigger, literal) or (
                 updates is not None and updates.has_relevant(trigger, literal)
-            ):
+            )
+            focus = self.focus
+            if relevant and focus is not None:
                 intention = focus
                 self.focus = None
                 self.focus_taken = True
-        if trigger == "+!" and self.plans.meta:
+        elif trigger == "+!" and plans.meta:
             self.goal_state(literal, "pending")
         if origin is not None:
             track = self.tracks.get(origin)
@@ -432,17 +444,19 @@ class Agent:
                 track.pending += 1
             else:
                 origin = None
-        if intention is None and (trigger == "+" or trigger == "-") and not self.plans.has_relevant(trigger, literal):
-            updates = self.plans.updates  # sub-plans of pursued goals may react to it (see er.py)
-            if updates is None or not updates.has_relevant(trigger, literal):
-                if origin is not None:
-                    self._track_done(origin, None)
-                return
+        if not relevant:
+            if origin is not None:
+                self._track_done(origin, None)
+            return
         ev = Event(trigger, literal, intention, origin, tail, recovery, error)
+        events = self.events
+        if len(events) < _CHARGED_EVENTS and len(events) < self.limits.max_events:
+            events.append(ev)  # the common case: a few pending events, nothing to charge
+            return
         reason: str | None = None
-        if len(self.events) >= self.limits.max_events:
+        if len(events) >= self.limits.max_events:
             reason = f"too many pending events (more than {self.limits.max_events})"
-        elif len(self.events) >= _CHARGED_EVENTS and not is_small(literal):
+        elif len(events) >= _CHARGED_EVENTS and not is_small(literal):
             size = weight(literal, 1 << 62)
             if size >= SMALL_BYTES:
                 ev.weight = size
@@ -579,7 +593,7 @@ class Agent:
         if chosen.extra and is_er(chosen):
             frame.trigger_env = dict(env)
         it.stack.append(frame)
-        if chosen.context is not None and env:
+        if chosen.context is not None and env and not _small_values(env):
             try:  # what the context bound is the plan's to hold
                 self.bound(env, list(env), frame, "the context's answer")
             except LimitExceeded as f:
@@ -1502,14 +1516,15 @@ class Agent:
         content = self.import_term(msg.content)
         sender = self._sender_name(msg.sender)
         mid = msg.id
-        received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
-        if self.events and (perf not in _DIRECT_PERFORMATIVES or _KQML_KEY in self.plans.index):
-            # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
-            # queued behind the pending events; its plan is chosen when it is selected (so plans that
-            # earlier events add are active), and without an applicable plan romas handles it itself.
-            self.post_event("+!", received, origin=mid)
-            return
-        if _KQML_KEY in self.plans.index:
+        kqml = _KQML_KEY in self.plans.index
+        if kqml or (self.events and perf not in _DIRECT_PERFORMATIVES):
+            received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
+            if self.events:
+                # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
+                # queued behind the pending events; its plan is chosen when it is selected (so plans that
+                # earlier events add are active), and without an applicable plan romas handles it itself.
+                self.post_event("+!", received, origin=mid)
+                return
             # the agent handles messages itself: +!kqml_received(Sender, Performative, Content, MsgId)
             chosen, _env, _relevant, _problem = self._select_plan("+!", received)
             if chosen is not None:
@@ -1808,6 +1823,50 @@ class _ActionWaitState:
     def __init__(self, token: str, term: Struct) -> None:
         self.token = token
         self.term = term
+
+
+_FLAT_NODES = 32
+_FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
+"""The most nodes and bytes (sizes.py) a term passing :func:`_flat_annotated` can have."""
+
+
+def _flat_annotated(t: Struct) -> bool:
+    """``t`` and each of its annotations have fewer than 8 arguments, each a float, an integer below 2^256, or
+    a string or atom of at most 64 characters; fewer than 4 annotations; functors of at most 64 characters."""
+    if len(t.args) >= 8 or len(t.annots) >= 4 or len(t.functor) > 64:
+        return False
+    for s in (t, *t.annots):
+        if type(s) is not Struct or (s.annots and s is not t) or len(s.args) >= 8 or len(s.functor) > 64:
+            return False
+        for a in s.args:
+            ta = type(a)
+            if ta is float:
+                continue
+            if ta is int:
+                if a.bit_length() > 256:  # type: ignore[union-attr]
+                    return False
+            elif ta is str:
+                if len(a) > 64:  # type: ignore[arg-type]
+                    return False
+            elif ta is not Struct or a.args or a.annots or len(a.functor) > 64:  # type: ignore[union-attr]
+                return False
+    return True
+
+
+def _small_values(env: Env) -> bool:
+    """True when every value of ``env`` is a number or a short string (the common case), which
+    :meth:`Agent.bound` would skip one by one (see sizes.is_small)."""
+    for v in env.values():
+        tv = type(v)
+        if tv is int:
+            if v.bit_length() >= 512:  # type: ignore[union-attr]
+                return False
+        elif tv is str:
+            if len(v) >= SMALL_BYTES // 2:  # type: ignore[arg-type]
+                return False
+        elif tv is not float:
+            return False
+    return True
 
 
 def _has_source(annots: tuple[Term, ...]) -> bool:

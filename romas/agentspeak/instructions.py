@@ -47,8 +47,10 @@ class Achieve(Instruction):
         self.tail = False
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        lit = ag.goal_literal(self.literal, fr.env)
-        if type(lit) is Struct and lit.annots:
+        literal = self.literal
+        lit = ag.goal_literal(literal, fr.env)
+        # only annotations written in the goal (or a variable goal) can ask for a deadline; not source(self)
+        if type(lit) is Struct and lit.annots and (type(literal) is not Struct or literal.annots):
             ag.hard_deadline(lit, None if self.new else it)
         if self.new:
             ag.post_event("+!", lit, None)
