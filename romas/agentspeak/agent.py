@@ -221,7 +221,7 @@ class Agent:
         plan handling the event shares nothing with this plan but those fresh variables."""
         lit = resolve(literal, env)
         self.check_term(lit, "goal")
-        if not is_ground(lit):
+        if not (lit.ground if type(lit) is Struct else is_ground(lit)):
             for name in variables(lit):
                 if not name.startswith("_%"):
                     env[name] = Var(self.fresh_name())
@@ -231,8 +231,12 @@ class Agent:
     def goal_literal(self, literal: Term, env: Env) -> Term:
         """An achievement goal posted by this agent: :meth:`event_literal` plus ``source(self)``."""
         lit = self.event_literal(literal, env)
-        if type(lit) is Struct and not _has_source(lit.annots):
-            return Struct(lit.functor, lit.args, (*lit.annots, SOURCE_SELF))
+        if type(lit) is Struct:
+            annots = lit.annots
+            if not annots:
+                return lit.with_ground_annots(_SELF_ONLY)  # the common case, no annotations written
+            if not _has_source(annots):
+                return Struct(lit.functor, lit.args, (*annots, SOURCE_SELF))
         return lit
 
     def check_term(self, term: Term, what: str = "term") -> None:
@@ -242,7 +246,7 @@ class Agent:
                 ta = type(a)
                 if not (
                     ta is float
-                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    or (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -358,7 +362,7 @@ class Agent:
                 ta = type(a)
                 if not (
                     ta is float
-                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    or (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -484,6 +488,15 @@ class Agent:
         if tail and not self._can_tail_call(fr):
             tail = False
         it.state = WAIT_EVENT
+        events = self.events
+        if (
+            not self.trigger_waits
+            and not (trigger == "+!" and self.plans.meta)
+            and len(events) < _CHARGED_EVENTS
+            and len(events) < self.limits.max_events
+        ):
+            events.append(Event(trigger, literal, it, None, tail))  # post_event's common case, inlined
+            return
         self.post_event(trigger, literal, it, tail=tail)
 
     def _can_tail_call(self, fr: Frame) -> bool:
@@ -593,12 +606,19 @@ class Agent:
         if chosen.extra and is_er(chosen):
             frame.trigger_env = dict(env)
         it.stack.append(frame)
-        if chosen.context is not None and env and not _small_values(env):
-            try:  # what the context bound is the plan's to hold
-                self.bound(env, list(env), frame, "the context's answer")
-            except LimitExceeded as f:
-                self._fail(it, f)
-                return
+        if chosen.context is not None and env:
+            v: Any
+            for v in env.values():  # numbers and short strings are not charged (see sizes.is_small): no call
+                tv = type(v)
+                if not (
+                    (tv is int and -_SMALL_INT < v < _SMALL_INT) or tv is float or (tv is str and len(v) < _SMALL_STR)
+                ):
+                    try:  # what the context bound is the plan's to hold
+                        self.bound(env, list(env), frame, "the context's answer")
+                    except LimitExceeded as f:
+                        self._fail(it, f)
+                        return
+                    break
         if chosen.atomic:
             self.atomic_id = it.id
         it.state = RUNNING
@@ -1825,6 +1845,17 @@ class _ActionWaitState:
         self.term = term
 
 
+_SELF_ONLY = (SOURCE_SELF,)
+
+_SMALL_INT = 1 << 511
+_SMALL_STR = SMALL_BYTES // 2
+"""Numbers strictly between ``-_SMALL_INT`` and ``_SMALL_INT`` and strings shorter than ``_SMALL_STR`` are small
+(as sizes.is_small says): never charged."""
+
+_BIG_INT = 1 << 4095
+"""Integers strictly between ``-_BIG_INT`` and ``_BIG_INT`` have fewer than 4096 bits (a comparison is cheaper
+than ``bit_length()`` on the hot path)."""
+
 _FLAT_NODES = 32
 _FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
 """The most nodes and bytes (sizes.py) a term passing :func:`_flat_annotated` can have."""
@@ -1850,22 +1881,6 @@ def _flat_annotated(t: Struct) -> bool:
                     return False
             elif ta is not Struct or a.args or a.annots or len(a.functor) > 64:  # type: ignore[union-attr]
                 return False
-    return True
-
-
-def _small_values(env: Env) -> bool:
-    """True when every value of ``env`` is a number or a short string (the common case), which
-    :meth:`Agent.bound` would skip one by one (see sizes.is_small)."""
-    for v in env.values():
-        tv = type(v)
-        if tv is int:
-            if v.bit_length() >= 512:  # type: ignore[union-attr]
-                return False
-        elif tv is str:
-            if len(v) >= SMALL_BYTES // 2:  # type: ignore[arg-type]
-                return False
-        elif tv is not float:
-            return False
     return True
 
 
