@@ -254,14 +254,7 @@ class Agent:
             else:
                 return  # small and flat: within every limit
         limits = self.limits
-        if (
-            type(term) is Struct
-            and term.annots
-            and _flat_annotated(term)
-            and limits.max_term_bytes >= _FLAT_BYTES
-            and limits.max_term_size >= _FLAT_NODES
-            and limits.max_term_depth >= 3
-        ):
+        if type(term) is Struct and term.annots and _flat_annotated(term) and self._flat_within_limits():
             return  # a small literal with small annotations (``v(1)[source(bob)]``): within these limits
         if type(term) is str and len(term) > limits.max_string_bytes:
             raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
@@ -272,6 +265,13 @@ class Agent:
             raise LimitExceeded(f"{what} larger than {_amount(limits.max_term_bytes)}")
         if term_depth(term, limits.max_term_depth) > limits.max_term_depth:
             raise LimitExceeded(f"{what} nested more than {limits.max_term_depth} levels deep")
+
+    def _flat_within_limits(self) -> bool:
+        """The limits admit every term that passes :func:`_flat_annotated`."""
+        limits = self.limits
+        return (
+            limits.max_term_bytes >= _FLAT_BYTES and limits.max_term_size >= _FLAT_NODES and limits.max_term_depth >= 3
+        )
 
     def check_value(self, value: Term, what: str = "value", env: Env | None = None) -> int:
         """Fails (LimitExceeded) when ``value`` (its variables followed through ``env``) is a string longer
@@ -1585,6 +1585,12 @@ class Agent:
                 if type(item) is not Struct:
                     raise Failure(f"{perf} needs a literal, not {format_term(item)}", "wrong_arguments")
                 if perf == "tell":
+                    if not item.annots:  # the common case: the belief is the content, with source(Sender)
+                        annots = (source,)
+                        if not (_flat_annotated(item, len(sender)) and self._flat_within_limits()):
+                            self._check_size(Struct(item.functor, item.args, annots))
+                        self._add_belief(item, annots, mid)
+                        continue
                     # as Jason: the sender's sources are kept inside its own, source(Sender)[source(...)]
                     item = nested_source(item, sender)
                     self._check_size(item)
@@ -1861,10 +1867,11 @@ _FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
 """The most nodes and bytes (sizes.py) a term passing :func:`_flat_annotated` can have."""
 
 
-def _flat_annotated(t: Struct) -> bool:
+def _flat_annotated(t: Struct, source: int = -1) -> bool:
     """``t`` and each of its annotations have fewer than 8 arguments, each a float, an integer below 2^256, or
-    a string or atom of at most 64 characters; fewer than 4 annotations; functors of at most 64 characters."""
-    if len(t.args) >= 8 or len(t.annots) >= 4 or len(t.functor) > 64:
+    a string or atom of at most 64 characters; fewer than 4 annotations; functors of at most 64 characters.
+    With ``source`` (a length), for ``t`` with one more annotation, ``source(a)`` with a name ``a`` that long."""
+    if len(t.args) >= 8 or len(t.annots) >= 4 - (source >= 0) or len(t.functor) > 64 or source > 64:
         return False
     for s in (t, *t.annots):
         if type(s) is not Struct or (s.annots and s is not t) or len(s.args) >= 8 or len(s.functor) > 64:
