@@ -1361,7 +1361,22 @@ class Agent:
             self.host.message_done(self.name, message.id, MessageOutcome("failed", "the mailbox is full"))
             return
         content = message.content
-        if not is_small(content):
+        if type(content) is Struct and not content.annots and len(content.args) <= 8:
+            small = True  # sizes.is_small's common case, without a call: numbers, short strings, atoms
+            v: Any
+            for v in content.args:
+                tv = type(v)
+                if not (
+                    (tv is int and -_LEAF_INT < v < _LEAF_INT)
+                    or (tv is str and len(v) <= 64)
+                    or tv is float
+                    or (tv is Struct and not v.args and not v.annots)
+                ):
+                    small = is_small(content)
+                    break
+        else:
+            small = is_small(content)
+        if not small:
             limits = self.limits
             size = weight(content, limits.max_term_bytes)
             reason = None
@@ -1479,7 +1494,11 @@ class Agent:
             return False
         if type(imported) is not Struct:
             return False
-        literal = nested_source(imported, self._sender_name(msg.sender))
+        sender = msg.sender
+        if imported.annots or not imported.ground:
+            literal = nested_source(imported, "self" if sender == self.name else sender)
+        else:  # the common case, nested_source's without a walk: the content plus source(Sender)
+            literal = imported.with_ground_annots((source_of("self" if sender == self.name else sender),))
         chosen, env, _relevant, _problem = self._select_plan("+!", literal)
         if chosen is None or len(self.intentions) >= self.limits.max_intentions:
             return False  # the general path reports the failure
@@ -1852,6 +1871,9 @@ class _ActionWaitState:
 
 
 _SELF_ONLY = (SOURCE_SELF,)
+
+_LEAF_INT = 1 << 256
+"""Integers strictly between ``-_LEAF_INT`` and ``_LEAF_INT`` have at most 256 bits (sizes._leaf)."""
 
 _SMALL_INT = 1 << 511
 _SMALL_STR = SMALL_BYTES // 2
