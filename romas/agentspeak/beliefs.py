@@ -159,21 +159,19 @@ def _weights(terms: tuple[Term, ...]) -> int:
     total = 0
     for t in terms:
         if type(t) is Struct and not t.annots:  # the common case, ``v(1)`` or ``source(bob)``: no walk
-            w = NODE_BYTES + len(t.functor)
+            total += NODE_BYTES + len(t.functor)
             for a in t.args:
                 ta = type(a)
                 if ta is int:
-                    w += NODE_BYTES + a.bit_length() // 8  # type: ignore[union-attr]
+                    total += NODE_BYTES + a.bit_length() // 8  # type: ignore[union-attr]
+                elif ta is Struct and not a.args and not a.annots:  # type: ignore[union-attr]
+                    total += NODE_BYTES + len(a.functor)  # type: ignore[union-attr]
                 elif ta is str:
-                    w += NODE_BYTES + len(a)  # type: ignore[arg-type]
-                elif ta is float or (ta is Struct and not a.args and not a.annots):  # type: ignore[union-attr]
-                    w += NODE_BYTES + (len(a.functor) if ta is Struct else 0)  # type: ignore[union-attr]
+                    total += NODE_BYTES + len(a)  # type: ignore[arg-type]
                 else:
-                    break
-            else:
-                total += w
-                continue
-        total += weight(t, _NO_LIMIT, None, False)
+                    total += weight(a, _NO_LIMIT, None, False)  # weights add up, node by node
+        else:
+            total += weight(t, _NO_LIMIT, None, False)
     return total
 
 
