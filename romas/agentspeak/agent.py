@@ -245,8 +245,8 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    ta is float
-                    or (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -361,8 +361,8 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    ta is float
-                    or (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -972,6 +972,7 @@ class Agent:
         events = self.events
         running = self.running
         query_steps = self.limits.max_query_steps
+        plans = self.plans  # the library changes in place; a new one is only set between steps
         while steps < budget:
             self.query_budget = query_steps
             worked = False
@@ -987,7 +988,7 @@ class Agent:
                 if ev is not None:
                     self._handle_event(ev)
                     worked = True
-            if self.plans.er:
+            if plans.er:
                 er.clear_satisfied(self)
             if running:
                 it: Intention | None

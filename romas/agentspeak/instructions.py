@@ -50,7 +50,7 @@ class Achieve(Instruction):
         literal = self.literal
         lit = ag.goal_literal(literal, fr.env)
         # only annotations written in the goal (or a variable goal) can ask for a deadline; not source(self)
-        if type(lit) is Struct and lit.annots and (type(literal) is not Struct or literal.annots):
+        if (type(literal) is not Struct or literal.annots) and type(lit) is Struct and lit.annots:
             ag.hard_deadline(lit, None if self.new else it)
         if self.new:
             ag.post_event("+!", lit, None)
