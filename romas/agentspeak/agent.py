@@ -57,7 +57,7 @@ from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
 from romas.agentspeak.sizes import NODE_BYTES, SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
-from romas.agentspeak.stdlib.functions import set_current_agent
+from romas.agentspeak.stdlib.functions import CURRENT_AGENT
 from romas.agentspeak.terms import (
     SOURCE_SELF,
     PlanTerm,
@@ -965,7 +965,10 @@ class Agent:
     def step(self, budget: int) -> StepReport:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
-        set_current_agent(self)
+        if CURRENT_AGENT:  # set_current_agent, inlined: a step is often one message or one formula
+            CURRENT_AGENT[0] = self
+        else:
+            CURRENT_AGENT.append(self)
         if self.timers or self.goal_deadlines:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox
