@@ -85,6 +85,19 @@ def test_a_deadline_given_through_a_variable_goal_still_fires() -> None:
     assert host.texts() == ["deadline_reached"]
 
 
+def test_a_deadline_given_through_a_namespaced_variable_goal_still_fires() -> None:
+    host = RecordingHost()
+    src = """
+    !start.
+    +!start <- G = g[hard_deadline(100)]; !default::G.
+    +!g <- .wait(5000); .print(late).
+    -!g[error(E)] <- .print(E).
+    """
+    ag = make_agent(src, host)
+    run(ag)
+    assert host.texts() == ["deadline_reached"]
+
+
 def test_a_plan_with_a_context_holds_the_large_values_its_head_bound() -> None:
     big = "x" * 5000
     ag = make_agent('!go.\n+!go <- !w("' + big + '").\n+!w(S) : true <- .wait(1000).')
