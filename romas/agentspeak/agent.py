@@ -1234,6 +1234,9 @@ class Agent:
                 except LimitExceeded:
                     beliefs.remove(key, added)
                     raise
+            plans = self.plans
+            if origin is None and not self.trigger_waits and plans.updates is None and not plans.has_relevant("+", key):
+                return  # post_event would drop the event: no plan, no waiter, no message to track
             self.post_event("+", Struct(key.functor, key.args, added), origin=origin)
 
     def _remove_matching(self, pattern: Struct, env: Env, origin: str | None) -> bool:
