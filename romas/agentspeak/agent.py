@@ -55,9 +55,9 @@ from romas.agentspeak.jrandom import JavaRandom
 from romas.agentspeak.plans import PlanLibrary
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Program, Rule, Trigger, finish_plan
-from romas.agentspeak.sizes import SMALL_BYTES, is_small, measure, weight
+from romas.agentspeak.sizes import NODE_BYTES, SMALL_BYTES, is_small, measure, weight
 from romas.agentspeak.stdlib import STDLIB, Call, InternalAction, Suspend, WaitReply, WaitTime, WaitTrigger
-from romas.agentspeak.stdlib.functions import set_current_agent
+from romas.agentspeak.stdlib.functions import CURRENT_AGENT
 from romas.agentspeak.terms import (
     SOURCE_SELF,
     PlanTerm,
@@ -221,7 +221,7 @@ class Agent:
         plan handling the event shares nothing with this plan but those fresh variables."""
         lit = resolve(literal, env)
         self.check_term(lit, "goal")
-        if not is_ground(lit):
+        if not (lit.ground if type(lit) is Struct else is_ground(lit)):
             for name in variables(lit):
                 if not name.startswith("_%"):
                     env[name] = Var(self.fresh_name())
@@ -231,8 +231,12 @@ class Agent:
     def goal_literal(self, literal: Term, env: Env) -> Term:
         """An achievement goal posted by this agent: :meth:`event_literal` plus ``source(self)``."""
         lit = self.event_literal(literal, env)
-        if type(lit) is Struct and not _has_source(lit.annots):
-            return Struct(lit.functor, lit.args, (*lit.annots, SOURCE_SELF))
+        if type(lit) is Struct:
+            annots = lit.annots
+            if not annots:
+                return lit.with_ground_annots(_SELF_ONLY)  # the common case, no annotations written
+            if not _has_source(annots):
+                return Struct(lit.functor, lit.args, (*annots, SOURCE_SELF))
         return lit
 
     def check_term(self, term: Term, what: str = "term") -> None:
@@ -241,8 +245,8 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    ta is float
-                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -250,6 +254,8 @@ class Agent:
             else:
                 return  # small and flat: within every limit
         limits = self.limits
+        if type(term) is Struct and term.annots and _flat_annotated(term) and self._flat_within_limits():
+            return  # a small literal with small annotations (``v(1)[source(bob)]``): within these limits
         if type(term) is str and len(term) > limits.max_string_bytes:
             raise LimitExceeded(f"{what}: a string longer than {_amount(limits.max_string_bytes)}")
         size, nodes = measure(term, limits.max_term_bytes, limits.max_term_size)
@@ -259,6 +265,13 @@ class Agent:
             raise LimitExceeded(f"{what} larger than {_amount(limits.max_term_bytes)}")
         if term_depth(term, limits.max_term_depth) > limits.max_term_depth:
             raise LimitExceeded(f"{what} nested more than {limits.max_term_depth} levels deep")
+
+    def _flat_within_limits(self) -> bool:
+        """The limits admit every term that passes :func:`_flat_annotated`."""
+        limits = self.limits
+        return (
+            limits.max_term_bytes >= _FLAT_BYTES and limits.max_term_size >= _FLAT_NODES and limits.max_term_depth >= 3
+        )
 
     def check_value(self, value: Term, what: str = "value", env: Env | None = None) -> int:
         """Fails (LimitExceeded) when ``value`` (its variables followed through ``env``) is a string longer
@@ -348,8 +361,8 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    ta is float
-                    or (ta is int and a.bit_length() < 4096)  # type: ignore[union-attr]
+                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
                 ):
@@ -415,16 +428,19 @@ class Agent:
     ) -> None:
         if self.trigger_waits:
             self._wake_waiters(trigger, literal)
-        focus = self.focus
-        if focus is not None and intention is None and (trigger == "+" or trigger == "-"):
-            updates = self.plans.updates
-            if self.plans.has_relevant(trigger, literal) or (
+        plans = self.plans
+        relevant = True
+        if intention is None and (trigger == "+" or trigger == "-"):
+            updates = plans.updates  # sub-plans of pursued goals may react to it (see er.py)
+            relevant = plans.has_relevant(trigger, literal) or (
                 updates is not None and updates.has_relevant(trigger, literal)
-            ):
+            )
+            focus = self.focus
+            if relevant and focus is not None:
                 intention = focus
                 self.focus = None
                 self.focus_taken = True
-        if trigger == "+!" and self.plans.meta:
+        elif trigger == "+!" and plans.meta:
             self.goal_state(literal, "pending")
         if origin is not None:
             track = self.tracks.get(origin)
@@ -432,17 +448,19 @@ class Agent:
                 track.pending += 1
             else:
                 origin = None
-        if intention is None and (trigger == "+" or trigger == "-") and not self.plans.has_relevant(trigger, literal):
-            updates = self.plans.updates  # sub-plans of pursued goals may react to it (see er.py)
-            if updates is None or not updates.has_relevant(trigger, literal):
-                if origin is not None:
-                    self._track_done(origin, None)
-                return
+        if not relevant:
+            if origin is not None:
+                self._track_done(origin, None)
+            return
         ev = Event(trigger, literal, intention, origin, tail, recovery, error)
+        events = self.events
+        if len(events) < _CHARGED_EVENTS and len(events) < self.limits.max_events:
+            events.append(ev)  # the common case: a few pending events, nothing to charge
+            return
         reason: str | None = None
-        if len(self.events) >= self.limits.max_events:
+        if len(events) >= self.limits.max_events:
             reason = f"too many pending events (more than {self.limits.max_events})"
-        elif len(self.events) >= _CHARGED_EVENTS and not is_small(literal):
+        elif len(events) >= _CHARGED_EVENTS and not is_small(literal):
             size = weight(literal, 1 << 62)
             if size >= SMALL_BYTES:
                 ev.weight = size
@@ -470,6 +488,15 @@ class Agent:
         if tail and not self._can_tail_call(fr):
             tail = False
         it.state = WAIT_EVENT
+        events = self.events
+        if (
+            not self.trigger_waits
+            and not (trigger == "+!" and self.plans.meta)
+            and len(events) < _CHARGED_EVENTS
+            and len(events) < self.limits.max_events
+        ):
+            events.append(Event(trigger, literal, it, None, tail))  # post_event's common case, inlined
+            return
         self.post_event(trigger, literal, it, tail=tail)
 
     def _can_tail_call(self, fr: Frame) -> bool:
@@ -580,11 +607,18 @@ class Agent:
             frame.trigger_env = dict(env)
         it.stack.append(frame)
         if chosen.context is not None and env:
-            try:  # what the context bound is the plan's to hold
-                self.bound(env, list(env), frame, "the context's answer")
-            except LimitExceeded as f:
-                self._fail(it, f)
-                return
+            v: Any
+            for v in env.values():  # numbers and short strings are not charged (see sizes.is_small): no call
+                tv = type(v)
+                if not (
+                    (tv is int and -_SMALL_INT < v < _SMALL_INT) or tv is float or (tv is str and len(v) < _SMALL_STR)
+                ):
+                    try:  # what the context bound is the plan's to hold
+                        self.bound(env, list(env), frame, "the context's answer")
+                    except LimitExceeded as f:
+                        self._fail(it, f)
+                        return
+                    break
         if chosen.atomic:
             self.atomic_id = it.id
         it.state = RUNNING
@@ -931,13 +965,17 @@ class Agent:
     def step(self, budget: int) -> StepReport:
         """Runs at most ``budget`` reasoning steps; returns what was done and what the agent waits for."""
         steps = 0
-        set_current_agent(self)
+        if CURRENT_AGENT:  # set_current_agent, inlined: a step is often one message or one formula
+            CURRENT_AGENT[0] = self
+        else:
+            CURRENT_AGENT.append(self)
         if self.timers or self.goal_deadlines:
             self._fire_timers(self.host.monotonic())
         mailbox = self.mailbox
         events = self.events
         running = self.running
         query_steps = self.limits.max_query_steps
+        plans = self.plans  # the library changes in place; a new one is only set between steps
         while steps < budget:
             self.query_budget = query_steps
             worked = False
@@ -953,7 +991,7 @@ class Agent:
                 if ev is not None:
                     self._handle_event(ev)
                     worked = True
-            if self.plans.er:
+            if plans.er:
                 er.clear_satisfied(self)
             if running:
                 it: Intention | None
@@ -1196,6 +1234,9 @@ class Agent:
                 except LimitExceeded:
                     beliefs.remove(key, added)
                     raise
+            plans = self.plans
+            if origin is None and not self.trigger_waits and plans.updates is None and not plans.has_relevant("+", key):
+                return  # post_event would drop the event: no plan, no waiter, no message to track
             self.post_event("+", Struct(key.functor, key.args, added), origin=origin)
 
     def _remove_matching(self, pattern: Struct, env: Env, origin: str | None) -> bool:
@@ -1327,7 +1368,22 @@ class Agent:
             self.host.message_done(self.name, message.id, MessageOutcome("failed", "the mailbox is full"))
             return
         content = message.content
-        if not is_small(content):
+        if type(content) is Struct and not content.annots and len(content.args) <= 8:
+            small = True  # sizes.is_small's common case, without a call: numbers, short strings, atoms
+            v: Any
+            for v in content.args:
+                tv = type(v)
+                if not (
+                    (tv is int and -_LEAF_INT < v < _LEAF_INT)
+                    or (tv is str and len(v) <= 64)
+                    or tv is float
+                    or (tv is Struct and not v.args and not v.annots)
+                ):
+                    small = is_small(content)
+                    break
+        else:
+            small = is_small(content)
+        if not small:
             limits = self.limits
             size = weight(content, limits.max_term_bytes)
             reason = None
@@ -1445,7 +1501,11 @@ class Agent:
             return False
         if type(imported) is not Struct:
             return False
-        literal = nested_source(imported, self._sender_name(msg.sender))
+        sender = msg.sender
+        if imported.annots or not imported.ground:
+            literal = nested_source(imported, "self" if sender == self.name else sender)
+        else:  # the common case, nested_source's without a walk: the content plus source(Sender)
+            literal = imported.with_ground_annots((source_of("self" if sender == self.name else sender),))
         chosen, env, _relevant, _problem = self._select_plan("+!", literal)
         if chosen is None or len(self.intentions) >= self.limits.max_intentions:
             return False  # the general path reports the failure
@@ -1502,14 +1562,15 @@ class Agent:
         content = self.import_term(msg.content)
         sender = self._sender_name(msg.sender)
         mid = msg.id
-        received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
-        if self.events and (perf not in _DIRECT_PERFORMATIVES or _KQML_KEY in self.plans.index):
-            # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
-            # queued behind the pending events; its plan is chosen when it is selected (so plans that
-            # earlier events add are active), and without an applicable plan romas handles it itself.
-            self.post_event("+!", received, origin=mid)
-            return
-        if _KQML_KEY in self.plans.index:
+        kqml = _KQML_KEY in self.plans.index
+        if kqml or (self.events and perf not in _DIRECT_PERFORMATIVES):
+            received = Struct("kqml_received", (Struct(sender), Struct(perf), content, mid))
+            if self.events:
+                # As Jason: the message becomes the event +!kqml_received(Sender, Performative, Content, MsgId),
+                # queued behind the pending events; its plan is chosen when it is selected (so plans that
+                # earlier events add are active), and without an applicable plan romas handles it itself.
+                self.post_event("+!", received, origin=mid)
+                return
             # the agent handles messages itself: +!kqml_received(Sender, Performative, Content, MsgId)
             chosen, _env, _relevant, _problem = self._select_plan("+!", received)
             if chosen is not None:
@@ -1550,6 +1611,12 @@ class Agent:
                 if type(item) is not Struct:
                     raise Failure(f"{perf} needs a literal, not {format_term(item)}", "wrong_arguments")
                 if perf == "tell":
+                    if not item.annots:  # the common case: the belief is the content, with source(Sender)
+                        annots = (source,)
+                        if not (_flat_annotated(item, len(sender)) and self._flat_within_limits()):
+                            self._check_size(Struct(item.functor, item.args, annots))
+                        self._add_belief(item, annots, mid)
+                        continue
                     # as Jason: the sender's sources are kept inside its own, source(Sender)[source(...)]
                     item = nested_source(item, sender)
                     self._check_size(item)
@@ -1808,6 +1875,49 @@ class _ActionWaitState:
     def __init__(self, token: str, term: Struct) -> None:
         self.token = token
         self.term = term
+
+
+_SELF_ONLY = (SOURCE_SELF,)
+
+_LEAF_INT = 1 << 256
+"""Integers strictly between ``-_LEAF_INT`` and ``_LEAF_INT`` have at most 256 bits (sizes._leaf)."""
+
+_SMALL_INT = 1 << 511
+_SMALL_STR = SMALL_BYTES // 2
+"""Numbers strictly between ``-_SMALL_INT`` and ``_SMALL_INT`` and strings shorter than ``_SMALL_STR`` are small
+(as sizes.is_small says): never charged."""
+
+_BIG_INT = 1 << 4095
+"""Integers strictly between ``-_BIG_INT`` and ``_BIG_INT`` have fewer than 4096 bits (a comparison is cheaper
+than ``bit_length()`` on the hot path)."""
+
+_FLAT_NODES = 32
+_FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
+"""The most nodes and bytes (sizes.py) a term passing :func:`_flat_annotated` can have."""
+
+
+def _flat_annotated(t: Struct, source: int = -1) -> bool:
+    """``t`` and each of its annotations have fewer than 8 arguments, each a float, an integer below 2^256, or
+    a string or atom of at most 64 characters; fewer than 4 annotations; functors of at most 64 characters.
+    With ``source`` (a length), for ``t`` with one more annotation, ``source(a)`` with a name ``a`` that long."""
+    if len(t.args) >= 8 or len(t.annots) >= 4 - (source >= 0) or len(t.functor) > 64 or source > 64:
+        return False
+    for s in (t, *t.annots):
+        if type(s) is not Struct or (s.annots and s is not t) or len(s.args) >= 8 or len(s.functor) > 64:
+            return False
+        for a in s.args:
+            ta = type(a)
+            if ta is float:
+                continue
+            if ta is int:
+                if a.bit_length() > 256:  # type: ignore[union-attr]
+                    return False
+            elif ta is str:
+                if len(a) > 64:  # type: ignore[arg-type]
+                    return False
+            elif ta is not Struct or a.args or a.annots or len(a.functor) > 64:  # type: ignore[union-attr]
+                return False
+    return True
 
 
 def _has_source(annots: tuple[Term, ...]) -> bool:

@@ -156,7 +156,23 @@ _NO_LIMIT = 1 << 62
 def _weights(terms: tuple[Term, ...]) -> int:
     """What the terms weigh together (one walk); Jason's collections count as one node, the agent being charged
     for what they hold while they live (see :mod:`romas.agentspeak.mutables`)."""
-    return weight(terms, _NO_LIMIT, None, False) - NODE_BYTES if terms else 0
+    total = 0
+    for t in terms:
+        if type(t) is Struct and not t.annots:  # the common case, ``v(1)`` or ``source(bob)``: no walk
+            total += NODE_BYTES + len(t.functor)
+            for a in t.args:
+                ta = type(a)
+                if ta is int:
+                    total += NODE_BYTES + a.bit_length() // 8  # type: ignore[union-attr]
+                elif ta is Struct and not a.args and not a.annots:  # type: ignore[union-attr]
+                    total += NODE_BYTES + len(a.functor)  # type: ignore[union-attr]
+                elif ta is str:
+                    total += NODE_BYTES + len(a)  # type: ignore[arg-type]
+                else:
+                    total += weight(a, _NO_LIMIT, None, False)  # weights add up, node by node
+        else:
+            total += weight(t, _NO_LIMIT, None, False)
+    return total
 
 
 class Reasoner(Protocol):

@@ -15,7 +15,7 @@ from romas.agentspeak.intentions import RUNNING, WAIT_EVENT, Frame, Intention, L
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.program import Body, Plan, Rule, Trigger
 from romas.agentspeak.stdlib import STDLIB, Call, Suspend
-from romas.agentspeak.terms import ANNOTATED_VAR, PlanTerm, Struct, Term, Var
+from romas.agentspeak.terms import ANNOTATED_VAR, VAR_NS, PlanTerm, Struct, Term, Var
 from romas.agentspeak.unify import resolve
 
 if TYPE_CHECKING:
@@ -47,8 +47,14 @@ class Achieve(Instruction):
         self.tail = False
 
     def run(self, ag: Agent, it: Intention, fr: Frame) -> None:
-        lit = ag.goal_literal(self.literal, fr.env)
-        if type(lit) is Struct and lit.annots:
+        literal = self.literal
+        lit = ag.goal_literal(literal, fr.env)
+        # only annotations written in the goal, or brought by a variable, can ask for a deadline; not source(self)
+        if (
+            (type(literal) is not Struct or literal.annots or literal.functor == VAR_NS)
+            and type(lit) is Struct
+            and lit.annots
+        ):
             ag.hard_deadline(lit, None if self.new else it)
         if self.new:
             ag.post_event("+!", lit, None)

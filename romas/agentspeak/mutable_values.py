@@ -93,6 +93,8 @@ def detach(t: Term, limit: int) -> Term:
     """``t`` with every collection replaced by a copy of its value as it is now, to the bottom: what a message
     carries, so that the receiver shares nothing with the sender (Jason sends the value). A value larger than
     ``limit`` bytes is refused before it is copied (a map sent a thousand times in one message)."""
+    if not Mutable.made:
+        return t
     if type(t) is Struct and not t.annots:
         for a in t.args:  # the common case, a literal of numbers, strings and atoms: nothing to copy
             ta = type(a)

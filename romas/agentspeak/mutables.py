@@ -109,7 +109,11 @@ class Mutable:
     ground: ClassVar[bool] = True
     kind: ClassVar[str] = ""
 
+    made: ClassVar[bool] = False
+    """Set once any collection is made: until then no term can hold one (see mutable_values.detach)."""
+
     def __init__(self) -> None:
+        Mutable.made = True
         self.bytes = 0
         """Estimated bytes of what it holds (itself costs one node more, as every term)."""
         self.nodes = 0

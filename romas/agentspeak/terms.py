@@ -117,6 +117,16 @@ class Struct:
     def with_annots(self, annots: tuple[Term, ...]) -> Struct:
         return Struct(self.functor, self.args, annots)
 
+    def with_ground_annots(self, annots: tuple[Term, ...]) -> Struct:
+        """:meth:`with_annots` for annotations known to be ground, without walking the arguments again."""
+        s = Struct.__new__(Struct)
+        s.functor = self.functor
+        s.args = self.args
+        s.annots = annots
+        s.ground = self.ground
+        s._hash = self._hash
+        return s
+
     def without_annots(self) -> Struct:
         if not self.annots:
             return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from romas.agentspeak.beliefs import Failure
 from romas.agentspeak.host import PERFORMATIVES, UnknownReceiver
 from romas.agentspeak.mutable_values import detach
+from romas.agentspeak.mutables import Mutable
 from romas.agentspeak.printer import format_term
 from romas.agentspeak.stdlib.core import (
     Call,
@@ -35,7 +36,7 @@ def _send(c: Call) -> IAResult:
     receivers, perf_t, content = (
         args[0],
         args[1],
-        detach(args[2], c.agent.limits.max_term_bytes),
+        detach(args[2], c.agent.limits.max_term_bytes) if Mutable.made else args[2],
     )  # a map goes as its value
     if type(perf_t) is not Struct or perf_t.functor not in _PERFORMATIVES:
         raise _bad(c, f"unknown performative {format_term(perf_t)}")

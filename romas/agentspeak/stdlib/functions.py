@@ -188,6 +188,8 @@ def call_function(ag: Agent, name: str, args: tuple[Term, ...], env: dict[str, T
 
 
 _current: list[Agent] = []
+CURRENT_AGENT = _current
+"""The agent whose expressions are being evaluated, in a list of one (empty before the first step)."""
 
 
 def set_current_agent(ag: Agent) -> None:
