@@ -393,8 +393,8 @@ def main() -> None:
     parser.add_argument("what", choices=("ratio", "idle", "all"))
     parser.add_argument("--agents", type=int, default=16, help="CPU-bound agents, in a ring (ratio)")
     parser.add_argument("--tokens", type=int, default=8, help="tokens injected per agent (ratio)")
-    parser.add_argument("--hops", type=int, default=7, help="times each token is passed on (ratio)")
-    parser.add_argument("--loop", type=int, default=40, help="each message computes loop x 25 turns (ratio)")
+    parser.add_argument("--hops", type=int, default=3, help="times each token is passed on (ratio)")
+    parser.add_argument("--loop", type=int, default=120, help="each message computes loop x 25 turns (ratio)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--idle-agents", type=int, default=10_000)
     parser.add_argument(
