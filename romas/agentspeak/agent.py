@@ -1570,7 +1570,9 @@ class Agent:
     def _handle_message(self, msg: Message, track: _Track) -> None:
         perf = msg.performative
         content = self.import_term(msg.content)
-        sender = self._sender_name(msg.sender)
+        sender = msg.sender
+        if sender == self.name:  # _sender_name, without a call
+            sender = "self"
         mid = msg.id
         kqml = _KQML_KEY in self.plans.index
         if kqml or (self.events and perf not in _DIRECT_PERFORMATIVES):
