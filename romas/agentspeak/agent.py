@@ -245,7 +245,7 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and _MINUS_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
@@ -361,7 +361,7 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and _MINUS_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
@@ -611,7 +611,9 @@ class Agent:
             for v in env.values():  # numbers and short strings are not charged (see sizes.is_small): no call
                 tv = type(v)
                 if not (
-                    (tv is int and -_SMALL_INT < v < _SMALL_INT) or tv is float or (tv is str and len(v) < _SMALL_STR)
+                    (tv is int and _MINUS_SMALL_INT < v < _SMALL_INT)
+                    or tv is float
+                    or (tv is str and len(v) < _SMALL_STR)
                 ):
                     try:  # what the context bound is the plan's to hold
                         self.bound(env, list(env), frame, "the context's answer")
@@ -1384,7 +1386,7 @@ class Agent:
             for v in content.args:
                 tv = type(v)
                 if not (
-                    (tv is int and -_LEAF_INT < v < _LEAF_INT)
+                    (tv is int and _MINUS_LEAF_INT < v < _LEAF_INT)
                     or (tv is str and len(v) <= 64)
                     or tv is float
                     or (tv is Struct and not v.args and not v.annots)
@@ -1903,6 +1905,11 @@ _SMALL_STR = SMALL_BYTES // 2
 _BIG_INT = 1 << 4095
 """Integers strictly between ``-_BIG_INT`` and ``_BIG_INT`` have fewer than 4096 bits (a comparison is cheaper
 than ``bit_length()`` on the hot path)."""
+
+# negated once: ``-_BIG_INT`` in a test would build a new large integer at each call
+_MINUS_LEAF_INT = -_LEAF_INT
+_MINUS_SMALL_INT = -_SMALL_INT
+_MINUS_BIG_INT = -_BIG_INT
 
 _FLAT_NODES = 32
 _FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
