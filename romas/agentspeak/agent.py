@@ -245,7 +245,7 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and _MINUS_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
@@ -361,7 +361,7 @@ class Agent:
             for a in term.args:
                 ta = type(a)
                 if not (
-                    (ta is int and -_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
+                    (ta is int and _MINUS_BIG_INT < a < _BIG_INT)  # type: ignore[operator]
                     or ta is float
                     or (ta is str and len(a) < 4096)  # type: ignore[arg-type]
                     or (ta is Struct and not a.args and not a.annots)  # type: ignore[union-attr]
@@ -611,7 +611,9 @@ class Agent:
             for v in env.values():  # numbers and short strings are not charged (see sizes.is_small): no call
                 tv = type(v)
                 if not (
-                    (tv is int and -_SMALL_INT < v < _SMALL_INT) or tv is float or (tv is str and len(v) < _SMALL_STR)
+                    (tv is int and _MINUS_SMALL_INT < v < _SMALL_INT)
+                    or tv is float
+                    or (tv is str and len(v) < _SMALL_STR)
                 ):
                     try:  # what the context bound is the plan's to hold
                         self.bound(env, list(env), frame, "the context's answer")
@@ -1198,6 +1200,12 @@ class Agent:
         if type(lit) is not Struct:
             raise Failure(f"{format_term(lit)} cannot be a belief", "wrong_arguments")
         if op == "+" or op == "+<" or op == "+>":
+            if not lit.annots:  # the common case, ``+b(1)``: b(1)[source(self)], checked and weighed in one walk
+                size = _flat_weight(lit, 4)
+                if size < 0:
+                    self._check_size(lit)
+                self._add_belief(lit, (SOURCE_SELF,), None, op == "+>", size)
+                return
             self._check_size(lit)
             annots = lit.annots if _has_source(lit.annots) else (*lit.annots, SOURCE_SELF)
             self._add_belief(Struct(lit.functor, lit.args), annots, None, op == "+>")
@@ -1219,14 +1227,18 @@ class Agent:
     def _check_size(self, lit: Term) -> None:
         self.check_term(lit, "belief")
 
-    def _add_belief(self, key: Struct, annots: tuple[Term, ...], origin: str | None, last: bool = False) -> None:
+    def _add_belief(
+        self, key: Struct, annots: tuple[Term, ...], origin: str | None, last: bool = False, weight: int = -1
+    ) -> None:
+        """Adds the belief ``key[annots]``; ``weight``, when not negative, is what it weighs (sizes.py)."""
         if key.annots:
             annots = key.annots + annots
             key = Struct(key.functor, key.args)
+            weight = -1
         if self.beliefs.size >= self.limits.max_beliefs and self.beliefs.get(key) is None:
             raise LimitExceeded(f"more than {self.limits.max_beliefs} beliefs")
         beliefs = self.beliefs
-        added = beliefs.add(key, annots, last)
+        added = beliefs.add(key, annots, last, weight)
         if added:
             if beliefs.bytes + self.held_bytes + self.event_bytes + self.mail_bytes > self.limits.max_memory_bytes:
                 try:
@@ -1374,7 +1386,7 @@ class Agent:
             for v in content.args:
                 tv = type(v)
                 if not (
-                    (tv is int and -_LEAF_INT < v < _LEAF_INT)
+                    (tv is int and _MINUS_LEAF_INT < v < _LEAF_INT)
                     or (tv is str and len(v) <= 64)
                     or tv is float
                     or (tv is Struct and not v.args and not v.annots)
@@ -1560,7 +1572,9 @@ class Agent:
     def _handle_message(self, msg: Message, track: _Track) -> None:
         perf = msg.performative
         content = self.import_term(msg.content)
-        sender = self._sender_name(msg.sender)
+        sender = msg.sender
+        if sender == self.name:  # _sender_name, without a call
+            sender = "self"
         mid = msg.id
         kqml = _KQML_KEY in self.plans.index
         if kqml or (self.events and perf not in _DIRECT_PERFORMATIVES):
@@ -1613,9 +1627,10 @@ class Agent:
                 if perf == "tell":
                     if not item.annots:  # the common case: the belief is the content, with source(Sender)
                         annots = (source,)
-                        if not (_flat_annotated(item, len(sender)) and self._flat_within_limits()):
+                        size = _flat_weight(item, len(sender)) if self._flat_within_limits() else -1
+                        if size < 0:
                             self._check_size(Struct(item.functor, item.args, annots))
-                        self._add_belief(item, annots, mid)
+                        self._add_belief(item, annots, mid, False, size)
                         continue
                     # as Jason: the sender's sources are kept inside its own, source(Sender)[source(...)]
                     item = nested_source(item, sender)
@@ -1891,6 +1906,11 @@ _BIG_INT = 1 << 4095
 """Integers strictly between ``-_BIG_INT`` and ``_BIG_INT`` have fewer than 4096 bits (a comparison is cheaper
 than ``bit_length()`` on the hot path)."""
 
+# negated once: ``-_BIG_INT`` in a test would build a new large integer at each call
+_MINUS_LEAF_INT = -_LEAF_INT
+_MINUS_SMALL_INT = -_SMALL_INT
+_MINUS_BIG_INT = -_BIG_INT
+
 _FLAT_NODES = 32
 _FLAT_BYTES = _FLAT_NODES * (NODE_BYTES + 64)
 """The most nodes and bytes (sizes.py) a term passing :func:`_flat_annotated` can have."""
@@ -1918,6 +1938,34 @@ def _flat_annotated(t: Struct, source: int = -1) -> bool:
             elif ta is not Struct or a.args or a.annots or len(a.functor) > 64:  # type: ignore[union-attr]
                 return False
     return True
+
+
+def _flat_weight(t: Struct, source: int) -> int:
+    """What ``t`` (without annotations) with the annotation ``source(a)``, ``a`` a name ``source`` characters
+    long, weighs (sizes.py), when that literal passes :func:`_flat_annotated`; else -1. One walk both checks and
+    weighs the common belief (``v(1)[source(bob)]``)."""
+    args = t.args
+    if len(args) >= 8 or t.annots or len(t.functor) > 64 or source > 64:
+        return -1
+    size = 3 * NODE_BYTES + 6 + source + len(t.functor)  # the literal's node, source's and its name's
+    for a in args:
+        ta = type(a)
+        if ta is int:
+            n = a.bit_length()  # type: ignore[union-attr]
+            if n > 256:
+                return -1
+            size += NODE_BYTES + n // 8
+        elif ta is str:
+            if len(a) > 64:  # type: ignore[arg-type]
+                return -1
+            size += NODE_BYTES + len(a)  # type: ignore[arg-type]
+        elif ta is float:
+            size += NODE_BYTES
+        elif ta is Struct and not a.args and not a.annots and len(a.functor) <= 64:  # type: ignore[union-attr]
+            size += NODE_BYTES + len(a.functor)  # type: ignore[union-attr]
+        else:
+            return -1
+    return size
 
 
 def _has_source(annots: tuple[Term, ...]) -> bool:

@@ -54,10 +54,11 @@ class BeliefBase:
         self.bytes = 0
         """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
 
-    def add(self, lit: Struct, annots: tuple[Term, ...], last: bool = False) -> tuple[Term, ...]:
+    def add(self, lit: Struct, annots: tuple[Term, ...], last: bool = False, weight: int = -1) -> tuple[Term, ...]:
         """Adds ``lit`` (without annotations) with ``annots``, found first (or last, with ``last``) among
         the beliefs of its functor and arity; returns the annotations that are new (empty when the belief
-        was already there with all of them; a belief already there keeps its place)."""
+        was already there with all of them; a belief already there keeps its place). ``weight``, when not
+        negative, is what ``lit`` and ``annots`` weigh together, known by the caller (no walk here)."""
         key = (lit.functor, len(lit.args))
         bucket = self.index.get(key)
         if bucket is None:
@@ -71,7 +72,7 @@ class BeliefBase:
             else:
                 bucket[lit] = list(annots)
             self.size += 1
-            self.bytes += _weights((lit, *annots))
+            self.bytes += weight if weight >= 0 else _weights((lit, *annots))
             return annots
         added = tuple(a for a in annots if a not in have)
         if added:

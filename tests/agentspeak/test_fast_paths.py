@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from romas.agentspeak.agent import _FLAT_BYTES, _FLAT_NODES, _flat_annotated
+from romas.agentspeak.agent import _FLAT_BYTES, _FLAT_NODES, _flat_annotated, _flat_weight
 from romas.agentspeak.beliefs import _weights
 from romas.agentspeak.host import Limits, Message
 from romas.agentspeak.sizes import NODE_BYTES, measure, weight
@@ -56,6 +56,33 @@ def test_a_flat_annotated_literal_is_within_the_bounds_it_is_let_through_for() -
         if not t.annots and _flat_annotated(t, len(sender)):
             assert _flat_annotated(Struct(t.functor, t.args, (source_of(sender),)))
     assert passed > 100
+
+
+def test_the_weight_of_a_flat_belief_is_that_of_the_walk() -> None:
+    rnd = random.Random(9)
+    weighed = 0
+    for _ in range(20_000):
+        t = _literal(rnd)
+        sender = "s" * rnd.randrange(1, 70)
+        size = _flat_weight(t, len(sender))
+        if t.annots or not _flat_annotated(t, len(sender)):
+            assert size == -1
+            continue
+        weighed += 1
+        assert size == _weights((t, source_of(sender)))
+    assert weighed > 100
+
+
+def test_beliefs_added_by_tells_and_plans_weigh_what_a_recount_gives() -> None:
+    host = RecordingHost()
+    ag = make_agent('+v(X) <- +got(X). +w <- +got(2 ** 300); +got(1.5); +got("s", a, 3).', host)
+    for n, content in enumerate((1, -(2**200), 2**300, "text", 2.5, Struct("atom"))):
+        ag.deliver(Message(f"m{n}", "bob", "tell", Struct("v", (content,)), None))
+    ag.deliver(Message("mw", "self", "tell", Struct("w"), None))
+    run(ag)
+    assert ag.beliefs.size == 15  # got(2 ** 300) twice
+    recount = sum(_weights((k, *v)) for bucket in ag.beliefs.index.values() for k, v in bucket.items())
+    assert ag.beliefs.bytes == recount
 
 
 def test_a_tell_is_checked_against_tight_limits_with_its_source() -> None:
