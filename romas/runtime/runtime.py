@@ -609,6 +609,10 @@ class Runtime:
         while live.queue:
             pending = live.queue.popleft()
             version = live.versions.get(pending.id, 1)
+            if self._cancels and (cancel := self._cancels.pop(pending.id, None)) is not None:
+                live.versions.setdefault(pending.id, version)  # asked before it was delivered: it never is
+                self._finish_message(live, pending.id, "cancelled", None, cancel.reason)
+                continue
             if pending.expires_at is not None and pending.expires_at <= now:
                 live.versions.pop(pending.id, None)
                 live.from_clients.discard(pending.id)
@@ -1198,6 +1202,8 @@ class Runtime:
             return True
         if self.known.get(agent) != "running":
             return False
+        if agent in self.live:  # its item has not reached the agent here yet: done when it does (see _deliver)
+            self._cancels[item_id] = CancelRequest(kind, agent, item_id, reason)
         folder = "inbox" if kind == "message" else "commands"
         async with self.store.write(WriteContext(actor=actor)) as writer:
             await writer.append(
