@@ -58,18 +58,12 @@ def _add(c: Call) -> IAResult:
 
 
 @internal(".set.add_all")
-def _add_all(c: Call) -> IAResult:
-    s = _set(c, 2)
-    for t in list(_collection(c)):
-        s.add(t, c.agent, ".set.add_all")
-    return True
-
-
 @internal(".set.union")
-def _union(c: Call) -> IAResult:
+def _add_all(c: Call) -> IAResult:
+    """Jason's two names for one action."""
     s = _set(c, 2)
     for t in list(_collection(c)):
-        s.add(t, c.agent, ".set.union")
+        s.add(t, c.agent, c.term.functor)
     return True
 
 
