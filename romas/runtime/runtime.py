@@ -956,8 +956,6 @@ class Runtime:
                     live.versions[data["id"]] = 1
                     if data.get("origin") == "rest":
                         live.from_clients.add(data["id"])
-                    if (cancel := self._cancels.pop(data["id"], None)) is not None:  # asked before it arrived here
-                        self._apply_cancel(cancel)
                     woke = True
             elif event.type in FINAL_MESSAGE_EVENTS:
                 self.waiters.done(f"message:{data['id']}")
