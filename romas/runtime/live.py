@@ -51,6 +51,9 @@ class LiveAgent:
     loaded_until: int = 0
     """Those accepted up to this position may have been: ``loaded_ids`` says which."""
     loaded_ids: set[str] = field(default_factory=set)
+    loading: bool = True
+    """Its start is still reading its unfinished messages and commands: a cancellation asked meanwhile waits for
+    the start to apply it, since the rows being read would bring back what it had dropped."""
     idle: bool = False
     deadline: float | None = None
     last_checkpoint: float = 0.0

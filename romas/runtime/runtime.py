@@ -435,6 +435,7 @@ class Runtime:
                     command.body,
                     started=command.status == "running",
                 )
+        live.loading = False
         for request in [r for r in self._cancels.values() if r.agent == name]:  # asked before it started here
             if self._apply_cancel(request):
                 del self._cancels[request.item_id]
@@ -1163,7 +1164,7 @@ class Runtime:
     def cancel_command(self, agent: str, command_id: str) -> bool:
         """Ask a running agent to drop a command; False when this process does not run it."""
         live = self.live.get(agent)
-        command = live.commands.get(command_id) if live is not None else None
+        command = live.commands.get(command_id) if live is not None and not live.loading else None
         if live is None or command is None:
             return False
         if not command.started or not live.agent.cancel_command(command_id):
@@ -1176,7 +1177,7 @@ class Runtime:
         delivered yet, else with everything it caused in the agent (see ``Agent.cancel_message``); it ends
         ``cancelled``. False when this process does not hold it."""
         live = self.live.get(agent)
-        if live is None or message_id not in live.versions:
+        if live is None or live.loading or message_id not in live.versions:
             return False
         for pending in live.queue:
             if pending.id == message_id:

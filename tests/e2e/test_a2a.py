@@ -117,14 +117,7 @@ async def cancels(url: str) -> None:
             task = await send(client, message(f"doze({number})", 200 + number))
             assert task.status.state == TaskState.TASK_STATE_WORKING
             canceled = await client.cancel_task(CancelTaskRequest(id=task.id))
-            assert canceled.id == task.id
-            # CancelTask waits a bounded time (5 s) for the cancellation to commit; a loaded machine can take
-            # longer, and then the task is still working when it answers: it must become canceled all the same.
-            deadline = time.monotonic() + 60
-            while canceled.status.state == TaskState.TASK_STATE_WORKING and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
-                canceled = await client.get_task(GetTaskRequest(id=task.id))
-            assert canceled.status.state == TaskState.TASK_STATE_CANCELED, canceled.status
+            assert canceled.id == task.id and canceled.status.state == TaskState.TASK_STATE_CANCELED
             again = await client.get_task(GetTaskRequest(id=task.id))
             assert again.status.state == TaskState.TASK_STATE_CANCELED
             with pytest.raises((A2AClientError, TaskNotCancelableError)):
