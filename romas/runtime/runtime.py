@@ -61,10 +61,11 @@ from romas.runtime.quarantine import account_crashes
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService, agent_key, agent_set_files
-from romas.store import agent_log, at_work, checkpoints, commands, inbox, invocations
+from romas.store import agent_log, at_work, cancellations, checkpoints, commands, inbox, invocations
 from romas.store import environment as memberships
+from romas.store.cancellations import CancelRequest
 from romas.store.commands import CommandChange
-from romas.store.eventstore import NewEvent, RecordedEvent, ResourceRow, Store, WriteContext, Writer
+from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
 from romas.store.inbox import MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
@@ -80,16 +81,6 @@ LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
 MAX_PENDING_CANCELS = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class CancelRequest:
-    """A message (``kind`` ``message``) or command (``command``) of ``agent`` to cancel, asked of any process."""
-
-    kind: str
-    agent: str
-    item_id: str
-    reason: str
 
 
 @dataclass(slots=True)
@@ -435,6 +426,9 @@ class Runtime:
                     command.body,
                     started=command.status == "running",
                 )
+        # Cancellations asked before this process followed the log (it started later, or took the agent over)
+        for request in await cancellations.requested(self.store, name, list(live.versions), list(live.commands)):
+            self._cancels.setdefault(request.item_id, request)
         live.loading = False
         for request in [r for r in self._cancels.values() if r.agent == name]:  # asked before it started here
             if self._apply_cancel(request):
@@ -974,8 +968,8 @@ class Runtime:
             elif event.type in FINAL_COMMAND_EVENTS:
                 self.waiters.done(f"command:{data['id']}")
                 self._cancels.pop(data["id"], None)
-            elif event.type == "cancellation.requested":  # asked of any process: done by the one running it
-                request = CancelRequest(data["of"], data["agent"], data["id"], data.get("reason") or "cancelled")
+            elif event.type == cancellations.REQUESTED:  # asked of any process: done by the one running it
+                request = cancellations.from_event(data)
                 if not self._apply_cancel(request):  # its agent starts later (here or elsewhere): kept till then
                     self._cancels[request.item_id] = request
                     while len(self._cancels) > MAX_PENDING_CANCELS:
@@ -1201,20 +1195,11 @@ class Runtime:
             return True
         if self.known.get(agent) != "running":
             return False
+        request = CancelRequest(kind, agent, item_id, reason)
         if agent in self.live:  # its item has not reached the agent here yet: done when it does (see _deliver)
-            self._cancels[item_id] = CancelRequest(kind, agent, item_id, reason)
-        folder = "inbox" if kind == "message" else "commands"
+            self._cancels[item_id] = request
         async with self.store.write(WriteContext(actor=actor)) as writer:
-            await writer.append(
-                [
-                    NewEvent(
-                        "cancellation",
-                        f"/agents/{agent}/{folder}/{item_id}/cancellation",
-                        "cancellation.requested",
-                        {"of": kind, "agent": agent, "id": item_id, "reason": reason},
-                    )
-                ]
-            )
+            await writer.append([cancellations.request_event(request)])
         return True
 
     def _apply_cancel(self, request: CancelRequest) -> bool:

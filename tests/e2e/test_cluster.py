@@ -328,3 +328,59 @@ def test_any_process_cancels_stops_starts_and_deletes_an_agent_it_does_not_run(
                 client.close()
     finally:
         lb.close()
+
+
+def test_a_cancellation_asked_before_a_process_started_is_applied_when_it_takes_the_agent_over(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The process that takes an agent over finds the cancellations asked while nobody ran it, although its own
+    follower never saw them: the owner died, the process asked stopped, and a new process takes the shard."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several processes share a database on PostgreSQL")
+    # The lease outlives the cancel's bounded wait and the stop of the process asked, so that process does not
+    # take the dead owner's shards itself.
+    env = {"ROMAS_CLUSTER_LEASE_S": "15", "ROMAS_CLUSTER_HEARTBEAT_S": "1"}
+    with ExitStack() as first, ExitStack() as second:
+        pair = [stack.enter_context(running_server(database_url, tmp_path, env=env)) for stack in (first, second)]
+        api = httpx.Client(base_url=pair[0].url, timeout=30)
+        try:
+            agent = {"code": SLOW, "metadata": {"a2a": {"enabled": True}}}
+            assert api.put("/agents/sleepy", json=agent).status_code == 201
+            until(lambda: bool(api.get("/agents/sleepy").json()["process"]), "sleepy placed on a process", pair)
+            runs = api.get("/agents/sleepy").json()["process"]
+            owner = next(s for s in pair if httpx.get(f"{s.url}/cluster").json()["this_process"] == runs)
+            asked = next(s for s in pair if s is not owner)
+            nap = api.post("/agents/sleepy/inbox", json={"performative": "achieve", "content": "nap"})
+            assert nap.status_code == 202, nap.text
+            wait = api.post("/agents/sleepy/commands", json={"body": ".wait(60000)", "timeout_s": 120})
+            assert wait.status_code == 202, wait.text
+            until(
+                lambda: (
+                    api.get(nap.headers["location"]).json()["status"] == "delivered"
+                    and api.get(wait.headers["location"]).json()["status"] == "running"
+                ),
+                "the nap and the wait to start",
+                pair,
+            )
+            os.kill(owner.process.pid, signal.SIGKILL)
+            owner.process.wait(timeout=10)
+            with httpx.Client(base_url=asked.url, timeout=30) as other:
+                task = other.post(f"/agents/sleepy/a2a/tasks/{nap.json()['id']}:cancel")
+                assert task.status_code == 200, task.text
+                assert task.json()["status"]["state"] == "TASK_STATE_WORKING", task.text  # nobody runs it now
+                dropped = other.delete(wait.headers["location"])
+                assert dropped.status_code == 202, dropped.text
+        finally:
+            api.close()
+        (second if asked is pair[1] else first).close()  # the process asked stops before the lease ends
+        assert asked.process.poll() is not None
+        with running_server(database_url, tmp_path, env=env) as newcomer, httpx.Client(base_url=newcomer.url) as api:
+            until(
+                lambda: (
+                    api.get(nap.headers["location"]).json()["status"] == "cancelled"
+                    and api.get(wait.headers["location"]).json()["status"] == "cancelled"
+                ),
+                "the newcomer to apply both cancellations when it takes sleepy over",
+                [newcomer],
+            )
+            assert api.get("/agents/sleepy").json()["process"] == api.get("/cluster").json()["this_process"]
