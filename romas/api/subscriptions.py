@@ -340,7 +340,9 @@ class SubscriptionController(Controller):
         services: ServicesDep,
         subscription_id: SubscriptionId,
         after: Annotated[
-            int | None, Parameter(ge=0, le=2**62, description="Deliveries after this sequence number")
+            int | None,
+            # Litestar leaves ge=0 out of the OpenAPI schema (0 is falsy); schema_extra states it.
+            Parameter(ge=0, le=2**62, description="Deliveries after this sequence number", schema_extra={"minimum": 0}),
         ] = None,
         status: Annotated[Literal["pending", "delivered", "failed"] | None, Parameter(description="Only these")] = None,
         limit: Limit = 100,
