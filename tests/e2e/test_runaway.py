@@ -6,6 +6,7 @@ same."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -16,7 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from romas.store.engine import create_engine
+from romas.store.tables import agents_at_work
 from tests.e2e.server import running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -140,34 +144,53 @@ def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-def runs_here(api: httpx.Client, agent: str) -> None:
-    """Waits until the process behind ``api`` runs the agent, then gives it time to be at work."""
+async def _marked_at_work(database_url: str, agent: str) -> bool:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(select(agents_at_work.c.at_work).where(agents_at_work.c.agent == agent))
+            return bool(found.scalar())
+    finally:
+        await engine.dispose()
+
+
+def marked_at_work(database_url: str, agent: str) -> None:
+    """Waits until the runtime's mark that the agent is at work is committed, what the next process reads to lay
+    a crash at its door (runtime/quarantine.py): a crash from then on counts, without guessing a delay."""
+    deadline = time.monotonic() + 60
+    while not asyncio.run(_marked_at_work(database_url, agent)):
+        assert time.monotonic() < deadline, f"{agent} never marked at work"
+        time.sleep(0.1)
+
+
+def runs_here(api: httpx.Client, agent: str, database_url: str) -> None:
+    """Waits until the process behind ``api`` runs the agent and has marked it at work."""
     deadline = time.monotonic() + 60
     while api.get(f"/agents/{agent}").json()["running_code_revision"] is None:
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    time.sleep(1.5)
+    marked_at_work(database_url, agent)
 
 
-def at_work_of(api: httpx.Client) -> None:
-    """Waits until the spinning agent has run (it is marked at work before its first step)."""
+def at_work_of(api: httpx.Client, database_url: str) -> None:
+    """Waits until the spinning agent has started and is marked at work (before its first step)."""
     deadline = time.monotonic() + 30
     while "restarted" not in log_text(api, "spin") and "started" not in log_text(api, "spin"):
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    time.sleep(1.0)
+    marked_at_work(database_url, "spin")
 
 
 def test_an_agent_at_work_through_repeated_crashes_is_quarantined(database_url: str, tmp_path: Path) -> None:
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
         assert api.put("/agents/good", json={"code": GOOD}).status_code == 201
         assert api.put("/agents/spin", json={"code": SPIN}).status_code == 201
-        at_work_of(api)
+        at_work_of(api, database_url)
         kill(server.process.pid)
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
         assert api.get("/agents/spin").json()["state"] == "running"  # one crash is not enough
-        runs_here(api, "spin")  # on PostgreSQL, once the dead process's leases have lapsed
+        runs_here(api, "spin", database_url)  # on PostgreSQL, once the dead process's leases have lapsed
         kill(server.process.pid)
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
@@ -194,11 +217,11 @@ def test_a_takeover_quarantines_an_agent_at_work_through_repeated_crashes(databa
     with running_server(database_url, tmp_path) as first, httpx.Client(base_url=first.url, timeout=30) as api:
         assert api.put("/agents/good", json={"code": GOOD}).status_code == 201
         assert api.put("/agents/spin", json={"code": SPIN}).status_code == 201
-        at_work_of(api)
+        at_work_of(api, database_url)
         kill(first.process.pid)
         first.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as second, httpx.Client(base_url=second.url, timeout=30) as b:
-        runs_here(b, "spin")  # the second took over: one crash is not enough
+        runs_here(b, "spin", database_url)  # the second took over: one crash is not enough
         assert b.get("/agents/spin").json()["state"] == "running"
         kill(second.process.pid)
         second.process.wait(timeout=10)
