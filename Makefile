@@ -21,6 +21,9 @@ serve: $(STAMP)
 ## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test
 ## (on PYTEST_WORKERS parallel workers: every test has its own databases, folders and ports).
 PYTEST_WORKERS ?= auto
+# The workers, the servers and command-line runs they start all import the same modules: with bytecode caching off
+# (PYTHONDONTWRITEBYTECODE), each of them compiled romas again and each worker rewrote every test module again.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: $(STAMP) lint
 	$(BIN)/romas openapi --check
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
@@ -39,3 +42,4 @@ console:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find romas tests bench -name __pycache__ -prune -exec rm -rf {} +
