@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from romas.config import Settings
@@ -91,10 +94,21 @@ async def store(database_url: str) -> AsyncIterator[Store]:
         await store.dispose()
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
-    from romas.server import create_app
+@pytest.fixture(scope="session")
+def apps() -> dict[tuple[Any, ...], Litestar]:
+    """This worker's applications, by the settings they were built with (see :func:`romas.server.reuse_app`)."""
+    return {}
 
-    app = create_app(settings)
+
+@pytest.fixture
+async def client(settings: Settings, apps: dict[tuple[Any, ...], Litestar]) -> AsyncIterator[AsyncTestClient[object]]:
+    """A client of an application on this test's database. Building an application costs more than most API
+    tests, so a worker builds one and readies it for each test: its state, counters and store are the test's own."""
+    from romas.server import create_app, reuse_app
+
+    key = replace(settings, database_url="")
+    app = apps.get(key)
+    app = create_app(settings) if app is None else reuse_app(app, settings)
+    apps[key] = app
     async with AsyncTestClient(app=app, base_url="http://romas.test") as test_client:
         yield test_client
