@@ -6,7 +6,6 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -106,13 +105,14 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture(scope="session")
-def apps() -> dict[tuple[Any, ...], Litestar]:
-    """This worker's applications, by the settings they were built with (see :func:`romas.server.reuse_app`)."""
+def apps() -> dict[Settings, Litestar]:
+    """This worker's applications, by the settings they were made with, their database aside (see
+    :func:`romas.server.reuse_app`)."""
     return {}
 
 
 @pytest.fixture
-async def client(settings: Settings, apps: dict[tuple[Any, ...], Litestar]) -> AsyncIterator[AsyncTestClient[object]]:
+async def client(settings: Settings, apps: dict[Settings, Litestar]) -> AsyncIterator[AsyncTestClient[object]]:
     """A client of an application on this test's database. Building an application costs more than most API
     tests, so a worker builds one and readies it for each test: its state, counters and store are the test's own."""
     from romas.server import create_app, reuse_app
