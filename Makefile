@@ -19,10 +19,17 @@ serve: $(STAMP)
 	ROMAS_EGRESS_ALLOW="$${ROMAS_EGRESS_ALLOW:-127.0.0.1}" $(BIN)/romas serve --seed agent_specs
 
 ## Install romas with its test tools, then lint, type-check, check the OpenAPI file and run every test
-## (on PYTEST_WORKERS parallel workers: every test has its own databases, folders and ports).
+## (on PYTEST_WORKERS parallel workers, by default two more than the cores: many tests mostly wait for the servers
+## they start; every test has its own databases, folders and ports).
 PYTEST_WORKERS ?= auto
-test: $(STAMP) lint
-	$(BIN)/romas openapi --check
+# The workers, the servers and command-line runs they start all import the same modules: with bytecode caching off
+# (PYTHONDONTWRITEBYTECODE), each of them compiled romas again and each worker rewrote every test module again.
+test: export PYTHONDONTWRITEBYTECODE :=
+# mypy works on one core: pytest collects the tests on the other meanwhile, so that each worker then finds romas
+# compiled and the test modules rewritten instead of doing both itself.
+test: $(STAMP)
+	$(BIN)/pytest --collect-only -q -p no:cacheprovider >/dev/null 2>&1 & collecting=$$!; \
+	$(MAKE) --no-print-directory lint && $(BIN)/romas openapi --check; passed=$$?; wait $$collecting; exit $$passed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
@@ -39,3 +46,4 @@ console:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find romas tests bench -name __pycache__ -prune -exec rm -rf {} +

@@ -35,7 +35,6 @@ def _url(url: str | None) -> str | None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from litestar._openapi.plugin import OpenAPIPlugin
 
     from romas.logs import configure as configure_logging
     from romas.logs import uvicorn_log_config
@@ -60,8 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop = "uvloop"
     except ImportError:  # pragma: no cover - platforms without uvloop
         loop = "asyncio"
+    # The OpenAPI document is built by the first request for it (a fifth of a second), not by every start.
     app = create_app(settings)
-    app.plugins.get(OpenAPIPlugin).provide_openapi_schema()  # built now, so the first /schema answers at once
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -12,7 +12,6 @@ from litestar import Litestar, Request
 # Litestar keeps the built document in this plugin (not exported); refining the dict it serves needs it.
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server
@@ -208,6 +207,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # From the state, not this call: reuse_app may have readied the app for other settings since.
+        settings: Settings = app.state.settings
+        store: Store | None = app.state.given_store
         own = store is None
         active = store if store is not None else await open_store(settings)
         services = Services.build(settings, active)
@@ -252,14 +254,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
             if own:
                 await active.dispose()
 
-    disable_created_metrics()  # type: ignore[no-untyped-call]  # a `_created` twin of every counter only doubles the scrape
-    registry = CollectorRegistry(auto_describe=True)
-    ProcessCollector(registry=registry)
-    http_metrics = HttpMetrics(registry)
     app = Litestar(
         route_handlers=[*CONTROLLERS, assets_router()],
         lifespan=[lifespan],
-        state=State({"settings": settings, "metrics_registry": registry}),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_handler,
@@ -272,7 +269,31 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
     # The document is built and refined on its first request, not here: building it costs more than the rest of
     # the application together, and most apps (a server's, a test's) never serve it or serve it much later.
     app.plugins.get(OpenAPIPlugin).__class__ = RefinedOpenAPIPlugin
+    app.state.shape = _shape(settings)
+    return reuse_app(app, settings, store=store)
+
+
+def _shape(settings: Settings) -> tuple[Any, ...]:
+    """The settings Litestar fixes when it builds an application (the others are read at each run)."""
+    return (settings.base_url, settings.cors_origins, settings.max_body_bytes)
+
+
+def reuse_app(app: Litestar, settings: Settings, *, store: Store | None = None) -> Litestar:
+    """Ready an application made by :func:`create_app` for a new run on ``settings``, as if it were new: its own
+    settings, store, counters and rate limits. Making one costs more CPU than most API tests, so the tests reuse
+    one; only the settings it was made with (its address, CORS origins and body limit) cannot change."""
+    if app.state.shape != _shape(settings):
+        raise ValueError("this application was made for another address, CORS origins or body limit")
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # a `_created` twin of every counter only doubles the scrape
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    for leftover in ("services", "commit_signal"):
+        app.state.pop(leftover, None)
+    app.state.update(settings=settings, metrics_registry=registry, given_store=store)
     # Outside Litestar's routing and error handling, so every answer is counted and logged; it also counts the
     # requests at work for the runtime, fixes the Allow header of OPTIONS answers and answers the hot reads.
-    app.asgi_handler = RequestObserver(app.asgi_handler, settings, http_metrics)
+    handler = app.asgi_handler
+    if isinstance(handler, RequestObserver):
+        handler = handler.app
+    app.asgi_handler = RequestObserver(handler, settings, HttpMetrics(registry))
     return app

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from romas.config import Settings
@@ -15,6 +18,16 @@ from tests import durations
 from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: two workers more than the cores. Many tests mostly wait (for the servers they start, for their
+    agents), and a core would idle while its only worker waits; PYTEST_XDIST_AUTO_NUM_WORKERS still decides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 2
 
 
 # Seconds assumed for a test missing from the record (a new one): by its markers.
@@ -91,10 +104,22 @@ async def store(database_url: str) -> AsyncIterator[Store]:
         await store.dispose()
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
-    from romas.server import create_app
+@pytest.fixture(scope="session")
+def apps() -> dict[Settings, Litestar]:
+    """This worker's applications, by the settings they were made with, their database aside (see
+    :func:`romas.server.reuse_app`)."""
+    return {}
 
-    app = create_app(settings)
+
+@pytest.fixture
+async def client(settings: Settings, apps: dict[Settings, Litestar]) -> AsyncIterator[AsyncTestClient[object]]:
+    """A client of an application on this test's database. Building an application costs more than most API
+    tests, so a worker builds one and readies it for each test: its state, counters and store are the test's own."""
+    from romas.server import create_app, reuse_app
+
+    key = replace(settings, database_url="")
+    app = apps.get(key)
+    app = create_app(settings) if app is None else reuse_app(app, settings)
+    apps[key] = app
     async with AsyncTestClient(app=app, base_url="http://romas.test") as test_client:
         yield test_client

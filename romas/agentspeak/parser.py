@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from lark import Lark
-
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError, Diagnostic
+from romas.agentspeak.grammar_tables import load_tables
 from romas.agentspeak.program import (
     Action,
     BeliefUpdate,
@@ -775,7 +774,7 @@ _START_SYMBOLS = ["clause", "term_input", "body_input"]
 
 
 class _Engine:
-    """Runs the LALR(1) automaton that lark builds from ``grammar.lark``.
+    """Runs the LALR(1) automaton that lark builds from ``grammar.lark`` (see ``grammar_tables``).
 
     lark compiles the grammar into parse tables; this class drives those tables with a lexer made from the
     grammar's own terminal definitions and calls :class:`_Builder` on each reduction. Doing the driving
@@ -785,59 +784,45 @@ class _Engine:
 
     _REGEX_ORDER = ("WS", "COMMENT", "IA_NAME", "STRING", "QATOM", "NUMBER", "VAR", "ATOM")
 
-    def __init__(self, builder: _Builder) -> None:
-        lark = Lark(_GRAMMAR, parser="lalr", start=_START_SYMBOLS, maybe_placeholders=False)
-        table = lark.parser.parser._parse_table
-        self.start_states: dict[str, int] = dict(table.start_states)
-        self.end_states: dict[str, int] = dict(table.end_states)
+    def __init__(self, builder: _Builder, tables: dict[str, Any]) -> None:
+        self.start_states: dict[str, int] = dict(tables["start_states"])
+        self.end_states: dict[str, int] = dict(tables["end_states"])
         # table[state][symbol]: a shift or goto is the next state (an int); a reduce is the rule's entry
         # (length, origin, callback, kind), see _rule_entry
-        self.table: list[dict[str, int | tuple[int, str, Any, int]]] = [{} for _ in range(len(table.states))]
-        rule_ids: dict[Any, int] = {}
-        self.rules: list[tuple[int, str, Any, int]] = []
-        for state, acts in table.states.items():
-            row = self.table[state]
-            for sym_, (action, arg) in acts.items():
-                sym = str(sym_)
-                if action.name == "Shift":
-                    row[sym] = arg
-                else:
-                    rid = rule_ids.get(arg)
-                    if rid is None:
-                        rid = rule_ids[arg] = len(self.rules)
-                        self.rules.append(self._rule_entry(arg, builder))
-                    row[sym] = self.rules[rid]
-        terminals = {t.name: t for t in lark.terminals}
+        self.rules: list[tuple[int, str, Any, int]] = [self._rule_entry(rule, builder) for rule in tables["rules"]]
+        rules = self.rules
+        self.table: list[dict[str, int | tuple[int, str, Any, int]]] = [
+            {sym: (act if act >= 0 else rules[-1 - act]) for sym, act in row.items()} for row in tables["states"]
+        ]
+        regexps = {name: regexp for name, _, regexp in tables["terminals"]}
         self.keywords: dict[str, str] = {}
         symbols: list[tuple[str, str]] = []
-        for t in lark.terminals:
-            if t.name in self._REGEX_ORDER:
+        for name, text, _ in tables["terminals"]:
+            if name in self._REGEX_ORDER:
                 continue
-            text = t.pattern.value
             if re.fullmatch(r"[a-zA-Z_]\w*", text):
-                self.keywords[text] = t.name
+                self.keywords[text] = name
             else:
-                symbols.append((t.name, re.escape(text)))
+                symbols.append((name, re.escape(text)))
         symbols.sort(key=lambda x: -len(x[1]))
-        skip = f"(?:{terminals['WS'].pattern.to_regexp()}|{terminals['COMMENT'].pattern.to_regexp()})*"
-        parts = [f"(?P<{n}>{terminals[n].pattern.to_regexp()})" for n in self._REGEX_ORDER[2:]]
+        skip = f"(?:{regexps['WS']}|{regexps['COMMENT']})*"
+        parts = [f"(?P<{n}>{regexps[n]})" for n in self._REGEX_ORDER[2:]]
         parts += [f"(?P<{n}>{rx})" for n, rx in symbols]
         parts.append(r"(?P<BAD>\S)")
         self.master = re.compile(skip + "(?:" + "|".join(parts) + ")")
 
     @staticmethod
-    def _rule_entry(rule: Any, builder: _Builder) -> tuple[int, str, Any, int]:
+    def _rule_entry(rule: list[Any], builder: _Builder) -> tuple[int, str, Any, int]:
         """(length, origin, callback, kind) for one grammar rule; kind 0 passes its only child on, 1 calls
         the callback, 2 makes a list to splice into the parent, 3 splices its own children first."""
-        origin = str(rule.origin.name)
-        n = len(rule.expansion)
-        inlined_children = any(str(sym.name).startswith("_") for sym in rule.expansion)
+        origin, n, alias, expand1, expansion = rule
+        inlined_children = any(name.startswith("_") for name in expansion)
         fn = None
-        if rule.alias:
-            fn = getattr(builder, str(rule.alias))
+        if alias:
+            fn = getattr(builder, alias)
         elif not origin.startswith("_"):
             fn = getattr(builder, origin, None)
-            if rule.options.expand1 and n == 1 and not inlined_children:
+            if expand1 and n == 1 and not inlined_children:
                 return (n, origin, None, 0)
         if inlined_children:
             return (n, origin, fn, 3)
@@ -938,7 +923,7 @@ class _Inline(list[Any]):
 
 
 _builder = _Builder()
-_engine = _Engine(_builder)
+_engine = _Engine(_builder, load_tables(_GRAMMAR, _START_SYMBOLS))
 _lock = threading.Lock()
 
 # ---- cutting a source into clauses -------------------------------------------------------------------------

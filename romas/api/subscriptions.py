@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import httpx
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
@@ -308,6 +307,8 @@ class SubscriptionController(Controller):
             raise ProblemError(404, "not-found", f"no subscription {subscription_id}")
         now = datetime.now(UTC)
         delivery_id = new_id()
+        import httpx  # here: a server that is never asked to ping does not import it
+
         async with httpx.AsyncClient(timeout=10.0) as client:
             outcome = await webhooks.post_signed(
                 client,

@@ -111,7 +111,6 @@ class ExternalForwarder(SignedPoster):
 
     async def _forward(self, agent: str, endpoint: str) -> bool:
         """Forward the agent's accepted messages in order; True when one is waiting for a retry."""
-        assert self._client is not None
         pending = [m for m in await inbox.unfinished(self.store, agent) if m.status == "accepted"]
         if not pending:
             return False
@@ -125,7 +124,7 @@ class ExternalForwarder(SignedPoster):
             if next_at > loop.time():
                 return True
             outcome = await post_signed(
-                self._client, self.egress, endpoint, secret, message.id, message_payload(message)
+                self.client(), self.egress, endpoint, secret, message.id, message_payload(message)
             )
             now = datetime.now(UTC)
             if outcome.ok:

@@ -23,9 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import msgspec
 
 from romas.interop.a2a import TASK_STATES
@@ -34,6 +33,9 @@ from romas.runtime.ids import new_id
 from romas.store import webhooks as queue
 from romas.store.eventstore import Change, RecordedEvent, ResourceRow, Store, WriteContext, Writer
 from romas.store.notify import CommitSignal
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("romas.webhooks")
 
@@ -156,6 +158,8 @@ async def post_signed(
     extra_headers: dict[str, str] | None = None,
 ) -> Attempt:
     """One signed POST; any 2xx is success, anything else (or no answer) a failure with its reason."""
+    import httpx
+
     try:
         await egress.check(url)
     except EgressRefused as exc:
@@ -264,8 +268,15 @@ class SignedPoster:
 
     async def start(self, signal: CommitSignal) -> None:
         self.signal = signal
-        self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
         self._task = asyncio.create_task(self._run(), name=self.task_name)
+
+    def client(self) -> httpx.AsyncClient:
+        """Made for the first post: most servers never post, and httpx and its TLS set-up cost a start CPU."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
+        return self._client
 
     def _tasks(self) -> list[asyncio.Task[None]]:
         return [self._task] if self._task is not None else []
@@ -375,7 +386,6 @@ class WebhookDispatcher(SignedPoster):
         await queue.enqueue(self.store, subscription_id, seen, batch[-1].position, new, datetime.now(UTC))
 
     async def _attempt(self, subscription_id: str, state: dict[str, Any], secret: str, pending: queue.Delivery) -> None:
-        assert self._client is not None
         body: bytes
         if pending.event_position is None:
             body = ping_payload(subscription_id, pending.created_at)
@@ -395,7 +405,7 @@ class WebhookDispatcher(SignedPoster):
         push = state.get("a2a_push")
         token = push.get("token") if isinstance(push, dict) else None
         extra = {"X-A2A-Notification-Token": str(token)} if token else None
-        outcome = await post_signed(self._client, self.egress, state["url"], secret, pending.id, body, extra)
+        outcome = await post_signed(self.client(), self.egress, state["url"], secret, pending.id, body, extra)
         attempts = pending.attempts + 1
         now = datetime.now(UTC)
         if outcome.ok:
