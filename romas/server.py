@@ -236,11 +236,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Litestar:
                 DeliveryPolicy(backoff_s=settings.webhook_backoff_s, max_attempts=settings.webhook_max_attempts),
                 lambda: services.runtime.coordinating,
             )
-            await dispatcher.start(signal)
+            await dispatcher.start(signal, services.runtime.watchers)
             forwarder = ExternalForwarder(
                 active, dispatcher.egress, dispatcher.policy, lambda: services.runtime.coordinating
             )
-            await forwarder.start(signal)
+            await forwarder.start(signal, services.runtime.watchers)
             try:
                 yield
             finally:

@@ -25,7 +25,7 @@ from romas.interop.webhooks import DeliveryPolicy, SignedPoster, post_signed
 from romas.runtime.runtime import failure
 from romas.store import inbox
 from romas.store import webhooks as secrets
-from romas.store.eventstore import Store, WriteContext, Writer
+from romas.store.eventstore import RecordedEvent, Store, WriteContext, Writer
 from romas.store.tables import messages, resources
 
 log = logging.getLogger("romas.external")
@@ -94,6 +94,15 @@ class ExternalForwarder(SignedPoster):
         super().__init__(store, egress, policy, leading)
         self._attempts: dict[str, tuple[int, float]] = {}
         """Per message: failed attempts so far and the monotonic time of the next one."""
+        self._external: frozenset[str] = frozenset()
+        """The external agents found by the last look."""
+
+    def concerns(self, event: RecordedEvent) -> bool:
+        """An agent's own events (it may have become external, or changed its endpoint) and messages accepted for
+        an external agent."""
+        if event.stream_type == "agent":
+            return True
+        return event.type == "message.accepted" and event.data.get("agent") in self._external
 
     async def _run(self) -> None:
         while True:
@@ -101,7 +110,9 @@ class ExternalForwarder(SignedPoster):
             seen = self.signal.latest if self.signal is not None else 0
             try:
                 if self.leading():
-                    for name, endpoint in (await external_agents(self.store)).items():
+                    found = await external_agents(self.store)
+                    self._external = frozenset(found)
+                    for name, endpoint in found.items():
                         busy = await self._forward(name, endpoint) or busy
             except asyncio.CancelledError:
                 raise

@@ -252,7 +252,11 @@ RELIST_PAUSE_S = 0.05
 
 class SignedPoster:
     """What the webhook dispatcher and the external agents' forwarder share: their settings, an HTTP client open
-    from start to stop, their tasks, and waiting for the next commit (or a while)."""
+    from start to stop, their tasks, and waiting for the next commit that concerns them (or a while).
+
+    Given the runtime's ``watchers`` (the events its follower reads, from every process), a poller looks again only
+    when an event it :meth:`concerns` itself with committed: under a stream of inbox messages the subscriptions and
+    the external agents are not listed again after every commit. Without them, every commit wakes it."""
 
     task_name = "romas-poster"
     relist_pause_s = RELIST_PAUSE_S
@@ -265,9 +269,17 @@ class SignedPoster:
         self.signal: CommitSignal | None = None
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._watchers: list[Callable[[list[RecordedEvent]], None]] | None = None
+        self._stale = asyncio.Event()
+        """Set when an event this poller cares about committed since it last looked."""
 
-    async def start(self, signal: CommitSignal) -> None:
+    async def start(
+        self, signal: CommitSignal, watchers: list[Callable[[list[RecordedEvent]], None]] | None = None
+    ) -> None:
         self.signal = signal
+        if watchers is not None:
+            self._watchers = watchers
+            watchers.append(self._on_events)
         self._task = asyncio.create_task(self._run(), name=self.task_name)
 
     def client(self) -> httpx.AsyncClient:
@@ -282,6 +294,8 @@ class SignedPoster:
         return [self._task] if self._task is not None else []
 
     async def stop(self) -> None:
+        if self._watchers is not None and self._on_events in self._watchers:
+            self._watchers.remove(self._on_events)
         tasks = self._tasks()
         for task in tasks:
             task.cancel()
@@ -290,6 +304,14 @@ class SignedPoster:
                 await task
         if self._client is not None:
             await self._client.aclose()
+
+    def concerns(self, event: RecordedEvent) -> bool:
+        """Whether this event may change what the poller would find (every event, unless a subclass knows)."""
+        return True
+
+    def _on_events(self, events: list[RecordedEvent]) -> None:
+        if not self._stale.is_set() and any(self.concerns(event) for event in events):
+            self._stale.set()
 
     async def _wait(self, seen: int, seconds: float) -> None:
         if self.signal is None:
@@ -300,11 +322,18 @@ class SignedPoster:
                 await self.signal.wait_past(seen)
 
     async def _pause_then_wait(self, seen: int, seconds: float) -> None:
-        """Every commit wakes the loop; under a stream of commits, look at most every RELIST_PAUSE_S (what
-        committed meanwhile is past ``seen``, so it is looked at right after the pause)."""
+        """Every commit (or, with the runtime's watchers, every commit that concerns this poller) wakes the loop;
+        under a stream of them, look at most every RELIST_PAUSE_S (what committed meanwhile is past ``seen``, or
+        set ``_stale`` again, so it is looked at right after the pause)."""
         if self.signal is not None:
             await asyncio.sleep(self.relist_pause_s)
-        await self._wait(seen, seconds)
+        if self._watchers is None:
+            await self._wait(seen, seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stale.wait()
+        self._stale.clear()  # before the look: what commits during it sets it again
 
     async def _run(self) -> None:
         raise NotImplementedError
@@ -321,6 +350,10 @@ class WebhookDispatcher(SignedPoster):
 
     def _tasks(self) -> list[asyncio.Task[None]]:
         return [*super()._tasks(), *self._loops.values()]
+
+    def concerns(self, event: RecordedEvent) -> bool:
+        """Only a subscription's own events change which subscriptions are enabled."""
+        return event.stream_type == STREAM_TYPE
 
     async def stop(self) -> None:
         await super().stop()

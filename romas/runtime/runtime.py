@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -163,6 +164,10 @@ class Runtime:
         applied when the agent starts here, forgotten when the item ends."""
         self._clearing: set[str] = set()
         """Agents whose at-work marks the commit under way clears: marked again before they step again."""
+        self.watchers: list[Callable[[list[RecordedEvent]], None]] = []
+        """Called with the events the follower read (every process's, in log order), after the runtime handled them:
+        pollers that only care about a few kinds of event (webhook subscriptions, external agents) look again when
+        one of those came, not after every commit."""
 
     @property
     def position(self) -> int:
@@ -313,6 +318,11 @@ class Runtime:
                     self.on_commit(events)
                 except Exception:
                     log.exception("handling events up to position %d failed", self._cursor)
+                for watcher in self.watchers:
+                    try:
+                        watcher(events)
+                    except Exception:
+                        log.exception("a watcher of the event log failed")
                 continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
