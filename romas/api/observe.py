@@ -1,5 +1,6 @@
 """The outermost layer of every HTTP request: its request id, the write rate limit, its metrics, its one log
-line, the runtime's count of requests at work, and the hot reads answered without Litestar (hot_reads.py).
+line, the runtime's count of requests at work, and the hot reads and inbox POSTs answered without Litestar
+(hot_reads.py, hot_writes.py).
 
 It wraps Litestar's whole handler (routing and error handling included), so a 404 for an unknown path or an
 error page is counted and logged like any answer. The request id is the client's ``X-Request-Id`` when it sends
@@ -30,6 +31,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from romas.api.allow import correct_allow
 from romas.api.hot_reads import Answer, HotReads
+from romas.api.hot_writes import HotWrites
 from romas.api.media import PROBLEM_JSON
 from romas.api.problems import Problem, problem_type
 from romas.api.ratelimit import WRITE_METHODS, RateLimiter, client_key, retry_after
@@ -101,6 +103,7 @@ class RequestObserver:
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit is not None else None
         self.json = settings.log_format == "json"
         self.hot = HotReads(settings)
+        self.hot_writes = HotWrites(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -138,6 +141,13 @@ class RequestObserver:
             elif method == "GET" and services is not None and (hot := await self.hot.answer(scope, services)):
                 scope["path_template"] = hot.template
                 await _send_answer(send_with_id, hot)
+            elif method == "POST" and services is not None:
+                written, receive = await self.hot_writes.answer(scope, receive, services)
+                if written is not None:
+                    scope["path_template"] = written.template
+                    await _send_answer(send_with_id, written)
+                else:
+                    await self.app(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
         finally:

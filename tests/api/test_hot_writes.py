@@ -1,0 +1,147 @@
+"""The hot inbox POST (romas/api/hot_writes.py) answers exactly as the controller does: same status, headers and
+body, same metrics route, the same events and metadata; every case it leaves to Litestar (errors, idempotency
+keys, Prefer, answers to questions, tokens without the scope, CORS) still gets Litestar's answer, and a refused
+message is written by neither."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from romas.api.hot_reads import Answer
+from romas.api.hot_writes import HotWrites
+from romas.config import Settings, parse_tokens
+from romas.server import create_app
+from tests.api.helpers import Client, assert_problem, put_agent
+from tests.api.test_observability import scrape, series
+
+pytestmark = pytest.mark.anyio
+
+CODE = "count(0).\n+!inc <- ?count(C); -+count(C + 1).\n"
+VARYING = ("id", "accepted_at")
+
+
+def comparable(response: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    assert response.headers["x-request-id"]
+    headers = {k: v for k, v in response.headers.items() if k not in ("x-request-id", "content-length")}
+    body = response.json()
+    message_id = body["id"]
+    for name in ("location", "content-location"):
+        headers[name] = headers[name].replace(message_id, "ID")
+    body = msgspec.json.decode(msgspec.json.encode(body).replace(message_id.encode(), b"ID"))
+    return response.status_code, {k: v for k, v in body.items() if k not in VARYING}, headers
+
+
+async def test_the_hot_post_answers_as_the_controller_does(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE, state="stopped")
+    assert (await client.patch("/agents/bob", json={"state": "running"})).status_code == 200
+    body = {"performative": "achieve", "content": "inc", "expires_at": "2031-06-01T12:30:15.123456+02:00"}
+    hot = await client.post("/agents/bob/inbox", json=body, headers={"X-Request-Id": "hot-1"})
+    # A query string (one the handler ignores) sends the request through Litestar's routing.
+    routed = await client.post("/agents/bob/inbox", json=body, params={"ignored": "1"})
+    assert hot.status_code == 202, hot.text
+    assert comparable(hot) == comparable(routed)
+    read = (await client.get(hot.headers["location"])).json()
+    assert read["accepted_at"] == hot.json()["accepted_at"] and read["id"] == hot.json()["id"]
+    events = (await client.get("/events", params={"stream": hot.headers["location"]})).json()["_embedded"]["events"]
+    accepted = events[0]
+    assert accepted["type"] == "message.accepted"
+    assert accepted["metadata"] == {"actor": "anonymous", "request_id": "hot-1"}
+    requests = series(await scrape(client), "romas_http_requests_total")
+    assert requests['{method="POST",route="/agents/{name}/inbox",status="202"}'] == 2.0
+
+
+async def test_the_plain_posts_are_answered_hot_and_the_others_left_to_litestar(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE)
+    await put_agent(client, "sleepy", code=CODE, state="stopped")
+    services = client.app.state.services
+    hot = HotWrites(client.app.state.settings)
+    json = (b"content-type", b"application/json")
+
+    async def answer(path: str, body: bytes, *headers: tuple[bytes, bytes], query: bytes = b"") -> Answer | None:
+        scope: Any = {
+            "type": "http",
+            "method": "POST",
+            "path": path,
+            "query_string": query,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+        sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Any:
+            return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+        async def run() -> tuple[Answer | None, bytes]:
+            found, replay = await hot.answer(scope, receive, services)
+            again = await replay()  # what Litestar would read: the body as it came
+            return found, again.get("body", b"")
+
+        # In the app's event loop (the test client runs it in a thread of its own), where its connections live.
+        found, again = await asyncio.to_thread(client.blocking_portal.call, run)
+        if found is None:
+            assert again == body
+        return found
+
+    tell = b'{"performative": "tell", "content": "sunny"}'
+    found = await answer("/agents/bob/inbox", tell, json)
+    assert found is not None and found.status == 202 and found.template == "/agents/{name}/inbox"
+    assert await answer("/agents/bob/inbox", tell, (b"content-type", b"application/hal+json; charset=utf-8"))
+    assert await answer("/agents/bob/inbox", tell, json, query=b"x=1") is None
+    assert await answer("/agents/bob/inbox", tell, json, (b"idempotency-key", b"k")) is None
+    assert await answer("/agents/bob/inbox", tell, json, (b"prefer", b"wait=1")) is None
+    assert await answer("/agents/bob/inbox", tell, (b"content-type", b"text/plain")) is None
+    assert await answer("/agents/bob/inbox", tell) is None
+    assert await answer("/agents/bob/inbox", b'{"performative": "tell", "content": "sunny", "x": 1}', json) is None
+    assert await answer("/agents/bob/inbox", b'{"performative": "tell", "content": "sun("}', json) is None
+    assert await answer("/agents/bob/inbox", b'{"performative": "tell", "content": "a", "sender": "B"}', json) is None
+    reply = b'{"performative": "tell", "content": "a", "in_reply_to": "x"}'
+    assert await answer("/agents/bob/inbox", reply, json) is None
+    assert await answer("/agents/Bob/inbox", tell, json) is None
+    assert await answer("/agents/nobody/inbox", tell, json) is None
+    assert await answer("/agents/sleepy/inbox", tell, json) is None
+    listed = (await client.get("/agents/sleepy/inbox")).json()
+    assert listed["count"] == 0  # refused: nothing written
+
+
+async def test_what_the_hot_post_leaves_to_litestar(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE)
+    await put_agent(client, "sleepy", code=CODE, state="stopped")
+    tell = {"performative": "tell", "content": "sunny"}
+    assert_problem(await client.post("/agents/nobody/inbox", json=tell), 404)
+    assert_problem(await client.post("/agents/sleepy/inbox", json=tell), 409)
+    assert_problem(await client.post("/agents/bob/inbox", json={**tell, "content": "sun("}), 422)
+    assert_problem(await client.post("/agents/bob/inbox", json={**tell, "extra": 1}), 422)
+    assert_problem(await client.post("/agents/bob/inbox", json={**tell, "expires_at": 3}), 422)
+    assert_problem(await client.post("/agents/bob/inbox", content=b'{"performative": "tell",', headers={}), 415)
+    malformed = await client.post(
+        "/agents/bob/inbox", content=b'{"performative": "tell",', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(malformed, 400)
+    assert (await client.delete("/agents/bob")).status_code == 204
+    assert_problem(await client.post("/agents/bob/inbox", json=tell), 410)
+    assert (await client.get("/agents/sleepy/inbox")).json()["count"] == 0
+    key = {"Idempotency-Key": "once"}
+    await put_agent(client, "carol", code=CODE)
+    first = await client.post("/agents/carol/inbox", json=tell, headers=key)
+    second = await client.post("/agents/carol/inbox", json=tell, headers=key)
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"] and second.headers["idempotent-replayed"] == "true"
+
+
+async def test_the_hot_post_checks_tokens_as_the_hook_does(database_url: str) -> None:
+    tokens = parse_tokens("viewer:look:read;op:o:operate;boss:b055:admin")
+    async with AsyncTestClient(create_app(Settings(database_url=database_url, tokens=tokens))) as client:
+        boss = {"Authorization": "Bearer b055"}
+        response = await client.put("/agents/bob", json={"code": CODE}, headers=boss)
+        assert response.status_code == 201
+        tell = {"performative": "tell", "content": "sunny"}
+        assert_problem(await client.post("/agents/bob/inbox", json=tell), 401)
+        assert_problem(await client.post("/agents/bob/inbox", json=tell, headers={"Authorization": "Bearer x"}), 401)
+        assert_problem(await client.post("/agents/bob/inbox", json=tell, headers={"Authorization": "Bearer look"}), 403)
+        sent = await client.post("/agents/bob/inbox", json=tell, headers={"Authorization": "Bearer o"})
+        assert sent.status_code == 202 and sent.json()["sender"] == "op"
+        assert (await client.post("/agents/bob/inbox", json=tell, headers=boss)).json()["sender"] == "boss"
