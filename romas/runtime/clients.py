@@ -16,17 +16,18 @@ from collections.abc import Iterator
 class Clients:
     def __init__(self) -> None:
         self.busy = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._pauses: list[asyncio.Future[None]] = []
+        """The pauses under way (:meth:`gone`), ended when no request is at work any more."""
 
     def started(self) -> None:
         self.busy += 1
-        self._idle.clear()
 
     def finished(self) -> None:
         self.busy -= 1
-        if self.busy <= 0:
-            self._idle.set()
+        if self.busy <= 0 and self._pauses:
+            pauses, self._pauses = self._pauses, []
+            for pause in pauses:
+                _end(pause)
 
     @contextlib.contextmanager
     def waiting(self) -> Iterator[None]:
@@ -38,8 +39,23 @@ class Clients:
             self.started()
 
     async def gone(self, at_most: float) -> None:
-        """Return when no request is at work, or after ``at_most`` seconds."""
-        if self.busy > 0:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(at_most):
-                    await self._idle.wait()
+        """Return when no request is at work, or after ``at_most`` seconds. Under a flood of requests the bound is
+        what ends most pauses: a timer that resolves a future, since a timeout raising and catching an exception
+        every few milliseconds cost the scheduler more than the pause itself."""
+        if self.busy <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        pause: asyncio.Future[None] = loop.create_future()
+        self._pauses.append(pause)
+        timer = loop.call_later(at_most, _end, pause)
+        try:
+            await pause
+        finally:
+            timer.cancel()
+            with contextlib.suppress(ValueError):  # ended by its bound, or cancelled: no longer under way
+                self._pauses.remove(pause)
+
+
+def _end(pause: asyncio.Future[None]) -> None:
+    if not pause.done():
+        pause.set_result(None)

@@ -43,3 +43,18 @@ async def test_a_waiting_request_is_not_at_work_and_counts_again_after() -> None
     with clients.waiting():  # outside any request: the count comes back to where it was
         pass
     assert clients.busy == 0
+
+
+async def test_pauses_ended_by_their_bound_are_not_kept() -> None:
+    clients = Clients()
+    clients.started()
+    for _ in range(3):
+        await clients.gone(0.001)
+    assert clients._pauses == []
+    task = asyncio.create_task(clients.gone(5.0))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert clients._pauses == []
+    clients.finished()
