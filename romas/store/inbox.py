@@ -262,21 +262,7 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
     """Apply status changes (rows and events) in the writer's transaction."""
     if not changes:
         return
-    await writer.run_many(
-        _CHANGE_PG if writer.dialect == "postgresql" else _CHANGE,
-        [
-            (
-                c.id,
-                c.status,
-                c.version + 1,
-                writer.instant(c.at) if c.status == "delivered" else None,
-                None if c.status == "delivered" else writer.instant(c.at),
-                c.reply,
-                optional_document(c.error),
-            )
-            for c in changes
-        ],
-    )
+    await writer.run_many(_CHANGE_PG if writer.dialect == "postgresql" else _CHANGE, _row_changes(writer, changes))
     await writer.append(
         [
             NewEvent(
@@ -296,6 +282,26 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
             for c in changes
         ]
     )
+
+
+def _row_changes(writer: Writer, changes: Sequence[MessageChange]) -> list[list[Any]]:
+    """One UPDATE per message: a runtime flush often holds both the delivery and the end of a message, and the row
+    after both is what applying them in turn gives (the last status and version, each column's last value given,
+    as the statement's COALESCEs keep)."""
+    rows: dict[str, list[Any]] = {}
+    for c in changes:
+        delivered = writer.instant(c.at) if c.status == "delivered" else None
+        finished = None if c.status == "delivered" else writer.instant(c.at)
+        error = optional_document(c.error)
+        row = rows.get(c.id)
+        if row is None:
+            rows[c.id] = [c.id, c.status, c.version + 1, delivered, finished, c.reply, error]
+            continue
+        row[1], row[2] = c.status, c.version + 1
+        for index, value in ((3, delivered), (4, finished), (5, c.reply), (6, error)):
+            if value is not None:
+                row[index] = value
+    return list(rows.values())
 
 
 async def mark_retried(writer: Writer, message: MessageRow, retry_id: str) -> None:
