@@ -1,17 +1,20 @@
-"""``POST /agents/{name}/inbox`` answered straight from ASGI, before Litestar routes the request.
+"""``POST /agents/{name}/inbox`` and ``POST /workspaces/{ws}/artefacts/{art}/operations/{op}`` answered straight
+from ASGI, before Litestar routes the request.
 
-Why: sending agents messages is the busiest write of a running MAS, and Litestar's per-request machinery (routing,
-the before-request hook, dependency injection, decoding the body twice, its response objects) cost about as much
-CPU as accepting the message itself. The hot path decodes the body once (strictly, as the OpenAPI document says),
-runs the same write as the controller (``Runtime.accept_client_message``, a light write of one statement) and
-answers the same 202 with the same body and headers.
+Why: sending agents messages and invoking artefacts' operations are the busiest writes of a running MAS, and
+Litestar's per-request machinery (routing, the before-request hook, dependency injection, decoding the body twice,
+its response objects) cost about as much CPU as accepting the message or invocation itself. The hot path decodes the
+body once (strictly, as the OpenAPI document says), runs the same write as the controller (a light write of one
+statement: ``Runtime.accept_client_message``, ``invocations.accept_if_live``) and answers the same 202 with the
+same body and headers.
 
 Only the plain case is answered here: no query, a JSON ``Content-Type`` and ``Content-Length`` (at most
 ``MAX_HOT_BODY`` bytes), no ``Idempotency-Key``, ``Prefer``, ``Origin`` (when CORS is on) or ``in_reply_to``, a
-sender that is a name, and a token allowed to operate when tokens are configured. Anything else goes to Litestar
-with the body as it came. A write that was refused before anything was written (no such agent, deleted, stopped,
-a batch another request broke) goes to Litestar too, which tries it again and answers as it always did; a write
-that failed otherwise (the database, say) is answered 500 here, never tried twice, since it may have committed.
+sender that is a name, arguments the operation takes, and a token allowed to operate when tokens are configured.
+Anything else goes to Litestar with the body as it came. A write that was refused before anything was written (no
+such agent or artefact, deleted, stopped, a batch another request broke) goes to Litestar too, which tries it again
+and answers as it always did; a write that failed otherwise (the database, say) is answered 500 here, never tried
+twice, since it may have committed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import msgspec
 from litestar.types import HTTPScope, Receive, ReceiveMessage
@@ -30,25 +34,124 @@ from romas.api.hot_reads import Answer
 from romas.api.media import HAL_JSON, JSON_BODIES, PROBLEM_JSON, base_type
 from romas.api.messages import MAX_CONTENT, MessageInput, render_message
 from romas.api.nesting import too_deep
+from romas.api.operations import OperationInput, render_invocation
 from romas.api.problems import Problem, problem_type
 from romas.config import Settings
-from romas.domain.errors import DomainError
+from romas.domain.artefact_types import check_call
+from romas.domain.errors import DomainError, NotFound
 from romas.domain.names import NAME_PATTERN, is_name
+from romas.runtime.ids import new_id
 from romas.services.container import Services
+from romas.services.workspaces import artefact_key
+from romas.store import invocations
 from romas.store.eventstore import WriteContext
 from romas.store.group_commit import BatchBroken
+from romas.store.invocations import NewInvocation
 
 log = logging.getLogger("romas.api")
 
-TEMPLATE = "/agents/{name}/inbox"
 MAX_HOT_BODY = 64 * 1024
 """A larger message (up to the server's body limit) goes through Litestar, which reads it in pieces."""
-_PATH = re.compile(r"/agents/([^/]+)/inbox")
+_OPERATION = re.compile(r"^[a-z][a-zA-Z0-9_]{0,63}$")
 _NAME = re.compile(NAME_PATTERN)
 _HAL = HAL_JSON.encode()
-_DECODER = msgspec.json.Decoder(MessageInput, strict=True)
+_MESSAGE = msgspec.json.Decoder(MessageInput, strict=True)
+_OPERATION_INPUT = msgspec.json.Decoder(OperationInput, strict=True)
+T = TypeVar("T")
+Accepted = tuple[str, bytes]
+"""Where a written resource is, and its representation."""
 _LITESTARS = frozenset({b"idempotency-key", b"prefer", b"transfer-encoding", b"content-encoding", b"expect"})
 """Headers that send the request to Litestar: what they ask is the controller's to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A plain write as the hot path read it: who sends it, the names in its path, its body."""
+
+    services: Services
+    names: tuple[str, ...]
+    actor: str
+    request_id: str | None
+    body: bytes
+    path: str
+
+    def context(self) -> WriteContext:
+        return WriteContext(actor=self.actor, request_id=self.request_id)
+
+
+async def _post_message(request: Request) -> Accepted | None:
+    data = _decode(_MESSAGE, request.body)
+    if data is None or data.in_reply_to is not None or (data.sender is not None and not is_name(data.sender)):
+        return None
+    if len(data.content) > MAX_CONTENT:
+        return None
+    try:
+        content = source_term(parse_term(data.content))
+    except AgentSpeakSyntaxError:
+        return None
+    (agent,) = request.names
+    async with request.services.store.write(request.context(), light=True) as writer:
+        row = await request.services.runtime.accept_client_message(
+            writer,
+            agent,
+            sender=data.sender if data.sender is not None else request.actor,
+            performative=data.performative,
+            content=content,
+            in_reply_to=None,
+            expires_at=data.expires_at,
+        )
+    return f"/agents/{agent}/inbox/{row.id}", msgspec.json.encode(render_message(row))
+
+
+async def _invoke(request: Request) -> Accepted | None:
+    ws, art, operation = request.names
+    data = _decode(_OPERATION_INPUT, request.body)
+    if data is None or not _OPERATION.match(operation):
+        return None
+    services = request.services
+    row = await services.artefacts.get(artefact_key(ws, art))
+    artefact_type = services.registry.get(row.state["type"])
+    if artefact_type is None or check_call(artefact_type, operation, data.args) is not None:
+        return None
+    new = NewInvocation(new_id(), ws, art, operation, list(data.args), request.actor, "rest")
+    async with services.store.write(request.context(), light=True) as writer:
+        at = services.store.clock()
+        gate = await invocations.accept_if_live(writer, new, at)
+        if not gate.exists or gate.deleted:
+            raise NotFound(f"there is no live artefact {art} in {ws}")  # nothing written; Litestar says which
+    location = f"/workspaces/{ws}/artefacts/{art}/invocations/{new.id}"
+    return location, msgspec.json.encode(render_invocation(invocations.accepted_row(new, at)))
+
+
+def _accepted(template: str, location: str, body: bytes) -> Answer:
+    """202 with the new resource as written, where it is (``Location``) and that the body is it."""
+    where = location.encode()
+    headers = [
+        (b"location", where),
+        (b"content-location", where),
+        (b"content-type", _HAL),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    return Answer(template, 202, headers, body)
+
+
+@dataclass(frozen=True, slots=True)
+class HotWrite:
+    template: str
+    """The route as Litestar names it (the metrics' and the request log's ``route``)."""
+    path: re.Pattern[str]
+    run: Callable[[Request], Awaitable[Accepted | None]]
+    """Runs the write; where the new resource is and its body, or None when Litestar must answer."""
+
+
+_WRITES = (
+    HotWrite("/agents/{name}/inbox", re.compile(r"/agents/([^/]+)/inbox"), _post_message),
+    HotWrite(
+        "/workspaces/{ws}/artefacts/{art}/operations/{operation}",
+        re.compile(r"/workspaces/([^/]+)/artefacts/([^/]+)/operations/([^/]+)"),
+        _invoke,
+    ),
+)
 
 
 class HotWrites:
@@ -85,14 +188,18 @@ class HotWrites:
         return token.name, int(length)
 
     async def answer(self, scope: HTTPScope, receive: Receive, services: Services) -> tuple[Answer | None, Receive]:
-        """The answer to a plain inbox POST, or None and what Litestar must receive (the body, read or not)."""
+        """The answer to a plain write, or None and what Litestar must receive (the body, read or not)."""
         if scope["query_string"]:
             return None, receive
-        found = _PATH.fullmatch(scope["path"])
-        if found is None:
+        path = scope["path"]
+        for write in _WRITES:
+            found = write.path.fullmatch(path)
+            if found is not None:
+                break
+        else:
             return None, receive
-        agent = found.group(1)
-        if not _NAME.match(agent):
+        names = found.groups()
+        if not all(_NAME.match(name) for name in names[:2]):
             return None, receive
         actor, length = self._plain(scope)
         if actor is None:
@@ -100,49 +207,25 @@ class HotWrites:
         body, receive = await _read(receive, length)
         if body is None:
             return None, receive
-        data = _decode(body)
-        if data is None or data.in_reply_to is not None or (data.sender is not None and not is_name(data.sender)):
-            return None, receive
-        if len(data.content) > MAX_CONTENT:
-            return None, receive
-        try:
-            content = source_term(parse_term(data.content))
-        except AgentSpeakSyntaxError:
-            return None, receive
         request_id = scope.get("state", {}).get("request_id")
-        context = WriteContext(actor=actor, request_id=str(request_id) if request_id else None)
+        request = Request(services, names, actor, str(request_id) if request_id else None, body, path)
         try:
-            async with services.store.write(context, light=True) as writer:
-                row = await services.runtime.accept_client_message(
-                    writer,
-                    agent,
-                    sender=data.sender if data.sender is not None else actor,
-                    performative=data.performative,
-                    content=content,
-                    in_reply_to=None,
-                    expires_at=data.expires_at,
-                )
+            accepted = await write.run(request)
         except (DomainError, BatchBroken):  # nothing was written: Litestar tries again and answers as it does
             return None, receive
         except Exception:
-            log.exception("unhandled error on POST %s", scope["path"])
-            return _internal_error(scope["path"]), receive
-        location = f"/agents/{agent}/inbox/{row.id}".encode()
-        encoded = msgspec.json.encode(render_message(row))
-        headers = [
-            (b"location", location),
-            (b"content-location", location),
-            (b"content-type", _HAL),
-            (b"content-length", str(len(encoded)).encode()),
-        ]
-        return Answer(TEMPLATE, 202, headers, encoded), receive
+            log.exception("unhandled error on POST %s", path)
+            return _internal_error(write.template, path), receive
+        if accepted is None:
+            return None, receive
+        return _accepted(write.template, *accepted), receive
 
 
-def _decode(body: bytes) -> MessageInput | None:
+def _decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T | None:
     if too_deep(body):
         return None
     try:
-        return _DECODER.decode(body)
+        return decoder.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
 
@@ -179,7 +262,7 @@ def _replaying(messages: list[ReceiveMessage], receive: Receive) -> Callable[[],
     return replay
 
 
-def _internal_error(path: str) -> Answer:
+def _internal_error(template: str, path: str) -> Answer:
     body = msgspec.json.encode(
         Problem(
             type=problem_type("internal-error"),
@@ -190,4 +273,4 @@ def _internal_error(path: str) -> Answer:
         )
     )
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-    return Answer(TEMPLATE, 500, headers, body)
+    return Answer(template, 500, headers, body)

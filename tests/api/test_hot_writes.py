@@ -18,6 +18,7 @@ from romas.config import Settings, parse_tokens
 from romas.server import create_app
 from tests.api.helpers import Client, assert_problem, put_agent
 from tests.api.test_observability import scrape, series
+from tests.runtime.helpers import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -105,6 +106,18 @@ async def test_the_plain_posts_are_answered_hot_and_the_others_left_to_litestar(
     assert await answer("/agents/sleepy/inbox", tell, json) is None
     listed = (await client.get("/agents/sleepy/inbox")).json()
     assert listed["count"] == 0  # refused: nothing written
+    assert (await client.put("/workspaces/lab", json={})).status_code == 201
+    counter = {"type": "counter", "properties": {"count": 0}}
+    assert (await client.put("/workspaces/lab/artefacts/c", json=counter)).status_code == 201
+    invoked = await answer("/workspaces/lab/artefacts/c/operations/inc", b'{"args": []}', json)
+    assert invoked is not None and invoked.status == 202
+    assert invoked.template == "/workspaces/{ws}/artefacts/{art}/operations/{operation}"
+    assert await answer("/workspaces/lab/artefacts/c/operations/inc", b"{}", json) is not None
+    assert await answer("/workspaces/lab/artefacts/c/operations/nope", b'{"args": []}', json) is None
+    assert await answer("/workspaces/lab/artefacts/c/operations/Inc", b'{"args": []}', json) is None
+    assert await answer("/workspaces/lab/artefacts/c/operations/inc", b'{"args": [1, 2, 3]}', json) is None
+    assert await answer("/workspaces/lab/artefacts/d/operations/inc", b'{"args": []}', json) is None
+    assert await answer("/workspaces/lab/artefacts/c/operations/inc", b'{"args": 1}', json) is None
 
 
 async def test_what_the_hot_post_leaves_to_litestar(client: Client) -> None:
@@ -145,3 +158,30 @@ async def test_the_hot_post_checks_tokens_as_the_hook_does(database_url: str) ->
         sent = await client.post("/agents/bob/inbox", json=tell, headers={"Authorization": "Bearer o"})
         assert sent.status_code == 202 and sent.json()["sender"] == "op"
         assert (await client.post("/agents/bob/inbox", json=tell, headers=boss)).json()["sender"] == "boss"
+
+
+async def test_the_hot_invocation_answers_as_the_controller_does(client: Client) -> None:
+    assert (await client.put("/workspaces/lab", json={})).status_code == 201
+    counter = {"type": "counter", "properties": {"count": 0}}
+    assert (await client.put("/workspaces/lab/artefacts/c", json=counter)).status_code == 201
+    path = "/workspaces/lab/artefacts/c/operations/inc"
+    hot = await client.post(path, json={"args": []}, headers={"X-Request-Id": "hot-2"})
+    routed = await client.post(path, json={"args": []}, params={"ignored": "1"})
+    assert hot.status_code == 202, hot.text
+    assert comparable(hot) == comparable(routed)
+    assert hot.headers["location"].startswith("/workspaces/lab/artefacts/c/invocations/")
+    requests = series(await scrape(client), "romas_http_requests_total")
+    route = "/workspaces/{ws}/artefacts/{art}/operations/{operation}"
+    assert requests[f'{{method="POST",route="{route}",status="202"}}'] == 2.0
+    assert_problem(await client.post("/workspaces/lab/artefacts/c/operations/nope", json={"args": []}), 404)
+    assert_problem(await client.post("/workspaces/lab/artefacts/c/operations/inc", json={"args": [1, 2, 3]}), 422)
+    assert_problem(await client.post("/workspaces/lab/artefacts/zz/operations/inc", json={"args": []}), 404)
+    assert_problem(await client.post("/workspaces/lab/artefacts/c/operations/inc", json={"argz": []}), 422)
+
+    async def counted() -> bool:
+        state = (await client.get("/workspaces/lab/artefacts/c")).json()
+        return bool(state["properties"]["count"] == 2)
+
+    await eventually(counted, what="both invocations to run")
+    assert (await client.delete("/workspaces/lab/artefacts/c")).status_code == 204
+    assert_problem(await client.post(path, json={"args": []}), 410)
