@@ -29,15 +29,17 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from romas.cluster.shards import SHARDS, fair_shares
 from romas.runtime.ids import new_id
-from romas.store.eventstore import Store
+from romas.store.eventstore import Store, Writer
+from romas.store.raw import raw_statement
 
 log = logging.getLogger("romas.cluster")
 
@@ -58,6 +60,10 @@ _RENEW = text(
     "WHERE owner = :id RETURNING shard, fence"
 )
 _CHECK = text("SELECT shard, fence FROM cluster_shards WHERE owner = :id AND shard = ANY(:shards) FOR KEY SHARE")
+# The same, straight through the driver: every runtime flush and every artefact's write runs it.
+_CHECK_RAW = raw_statement(
+    "SELECT shard, fence FROM cluster_shards WHERE owner = $1 AND shard = ANY($2::int[]) FOR KEY SHARE"
+)
 _LIVE = text(
     "SELECT id FROM cluster_processes WHERE heartbeat_at > clock_timestamp() - make_interval(secs => :ttl) "
     "ORDER BY started_at, id"
@@ -212,10 +218,11 @@ class Leases:
 
     # -- fencing -----------------------------------------------------------------------------------------------
 
-    async def check(self, connection: AsyncConnection, *, shards: Collection[int] | None = None) -> None:
+    async def check(self, connection: AsyncConnection | Writer, *, shards: Collection[int] | None = None) -> None:
         """Raise LeadershipLost unless this process still holds ``shards`` (by default every shard it has not
-        found lost), run inside the write transaction it guards. A shard found lost here is revoked at once: the
-        caller drops the work of that shard and may commit the rest (see ``Runtime._flush``)."""
+        found lost), run inside the write transaction it guards (a write request's, or a connection's). A shard found
+        lost here is revoked at once: the caller drops the work of that shard and may commit the rest (see
+        ``Runtime._flush``)."""
         if not self.clustered:
             return
         if shards is not None:
@@ -230,8 +237,11 @@ class Leases:
             if shards is not None:
                 return
             raise LeadershipLost("this process holds no shard")
-        rows = (await connection.execute(_CHECK, {"id": self.process_id, "shards": sorted(expected)})).all()
-        found = {int(row.shard): int(row.fence) for row in rows}
+        if isinstance(connection, Writer):
+            rows: Sequence[Sequence[Any]] = await connection.run(_CHECK_RAW, self.process_id, sorted(expected))
+        else:
+            rows = (await connection.execute(_CHECK, {"id": self.process_id, "shards": sorted(expected)})).all()
+        found = {int(row[0]): int(row[1]) for row in rows}
         if found != expected:
             lost = {s for s, fence in expected.items() if found.get(s) != fence}
             self.revoke(lost)

@@ -408,7 +408,7 @@ class Environment:
         workspace, artefact = key
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         async with self.store.write(WriteContext(actor="runtime")) as writer:
-            await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
+            await self.runtime.leadership.check(writer, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
             if row is None or row.deleted:
                 return
@@ -511,7 +511,7 @@ class Environment:
                             key, artefact_type, row.state["properties"], item.operation, item.args
                         )
                     async with self.store.write(WriteContext(actor="runtime")) as writer:
-                        await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
+                        await self.runtime.leadership.check(writer, shards=[artefact_shard(*key)])
                         row = await writer.current(stream)
                         if row is None or row.deleted or artefact_type is None or outcome is None:
                             detail = f"artefact {artefact} in workspace {workspace} cannot run {item.operation}"
@@ -595,7 +595,7 @@ class Environment:
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         ends: list[InvocationEnd] = []
         async with self.store.write(WriteContext(actor="runtime")) as writer:
-            await self.runtime.leadership.check(writer.connection, shards=[artefact_shard(*key)])
+            await self.runtime.leadership.check(writer, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
             for item in batch:
                 now = _now()

@@ -218,7 +218,7 @@ class Runtime:
     async def _gain(self, shards: set[int]) -> None:
         """New shards: their agents start from their checkpoints, their artefacts' operations run here."""
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer)
             await account_crashes(writer, self.store, keep=lambda agent: agent_shard(agent) in shards)
         await self._stop_scheduler()
         if self.leading:
@@ -236,7 +236,7 @@ class Runtime:
         try:
             await self._flush()
             async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-                await self.leadership.check(writer.connection)
+                await self.leadership.check(writer)
                 await at_work.clear(writer, leaving)  # handed over cleanly: nobody was at work through a crash
         except LeadershipLost as exc:  # the leases lapsed first: the next holder starts from the checkpoints
             log.warning("%s: handing shards over without a last checkpoint", exc)
@@ -592,7 +592,7 @@ class Runtime:
         self.live.pop(name, None)
         now = _utc_now()
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
+            await self.leadership.check(writer, shards=[agent_shard(name)])
             await AgentService(self.store).stop(writer, name, reason)
             await agent_log.append(writer, [agent_log.LogLine(name, now, "note", f"stopped by the runtime: {reason}")])
             await at_work.clear(writer, [name])
@@ -869,7 +869,7 @@ class Runtime:
         now: datetime,
     ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection)
+            await self.leadership.check(writer)
             await inbox.accept(writer, effects.outgoing, now)
             await inbox.change(writer, effects.messages)
             await commands.change(writer, effects.commands)
@@ -1048,7 +1048,7 @@ class Runtime:
         pending_messages = await inbox.unfinished(self.store, name)
         pending_commands = await commands.unfinished(self.store, name)
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
-            await self.leadership.check(writer.connection, shards=[agent_shard(name)])
+            await self.leadership.check(writer, shards=[agent_shard(name)])
             await inbox.change(
                 writer, [MessageChange(m.id, name, m.version, "failed", now, error=gone) for m in pending_messages]
             )
