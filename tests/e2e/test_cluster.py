@@ -344,12 +344,11 @@ def test_a_cancellation_asked_before_a_process_started_is_applied_when_it_takes_
         pair = [stack.enter_context(running_server(database_url, tmp_path, env=env)) for stack in (first, second)]
         api = httpx.Client(base_url=pair[0].url, timeout=30)
         try:
+            # the second process's arrival moves half the shards: sleepy is placed once they are split
+            until(lambda: shares(api) == [32, 32], "the shards split between two", pair)
             agent = {"code": SLOW, "metadata": {"a2a": {"enabled": True}}}
             assert api.put("/agents/sleepy", json=agent).status_code == 201
             until(lambda: bool(api.get("/agents/sleepy").json()["process"]), "sleepy placed on a process", pair)
-            runs = api.get("/agents/sleepy").json()["process"]
-            owner = next(s for s in pair if httpx.get(f"{s.url}/cluster").json()["this_process"] == runs)
-            asked = next(s for s in pair if s is not owner)
             nap = api.post("/agents/sleepy/inbox", json={"performative": "achieve", "content": "nap"})
             assert nap.status_code == 202, nap.text
             wait = api.post("/agents/sleepy/commands", json={"body": ".wait(60000)", "timeout_s": 120})
@@ -362,6 +361,9 @@ def test_a_cancellation_asked_before_a_process_started_is_applied_when_it_takes_
                 "the nap and the wait to start",
                 pair,
             )
+            runs = api.get("/agents/sleepy").json()["process"]
+            owner = next(s for s in pair if httpx.get(f"{s.url}/cluster").json()["this_process"] == runs)
+            asked = next(s for s in pair if s is not owner)
             os.kill(owner.process.pid, signal.SIGKILL)
             owner.process.wait(timeout=10)
             with httpx.Client(base_url=asked.url, timeout=30) as other:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from romas.store.engine import create_engine
 from romas.store.tables import agents_at_work
-from tests.e2e.server import running_server
+from tests.e2e.server import ServerProcess, running_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -163,11 +163,11 @@ def marked_at_work(database_url: str, agent: str) -> None:
         time.sleep(0.1)
 
 
-def runs_here(api: httpx.Client, agent: str, database_url: str) -> None:
+def runs_here(api: httpx.Client, agent: str, database_url: str, server: ServerProcess) -> None:
     """Waits until the process behind ``api`` runs the agent and has marked it at work."""
     deadline = time.monotonic() + 60
-    while api.get(f"/agents/{agent}").json()["running_code_revision"] is None:
-        assert time.monotonic() < deadline
+    while (body := api.get(f"/agents/{agent}").json())["running_code_revision"] is None:
+        assert time.monotonic() < deadline, f"{body}\n{server.output()[-4000:]}"
         time.sleep(0.2)
     marked_at_work(database_url, agent)
 
@@ -190,7 +190,7 @@ def test_an_agent_at_work_through_repeated_crashes_is_quarantined(database_url: 
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
         assert api.get("/agents/spin").json()["state"] == "running"  # one crash is not enough
-        runs_here(api, "spin", database_url)  # on PostgreSQL, once the dead process's leases have lapsed
+        runs_here(api, "spin", database_url, server)  # on PostgreSQL, once the dead process's leases have lapsed
         kill(server.process.pid)
         server.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as api:
@@ -221,7 +221,7 @@ def test_a_takeover_quarantines_an_agent_at_work_through_repeated_crashes(databa
         kill(first.process.pid)
         first.process.wait(timeout=10)
     with running_server(database_url, tmp_path) as second, httpx.Client(base_url=second.url, timeout=30) as b:
-        runs_here(b, "spin", database_url)  # the second took over: one crash is not enough
+        runs_here(b, "spin", database_url, second)  # the second took over: one crash is not enough
         assert b.get("/agents/spin").json()["state"] == "running"
         kill(second.process.pid)
         second.process.wait(timeout=10)
