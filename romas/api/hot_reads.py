@@ -14,8 +14,9 @@ before (its 404, 410, 400 or 503 problem).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import msgspec
 from litestar.types import HTTPScope
@@ -127,6 +128,30 @@ HOT_READS = (
 )
 
 
+class _Routed(Protocol):
+    @property
+    def path(self) -> re.Pattern[str]: ...
+
+
+RouteT = TypeVar("RouteT", bound=_Routed)
+
+
+def route_of(
+    scope: HTTPScope, routes: Sequence[RouteT], named: int | None = None
+) -> tuple[RouteT, tuple[str, ...]] | None:
+    """The route of a plain request (no query) among the hot ones, and the names its path holds, when the first
+    ``named`` of them (all by default) are resource names; None leaves the request to Litestar."""
+    if scope["query_string"]:
+        return None
+    path = scope["path"]
+    for route in routes:
+        found = route.path.fullmatch(path)
+        if found is not None:
+            names = found.groups()
+            return (route, names) if all(_NAME.match(name) for name in names[:named]) else None
+    return None
+
+
 class HotReads:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -159,18 +184,10 @@ class HotReads:
 
     async def answer(self, scope: HTTPScope, services: Services) -> Answer | None:
         """The answer to a plain current-state read, or None when Litestar must answer."""
-        if scope["query_string"]:
+        routed = route_of(scope, HOT_READS)
+        if routed is None:
             return None
-        path = scope["path"]
-        for read in HOT_READS:
-            found = read.path.fullmatch(path)
-            if found is not None:
-                break
-        else:
-            return None
-        names = found.groups()
-        if not all(_NAME.match(name) for name in names):
-            return None
+        read, names = routed
         plain, if_none_match = self._plain(scope, read)
         if not plain:
             return None

@@ -30,7 +30,7 @@ from litestar.types import HTTPScope, Receive, ReceiveMessage
 
 from romas.agentspeak import AgentSpeakSyntaxError, parse_term, source_term
 from romas.api.auth import ANONYMOUS, token_of
-from romas.api.hot_reads import Answer
+from romas.api.hot_reads import Answer, route_of
 from romas.api.media import HAL_JSON, JSON_BODIES, PROBLEM_JSON, base_type
 from romas.api.messages import MAX_CONTENT, MessageInput, render_message
 from romas.api.nesting import too_deep
@@ -39,7 +39,7 @@ from romas.api.problems import Problem, problem_type
 from romas.config import Settings
 from romas.domain.artefact_types import check_call
 from romas.domain.errors import DomainError, NotFound
-from romas.domain.names import NAME_PATTERN, is_name
+from romas.domain.names import is_name
 from romas.runtime.ids import new_id
 from romas.services.container import Services
 from romas.services.workspaces import artefact_key
@@ -53,7 +53,6 @@ log = logging.getLogger("romas.api")
 MAX_HOT_BODY = 64 * 1024
 """A larger message (up to the server's body limit) goes through Litestar, which reads it in pieces."""
 _OPERATION = re.compile(r"^[a-z][a-zA-Z0-9_]{0,63}$")
-_NAME = re.compile(NAME_PATTERN)
 _HAL = HAL_JSON.encode()
 _MESSAGE = msgspec.json.Decoder(MessageInput, strict=True)
 _OPERATION_INPUT = msgspec.json.Decoder(OperationInput, strict=True)
@@ -189,18 +188,11 @@ class HotWrites:
 
     async def answer(self, scope: HTTPScope, receive: Receive, services: Services) -> tuple[Answer | None, Receive]:
         """The answer to a plain write, or None and what Litestar must receive (the body, read or not)."""
-        if scope["query_string"]:
+        routed = route_of(scope, _WRITES, named=2)  # an operation's name is checked by _invoke
+        if routed is None:
             return None, receive
+        write, names = routed
         path = scope["path"]
-        for write in _WRITES:
-            found = write.path.fullmatch(path)
-            if found is not None:
-                break
-        else:
-            return None, receive
-        names = found.groups()
-        if not all(_NAME.match(name) for name in names[:2]):
-            return None, receive
         actor, length = self._plain(scope)
         if actor is None:
             return None, receive
