@@ -100,10 +100,13 @@ async def _post_message(request: Request) -> Reply | None:
     if len(data.content) > MAX_CONTENT:
         return None
     try:
-        content = source_term(parse_term(data.content))
+        term = parse_term(data.content)
     except AgentSpeakSyntaxError:
         return None
+    content = source_term(term)
     (agent,) = request.names
+    if content == data.content:
+        request.services.runtime.contents.remember(content, term)  # delivery takes it instead of parsing again
     async with request.services.store.write(request.context(), light=True) as writer:
         row = await request.services.runtime.accept_client_message(
             writer,

@@ -46,6 +46,7 @@ async def test_the_hot_post_answers_as_the_controller_does(client: Client) -> No
     routed = await client.post("/agents/bob/inbox", json=body, params={"ignored": "1"})
     assert hot.status_code == 202, hot.text
     assert comparable(hot) == comparable(routed)
+    assert "inc" in client.app.state.services.runtime.contents  # parsed once: its delivery takes the term
     read = (await client.get(hot.headers["location"])).json()
     assert read["accepted_at"] == hot.json()["accepted_at"] and read["id"] == hot.json()["id"]
     events = (await client.get("/events", params={"stream": hot.headers["location"]})).json()["_embedded"]["events"]
