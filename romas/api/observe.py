@@ -31,6 +31,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from romas.api.allow import correct_allow
 from romas.api.hot_reads import Answer, HotReads
+from romas.api.hot_writes import METHODS as HOT_WRITE_METHODS
 from romas.api.hot_writes import HotWrites
 from romas.api.media import PROBLEM_JSON
 from romas.api.problems import Problem, problem_type
@@ -141,7 +142,7 @@ class RequestObserver:
             elif method == "GET" and services is not None and (hot := await self.hot.answer(scope, services)):
                 scope["path_template"] = hot.template
                 await _send_answer(send_with_id, hot)
-            elif method == "POST" and services is not None:
+            elif method in HOT_WRITE_METHODS and services is not None:
                 written, receive = await self.hot_writes.answer(scope, receive, services)
                 if written is not None:
                     scope["path_template"] = written.template

@@ -29,7 +29,6 @@ from romas.agentspeak import (
     format_term,
     parse_body,
     parse_program,
-    parse_term,
     source_term,
 )
 from romas.agentspeak.agent import Agent
@@ -51,6 +50,7 @@ from romas.cluster.shards import agent_shard
 from romas.domain.artefact_types import Registry, builtin_registry
 from romas.domain.errors import Conflict, Gone, NotFound
 from romas.runtime.clients import Clients
+from romas.runtime.contents import ContentTerms
 from romas.runtime.effects import Effects
 from romas.runtime.environment import Environment, EnvironmentChange
 from romas.runtime.host import RuntimeHost
@@ -164,6 +164,8 @@ class Runtime:
         applied when the agent starts here, forgotten when the item ends."""
         self._clearing: set[str] = set()
         """Agents whose at-work marks the commit under way clears: marked again before they step again."""
+        self.contents = ContentTerms()
+        """The terms of client messages parsed when they were accepted, for their delivery (see contents.py)."""
         self.watchers: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events the follower read (every process's, in log order), after the runtime handled them:
         pollers that only care about a few kinds of event (webhook subscriptions, external agents) look again when
@@ -629,7 +631,7 @@ class Runtime:
                 self.effects.messages.append(MessageChange(pending.id, live.name, version, "expired", now, error=error))
                 continue
             try:
-                content = revive(parse_term(pending.content))  # '$map'([[k,v]]) is a map again
+                content = revive(self.contents.term(pending.content))  # '$map'([[k,v]]) is a map again
             except AgentSpeakSyntaxError as exc:
                 self._finish_message(live, pending.id, "failed", None, f"the content does not parse: {exc}")
                 continue

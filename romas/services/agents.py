@@ -12,7 +12,7 @@ from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput
 from romas.domain.names import name_problem
 from romas.services.preconditions import NONE, Preconditions
 from romas.services.resources import ResourceKey, RevisionedService, Written
-from romas.store.eventstore import ResourceRow, Writer
+from romas.store.eventstore import ResourceRow, WriteContext, Writer
 
 
 def agent_key(name: str) -> ResourceKey:
@@ -134,6 +134,14 @@ class AgentService(RevisionedService):
         """Replace only the code; an agent that does not exist yet is created running that code."""
         key = agent_key(name)
         current = await writer.current(key.stream_id)
+        return await self.put(writer, key, self._with_code(current, code), pre, current=current)
+
+    async def put_code_unlocked(self, name: str, code: str, context: WriteContext) -> Written | None:
+        """:meth:`put_code` without preconditions, decided outside the write transaction (see
+        ``RevisionedService.put_unlocked``); None when the agent changed meanwhile and nothing was written."""
+        return await self.put_unlocked(agent_key(name), lambda current: self._with_code(current, code), context)
+
+    def _with_code(self, current: ResourceRow | None, code: str) -> dict[str, Any]:
         base = current.state if current is not None and not current.deleted else None
         desired = agent_state(
             code=code,
@@ -144,7 +152,7 @@ class AgentService(RevisionedService):
         )
         if base and base["state"] == "stopped" and "stopped_reason" in base:
             desired["stopped_reason"] = base["stopped_reason"]
-        return await self.put(writer, key, desired, pre, current=current)
+        return desired
 
     async def stop(self, writer: Writer, name: str, reason: str) -> Written | None:
         """The runtime stops a running agent, saying why (``stopped_reason``, cleared when it runs again);

@@ -17,7 +17,7 @@ from romas.domain.revisioned import (
     default_summary,
 )
 from romas.services.preconditions import NONE, Preconditions
-from romas.store.eventstore import Change, ResourceRow, RevisionInfo, Store, Writer
+from romas.store.eventstore import Change, ResourceRow, RevisionInfo, Store, WriteContext, Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,20 +195,50 @@ class RevisionedService:
         if decision is None:
             assert current is not None
             return Written(current, created=False, changed=False)
-        row, _event = await writer.record(
-            Change(
-                stream_id=key.stream_id,
-                stream_type=self.kind,
-                parent=key.parent,
-                name=key.name,
-                expected_revision=current.revision if current else 0,
-                event_type=decision.event_type,
-                data=decision.data,
-                state=decision.state,
-                summary=decision.summary,
-                changed=decision.changed,
-                deleted=decision.deleted,
-            )
-        )
+        row, _event = await writer.record(self._change(key, current, decision))
         created = (current is None or current.deleted) and not decision.deleted
         return Written(row, created=created, changed=True)
+
+    def _change(self, key: ResourceKey, current: ResourceRow | None, decision: Decision) -> Change:
+        return Change(
+            stream_id=key.stream_id,
+            stream_type=self.kind,
+            parent=key.parent,
+            name=key.name,
+            expected_revision=current.revision if current else 0,
+            event_type=decision.event_type,
+            data=decision.data,
+            state=decision.state,
+            summary=decision.summary,
+            changed=decision.changed,
+            deleted=decision.deleted,
+        )
+
+    async def put_unlocked(
+        self, key: ResourceKey, desired_for: Callable[[ResourceRow | None], State], context: WriteContext
+    ) -> Written | None:
+        """A PUT decided on the committed state, outside the write transaction, whose write then runs as one
+        statement that applies only if the resource is still as read: a light write holding the batch for one
+        round trip, not for a read, the decision and another round trip. None when the resource moved between the
+        read and the write (nothing was written; call again). Only for resources without a parent to check and
+        writes without preconditions: the caller checks neither.
+
+        A PUT that changes nothing writes nothing and answers the state read, as a PUT inside the transaction
+        would (it would only have waited for a commit)."""
+        current = await self.store.current(key.stream_id)
+        decision = decide_put(
+            self.kind,
+            current.state if current else None,
+            bool(current and current.deleted),
+            desired_for(current),
+            self.summarise,
+        )
+        if decision is None:
+            assert current is not None
+            return Written(current, created=False, changed=False)
+        async with self.store.write(context, light=True) as writer:
+            recorded = await writer.record_if_current(self._change(key, current, decision))
+        if recorded is None:
+            return None
+        created = (current is None or current.deleted) and not decision.deleted
+        return Written(recorded[0], created=created, changed=True)

@@ -300,6 +300,29 @@ _RECORD_UPDATE_PG = (
     + "UPDATE resources SET revision = $3, deleted = $13::boolean, state = $14::jsonb, updated_at = $7 "
     "WHERE stream_id = $2 AND revision = $16 RETURNING (SELECT position FROM e)"
 )
+# Writer.record_if_current on PostgreSQL: the projection's row first, written only at the revision the caller read
+# (or created only when there is none); the event and the revision follow from it, so a resource that moved meanwhile
+# gets nothing written and no position taken. Same parameters as above.
+_RECORD_IF_TAIL_PG = (
+    f"e AS (INSERT INTO events ({_EVENT_COLUMNS}) SELECT $1::text, $2::text, $3::integer, $4::text, $5::jsonb, "
+    "$6::jsonb, $7::timestamptz FROM u RETURNING position), "
+    "r AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
+    "summary, changed, deleted, state, meta, recorded_at) SELECT $2, $3, $1, $8::text, $9::text, e.position, $4, "
+    "$10::text, $11::text, $12::text, $13::boolean, $14::jsonb, $15::jsonb, $7 FROM e) "
+    "SELECT position FROM e"
+)
+_RECORD_IF_CREATE_PG = (
+    "WITH u AS (INSERT INTO resources (stream_id, stream_type, parent, name, revision, deleted, state, updated_at) "
+    "VALUES ($2::text, $1::text, $8::text, $9::text, $3::integer, $13::boolean, $14::jsonb, $7::timestamptz) "
+    "ON CONFLICT (stream_id) DO NOTHING RETURNING 1), " + _RECORD_IF_TAIL_PG
+)
+_RECORD_IF_UPDATE_PG = (
+    "WITH u AS (UPDATE resources SET revision = $3::integer, deleted = $13::boolean, state = $14::jsonb, "
+    "updated_at = $7::timestamptz WHERE stream_id = $2::text AND revision = $16::integer RETURNING 1), "
+    + _RECORD_IF_TAIL_PG
+)
+_INSERT_RESOURCE_IF_NONE = _INSERT_RESOURCE + " ON CONFLICT (stream_id) DO NOTHING RETURNING revision"
+_INSERT_RESOURCE_IF_NONE_SQLITE = sqlite_text(_INSERT_RESOURCE_IF_NONE)
 _INSERT_REVISION_SQLITE = sqlite_text(_INSERT_REVISION)
 _INSERT_RESOURCE_SQLITE = sqlite_text(_INSERT_RESOURCE)
 _UPDATE_RESOURCE_SQLITE = sqlite_text(_UPDATE_RESOURCE)
@@ -449,39 +472,74 @@ class Writer:
 
     async def record(self, change: Change) -> tuple[ResourceRow, RecordedEvent]:
         """Append the change's event and bring the projections to the new revision."""
+        row = self._change_event(change)
+        if self._store.dialect == "postgresql":
+            recorded = await self._record_in_one_statement(change, row)
+        else:
+            recorded = await self._record_in_three_statements(change, row)
+        return _changed_row(change, recorded), recorded
+
+    async def record_if_current(self, change: Change) -> tuple[ResourceRow, RecordedEvent] | None:
+        """:meth:`record` for a change decided on a read made outside this transaction: it is written only if the
+        resource is still at ``change.expected_revision`` (absent, for 0), else nothing is written and this answers
+        None (read again and decide again). On PostgreSQL one statement that writes all or nothing, so it suits a
+        light write (see ``Store.write``)."""
+        row = self._change_event(change)
+        if self._store.dialect == "postgresql":
+            statement = _RECORD_IF_CREATE_PG if change.expected_revision == 0 else _RECORD_IF_UPDATE_PG
+            args = self._record_args(change, row)
+            if change.expected_revision != 0:
+                args = (*args, change.expected_revision)
+            self.touched = True
+            found = await self._batch.driver.fetch(statement, *args)
+            if not found:
+                self.wrote_nothing()
+                return None
+            recorded = self._recorded(found[0][0], row)
+            return _changed_row(change, recorded), recorded
+        # SQLite: the projection's row first, conditionally; the event and the revision only once it was written.
+        at = instant(row.recorded_at, self._store.dialect)
+        state = document(change.state)
+        if change.expected_revision == 0:
+            args = (change.stream_id, change.stream_type, change.parent, change.name, row.version, change.deleted)
+            create_row = (_INSERT_RESOURCE_IF_NONE, _INSERT_RESOURCE_IF_NONE_SQLITE)
+            written = await self._batch.rows(*create_row, (*args, state, at))
+        else:
+            args = (change.stream_id, change.expected_revision, row.version, change.deleted, state, at)
+            written = await self._batch.rows(_UPDATE_RESOURCE, _UPDATE_RESOURCE_SQLITE, args)
+        if len(written) != 1:
+            return None  # the statement changed nothing: this request has nothing to undo
+        self.touched = True
+        (recorded,) = await self._insert_events([row])
+        await self._insert_revision(change, recorded, state, at)
+        return _changed_row(change, recorded), recorded
+
+    def _change_event(self, change: Change) -> _EventRow:
         metadata = self.context.metadata()
         if change.actor is not None:
             metadata["actor"] = change.actor
-        revision = change.expected_revision + 1
-        row = _EventRow(
+        return _EventRow(
             change.stream_type,
             change.stream_id,
-            revision,
+            change.expected_revision + 1,
             change.event_type,
             change.data,
             metadata,
             self._next_instant(),
         )
-        if self._store.dialect == "postgresql":
-            recorded = await self._record_in_one_statement(change, row)
-        else:
-            recorded = await self._record_in_three_statements(change, row)
-        current = ResourceRow(
-            change.stream_id,
-            change.stream_type,
-            change.parent,
-            change.name,
-            revision,
-            change.deleted,
-            change.state,
-            recorded.recorded_at,
-        )
-        return current, recorded
 
-    async def _record_in_one_statement(self, change: Change, row: _EventRow) -> RecordedEvent:
-        """PostgreSQL: the event, the revision and the current state in one round trip."""
+    def _recorded(self, position: int, row: _EventRow) -> RecordedEvent:
+        recorded = RecordedEvent(
+            position, row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
+        )
+        self.recorded.append(recorded)
+        return recorded
+
+    @staticmethod
+    def _record_args(change: Change, row: _EventRow) -> tuple[Any, ...]:
+        """The parameters of the PostgreSQL statements that record a change ($1-$15)."""
         meta = document({k: v for k, v in row.metadata.items() if k != "actor"})
-        args = (
+        return (
             row.stream_type,
             row.stream_id,
             row.version,
@@ -498,6 +556,10 @@ class Writer:
             document(change.state),
             meta,
         )
+
+    async def _record_in_one_statement(self, change: Change, row: _EventRow) -> RecordedEvent:
+        """PostgreSQL: the event, the revision and the current state in one round trip."""
+        args = self._record_args(change, row)
         self.touched = True
         try:
             if change.expected_revision == 0:
@@ -508,39 +570,14 @@ class Writer:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
         if len(found) != 1:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision)
-        recorded = RecordedEvent(
-            found[0][0], row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
-        )
-        self.recorded.append(recorded)
-        return recorded
+        return self._recorded(found[0][0], row)
 
     async def _record_in_three_statements(self, change: Change, row: _EventRow) -> RecordedEvent:
         revision = row.version
-        metadata = row.metadata
         (recorded,) = await self._insert_events([row])
-        dialect = self._store.dialect
-        at = instant(recorded.recorded_at, dialect)
+        at = instant(recorded.recorded_at, self._store.dialect)
         state = document(change.state)
-        await self._rows(
-            _INSERT_REVISION,
-            _INSERT_REVISION_SQLITE,
-            (
-                change.stream_id,
-                revision,
-                change.stream_type,
-                change.parent,
-                change.name,
-                recorded.position,
-                change.event_type,
-                metadata["actor"],
-                change.summary,
-                ",".join(change.changed),
-                change.deleted,
-                state,
-                document({k: v for k, v in metadata.items() if k != "actor"}),
-                at,
-            ),
-        )
+        await self._insert_revision(change, recorded, state, at)
         if change.expected_revision == 0:
             try:
                 await self._rows(
@@ -568,6 +605,29 @@ class Writer:
             if len(updated) != 1:
                 raise ConcurrencyConflict(change.stream_id, change.expected_revision)
         return recorded
+
+    async def _insert_revision(self, change: Change, recorded: RecordedEvent, state: str, at: Any) -> None:
+        metadata = recorded.metadata
+        await self._rows(
+            _INSERT_REVISION,
+            _INSERT_REVISION_SQLITE,
+            (
+                change.stream_id,
+                recorded.version,
+                change.stream_type,
+                change.parent,
+                change.name,
+                recorded.position,
+                change.event_type,
+                metadata["actor"],
+                change.summary,
+                ",".join(change.changed),
+                change.deleted,
+                state,
+                document({k: v for k, v in metadata.items() if k != "actor"}),
+                at,
+            ),
+        )
 
     def prepare(self, new: NewEvent) -> PreparedEvent:
         """An event for a statement of the caller's own that inserts it (one round trip for several tables):
@@ -662,6 +722,20 @@ _EVENTS = {
     ),
 }
 """The event log as the runtime's follower and every event stream read it, after each commit."""
+
+
+def _changed_row(change: Change, recorded: RecordedEvent) -> ResourceRow:
+    """The resource's current row once ``change`` was recorded as ``recorded``."""
+    return ResourceRow(
+        change.stream_id,
+        change.stream_type,
+        change.parent,
+        change.name,
+        recorded.version,
+        change.deleted,
+        change.state,
+        recorded.recorded_at,
+    )
 
 
 def _resource_row(row: Sequence[Any]) -> ResourceRow:

@@ -46,6 +46,7 @@ async def test_the_hot_post_answers_as_the_controller_does(client: Client) -> No
     routed = await client.post("/agents/bob/inbox", json=body, params={"ignored": "1"})
     assert hot.status_code == 202, hot.text
     assert comparable(hot) == comparable(routed)
+    assert "inc" in client.app.state.services.runtime.contents  # parsed once: its delivery takes the term
     read = (await client.get(hot.headers["location"])).json()
     assert read["accepted_at"] == hot.json()["accepted_at"] and read["id"] == hot.json()["id"]
     events = (await client.get("/events", params={"stream": hot.headers["location"]})).json()["_embedded"]["events"]
@@ -185,3 +186,109 @@ async def test_the_hot_invocation_answers_as_the_controller_does(client: Client)
     await eventually(counted, what="both invocations to run")
     assert (await client.delete("/workspaces/lab/artefacts/c")).status_code == 204
     assert_problem(await client.post(path, json={"args": []}), 410)
+
+
+def comparable_agent(response: Any, name: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """An agent's answer with its name, instant and request id left out, to compare two agents' answers."""
+    assert response.headers["x-request-id"]
+    headers = {k: v.replace(f"/agents/{name}", "/agents/NAME") for k, v in response.headers.items()}
+    headers = {k: v for k, v in headers.items() if k not in ("x-request-id", "content-length")}
+    body = msgspec.json.decode(
+        msgspec.json.encode(response.json()).replace(f"/agents/{name}".encode(), b"/agents/NAME")
+    )
+    return response.status_code, {k: v for k, v in body.items() if k not in ("name", "updated_at")}, headers
+
+
+async def test_the_hot_code_put_answers_as_the_controller_does(client: Client) -> None:
+    asl = {"Content-Type": "text/x-asl"}
+
+    async def both(code: str, status: int) -> None:
+        hot = await client.put("/agents/dora/code", content=code, headers={**asl, "X-Request-Id": "hot-3"})
+        # A query string (one the handler ignores) sends the request through Litestar's routing.
+        routed = await client.put("/agents/erin/code", content=code, headers=asl, params={"ignored": "1"})
+        assert hot.status_code == status, hot.text
+        assert comparable_agent(hot, "dora") == comparable_agent(routed, "erin")
+
+    await both(CODE, 201)
+    await both(CODE + "// two\n", 200)
+    await both(CODE + "// two\n", 200)  # the same code: no new revision
+    assert (await client.get("/agents/dora")).json()["revision"] == 2
+    events = (await client.get("/events", params={"stream": "/agents/dora"})).json()["_embedded"]["events"]
+    assert [e["type"] for e in events] == ["agent.created", "agent.updated"]
+    assert events[1]["metadata"] == {"actor": "anonymous", "request_id": "hot-3"}
+    requests = series(await scrape(client), "romas_http_requests_total")
+    assert requests['{method="PUT",route="/agents/{name}/code",status="200"}'] == 4.0
+    text = {"Content-Type": "text/plain; charset=utf-8"}
+    assert (await client.put("/agents/dora/code", content=CODE + "// three\n", headers=text)).status_code == 200
+    assert (await client.get("/agents/dora")).json()["revision"] == 3
+
+
+async def test_what_the_hot_code_put_leaves_to_litestar(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE)
+    services = client.app.state.services
+    hot = HotWrites(client.app.state.settings)
+    asl = (b"content-type", b"text/x-asl")
+
+    async def answer(path: str, body: bytes, *headers: tuple[bytes, bytes]) -> Answer | None:
+        scope: Any = {
+            "type": "http",
+            "method": "PUT",
+            "path": path,
+            "query_string": b"",
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+        sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Any:
+            return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+        async def run() -> tuple[Answer | None, bytes]:
+            found, replay = await hot.answer(scope, receive, services)
+            again = await replay()
+            return found, again.get("body", b"")
+
+        found, again = await asyncio.to_thread(client.blocking_portal.call, run)
+        if found is None:
+            assert again == body
+        return found
+
+    code = (CODE + "// hot\n").encode()
+    found = await answer("/agents/bob/code", code, asl)
+    assert found is not None and found.status == 200 and found.template == "/agents/{name}/code"
+    assert await answer("/agents/bob/code", code, (b"content-type", b"text/x-asl; charset=latin-1")) is None
+    assert await answer("/agents/bob/code", code, (b"content-type", b"application/json")) is None
+    assert await answer("/agents/bob/code", code) is None
+    assert await answer("/agents/bob/code", code, asl, (b"if-match", b'"2"')) is None
+    assert await answer("/agents/bob/code", code, asl, (b"if-none-match", b"*")) is None
+    assert await answer("/agents/bob/code", code, asl, (b"idempotency-key", b"k")) is None
+    assert await answer("/agents/bob/code", b"+!g <- .print(.", asl) is None
+    assert await answer("/agents/bob/code", b"\xff\xfe", asl) is None
+    assert await answer("/agents/Bob/code", code, asl) is None
+    assert (await client.get("/agents/bob")).json()["revision"] == 2  # only the plain one wrote
+    headers = {"Content-Type": "text/x-asl"}
+    invalid = assert_problem(await client.put("/agents/bob/code", content="+!g <- .print(.", headers=headers), 422)
+    assert invalid["errors"][0]["line"] == 1
+    assert_problem(await client.put("/agents/bob/code", content=code, headers={**headers, "If-Match": '"1"'}), 412)
+    assert_problem(await client.put("/agents/bob/code", content=code, headers={**headers, "If-None-Match": "*"}), 412)
+    assert (await client.get("/agents/bob")).json()["revision"] == 2
+
+
+async def test_the_hot_code_put_checks_tokens_and_required_preconditions(database_url: str) -> None:
+    tokens = parse_tokens("viewer:look:read;op:o:operate;dev:d3v:write+read")
+    asl = {"Content-Type": "text/x-asl"}
+    async with AsyncTestClient(create_app(Settings(database_url=database_url, tokens=tokens))) as client:
+        assert_problem(await client.put("/agents/bob/code", content=CODE, headers=asl), 401)
+        look = {**asl, "Authorization": "Bearer look"}
+        assert_problem(await client.put("/agents/bob/code", content=CODE, headers=look), 403)
+        operate = {**asl, "Authorization": "Bearer o"}
+        assert_problem(await client.put("/agents/bob/code", content=CODE, headers=operate), 403)
+        dev = {**asl, "Authorization": "Bearer d3v"}
+        created = await client.put("/agents/bob/code", content=CODE, headers=dev)
+        assert created.status_code == 201, created.text
+        events = (await client.get("/events", params={"stream": "/agents/bob"}, headers=dev)).json()
+        assert [e["metadata"]["actor"] for e in events["_embedded"]["events"]] == ["dev"]
+    required = Settings(database_url=database_url, require_preconditions=True)
+    async with AsyncTestClient(create_app(required)) as client:
+        assert_problem(await client.put("/agents/bob/code", content=CODE + "// 2\n", headers=asl), 428)
+        updated = await client.put("/agents/bob/code", content=CODE + "// 2\n", headers={**asl, "If-Match": '"1"'})
+        assert updated.status_code == 200 and updated.json()["revision"] == 2

@@ -232,3 +232,35 @@ async def test_migrated_schema_matches_the_tables_the_code_queries(store: Store)
     async with store.engine.connect() as conn:
         diff = await conn.run_sync(compare)
     assert diff == []
+
+
+async def test_record_if_current_writes_only_at_the_revision_read(store: Store) -> None:
+    """A change decided outside the transaction is written only if the resource is still as read; otherwise
+    nothing is written, no position is taken, and the batch's other requests commit."""
+    async with store.write(WriteContext(actor="alice")) as writer:
+        created = await writer.record_if_current(change("a", 0, {"value": 1}, event="thing.created"))
+    assert created is not None and created[0].revision == 1 and created[1].version == 1
+    async with store.write(WriteContext(actor="alice"), light=True) as writer:
+        assert await writer.record_if_current(change("a", 0, {"value": 9}, event="thing.created")) is None
+        assert not writer.touched  # nothing to undo: a light request may go on
+    async with store.write(WriteContext(actor="alice"), light=True) as writer:
+        updated = await writer.record_if_current(change("a", 1, {"value": 2}))
+    assert updated is not None and updated[0].revision == 2 and updated[0].state == {"value": 2}
+    before = await store.last_position()
+
+    async def stale() -> None:
+        async with store.write(WriteContext(actor="bob"), light=True) as writer:
+            assert await writer.record_if_current(change("a", 1, {"value": 3})) is None
+
+    async def other() -> None:
+        async with store.write(WriteContext(actor="carol"), light=True) as writer:
+            await writer.record_if_current(change("b", 0, {"value": 1}, event="thing.created"))
+
+    await asyncio.gather(stale(), other(), stale())
+    current = await store.current("/things/a")
+    assert current is not None and current.revision == 2 and current.state == {"value": 2}
+    assert await store.revision("/things/a", 3) is None
+    events = await store.read_events(after=before)
+    assert [(e.stream_id, e.version, e.position) for e in events] == [("/things/b", 1, before + 1)]
+    history = await store.history("/things/a", before=None, limit=10)
+    assert [h.revision for h in history] == [2, 1]
