@@ -10,6 +10,7 @@ after the commit. The hot statements (events, revisions, current state) go strai
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -261,7 +262,10 @@ _INSERT_EVENTS_PG = (
 _SQLITE_CHUNK = 100
 
 
+@functools.cache
 def _sqlite_insert_events(count: int) -> str:
+    """The multi-row INSERT for ``count`` events (at most ``_SQLITE_CHUNK``), built once per count: every flush used
+    to build it again."""
     values = ", ".join(
         f"(?{i * 7 + 1}, ?{i * 7 + 2}, ?{i * 7 + 3}, ?{i * 7 + 4}, ?{i * 7 + 5}, ?{i * 7 + 6}, ?{i * 7 + 7})"
         for i in range(count)
