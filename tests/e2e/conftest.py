@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.bridges import bridge_server
 from tests.e2e.server import BACKENDS, ServerProcess, keep_together, module_database, running_server
 
 
@@ -25,6 +26,18 @@ def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         yield process
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_bridge_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """One server, allowed to reach the brokers and services on 127.0.0.1, for the bridge tests of a module that
+    keep to artefacts and agents of their own."""
+    folder = tmp_path_factory.mktemp("shared-bridge-server")
+    with module_database(request, request.param, folder) as url, bridge_server(url, folder) as process:
+        yield process
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     keep_together(items, "shared_server")
+    keep_together(items, "shared_bridge_server")
