@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.server import ServerProcess, running_server
+from tests.e2e.server import BACKENDS, ServerProcess, keep_together, module_database, running_server
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 CHROMIUM = os.environ.get("ROMAS_CHROMIUM", "/usr/bin/chromium")
@@ -19,10 +22,14 @@ START_S = 120.0
 WAIT_MS = 60_000
 
 
-@pytest.fixture
-def chromium(database_url: str) -> Iterator[object]:
-    """A browser, started after the database (Playwright's sync API holds an event loop the database fixtures must
-    not meet); missing Chromium or Playwright skips, except under CI=true where it fails."""
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[tuple[Any, asyncio.AbstractEventLoop]]:
+    """One Chromium for this worker's console tests (a launch costs about a CPU-second), and Playwright's event loop.
+
+    Playwright's sync API marks its loop as this thread's running loop after each call; the database fixtures and the
+    async tests run by this worker between the console tests could then not run a loop of their own. So the loop is
+    marked running only while a console test runs (see ``chromium``). Missing Chromium or Playwright skips, except
+    under CI=true where it fails."""
     in_ci = os.environ.get("CI", "").lower() == "true"
     try:
         from playwright.sync_api import sync_playwright
@@ -34,19 +41,48 @@ def chromium(database_url: str) -> Iterator[object]:
         if in_ci:
             pytest.fail(f"CI=true but there is no Chromium at {CHROMIUM} (apt-get install -y chromium)")
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    playwright = sync_playwright().start()
+    loop = asyncio.get_running_loop()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    except BaseException:
+        playwright.stop()
+        raise
+    asyncio.events._set_running_loop(None)
+    try:
+        yield launched, loop
+    finally:
+        asyncio.events._set_running_loop(loop)
         try:
-            yield browser
+            launched.close()
         finally:
-            browser.close()
+            playwright.stop()
 
 
 @pytest.fixture
-def sample_server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    """The bakery, started and left to finish its morning, so that what the test changes is all that moves."""
+def chromium(request: pytest.FixtureRequest, chromium_browser: tuple[Any, asyncio.AbstractEventLoop]) -> Iterator[Any]:
+    """The worker's browser, for one test: each page it opens is in a browser context of its own (cookies, storage),
+    and whatever the test leaves open is closed after it. Set up after the test's database and torn down before it:
+    both run the event loop of the database code, which may not meet Playwright's."""
+    if "database_url" in request.fixturenames:
+        request.getfixturevalue("database_url")
+    launched, loop = chromium_browser
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield launched
+    finally:
+        try:
+            for context in launched.contexts:
+                context.close()
+        finally:
+            asyncio.events._set_running_loop(None)
+
+
+@contextmanager
+def bakery(database_url: str, workdir: Path) -> Iterator[ServerProcess]:
+    """The bakery, started and left to finish its morning, so that what a test changes is all that moves."""
     with (
-        running_server(database_url, tmp_path, extra_args=("--seed", str(SAMPLE)), timeout=START_S) as server,
+        running_server(database_url, workdir, extra_args=("--seed", str(SAMPLE)), timeout=START_S) as server,
         httpx.Client(base_url=server.url, timeout=20) as client,
     ):
         deadline = time.monotonic() + START_S
@@ -58,3 +94,26 @@ def sample_server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
             assert time.monotonic() < deadline, f"the sample did not finish:\n{server.output()[-3000:]}"
             time.sleep(0.25)
         yield server
+
+
+@pytest.fixture
+def sample_server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The bakery for one test, for a test that counts on the morning being all that happened."""
+    with bakery(database_url, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_sample_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """The bakery for the tests of a module that change only what the others do not look at (an agent of their own,
+    or the shop's resources the others leave alone): its start and morning cost a few CPU-seconds."""
+    folder = tmp_path_factory.mktemp("shared-bakery")
+    with module_database(request, request.param, folder) as url, bakery(url, folder) as server:
+        yield server
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    keep_together(items, "shared_sample_server")

@@ -1,7 +1,10 @@
 """The console's pages of every other resource, in a real browser against a real ``romas serve`` with the bakery:
 the overview kept live by the event stream, an artefact's operations run from their forms, the history, diff and
 restore of workspaces, artefacts, organisations, groups, schemes and whole agents, and an agent's mind, commands
-and traffic. Screenshots of each page are kept under the test's tmp dir."""
+and traffic. Screenshots of each page are kept under the test's tmp dir.
+
+The first two tests share a bakery per database, in either order: the mind's test adds an agent of its own and reads
+what the seller sent only as far as it finds it; the other changes the shop but never looks at that agent."""
 
 from __future__ import annotations
 
@@ -43,17 +46,17 @@ def compare_and_restore(page: Any, panel: str, older: int, newer: int, seen: str
 
 
 def test_every_resource_has_its_page_history_diff_and_restore(
-    chromium: Any, sample_server: ServerProcess, tmp_path: Path
+    chromium: Any, shared_sample_server: ServerProcess, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    client = httpx.Client(base_url=sample_server.url, timeout=20)
+    client = httpx.Client(base_url=shared_sample_server.url, timeout=20)
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    console = f"{sample_server.url}/console"
+    console = f"{shared_sample_server.url}/console"
 
     # The overview follows the event stream: a change made elsewhere shows without reloading the page.
     page.goto(console)
@@ -245,16 +248,18 @@ def test_every_resource_has_its_page_history_diff_and_restore(
     client.close()
 
 
-def test_an_agents_mind_commands_and_traffic(chromium: Any, sample_server: ServerProcess, tmp_path: Path) -> None:
+def test_an_agents_mind_commands_and_traffic(
+    chromium: Any, shared_sample_server: ServerProcess, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
 
-    client = httpx.Client(base_url=sample_server.url, timeout=20)
+    client = httpx.Client(base_url=shared_sample_server.url, timeout=20)
     created = client.put("/agents/walt", json={"code": NAPPER, "description": "A napper."})
     assert created.status_code == 201, created.text
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{sample_server.url}/console#/agents/walt")
+    page.goto(f"{shared_sample_server.url}/console#/agents/walt")
     expect(page.locator("#code .cm-content")).to_contain_text("Walt naps", timeout=WAIT_MS)
 
     # A message that starts a long intention: the mind shows the plan and the line it is at.
@@ -287,7 +292,7 @@ def test_an_agents_mind_commands_and_traffic(chromium: Any, sample_server: Serve
     page.screenshot(path=tmp_path / "18-mind-and-commands.png", full_page=True)
 
     # Sam's outbox: what the seller told others this morning, with its delivery status.
-    page.goto(f"{sample_server.url}/console#/agents/sam")
+    page.goto(f"{shared_sample_server.url}/console#/agents/sam")
     page.locator("#traffic .tabs button", has_text="outbox").click()
     outbox = client.get("/agents/sam/outbox").json()["_embedded"]
     sent = next(iter(outbox.values()))

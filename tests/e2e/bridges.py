@@ -53,8 +53,7 @@ LISTENER = "+message(C, D)[artefact(ears)] <- +got(C, D).\n"
 
 
 def agents_and_outsiders_talk(
-    database_url: str,
-    workdir: Path,
+    server: ServerProcess,
     kind: str,
     listen: str,
     publish: str,
@@ -62,9 +61,10 @@ def agents_and_outsiders_talk(
 ) -> None:
     """The scenario every message-bus bridge passes: one agent publishes through an artefact ``mouth`` (the
     command ``publish``, with ``{channel}`` in it), another hears it through ``ears`` (its operation ``listen``),
-    then an outside client (``outside(channel)``) publishes ``{"loaves": 3}`` and the agent hears that too."""
+    then an outside client (``outside(channel)``) publishes ``{"loaves": 3}`` and the agent hears that too. Its
+    agents and artefacts are not those of ``brokers.down_and_back``: the two scenarios can share a server."""
     channel = f"c{uuid.uuid4().hex[:8]}"
-    with bridge_server(database_url, workdir) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         for name in ("mouth", "ears"):
             assert client.put(f"/workspaces/w/artefacts/{name}", json={"type": kind, "properties": {}}).is_success

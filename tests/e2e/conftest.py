@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real server per test, on each database."""
+"""End-to-end fixtures: a real server per test, or per module for tests that can share one, on each database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,37 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import ServerProcess, running_server
+from tests.e2e.bridges import bridge_server
+from tests.e2e.server import BACKENDS, ServerProcess, keep_together, module_database, running_server
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     with running_server(database_url, tmp_path) as process:
         yield process
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the tests of a module that leave each other alone (agents of their own names, nothing that
+    counts what the others made): a start costs about a CPU-second, more than many of these tests."""
+    folder = tmp_path_factory.mktemp("shared-server")
+    with module_database(request, request.param, folder) as url, running_server(url, folder) as process:
+        yield process
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_bridge_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """One server, allowed to reach the brokers and services on 127.0.0.1, for the bridge tests of a module that
+    keep to artefacts and agents of their own."""
+    folder = tmp_path_factory.mktemp("shared-bridge-server")
+    with module_database(request, request.param, folder) as url, bridge_server(url, folder) as process:
+        yield process
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    keep_together(items, "shared_server")
+    keep_together(items, "shared_bridge_server")

@@ -13,8 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+
+from tests.databases import PostgresTemplate, SqliteTemplate
 
 ROMAS = str(Path(sys.executable).with_name("romas"))
+# The databases a server shared by the tests of a module runs on, as ``database_url`` offers them to one test.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def free_port() -> int:
@@ -84,3 +89,47 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def module_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """A fresh migrated database that lives as long as the fixture asking for it, not one test."""
+    if backend == "sqlite":
+        sqlite: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield sqlite.fresh(folder)
+        return
+    pg: PostgresTemplate = request.getfixturevalue("postgres_template")
+    name, url = pg.fresh()
+    try:
+        yield url
+    finally:
+        pg.release(name)
+
+
+def keep_together(items: list[pytest.Item], fixture: str) -> None:
+    """Move the tests that use one module's shared ``fixture`` on one database next to the first of them.
+
+    The suite runs the longest tests first, which scatters a module's tests among the others; pytest ends a
+    module-scoped fixture as soon as the next test is from another module, so a scattered module would start its
+    server again for each test. Together, they go to one worker one after the other (work stealing may still split
+    a group: each worker then starts its own)."""
+
+    def key(item: pytest.Item) -> tuple[str, object] | None:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or fixture not in callspec.params:
+            return None
+        return str(item.path), callspec.params[fixture]
+
+    groups: dict[tuple[str, object], list[pytest.Item]] = {}
+    for item in items:
+        group = key(item)
+        if group is not None:
+            groups.setdefault(group, []).append(item)
+    ordered: list[pytest.Item] = []
+    for item in items:
+        group = key(item)
+        if group is None:
+            ordered.append(item)
+        elif group in groups:
+            ordered.extend(groups.pop(group))
+    items[:] = ordered

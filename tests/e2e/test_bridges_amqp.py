@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import aio_pika
 import httpx
 import pytest
 
-from tests.e2e.bridges import agents_and_outsiders_talk, bridge_server
+from tests.e2e.bridges import agents_and_outsiders_talk
 from tests.e2e.brokers import TcpProxy, down_and_back, proxy_up
+from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +22,17 @@ async def _outside_publishes(channel: str) -> None:
     await connection.close()
 
 
-def test_agents_and_outsiders_talk_over_amqp_queues(database_url: str, tmp_path: Path) -> None:
+def test_agents_and_outsiders_talk_over_amqp_queues(shared_bridge_server: ServerProcess) -> None:
     agents_and_outsiders_talk(
-        database_url, tmp_path, "amqp", "consume", 'publish("", "{channel}", "fresh bread")', _outside_publishes
+        shared_bridge_server, "amqp", "consume", 'publish("", "{channel}", "fresh bread")', _outside_publishes
     )
 
 
 def test_an_amqp_broker_that_is_down_fails_operations_and_the_bridge_reconnects(
-    database_url: str, tmp_path: Path
+    shared_bridge_server: ServerProcess,
 ) -> None:
     proxy = TcpProxy(5672)  # the shared RabbitMQ, behind a proxy this test cuts and restores
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=shared_bridge_server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         props = {"url": f"amqp://127.0.0.1:{proxy.port}/"}
         assert client.put("/workspaces/w/artefacts/bus", json={"type": "amqp", "properties": props}).is_success

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiomqtt
 import httpx
 import pytest
 
-from tests.e2e.bridges import agents_and_outsiders_talk, bridge_server
+from tests.e2e.bridges import agents_and_outsiders_talk
 from tests.e2e.brokers import down_and_back, private_mosquitto
-from tests.e2e.server import free_port
+from tests.e2e.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -20,17 +18,17 @@ async def _outside_publishes(channel: str) -> None:
         await outsider.publish(channel, '{"loaves": 3}', qos=1)
 
 
-def test_agents_and_outsiders_talk_over_mqtt_topics(database_url: str, tmp_path: Path) -> None:
+def test_agents_and_outsiders_talk_over_mqtt_topics(shared_bridge_server: ServerProcess) -> None:
     agents_and_outsiders_talk(
-        database_url, tmp_path, "mqtt", "subscribe", 'publish("{channel}", "fresh bread")', _outside_publishes
+        shared_bridge_server, "mqtt", "subscribe", 'publish("{channel}", "fresh bread")', _outside_publishes
     )
 
 
 def test_an_mqtt_broker_that_is_down_fails_operations_and_the_bridge_reconnects(
-    database_url: str, tmp_path: Path
+    shared_bridge_server: ServerProcess,
 ) -> None:
     port = free_port()
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=shared_bridge_server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         props = {"url": f"mqtt://127.0.0.1:{port}"}
         assert client.put("/workspaces/w/artefacts/bus", json={"type": "mqtt", "properties": props}).is_success

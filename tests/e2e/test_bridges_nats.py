@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 import pytest
 
-from tests.e2e.bridges import bridge_server, eventually, has_belief, operate
+from tests.e2e.bridges import eventually, has_belief, operate
 from tests.e2e.brokers import down_and_back, private_nats
-from tests.e2e.server import free_port
+from tests.e2e.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +26,9 @@ def _put_nats(client: httpx.Client, name: str, url: str = "nats://127.0.0.1:4222
     assert answer.is_success, answer.text
 
 
-def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -> None:
+def test_agents_publish_receive_and_request(shared_bridge_server: ServerProcess) -> None:
     topic = f"t{uuid.uuid4().hex[:8]}"
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=shared_bridge_server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         _put_nats(client, "outbox")
         _put_nats(client, "inbox")
@@ -85,9 +84,9 @@ def test_agents_publish_receive_and_request(database_url: str, tmp_path: Path) -
         assert no_reply["status"] == "failed" and no_reply["error"]["detail"]
 
 
-def test_a_broker_that_is_down_fails_operations_and_the_bridge_reconnects(database_url: str, tmp_path: Path) -> None:
+def test_a_broker_that_is_down_fails_operations_and_the_bridge_reconnects(shared_bridge_server: ServerProcess) -> None:
     port = free_port()
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=shared_bridge_server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         _put_nats(client, "bus", f"nats://127.0.0.1:{port}")
         down_and_back(client, "bus", "publish", ["x", 1], lambda: private_nats(port))

@@ -12,7 +12,7 @@ import redis.asyncio
 
 from tests.e2e.bridges import agents_and_outsiders_talk, beliefs, bridge_server, eventually, has_belief, operate
 from tests.e2e.brokers import down_and_back, private_redis
-from tests.e2e.server import free_port
+from tests.e2e.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +23,15 @@ async def _outside_publishes(channel: str) -> None:
     await r.aclose()
 
 
-def test_agents_and_outsiders_talk_over_redis_channels(database_url: str, tmp_path: Path) -> None:
+def test_agents_and_outsiders_talk_over_redis_channels(shared_bridge_server: ServerProcess) -> None:
     agents_and_outsiders_talk(
-        database_url, tmp_path, "redis", "subscribe", 'publish("{channel}", "fresh bread")', _outside_publishes
+        shared_bridge_server, "redis", "subscribe", 'publish("{channel}", "fresh bread")', _outside_publishes
     )
 
 
-def test_a_redis_that_is_down_fails_operations_and_the_bridge_reconnects(database_url: str, tmp_path: Path) -> None:
+def test_a_redis_that_is_down_fails_operations_and_the_bridge_reconnects(shared_bridge_server: ServerProcess) -> None:
     port = free_port()
-    with bridge_server(database_url, tmp_path) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=shared_bridge_server.url, timeout=30) as client:
         client.put("/workspaces/w", json={})
         props = {"url": f"redis://127.0.0.1:{port}/0"}
         assert client.put("/workspaces/w/artefacts/bus", json={"type": "redis", "properties": props}).is_success

@@ -58,13 +58,15 @@ class Reader:
         return out
 
 
-def greeter(client: httpx.Client) -> None:
-    """Create the agent and wait until the runtime hosts it, so that the watched message is its first concern."""
-    assert client.put("/agents/greeter", json={"code": GREETER}).status_code == 201
+def greeter(client: httpx.Client, name: str) -> str:
+    """Create the agent and wait until the runtime hosts it, so that the watched message is its first concern; the
+    tests that share a server each name their own."""
+    assert client.put(f"/agents/{name}", json={"code": GREETER}).status_code == 201
     warm = client.post(
-        "/agents/greeter/inbox", json={"performative": "achieve", "content": "hi"}, headers={"Prefer": "wait=10"}
+        f"/agents/{name}/inbox", json={"performative": "achieve", "content": "hi"}, headers={"Prefer": "wait=10"}
     )
     assert warm.status_code == 200 and warm.json()["status"] == "processed", warm.text
+    return f"/agents/{name}/inbox"
 
 
 def check_ids(messages: list[Message]) -> None:
@@ -73,12 +75,12 @@ def check_ids(messages: list[Message]) -> None:
     assert all(m.id == m.data["position"] and m.event == m.data["type"] for m in messages)
 
 
-def test_a_client_watches_its_message_reach_processed_without_polling(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url, timeout=15) as client:
-        greeter(client)
+def test_a_client_watches_its_message_reach_processed_without_polling(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url, timeout=15) as client:
+        inbox = greeter(client, "watched")
         with client.stream("GET", "/events", params={"stream_type": "message"}, headers=SSE) as response:
             reader = Reader(response)
-            posted = client.post("/agents/greeter/inbox", json={"performative": "achieve", "content": "hi"})
+            posted = client.post(inbox, json={"performative": "achieve", "content": "hi"})
             assert posted.status_code == 202, posted.text
             location = posted.headers["location"]
             watched = reader.until_final(location)
@@ -87,10 +89,10 @@ def test_a_client_watches_its_message_reach_processed_without_polling(server: Se
     assert watched[-1].data["_links"]["stream"]["href"] == location
 
 
-def test_resuming_from_last_event_id_after_a_disconnect(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url, timeout=15) as client:
-        greeter(client)
-        posted = client.post("/agents/greeter/inbox", json={"performative": "achieve", "content": "slow"})
+def test_resuming_from_last_event_id_after_a_disconnect(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url, timeout=15) as client:
+        inbox = greeter(client, "resumed")
+        posted = client.post(inbox, json={"performative": "achieve", "content": "slow"})
         assert posted.status_code == 202, posted.text
         location = posted.headers["location"]
         query: dict[str, str | int] = {"stream": location, "after": 0}

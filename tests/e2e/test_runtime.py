@@ -1,4 +1,6 @@
-"""Agents running in a real ``romas serve``: message round trips, hot swap, commands with timeout and cancel."""
+"""Agents running in a real ``romas serve``: message round trips, hot swap, commands with timeout and cancel.
+
+The tests share one server per database, each with agents of its own names."""
 
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ def beliefs(client: httpx.Client, agent: str) -> list[str]:
     return [b["text"] for b in client.get(f"/agents/{agent}/mind").json()["beliefs"]]
 
 
-def test_tell_achieve_and_ask_round_trips(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url, timeout=20) as client:
+def test_tell_achieve_and_ask_round_trips(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url, timeout=20) as client:
         assert client.put("/agents/bob", json={"code": SELLER}).status_code == 201
         told = client.post("/agents/bob/inbox", json={"performative": "tell", "content": "sunny"}, headers=WAIT)
         assert told.status_code == 200 and told.json()["status"] == "processed"
@@ -45,28 +47,28 @@ def test_tell_achieve_and_ask_round_trips(server: ServerProcess) -> None:
         assert outbox[0]["agent"] == "bob" and outbox[0]["status"] == "processed"
 
 
-def test_hot_swap_keeps_beliefs(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url, timeout=20) as client:
-        client.put("/agents/bob", json={"code": SELLER})
+def test_hot_swap_keeps_beliefs(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url, timeout=20) as client:
+        client.put("/agents/swapper", json={"code": SELLER})
         for _ in range(3):
-            client.post("/agents/bob/inbox", json={"performative": "achieve", "content": "inc"}, headers=WAIT)
+            client.post("/agents/swapper/inbox", json={"performative": "achieve", "content": "inc"}, headers=WAIT)
         new_code = SELLER + '+!shout <- ?count(C); .print("count is ", C).\n'
-        swapped = client.put("/agents/bob/code", content=new_code.encode(), headers={"content-type": "text/x-asl"})
+        swapped = client.put("/agents/swapper/code", content=new_code.encode(), headers={"content-type": "text/x-asl"})
         assert swapped.status_code == 200 and swapped.json()["code_revision"] == 2
-        shout = client.post("/agents/bob/inbox", json={"performative": "achieve", "content": "shout"}, headers=WAIT)
+        shout = client.post("/agents/swapper/inbox", json={"performative": "achieve", "content": "shout"}, headers=WAIT)
         assert shout.json()["status"] == "processed"
-        assert "count(3)[source(self)]" in beliefs(client, "bob")
-        lines = [x["text"] for x in client.get("/agents/bob/log").json()["lines"]]
+        assert "count(3)[source(self)]" in beliefs(client, "swapper")
+        lines = [x["text"] for x in client.get("/agents/swapper/log").json()["lines"]]
         assert "count is 3" in lines and any("code revision 2" in x for x in lines)
-        assert client.get("/agents/bob").json()["running_code_revision"] == 2
+        assert client.get("/agents/swapper").json()["running_code_revision"] == 2
 
 
-def test_command_timeout_and_cancel(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url, timeout=20) as client:
-        client.put("/agents/bob", json={"code": SELLER})
-        timed = client.post("/agents/bob/commands", json={"body": "!slow", "timeout_s": 0.5}, headers=WAIT).json()
+def test_command_timeout_and_cancel(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url, timeout=20) as client:
+        client.put("/agents/sleeper", json={"code": SELLER})
+        timed = client.post("/agents/sleeper/commands", json={"body": "!slow", "timeout_s": 0.5}, headers=WAIT).json()
         assert timed["status"] == "timed_out"
-        started = client.post("/agents/bob/commands", json={"body": "!slow"})
+        started = client.post("/agents/sleeper/commands", json={"body": "!slow"})
         assert started.status_code == 202
         location = started.headers["location"]
         deadline = time.monotonic() + 10

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.e2e
 CODE = 'price(apple, 3).\n+!start <- ?price(apple, P); .print("apple costs ", P).\n'
 
 
-def test_entry_point_and_agent_round_trip(server: ServerProcess) -> None:
-    with httpx.Client(base_url=server.url) as client:
+def test_entry_point_and_agent_round_trip(shared_server: ServerProcess) -> None:
+    with httpx.Client(base_url=shared_server.url) as client:
         root = client.get("/")
         assert root.status_code == 200 and root.headers["content-type"].startswith("application/hal+json")
         assert root.json()["_links"]["agents"]["href"] == "/agents"
@@ -39,9 +39,9 @@ def test_entry_point_and_agent_round_trip(server: ServerProcess) -> None:
         assert client.get("/ready").json()["status"] == "ok"
 
 
-def test_twenty_concurrent_puts_with_one_if_match(server: ServerProcess) -> None:
+def test_twenty_concurrent_puts_with_one_if_match(shared_server: ServerProcess) -> None:
     async def race() -> list[int]:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=shared_server.url, timeout=30) as client:
             assert (await client.put("/agents/bob", json={"code": CODE})).status_code == 201
             responses = await asyncio.gather(
                 *(
@@ -55,7 +55,7 @@ def test_twenty_concurrent_puts_with_one_if_match(server: ServerProcess) -> None
 
     statuses = asyncio.run(race())
     assert sorted(statuses) == [200] + [412] * 19
-    revisions = httpx.get(f"{server.url}/agents/bob/revisions").json()
+    revisions = httpx.get(f"{shared_server.url}/agents/bob/revisions").json()
     assert revisions["count"] == 2
 
 
