@@ -1,8 +1,15 @@
 """Property-based tests from the served OpenAPI document: no 5xx, and every answer fits the schema.
 
 The README's command (``st run --checks all --max-examples 50``), on each database. Its CPU goes mostly to
-schemathesis itself (generating cases and checking answers, about four fifths), not to the server; one run per
-database, started first (tests/durations.json), costs less than halves on servers of their own would."""
+schemathesis itself (about four fifths), not to the server; one run per database, started first
+(tests/durations.json), costs less than halves on servers of their own would.
+
+Where schemathesis spends it (py-spy, SQLite, 9493 cases): the fuzzing phase about four fifths, the coverage phase
+most of the rest; within fuzzing, drawing cases about twice what sending them and checking the answers costs, spread
+evenly over the 111 operations (none above 1.4 CPU-s). What was measured not to pay: restating the document's
+``oneOf: [X, null]`` as ``anyOf`` or a type list (schemathesis normalises both to the same strategy: the same
+cases), Hypothesis health checks (they judge the cases the run draws anyway) and larger garbage-collector
+thresholds (collections of a larger young generation cost more in total)."""
 
 from __future__ import annotations
 
