@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 import anyio
 import pytest
@@ -26,14 +27,18 @@ async def test_hot_swap_keeps_beliefs_and_running_intentions_finish_with_old_pla
     await put_agent(client, "bob", code=COUNTER)
     await send(client, "bob", "achieve", "inc")
     started = await send(client, "bob", "achieve", "work", wait=0)
+
+    async def status() -> str:
+        return str((await client.get(started["_links"]["self"]["href"])).json()["status"])
+
+    # The swap must find the intention running: a swap that lands before the agent took the message (the request
+    # answers at once) rightly has it handled by the new plan.
+    await eventually(lambda: _is(status(), "delivered"), what="the agent to take the message")
     new_code = COUNTER.replace("old plan finished", "new plan finished") + "+!hello <- .print(hi).\n"
     deployed = await client.put("/agents/bob/code", content=new_code.encode(), headers={"content-type": "text/x-asl"})
     assert deployed.status_code == 200
 
-    async def finished() -> bool:
-        return bool((await client.get(started["_links"]["self"]["href"])).json()["status"] == "processed")
-
-    await eventually(finished, what="the running intention to finish")
+    await eventually(lambda: _is(status(), "processed"), what="the running intention to finish")
     lines = await printed(client, "bob")
     assert "old plan finished" in lines and "new plan finished" not in lines
     assert "count(1)[source(self)]" in await beliefs(client, "bob")
@@ -41,6 +46,10 @@ async def test_hot_swap_keeps_beliefs_and_running_intentions_finish_with_old_pla
     assert "hi" in await printed(client, "bob")
     mind = (await client.get("/agents/bob/mind")).json()
     assert mind["code_revision"] == 2
+
+
+async def _is(value: Awaitable[str], expected: str) -> bool:
+    return await value == expected
 
 
 async def test_stop_keeps_messages_until_it_runs_again(client: Client) -> None:
