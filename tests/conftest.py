@@ -15,9 +15,7 @@ from romas.config import Settings
 from romas.store.engine import create_engine
 from romas.store.eventstore import Store
 from tests import durations
-from tests.databases import PostgresTemplate, SqliteTemplate, require_postgres
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+from tests.databases import BACKENDS, PostgresTemplate, SqliteTemplate, fresh_database, require_postgres
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -77,16 +75,8 @@ def postgres_template() -> Iterator[PostgresTemplate]:
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh migrated database on each backend."""
-    if request.param == "sqlite":
-        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
-        yield template.fresh(tmp_path)
-        return
-    pg: PostgresTemplate = request.getfixturevalue("postgres_template")
-    name, url = pg.fresh()
-    try:
+    with fresh_database(request, request.param, tmp_path) as url:
         yield url
-    finally:
-        pg.release(name)
 
 
 @pytest.fixture

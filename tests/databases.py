@@ -10,6 +10,8 @@ import asyncio
 import itertools
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -23,6 +25,8 @@ PG_PORT = int(os.environ.get("ROMAS_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("ROMAS_TEST_PG_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("ROMAS_TEST_PG_DB", "postgres")
 _counter = itertools.count()
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""The databases every database test runs on, as fixture parameters."""
 
 
 def pg_url(database: str) -> str:
@@ -159,3 +163,19 @@ class PostgresTemplate:
             self.drop(name)
         self.spare.clear()
         self.drop(self.name)
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """A fresh migrated database on ``backend`` ("sqlite" or "postgres"), dropped when the block ends: for one test
+    (``database_url``) or for the tests of a module that share a server."""
+    if backend == "sqlite":
+        sqlite: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield sqlite.fresh(folder)
+        return
+    pg: PostgresTemplate = request.getfixturevalue("postgres_template")
+    name, url = pg.fresh()
+    try:
+        yield url
+    finally:
+        pg.release(name)

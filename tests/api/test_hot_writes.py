@@ -57,36 +57,44 @@ async def test_the_hot_post_answers_as_the_controller_does(client: Client) -> No
     assert requests['{method="POST",route="/agents/{name}/inbox",status="202"}'] == 2.0
 
 
+async def hot_answer(
+    client: Client, method: str, path: str, body: bytes, *headers: tuple[bytes, bytes], query: bytes = b""
+) -> Answer | None:
+    """What the request layer answers to this request, or None; when it leaves the request to Litestar, Litestar
+    must still receive the body as it came."""
+    services = client.app.state.services
+    hot = HotWrites(client.app.state.settings)
+    scope: Any = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query,
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
+    }
+    sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> Any:
+        return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+    async def run() -> tuple[Answer | None, bytes]:
+        found, replay = await hot.answer(scope, receive, services)
+        again = await replay()  # what Litestar would read: the body as it came
+        return found, again.get("body", b"")
+
+    # In the app's event loop (the test client runs it in a thread of its own), where its connections live.
+    found, again = await asyncio.to_thread(client.blocking_portal.call, run)
+    if found is None:
+        assert again == body
+    return found
+
+
 async def test_the_plain_posts_are_answered_hot_and_the_others_left_to_litestar(client: Client) -> None:
     await put_agent(client, "bob", code=CODE)
     await put_agent(client, "sleepy", code=CODE, state="stopped")
-    services = client.app.state.services
-    hot = HotWrites(client.app.state.settings)
     json = (b"content-type", b"application/json")
 
     async def answer(path: str, body: bytes, *headers: tuple[bytes, bytes], query: bytes = b"") -> Answer | None:
-        scope: Any = {
-            "type": "http",
-            "method": "POST",
-            "path": path,
-            "query_string": query,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
-        sent = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive() -> Any:
-            return sent.pop(0) if sent else {"type": "http.disconnect"}
-
-        async def run() -> tuple[Answer | None, bytes]:
-            found, replay = await hot.answer(scope, receive, services)
-            again = await replay()  # what Litestar would read: the body as it came
-            return found, again.get("body", b"")
-
-        # In the app's event loop (the test client runs it in a thread of its own), where its connections live.
-        found, again = await asyncio.to_thread(client.blocking_portal.call, run)
-        if found is None:
-            assert again == body
-        return found
+        return await hot_answer(client, "POST", path, body, *headers, query=query)
 
     tell = b'{"performative": "tell", "content": "sunny"}'
     found = await answer("/agents/bob/inbox", tell, json)
@@ -225,32 +233,10 @@ async def test_the_hot_code_put_answers_as_the_controller_does(client: Client) -
 
 async def test_what_the_hot_code_put_leaves_to_litestar(client: Client) -> None:
     await put_agent(client, "bob", code=CODE)
-    services = client.app.state.services
-    hot = HotWrites(client.app.state.settings)
     asl = (b"content-type", b"text/x-asl")
 
     async def answer(path: str, body: bytes, *headers: tuple[bytes, bytes]) -> Answer | None:
-        scope: Any = {
-            "type": "http",
-            "method": "PUT",
-            "path": path,
-            "query_string": b"",
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
-        sent = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive() -> Any:
-            return sent.pop(0) if sent else {"type": "http.disconnect"}
-
-        async def run() -> tuple[Answer | None, bytes]:
-            found, replay = await hot.answer(scope, receive, services)
-            again = await replay()
-            return found, again.get("body", b"")
-
-        found, again = await asyncio.to_thread(client.blocking_portal.call, run)
-        if found is None:
-            assert again == body
-        return found
+        return await hot_answer(client, "PUT", path, body, *headers)
 
     code = (CODE + "// hot\n").encode()
     found = await answer("/agents/bob/code", code, asl)

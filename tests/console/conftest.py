@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.server import BACKENDS, ServerProcess, keep_together, module_database, running_server
+from tests.databases import BACKENDS, fresh_database
+from tests.e2e.server import ServerProcess, keep_together, running_server
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 CHROMIUM = os.environ.get("ROMAS_CHROMIUM", "/usr/bin/chromium")
@@ -110,7 +111,7 @@ def shared_sample_server(
     """The bakery for the tests of a module that change only what the others do not look at (an agent of their own,
     or the shop's resources the others leave alone): its start and morning cost a few CPU-seconds."""
     folder = tmp_path_factory.mktemp("shared-bakery")
-    with module_database(request, request.param, folder) as url, bakery(url, folder) as server:
+    with fresh_database(request, request.param, folder) as url, bakery(url, folder) as server:
         yield server
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import BACKENDS, fresh_database
 from tests.e2e.bridges import bridge_server
-from tests.e2e.server import BACKENDS, ServerProcess, keep_together, module_database, running_server
+from tests.e2e.server import ServerProcess, keep_together, running_server
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     """One server for the tests of a module that leave each other alone (agents of their own names, nothing that
     counts what the others made): a start costs about a CPU-second, more than many of these tests."""
     folder = tmp_path_factory.mktemp("shared-server")
-    with module_database(request, request.param, folder) as url, running_server(url, folder) as process:
+    with fresh_database(request, request.param, folder) as url, running_server(url, folder) as process:
         yield process
 
 
@@ -33,7 +34,7 @@ def shared_bridge_server(
     """One server, allowed to reach the brokers and services on 127.0.0.1, for the bridge tests of a module that
     keep to artefacts and agents of their own."""
     folder = tmp_path_factory.mktemp("shared-bridge-server")
-    with module_database(request, request.param, folder) as url, bridge_server(url, folder) as process:
+    with fresh_database(request, request.param, folder) as url, bridge_server(url, folder) as process:
         yield process
 
 

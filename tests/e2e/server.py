@@ -15,11 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.databases import PostgresTemplate, SqliteTemplate
-
 ROMAS = str(Path(sys.executable).with_name("romas"))
-# The databases a server shared by the tests of a module runs on, as ``database_url`` offers them to one test.
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def free_port() -> int:
@@ -89,21 +85,6 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-@contextmanager
-def module_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
-    """A fresh migrated database that lives as long as the fixture asking for it, not one test."""
-    if backend == "sqlite":
-        sqlite: SqliteTemplate = request.getfixturevalue("sqlite_template")
-        yield sqlite.fresh(folder)
-        return
-    pg: PostgresTemplate = request.getfixturevalue("postgres_template")
-    name, url = pg.fresh()
-    try:
-        yield url
-    finally:
-        pg.release(name)
 
 
 def keep_together(items: list[pytest.Item], fixture: str) -> None:
