@@ -151,10 +151,7 @@ class RevisionedService:
             current = await writer.current(key.stream_id)
         exists = current is not None and not current.deleted
         pre.check(current.revision if current else None, exists)
-        decision = decide_put(
-            self.kind, current.state if current else None, bool(current and current.deleted), desired, self.summarise
-        )
-        return await self._apply(writer, key, current, decision)
+        return await self._apply(writer, key, current, self._decide_put(current, desired))
 
     async def update(
         self, writer: Writer, key: ResourceKey, desired_from: StateEdit, pre: Preconditions = NONE
@@ -193,11 +190,14 @@ class RevisionedService:
         self, writer: Writer, key: ResourceKey, current: ResourceRow | None, decision: Decision | None
     ) -> Written:
         if decision is None:
-            assert current is not None
-            return Written(current, created=False, changed=False)
+            return _unchanged(current)
         row, _event = await writer.record(self._change(key, current, decision))
-        created = (current is None or current.deleted) and not decision.deleted
-        return Written(row, created=created, changed=True)
+        return _written(current, decision, row)
+
+    def _decide_put(self, current: ResourceRow | None, desired: State) -> Decision | None:
+        return decide_put(
+            self.kind, current.state if current else None, bool(current and current.deleted), desired, self.summarise
+        )
 
     def _change(self, key: ResourceKey, current: ResourceRow | None, decision: Decision) -> Change:
         return Change(
@@ -226,19 +226,20 @@ class RevisionedService:
         A PUT that changes nothing writes nothing and answers the state read, as a PUT inside the transaction
         would (it would only have waited for a commit)."""
         current = await self.store.current(key.stream_id)
-        decision = decide_put(
-            self.kind,
-            current.state if current else None,
-            bool(current and current.deleted),
-            desired_for(current),
-            self.summarise,
-        )
+        decision = self._decide_put(current, desired_for(current))
         if decision is None:
-            assert current is not None
-            return Written(current, created=False, changed=False)
+            return _unchanged(current)
         async with self.store.write(context, light=True) as writer:
             recorded = await writer.record_if_current(self._change(key, current, decision))
-        if recorded is None:
-            return None
-        created = (current is None or current.deleted) and not decision.deleted
-        return Written(recorded[0], created=created, changed=True)
+        return None if recorded is None else _written(current, decision, recorded[0])
+
+
+def _unchanged(current: ResourceRow | None) -> Written:
+    """A write that decided nothing changes: the resource as it is (a decision of no change needs one)."""
+    assert current is not None
+    return Written(current, created=False, changed=False)
+
+
+def _written(current: ResourceRow | None, decision: Decision, row: ResourceRow) -> Written:
+    """A recorded change: created when there was no live resource before and the change is not a deletion."""
+    return Written(row, created=(current is None or current.deleted) and not decision.deleted, changed=True)

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.databases import BACKENDS, fresh_database
-from tests.e2e.server import ServerProcess, keep_together, running_server
+from tests.databases import BACKENDS
+from tests.e2e.server import ServerProcess, keep_together, running_server, shared_server_of
 
 SAMPLE = Path(__file__).resolve().parents[2] / "agent_specs"
 CHROMIUM = os.environ.get("ROMAS_CHROMIUM", "/usr/bin/chromium")
@@ -110,8 +110,7 @@ def shared_sample_server(
 ) -> Iterator[ServerProcess]:
     """The bakery for the tests of a module that change only what the others do not look at (an agent of their own,
     or the shop's resources the others leave alone): its start and morning cost a few CPU-seconds."""
-    folder = tmp_path_factory.mktemp("shared-bakery")
-    with fresh_database(request, request.param, folder) as url, bakery(url, folder) as server:
+    with shared_server_of(request, tmp_path_factory, bakery) as server:
         yield server
 
 

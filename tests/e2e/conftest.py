@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS
 from tests.e2e.bridges import bridge_server
-from tests.e2e.server import ServerProcess, keep_together, running_server
+from tests.e2e.server import ServerProcess, keep_together, running_server, shared_server_of
 
 
 @pytest.fixture
@@ -22,8 +22,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
 def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for the tests of a module that leave each other alone (agents of their own names, nothing that
     counts what the others made): a start costs about a CPU-second, more than many of these tests."""
-    folder = tmp_path_factory.mktemp("shared-server")
-    with fresh_database(request, request.param, folder) as url, running_server(url, folder) as process:
+    with shared_server_of(request, tmp_path_factory, running_server) as process:
         yield process
 
 
@@ -33,8 +32,7 @@ def shared_bridge_server(
 ) -> Iterator[ServerProcess]:
     """One server, allowed to reach the brokers and services on 127.0.0.1, for the bridge tests of a module that
     keep to artefacts and agents of their own."""
-    folder = tmp_path_factory.mktemp("shared-bridge-server")
-    with fresh_database(request, request.param, folder) as url, bridge_server(url, folder) as process:
+    with shared_server_of(request, tmp_path_factory, bridge_server) as process:
         yield process
 
 

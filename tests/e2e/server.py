@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.databases import fresh_database
 
 ROMAS = str(Path(sys.executable).with_name("romas"))
 
@@ -85,6 +87,18 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def shared_server_of(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    start: Callable[[str, Path], AbstractContextManager[ServerProcess]],
+) -> Iterator[ServerProcess]:
+    """A server for the tests of a module, on a fresh database of the fixture's parameter (see ``BACKENDS``)."""
+    folder = tmp_path_factory.mktemp(f"shared-{request.fixturename}")
+    with fresh_database(request, request.param, folder) as url, start(url, folder) as process:
+        yield process
 
 
 def keep_together(items: list[pytest.Item], fixture: str) -> None:
