@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from romas.agentspeak.clause_cache import ClauseCache, ClauseEntry, copy_plan
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError, Diagnostic
 from romas.agentspeak.grammar_tables import load_tables
 from romas.agentspeak.program import (
@@ -238,6 +239,8 @@ class _Builder:
         self.local_ns: dict[str, str] = {}  # local namespaces of this file -> their unique names
         self.explicit: set[int] = set()  # ids of literals written with an explicit namespace
         self.functions: dict[tuple[str, int], str] = {}  # user functions: (name, arity) -> predicate
+        self.term_bodies = False  # a plan body (with the lines of its formulas) was read as a term
+        self.term_plans = False  # a plan was read as a term (``{ +!g <- ... }``)
 
     # -- terms --------------------------------------------------------------------------------------------
     def number(self, c: list[_Tok]) -> int | float:
@@ -384,12 +387,14 @@ class _Builder:
     def plan_term(self, c: list[Any]) -> PlanTerm:
         plan: Plan = c[1]
         finish_plan(plan, 0)
+        self.term_plans = True
         return PlanTerm(plan)
 
     def empty_body_term(self, c: list[Any]) -> PlanTerm:
         return PlanTerm(Body(()))
 
     def body_term(self, c: list[Any]) -> PlanTerm:
+        self.term_bodies = True
         return PlanTerm(c[1])
 
     def rule_term(self, c: list[Any]) -> PlanTerm:
@@ -481,6 +486,7 @@ class _Builder:
 
     def _parallel(self, c: list[Any]) -> Formula:
         """``a |&| b ||| c``: ``.fork(or, {.fork(and, {a}, {b})}, {c})``, as Jason composes them."""
+        self.term_bodies = True
         groups: list[list[Formula]] = [[]]
         line = 0
         for x in c:
@@ -930,6 +936,8 @@ _lock = threading.Lock()
 
 _SCAN = re.compile(
     r"""
+    (?=["'/=.{}])  # every alternative starts with one of these: other characters are skipped at once
+    (?:
     (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<badstr>")
   | (?P<qatom>'(?:[^'\\\n]|\\.)*')
@@ -940,6 +948,7 @@ _SCAN = re.compile(
   | (?P<end>\.(?=\s|$|//|/\*))
   | (?P<open>\{)
   | (?P<close>\})
+    )
     """,
     re.S | re.X,
 )
@@ -1141,44 +1150,80 @@ def _parse_piece(
     """Parses ``text`` from the start symbol ``start``; returns the result and errors (lines counted from
     the start of ``text``; formulas get ``line_offset`` added so they carry lines of the whole source)."""
     with _lock:
-        _builder.line_offset = line_offset
-        _builder.anon = 0
-        _builder.errors = []
-        _builder.lines = {}
-        _builder.explicit = set()
-        if ctx is None:
-            _builder.this_ns = ""
-            _builder.local_ns = {}
-            _builder.functions = USER_FUNCTIONS
-        else:
-            _builder.this_ns = ctx.this_ns
-            _builder.local_ns = ctx.local_ns
-            _builder.functions = ctx.functions
-        _CurrentText.text = text
-        _CurrentText.starts = None
-        try:
-            result = _engine.parse(text, start)
-        except _BadCharacter as err:
-            line, col = _text_position(err.pos)
-            return None, [*_builder.errors, (line, col, _message(err, text, start))]
-        except _SyntaxProblem as err:
-            tok = err.token
-            line, col = tok.line, tok.column
-            message = _message(err, text, start)
-            if tok.type == "$END":
-                line, col = _end_position(text)
-            elif "DOT" in err.expected:
-                # a missing '.' at the end of a line: point just after the last thing on that line
-                before = text[: tok.start_pos].rstrip()
-                if before and before.count("\n") + 1 < line:
-                    line, col = _end_position(before)
-                    message = message.split(", found ")[0]
-            return None, [*_builder.errors, (line, col, message)]
-        except RecursionError:
-            return None, [(1, 1, "the code is nested too deeply")]
-        if ctx is not None and ctx.namespaces[-1] and type(result) is tuple and result[0] != "directive":
-            result = _in_namespace(result, ctx.namespaces[-1], _builder.explicit)
-        return result, list(_builder.errors)
+        return _parse_locked(text, start, line_offset, ctx)
+
+
+def _parse_locked(
+    text: str, start: str, line_offset: int, ctx: _Context | None
+) -> tuple[Any, list[tuple[int, int, str]]]:
+    """:func:`_parse_piece`, with ``_lock`` held by the caller."""
+    _builder.line_offset = line_offset
+    _builder.anon = 0
+    _builder.errors = []
+    _builder.lines = {}
+    _builder.explicit = set()
+    _builder.term_bodies = False
+    _builder.term_plans = False
+    if ctx is None:
+        _builder.this_ns = ""
+        _builder.local_ns = {}
+        _builder.functions = USER_FUNCTIONS
+    else:
+        _builder.this_ns = ctx.this_ns
+        _builder.local_ns = ctx.local_ns
+        _builder.functions = ctx.functions
+    _CurrentText.text = text
+    _CurrentText.starts = None
+    try:
+        result = _engine.parse(text, start)
+    except _BadCharacter as err:
+        line, col = _text_position(err.pos)
+        return None, [*_builder.errors, (line, col, _message(err, text, start))]
+    except _SyntaxProblem as err:
+        tok = err.token
+        line, col = tok.line, tok.column
+        message = _message(err, text, start)
+        if tok.type == "$END":
+            line, col = _end_position(text)
+        elif "DOT" in err.expected:
+            # a missing '.' at the end of a line: point just after the last thing on that line
+            before = text[: tok.start_pos].rstrip()
+            if before and before.count("\n") + 1 < line:
+                line, col = _end_position(before)
+                message = message.split(", found ")[0]
+        return None, [*_builder.errors, (line, col, message)]
+    except RecursionError:
+        return None, [(1, 1, "the code is nested too deeply")]
+    if ctx is not None and ctx.namespaces[-1] and type(result) is tuple and result[0] != "directive":
+        result = _in_namespace(result, ctx.namespaces[-1], _builder.explicit)
+    return result, list(_builder.errors)
+
+
+_clauses = ClauseCache()
+"""Clauses parsed before, by their text (see ``clause_cache``)."""
+
+
+def _parse_clause(text: str, line_offset: int, ctx: _Context) -> tuple[Any, list[tuple[int, int, str]]]:
+    """:func:`_parse_piece` of one clause of a source, taken from the clauses parsed before when it can be.
+
+    What a source's directives set before the clause (a namespace, local namespaces, registered functions)
+    changes how it reads: such clauses are always parsed."""
+    if ctx.this_ns or ctx.namespaces[-1] or ctx.local_ns or ctx.functions:
+        return _parse_piece(text, "clause", line_offset, ctx)
+    with _lock:
+        entry = _clauses.get(text)
+        if entry is not None:
+            cached = entry.result(line_offset)
+            if cached is not None:
+                return cached, []
+        result, errors = _parse_locked(text, "clause", line_offset, ctx)
+        if result is None or errors or _builder.term_plans or result[0] == "directive":
+            return result, errors
+        kind, value = result[0], result[1]
+        _clauses.put(text, ClauseEntry(kind, value, line_offset, not _builder.term_bodies))
+        if kind == "plan":
+            result = (kind, copy_plan(value, 0), 0, 0)  # the entry keeps the plan as parsed
+        return result, errors
 
 
 def _in_namespace(result: tuple[Any, ...], ns: str, explicit: set[int]) -> tuple[Any, ...]:
@@ -1568,14 +1613,17 @@ def _parse_source(
         start, end = pieces.pop(0)
         text = source[start:end]
         base_line, base_col = pos.at(start)
-        lead = len(text) - len(_COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip())
+        code = text.lstrip()
+        if code[:1] == "/":
+            code = _COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip()
+        lead = len(text) - len(code)
         if text[lead : lead + 1] == "{":
             errors = _directive(text, lead, base_line, base_col, ctx, program)
             for line, col, msg in errors:
                 abs_col = col + base_col - 1 if line == 1 else col
                 diags.append(Diagnostic(line + base_line - 1, max(1, abs_col), msg))
             continue
-        result, errors = _parse_piece(text, "clause", base_line - 1, ctx)
+        result, errors = _parse_clause(text, base_line - 1, ctx)
         if errors and result is None:
             cut = _missing_dot(text, errors[-1])
             if cut is not None:
