@@ -34,7 +34,9 @@ from romas.agentspeak.program import (
     Goal,
     If,
     Plan,
+    PlanFacts,
     While,
+    plan_facts,
 )
 
 MAX_ENTRIES = 4096
@@ -47,15 +49,17 @@ MAX_CLAUSE_CHARS = 8_000
 
 class ClauseEntry:
     """One parsed clause: ``kind`` and ``value`` as the parser's ``clause`` rule gives them, the line offset its
-    formulas were counted from, and whether it may be used at another offset."""
+    formulas were counted from, whether it may be used at another offset and, for a plan, its
+    :func:`~romas.agentspeak.program.plan_facts` (the same for every copy)."""
 
-    __slots__ = ("kind", "movable", "offset", "value")
+    __slots__ = ("facts", "kind", "movable", "offset", "value")
 
     def __init__(self, kind: str, value: Any, offset: int, movable: bool) -> None:
         self.kind = kind
         self.value = value
         self.offset = offset
         self.movable = movable
+        self.facts: PlanFacts | None = plan_facts(value) if kind == "plan" else None
 
     def result(self, offset: int) -> tuple[str, Any, int, int] | None:
         """The clause as the parser would give it at ``offset`` (a plan of its own), None when it cannot be."""

@@ -8,6 +8,7 @@ Syntax trees are never built: the transformer runs inline with the parser and pr
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Mapping
@@ -207,8 +208,6 @@ class _CurrentText:
 
 
 def _text_position(pos: int) -> tuple[int, int]:
-    import bisect
-
     starts = _CurrentText.starts
     if starts is None:
         starts = [0]
@@ -967,13 +966,14 @@ class _Positions:
     """Maps offsets in the source to 1-based line and column numbers."""
 
     def __init__(self, source: str) -> None:
-        self.starts = [0]
-        for m in re.finditer("\n", source):
-            self.starts.append(m.end())
+        starts = [0]
+        i = source.find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = source.find("\n", i + 1)
+        self.starts = starts
 
     def at(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
 
@@ -1203,27 +1203,31 @@ _clauses = ClauseCache()
 """Clauses parsed before, by their text (see ``clause_cache``)."""
 
 
-def _parse_clause(text: str, line_offset: int, ctx: _Context) -> tuple[Any, list[tuple[int, int, str]]]:
-    """:func:`_parse_piece` of one clause of a source, taken from the clauses parsed before when it can be.
+def _parse_clause(
+    text: str, line_offset: int, ctx: _Context
+) -> tuple[Any, list[tuple[int, int, str]], ClauseEntry | None]:
+    """:func:`_parse_piece` of one clause of a source, taken from the clauses parsed before when it can be; also
+    the cache's entry for the clause, if it has one (its terms are known not to be nested too deeply).
 
     What a source's directives set before the clause (a namespace, local namespaces, registered functions)
     changes how it reads: such clauses are always parsed."""
     if ctx.this_ns or ctx.namespaces[-1] or ctx.local_ns or ctx.functions:
-        return _parse_piece(text, "clause", line_offset, ctx)
+        return (*_parse_piece(text, "clause", line_offset, ctx), None)
     with _lock:
         entry = _clauses.get(text)
         if entry is not None:
             cached = entry.result(line_offset)
             if cached is not None:
-                return cached, []
+                return cached, [], entry
         result, errors = _parse_locked(text, "clause", line_offset, ctx)
-        if result is None or errors or _builder.term_plans or result[0] == "directive":
-            return result, errors
+        if result is None or errors or _builder.term_plans or result[0] == "directive" or _check_nesting(result, 1):
+            return result, errors, None
         kind, value = result[0], result[1]
-        _clauses.put(text, ClauseEntry(kind, value, line_offset, not _builder.term_bodies))
+        entry = ClauseEntry(kind, value, line_offset, not _builder.term_bodies)
+        _clauses.put(text, entry)
         if kind == "plan":
             result = (kind, copy_plan(value, 0), 0, 0)  # the entry keeps the plan as parsed
-        return result, errors
+        return result, errors, entry
 
 
 def _in_namespace(result: tuple[Any, ...], ns: str, explicit: set[int]) -> tuple[Any, ...]:
@@ -1623,7 +1627,7 @@ def _parse_source(
                 abs_col = col + base_col - 1 if line == 1 else col
                 diags.append(Diagnostic(line + base_line - 1, max(1, abs_col), msg))
             continue
-        result, errors = _parse_clause(text, base_line - 1, ctx)
+        result, errors, known = _parse_clause(text, base_line - 1, ctx)
         if errors and result is None:
             cut = _missing_dot(text, errors[-1])
             if cut is not None:
@@ -1645,7 +1649,7 @@ def _parse_source(
             continue
         # line of the first code in the clause (skipping leading blank lines and comments)
         first_line, _ = pos.at(start + lead)
-        nest = _check_nesting(result, first_line)
+        nest = _check_nesting(result, first_line) if known is None else None
         if nest:
             diags.extend(Diagnostic(a, b, c) for a, b, c in nest)
             continue
@@ -1660,7 +1664,7 @@ def _parse_source(
             plan: Plan = value
             plan.line = first_line
             plan.source = text[lead:].strip()
-            finish_plan(plan, len(program.plans) + 1)
+            finish_plan(plan, len(program.plans) + 1, known.facts if known is not None else None)
             if file is not None:
                 plan.extra["file"] = file
             program.plans.append(plan)
