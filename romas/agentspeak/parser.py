@@ -978,15 +978,57 @@ class _Positions:
         return i + 1, offset - self.starts[i] + 1
 
 
+_PLAIN_CLAUSE = re.compile(
+    r"""
+    (?:
+      [^"'/=.]++                        # anything that starts nothing (braces too: they matter in directives only)
+    | "(?:[^"\\\n]|\\.)*+"            # a string
+    | '(?:[^'\\\n]|\\.)*+'            # a quoted atom
+    | //[^\n]*+ | /\*.*?\*/            # a comment
+    | /(?![/*])                         # a division
+    | =\.\. | =                         # '=..' (its dots end nothing), '='
+    | \.(?!\s|$|//|/\*)                 # a dot that does not end the clause (``.print``, ``1.5``)
+    )*+
+    \.(?=\s|$|//|/\*)                    # the dot that ends it
+    """,
+    re.S | re.X,
+)
+"""A clause that is not a directive, with every string, quoted atom and comment closed: what ``_SCAN`` finds in it,
+found in one match."""
+_LEADING_COMMENTS = re.compile(r"(?:\s*+(?://[^\n]*+|/\*.*?\*/))*", re.S)
+_SPACE = re.compile(r"\s*+")
+
+
 def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Clause]:
+    """The clauses of ``source``: plain ones (most) matched whole, from the first that is not on (a directive, an
+    unterminated string or comment, the end) scanned piece by piece."""
     clauses: list[_Clause] = []
-    start = 0
-    last = 0
+    at = 0
+    end = len(source)
+    while True:
+        start = _LEADING_COMMENTS.match(source, at).end()  # type: ignore[union-attr]
+        code = _SPACE.match(source, start).end()  # type: ignore[union-attr]
+        if code >= end or source[code] in "{}":  # a directive, or a stray '}' (not code for the scanner)
+            break
+        m = _PLAIN_CLAUSE.match(source, start)
+        if m is None:
+            break
+        clauses.append(_Clause(start, m.end(), False))
+        at = m.end()
+    return _scan_clauses(source, at, pos, diags, clauses)
+
+
+def _scan_clauses(
+    source: str, at: int, pos: _Positions, diags: list[Diagnostic], clauses: list[_Clause]
+) -> list[_Clause]:
+    """The clauses of ``source`` from offset ``at`` (a clause's end), added to ``clauses``."""
+    start = at
+    last = at
     content = False
     depth = 0
     directive = False
     skip = False
-    for m in _SCAN.finditer(source):
+    for m in _SCAN.finditer(source, at):
         if not content and source[last : m.start()].strip():
             content = True
         kind = m.lastgroup
