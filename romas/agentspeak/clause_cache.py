@@ -16,7 +16,7 @@ plan body as a term (``.if_then_else(c, {a}, {b})``, ``a |&| b``) is used only a
 at (the lines of formulas inside terms are not shifted).
 
 The cache is bounded in entries and in characters of clause text, and long clauses are not kept, so code sent
-to the server cannot make it grow beyond a few megabytes.
+to the server cannot make it grow beyond some 15 MB.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ from romas.agentspeak.program import (
 
 MAX_ENTRIES = 4096
 """Clauses kept at most (the least recently used go first)."""
-MAX_CHARS = 2_000_000
-"""Characters of clause text kept at most, all entries together."""
-MAX_CLAUSE_CHARS = 8_000
+MAX_CHARS = 500_000
+"""Characters of clause text kept at most, all entries together (a parsed clause takes some 20 to 30 bytes per
+character of its text)."""
+MAX_CLAUSE_CHARS = 4_000
 """Longer clauses are parsed every time (they are rare, and would take the room of many)."""
 
 

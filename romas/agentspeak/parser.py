@@ -3,6 +3,8 @@
 A source file is first cut into clauses (each ends with a ``.`` followed by white space, or is a ``{ ... }``
 directive); each clause is then parsed on its own. A clause with an error is reported and skipped, so one
 run finds the errors of every clause, not only the first, and the server can show them all on a PUT.
+A clause parsed before (in this process, with the same text) is taken from ``clause_cache``: the server parses
+every program it is sent, and a new one mostly differs from the last in one clause.
 Syntax trees are never built: the transformer runs inline with the parser and produces terms directly.
 """
 
