@@ -3,17 +3,21 @@
 A source file is first cut into clauses (each ends with a ``.`` followed by white space, or is a ``{ ... }``
 directive); each clause is then parsed on its own. A clause with an error is reported and skipped, so one
 run finds the errors of every clause, not only the first, and the server can show them all on a PUT.
+A clause parsed before (in this process, with the same text) is taken from ``clause_cache``: the server parses
+every program it is sent, and a new one mostly differs from the last in one clause.
 Syntax trees are never built: the transformer runs inline with the parser and produces terms directly.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from romas.agentspeak.clause_cache import ClauseCache, ClauseEntry, copy_plan
 from romas.agentspeak.diagnostics import AgentSpeakSyntaxError, Diagnostic
 from romas.agentspeak.grammar_tables import load_tables
 from romas.agentspeak.program import (
@@ -206,8 +210,6 @@ class _CurrentText:
 
 
 def _text_position(pos: int) -> tuple[int, int]:
-    import bisect
-
     starts = _CurrentText.starts
     if starts is None:
         starts = [0]
@@ -238,6 +240,8 @@ class _Builder:
         self.local_ns: dict[str, str] = {}  # local namespaces of this file -> their unique names
         self.explicit: set[int] = set()  # ids of literals written with an explicit namespace
         self.functions: dict[tuple[str, int], str] = {}  # user functions: (name, arity) -> predicate
+        self.term_bodies = False  # a plan body (with the lines of its formulas) was read as a term
+        self.term_plans = False  # a plan was read as a term (``{ +!g <- ... }``)
 
     # -- terms --------------------------------------------------------------------------------------------
     def number(self, c: list[_Tok]) -> int | float:
@@ -384,12 +388,14 @@ class _Builder:
     def plan_term(self, c: list[Any]) -> PlanTerm:
         plan: Plan = c[1]
         finish_plan(plan, 0)
+        self.term_plans = True
         return PlanTerm(plan)
 
     def empty_body_term(self, c: list[Any]) -> PlanTerm:
         return PlanTerm(Body(()))
 
     def body_term(self, c: list[Any]) -> PlanTerm:
+        self.term_bodies = True
         return PlanTerm(c[1])
 
     def rule_term(self, c: list[Any]) -> PlanTerm:
@@ -481,6 +487,7 @@ class _Builder:
 
     def _parallel(self, c: list[Any]) -> Formula:
         """``a |&| b ||| c``: ``.fork(or, {.fork(and, {a}, {b})}, {c})``, as Jason composes them."""
+        self.term_bodies = True
         groups: list[list[Formula]] = [[]]
         line = 0
         for x in c:
@@ -930,6 +937,8 @@ _lock = threading.Lock()
 
 _SCAN = re.compile(
     r"""
+    (?=["'/=.{}])  # every alternative starts with one of these: other characters are skipped at once
+    (?:
     (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<badstr>")
   | (?P<qatom>'(?:[^'\\\n]|\\.)*')
@@ -940,6 +949,7 @@ _SCAN = re.compile(
   | (?P<end>\.(?=\s|$|//|/\*))
   | (?P<open>\{)
   | (?P<close>\})
+    )
     """,
     re.S | re.X,
 )
@@ -958,26 +968,69 @@ class _Positions:
     """Maps offsets in the source to 1-based line and column numbers."""
 
     def __init__(self, source: str) -> None:
-        self.starts = [0]
-        for m in re.finditer("\n", source):
-            self.starts.append(m.end())
+        starts = [0]
+        i = source.find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = source.find("\n", i + 1)
+        self.starts = starts
 
     def at(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
 
 
+_PLAIN_CLAUSE = re.compile(
+    r"""
+    (?:
+      [^"'/=.]++                        # anything that starts nothing (braces too: they matter in directives only)
+    | "(?:[^"\\\n]|\\.)*+"            # a string
+    | '(?:[^'\\\n]|\\.)*+'            # a quoted atom
+    | //[^\n]*+ | /\*.*?\*/            # a comment
+    | /(?![/*])                         # a division
+    | =\.\. | =                         # '=..' (its dots end nothing), '='
+    | \.(?!\s|$|//|/\*)                 # a dot that does not end the clause (``.print``, ``1.5``)
+    )*+
+    \.(?=\s|$|//|/\*)                    # the dot that ends it
+    """,
+    re.S | re.X,
+)
+"""A clause that is not a directive, with every string, quoted atom and comment closed: what ``_SCAN`` finds in it,
+found in one match."""
+_LEADING_COMMENTS = re.compile(r"(?:\s*+(?://[^\n]*+|/\*.*?\*/))*", re.S)
+_SPACE = re.compile(r"\s*+")
+
+
 def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Clause]:
+    """The clauses of ``source``: plain ones (most) matched whole, from the first that is not on (a directive, an
+    unterminated string or comment, the end) scanned piece by piece."""
     clauses: list[_Clause] = []
-    start = 0
-    last = 0
+    at = 0
+    end = len(source)
+    while True:
+        start = _LEADING_COMMENTS.match(source, at).end()  # type: ignore[union-attr]
+        code = _SPACE.match(source, start).end()  # type: ignore[union-attr]
+        if code >= end or source[code] in "{}":  # a directive, or a stray '}' (not code for the scanner)
+            break
+        m = _PLAIN_CLAUSE.match(source, start)
+        if m is None:
+            break
+        clauses.append(_Clause(start, m.end(), False))
+        at = m.end()
+    return _scan_clauses(source, at, pos, diags, clauses)
+
+
+def _scan_clauses(
+    source: str, at: int, pos: _Positions, diags: list[Diagnostic], clauses: list[_Clause]
+) -> list[_Clause]:
+    """The clauses of ``source`` from offset ``at`` (a clause's end), added to ``clauses``."""
+    start = at
+    last = at
     content = False
     depth = 0
     directive = False
     skip = False
-    for m in _SCAN.finditer(source):
+    for m in _SCAN.finditer(source, at):
         if not content and source[last : m.start()].strip():
             content = True
         kind = m.lastgroup
@@ -1141,44 +1194,84 @@ def _parse_piece(
     """Parses ``text`` from the start symbol ``start``; returns the result and errors (lines counted from
     the start of ``text``; formulas get ``line_offset`` added so they carry lines of the whole source)."""
     with _lock:
-        _builder.line_offset = line_offset
-        _builder.anon = 0
-        _builder.errors = []
-        _builder.lines = {}
-        _builder.explicit = set()
-        if ctx is None:
-            _builder.this_ns = ""
-            _builder.local_ns = {}
-            _builder.functions = USER_FUNCTIONS
-        else:
-            _builder.this_ns = ctx.this_ns
-            _builder.local_ns = ctx.local_ns
-            _builder.functions = ctx.functions
-        _CurrentText.text = text
-        _CurrentText.starts = None
-        try:
-            result = _engine.parse(text, start)
-        except _BadCharacter as err:
-            line, col = _text_position(err.pos)
-            return None, [*_builder.errors, (line, col, _message(err, text, start))]
-        except _SyntaxProblem as err:
-            tok = err.token
-            line, col = tok.line, tok.column
-            message = _message(err, text, start)
-            if tok.type == "$END":
-                line, col = _end_position(text)
-            elif "DOT" in err.expected:
-                # a missing '.' at the end of a line: point just after the last thing on that line
-                before = text[: tok.start_pos].rstrip()
-                if before and before.count("\n") + 1 < line:
-                    line, col = _end_position(before)
-                    message = message.split(", found ")[0]
-            return None, [*_builder.errors, (line, col, message)]
-        except RecursionError:
-            return None, [(1, 1, "the code is nested too deeply")]
-        if ctx is not None and ctx.namespaces[-1] and type(result) is tuple and result[0] != "directive":
-            result = _in_namespace(result, ctx.namespaces[-1], _builder.explicit)
-        return result, list(_builder.errors)
+        return _parse_locked(text, start, line_offset, ctx)
+
+
+def _parse_locked(
+    text: str, start: str, line_offset: int, ctx: _Context | None
+) -> tuple[Any, list[tuple[int, int, str]]]:
+    """:func:`_parse_piece`, with ``_lock`` held by the caller."""
+    _builder.line_offset = line_offset
+    _builder.anon = 0
+    _builder.errors = []
+    _builder.lines = {}
+    _builder.explicit = set()
+    _builder.term_bodies = False
+    _builder.term_plans = False
+    if ctx is None:
+        _builder.this_ns = ""
+        _builder.local_ns = {}
+        _builder.functions = USER_FUNCTIONS
+    else:
+        _builder.this_ns = ctx.this_ns
+        _builder.local_ns = ctx.local_ns
+        _builder.functions = ctx.functions
+    _CurrentText.text = text
+    _CurrentText.starts = None
+    try:
+        result = _engine.parse(text, start)
+    except _BadCharacter as err:
+        line, col = _text_position(err.pos)
+        return None, [*_builder.errors, (line, col, _message(err, text, start))]
+    except _SyntaxProblem as err:
+        tok = err.token
+        line, col = tok.line, tok.column
+        message = _message(err, text, start)
+        if tok.type == "$END":
+            line, col = _end_position(text)
+        elif "DOT" in err.expected:
+            # a missing '.' at the end of a line: point just after the last thing on that line
+            before = text[: tok.start_pos].rstrip()
+            if before and before.count("\n") + 1 < line:
+                line, col = _end_position(before)
+                message = message.split(", found ")[0]
+        return None, [*_builder.errors, (line, col, message)]
+    except RecursionError:
+        return None, [(1, 1, "the code is nested too deeply")]
+    if ctx is not None and ctx.namespaces[-1] and type(result) is tuple and result[0] != "directive":
+        result = _in_namespace(result, ctx.namespaces[-1], _builder.explicit)
+    return result, list(_builder.errors)
+
+
+_clauses = ClauseCache()
+"""Clauses parsed before, by their text (see ``clause_cache``)."""
+
+
+def _parse_clause(
+    text: str, line_offset: int, ctx: _Context
+) -> tuple[Any, list[tuple[int, int, str]], ClauseEntry | None]:
+    """:func:`_parse_piece` of one clause of a source, taken from the clauses parsed before when it can be; also
+    the cache's entry for the clause, if it has one (its terms are known not to be nested too deeply).
+
+    What a source's directives set before the clause (a namespace, local namespaces, registered functions)
+    changes how it reads: such clauses are always parsed."""
+    if ctx.this_ns or ctx.namespaces[-1] or ctx.local_ns or ctx.functions:
+        return (*_parse_piece(text, "clause", line_offset, ctx), None)
+    with _lock:
+        entry = _clauses.get(text)
+        if entry is not None:
+            cached = entry.result(line_offset)
+            if cached is not None:
+                return cached, [], entry
+        result, errors = _parse_locked(text, "clause", line_offset, ctx)
+        if result is None or errors or _builder.term_plans or result[0] == "directive" or _check_nesting(result, 1):
+            return result, errors, None
+        kind, value = result[0], result[1]
+        entry = ClauseEntry(kind, value, line_offset, not _builder.term_bodies)
+        _clauses.put(text, entry)
+        if kind == "plan":
+            result = (kind, copy_plan(value, 0), 0, 0)  # the entry keeps the plan as parsed
+        return result, errors, entry
 
 
 def _in_namespace(result: tuple[Any, ...], ns: str, explicit: set[int]) -> tuple[Any, ...]:
@@ -1568,14 +1661,17 @@ def _parse_source(
         start, end = pieces.pop(0)
         text = source[start:end]
         base_line, base_col = pos.at(start)
-        lead = len(text) - len(_COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip())
+        code = text.lstrip()
+        if code[:1] == "/":
+            code = _COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip()
+        lead = len(text) - len(code)
         if text[lead : lead + 1] == "{":
             errors = _directive(text, lead, base_line, base_col, ctx, program)
             for line, col, msg in errors:
                 abs_col = col + base_col - 1 if line == 1 else col
                 diags.append(Diagnostic(line + base_line - 1, max(1, abs_col), msg))
             continue
-        result, errors = _parse_piece(text, "clause", base_line - 1, ctx)
+        result, errors, known = _parse_clause(text, base_line - 1, ctx)
         if errors and result is None:
             cut = _missing_dot(text, errors[-1])
             if cut is not None:
@@ -1597,7 +1693,7 @@ def _parse_source(
             continue
         # line of the first code in the clause (skipping leading blank lines and comments)
         first_line, _ = pos.at(start + lead)
-        nest = _check_nesting(result, first_line)
+        nest = _check_nesting(result, first_line) if known is None else None
         if nest:
             diags.extend(Diagnostic(a, b, c) for a, b, c in nest)
             continue
@@ -1612,7 +1708,7 @@ def _parse_source(
             plan: Plan = value
             plan.line = first_line
             plan.source = text[lead:].strip()
-            finish_plan(plan, len(program.plans) + 1)
+            finish_plan(plan, len(program.plans) + 1, known.facts if known is not None else None)
             if file is not None:
                 plan.extra["file"] = file
             program.plans.append(plan)

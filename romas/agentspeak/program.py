@@ -200,8 +200,31 @@ class Program:
     """Its own path in the agent set (``.include`` paths are relative to it)."""
 
 
-def finish_plan(plan: Plan, index: int) -> Plan:
-    """Give an unlabelled plan its automatic name (``l__N``, as Jason does) and record its variables."""
+PlanFacts = tuple[tuple[str, ...], tuple[str, ...] | None]
+"""What :func:`finish_plan` records of a plan's trigger, context and body: its variables and simple head."""
+
+
+def plan_facts(plan: Plan) -> PlanFacts:
+    """The variables of ``plan`` (in order of first occurrence) and, when its trigger's literal has distinct
+    variables as its only arguments, their names (the simple head a goal binds without unifying)."""
+    out: dict[str, None] = {}
+    variables(plan.trigger.literal, out)
+    if plan.context is not None:
+        variables(plan.context, out)
+    _body_vars(plan.body, out)
+    lit = plan.trigger.literal
+    simple_head = None
+    if type(lit) is Struct and not lit.annots:
+        names = [a.name for a in lit.args if type(a) is Var]
+        if len(names) == len(lit.args) and len(set(names)) == len(names):
+            simple_head = tuple(names)
+    return tuple(out), simple_head
+
+
+def finish_plan(plan: Plan, index: int, facts: PlanFacts | None = None) -> Plan:
+    """Give an unlabelled plan its automatic name (``l__N``, as Jason does) and record its variables.
+
+    ``facts`` are the plan's :func:`plan_facts` when they are known already (a clause parsed before)."""
     label = plan.label
     if label is not None and label.functor == "":
         # an anonymous label (``@[atomic]``) or a variable (``@L``): a unique name carrying the annotations
@@ -213,18 +236,7 @@ def finish_plan(plan: Plan, index: int) -> Plan:
             plan.label = label = None
     if not plan.name:
         plan.name = label.functor if label is not None and label.functor else f"l__{index}"
-    out: dict[str, None] = {}
-    variables(plan.trigger.literal, out)
-    if plan.context is not None:
-        variables(plan.context, out)
-    _body_vars(plan.body, out)
-    plan.variable_names = tuple(out)
-    lit = plan.trigger.literal
-    plan.simple_head = None
-    if type(lit) is Struct and not lit.annots:
-        names = [a.name for a in lit.args if type(a) is Var]
-        if len(names) == len(lit.args) and len(set(names)) == len(names):
-            plan.simple_head = tuple(names)
+    plan.variable_names, plan.simple_head = facts if facts is not None else plan_facts(plan)
     label = plan.label
     plan.atomic = label is not None and any(
         type(a) is Struct and a.functor == "atomic" and not a.args for a in label.annots

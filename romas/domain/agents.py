@@ -47,17 +47,28 @@ def _lines(code: str) -> int:
     return len(code.splitlines())
 
 
+def _changed_lines(old: str, new: str) -> tuple[int, int]:
+    """Lines added and removed, as counted in the unified diff (``difflib.unified_diff(..., n=0)``) of the two
+    codes, where an added line starting with ``++`` (``+++`` in the diff) or a removed one starting with ``--``
+    was taken for a header and not counted: the counts every recorded summary has, without formatting the diff."""
+    a, b = old.splitlines(), new.splitlines()
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "insert":
+            removed += sum(1 for line in a[i1:i2] if not line.startswith("--"))
+        if tag != "delete":
+            added += sum(1 for line in b[j1:j2] if not line.startswith("++"))
+    return added, removed
+
+
 def agent_summary(old: dict[str, Any] | None, new: dict[str, Any], changed: tuple[str, ...]) -> str:
     if old is None:
         return f"created, {new.get('state', 'running')}, {_lines(new.get('code', ''))} lines of code"
     parts: list[str] = []
     if "code" in changed:
-        added = removed = 0
-        for line in difflib.unified_diff(old.get("code", "").splitlines(), new.get("code", "").splitlines(), n=0):
-            if line.startswith("+") and not line.startswith("+++"):
-                added += 1
-            elif line.startswith("-") and not line.startswith("---"):
-                removed += 1
+        added, removed = _changed_lines(old.get("code", ""), new.get("code", ""))
         parts.append(f"code +{added} -{removed} lines")
     if "state" in changed:
         parts.append(f"{old.get('state')} -> {new.get('state')}")

@@ -86,6 +86,10 @@ async def external_agents(store: Store) -> dict[str, str]:
     return {str(name): str(state["endpoint"]) for name, state in rows if is_external(state)}
 
 
+_EXTERNALITY = frozenset({"kind", "endpoint"})
+"""The fields of an agent's state that make it external and say where its messages go."""
+
+
 class ExternalForwarder(SignedPoster):
     task_name = "romas-external-agents"
     relist_pause_s = RELIST_PAUSE_S
@@ -99,8 +103,14 @@ class ExternalForwarder(SignedPoster):
 
     def concerns(self, event: RecordedEvent) -> bool:
         """An agent's own events (it may have become external, or changed its endpoint) and messages accepted for
-        an external agent."""
+        an external agent. An update that changes neither (new code, a description, a state) does not: under a
+        stream of deployments the external agents are not listed again after each."""
         if event.stream_type == "agent":
+            data = event.data
+            if event.type.endswith(".updated") and "changes" in data:
+                return bool(
+                    _EXTERNALITY.intersection(data["changes"]) or _EXTERNALITY.intersection(data.get("removed", ()))
+                )
             return True
         return event.type == "message.accepted" and event.data.get("agent") in self._external
 

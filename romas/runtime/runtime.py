@@ -994,7 +994,9 @@ class Runtime:
                     self.known[name] = event.data["state"].get("state", "running")
                 elif "state" in event.data.get("changes", {}):
                     self.known[name] = event.data["changes"]["state"]
-                if name in self.live or self.runs(name):  # another process reconciles the agents it runs
+                # another process reconciles the agents it runs; one that is stopped here and stays stopped (a
+                # new code, description or metadata) has nothing to reconcile: it is not read again
+                if name in self.live or (self.known.get(name) != "stopped" and self.runs(name)):
                     self._dirty.add(name)
                     woke = True
         if woke:

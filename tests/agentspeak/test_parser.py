@@ -232,3 +232,50 @@ def test_parse_term_and_body_raise_only_syntax_errors(text: str) -> None:
 )
 def test_directive_errors_are_located(source: str, expected: tuple[int, int, str]) -> None:
     assert _diags(source)[0] == expected
+
+
+SPLIT_PIECES = [
+    "a.",
+    "b(1.5).",
+    " ",
+    "\n",
+    "\t",
+    ".",
+    "..",
+    "=..",
+    "=",
+    "/",
+    "//c\n",
+    "/* c. */",
+    "/*",
+    '"s. t"',
+    '"',
+    "'q. a'",
+    "'",
+    "{",
+    "}",
+    "{ +!g <- .print(x). }",
+    "+!g <- .print(x); X = 1 / 2.",
+    "x",
+    "1.",
+    "1.5",
+    "e",
+    ".p(",
+    "\\",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SPLIT_PIECES), max_size=20))
+def test_plain_clauses_are_cut_as_the_scanner_cuts_them(pieces: list[str]) -> None:
+    """Plain clauses are matched whole; the clauses and the diagnostics are those of scanning piece by piece."""
+    from romas.agentspeak.parser import _Positions, _scan_clauses, _split
+
+    source = "".join(pieces)
+    pos = _Positions(source)
+    fast: list[Diagnostic] = []
+    scanned: list[Diagnostic] = []
+    assert [(c.start, c.end, c.skip) for c in _split(source, pos, fast)] == [
+        (c.start, c.end, c.skip) for c in _scan_clauses(source, 0, pos, scanned, [])
+    ]
+    assert fast == scanned

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import anyio
 import pytest
@@ -141,3 +141,33 @@ async def test_a_late_follower_does_not_run_what_the_start_already_took_up(
     assert (await client.get(done["_links"]["self"]["href"])).json()["status"] == "succeeded"
     failures = [r.getMessage() for r in caplog.records if r.name == "romas.runtime" and r.levelno >= logging.ERROR]
     assert failures == []
+
+
+async def test_new_code_for_a_stopped_agent_is_not_reconciled_and_it_runs_it_once_started(client: Client) -> None:
+    """A stopped agent that stays stopped has nothing to reconcile: the runtime does not read it again for each
+    deployment. Started, it runs the code as committed; deleted, it is reconciled (forgotten)."""
+    await put_agent(client, "bob", code=COUNTER, state="stopped")
+    await put_agent(client, "carol", code=COUNTER, state="stopped")
+    new_code = COUNTER.replace("count(0).", "count(10).")
+    for name in ("bob", "carol"):
+        deployed = await client.put(
+            f"/agents/{name}/code", content=new_code.encode(), headers={"content-type": "text/x-asl"}
+        )
+        assert deployed.status_code == 200
+    runtime = client.app.state.services.runtime
+
+    def follow(event_type: str) -> Callable[[], Awaitable[set[str]]]:
+        async def run() -> set[str]:
+            events = await client.app.state.services.store.read_events(after=0, limit=1000)
+            runtime.on_commit([e for e in events if e.type == event_type])
+            return set(runtime._dirty)  # before the runtime's loop takes them (no await in between)
+
+        return run
+
+    assert not {"bob", "carol"} & await anyio.to_thread.run_sync(client.blocking_portal.call, follow("agent.updated"))
+
+    assert (await client.patch("/agents/bob", json={"state": "running"})).status_code == 200
+    await send(client, "bob", "achieve", "inc")
+    assert "count(11)[source(self)]" in await beliefs(client, "bob")
+    assert (await client.delete("/agents/carol")).status_code in (200, 204)
+    assert "carol" in await anyio.to_thread.run_sync(client.blocking_portal.call, follow("agent.deleted"))
