@@ -126,18 +126,26 @@ async def _invoke(request: Request) -> Reply | None:
     if data is None or not _OPERATION.match(operation):
         return None
     services = request.services
-    row = await services.artefacts.get(artefact_key(ws, art))
-    artefact_type = services.registry.get(row.state["type"])
-    if artefact_type is None or check_call(artefact_type, operation, data.args) is not None:
-        return None
+    artefacts = services.artefacts
+    key = artefact_key(ws, art)
     new = NewInvocation(new_id(), ws, art, operation, list(data.args), request.actor, "rest")
-    async with services.store.write(request.context(), light=True) as writer:
-        at = services.store.clock()
-        gate = await invocations.accept_if_live(writer, new, at)
-        if not gate.exists or gate.deleted:
-            raise NotFound(f"there is no live artefact {art} in {ws}")  # nothing written; Litestar says which
-    location = f"/workspaces/{ws}/artefacts/{art}/invocations/{new.id}"
-    return _accepted(location, msgspec.json.encode(render_invocation(invocations.accepted_row(new, at))))
+    for _attempt in range(2):
+        # The type as remembered: the accept writes only if the artefact is still of it.
+        kind = await artefacts.type_of(key)
+        artefact_type = services.registry.get(kind)
+        if artefact_type is None or check_call(artefact_type, operation, data.args) is not None:
+            return None
+        async with services.store.write(request.context(), light=True) as writer:
+            at = services.store.clock()
+            gate = await invocations.accept_if_live(writer, new, at, artefact_type=kind)
+            if not gate.exists or gate.deleted:
+                artefacts.learned_type(key, None)
+                raise NotFound(f"there is no live artefact {art} in {ws}")  # nothing written; Litestar says which
+        if gate.accepted:
+            location = f"/workspaces/{ws}/artefacts/{art}/invocations/{new.id}"
+            return _accepted(location, msgspec.json.encode(render_invocation(invocations.accepted_row(new, at))))
+        artefacts.learned_type(key, gate.type)  # made again with another type meanwhile: check the call again
+    return None
 
 
 async def _put_code(request: Request) -> Reply | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -594,6 +594,7 @@ class Environment:
         workspace, artefact = key
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         ends: list[InvocationEnd] = []
+        changes: list[Change] = []
         async with self.store.write(WriteContext(actor="runtime")) as writer:
             await self.runtime.leadership.check(writer, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
@@ -646,27 +647,9 @@ class Environment:
                     )
                     continue
                 if outcome.changed:
-                    state = {**row.state, "properties": outcome.properties}
-                    row, _ = await writer.record(
-                        Change(
-                            stream_id=stream,
-                            stream_type="artefact",
-                            parent=f"/workspaces/{workspace}",
-                            name=artefact,
-                            expected_revision=row.revision,
-                            event_type="artefact.operated",
-                            data={
-                                "invocation": item.id,
-                                "operation": item.operation,
-                                "args": item.args,
-                                "changes": {"properties": outcome.properties},
-                            },
-                            state=state,
-                            summary=f"{item.operation}{tuple(item.args)!r} by {item.invoker}".replace(",)", ")"),
-                            changed=("properties",),
-                            actor=item.invoker,
-                        )
-                    )
+                    change = self._operated(key, row.revision, item, {**row.state, "properties": outcome.properties})
+                    changes.append(change)
+                    row = replace(row, revision=row.revision + 1, state=change.state)
                 spec = artefact_type.operation_specs()[item.operation]
                 result = {"value": outcome.result} if spec.returns is not None else None
                 signals = [{"name": s.name, "args": list(s.args)} for s in outcome.signals]
@@ -684,6 +667,9 @@ class Environment:
                         invoker=item.invoker,
                     )
                 )
+            # The operations' changes were decided one after the other on the state in memory; they are written
+            # as one run (three statements, whatever their number), before the invocations' ends that name them.
+            await writer.record_run(changes)
             await invocations.end(writer, ends)
         for _ in batch:
             self._queued.discard(queue.popleft().id)

@@ -3,6 +3,7 @@ its artefacts in the same transaction (their history stays)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from romas.domain.artefact_types import Registry
@@ -46,12 +47,41 @@ class WorkspaceService(RevisionedService):
             )
 
 
+TYPES_KEPT = 4096
+"""Artefacts whose type ArtefactService.type_of remembers."""
+
+
 class ArtefactService(RevisionedService):
     kind = "artefact"
 
     def __init__(self, store: Any, registry: Registry) -> None:
         super().__init__(store)
         self.registry = registry
+        self._types: OrderedDict[str, str] = OrderedDict()
+
+    async def type_of(self, key: ResourceKey) -> str:
+        """The type of a live artefact, for checking an operation before it is accepted: remembered once read, so a
+        stream of operations on one artefact does not read it each time. A remembered type may be stale (the
+        artefact deleted and made again with another type): the accept checks the type again in its statement
+        (``invocations.accept_if_live``) and writes nothing then; :meth:`learned_type` corrects the memory."""
+        known = self._types.get(key.stream_id)
+        if known is not None:
+            self._types.move_to_end(key.stream_id)
+            return known
+        kind = str((await self.get(key)).state["type"])
+        self.learned_type(key, kind)
+        return kind
+
+    def learned_type(self, key: ResourceKey, kind: str | None) -> None:
+        """What an accept read of the artefact's type (None: no live artefact): kept for at most ``TYPES_KEPT``
+        artefacts, the least recently used forgotten first."""
+        if kind is None:
+            self._types.pop(key.stream_id, None)
+            return
+        self._types[key.stream_id] = kind
+        self._types.move_to_end(key.stream_id)
+        while len(self._types) > TYPES_KEPT:
+            self._types.popitem(last=False)
 
     async def check_parent(self, writer: Writer, key: ResourceKey) -> None:
         workspace = await writer.current(key.parent)

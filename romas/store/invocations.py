@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, Writer
-from romas.store.raw import document, optional_document, raw_statement
+from romas.store.raw import RawStatement, document, optional_document, raw_statement
 from romas.store.tables import invocations
 
 FINAL_STATUSES = frozenset({"succeeded", "failed"})
@@ -92,17 +92,21 @@ _INSERT = raw_statement(
 
 # A client's invocation on PostgreSQL, in one round trip: the artefact's resource is read, and the invocation row
 # and its first event are inserted only if the artefact exists (nothing is written otherwise, so the request needs
-# no undo). $1 is the artefact's stream, $2-$9 the invocation, $10-$15 its event.
+# no undo). $1 is the artefact's stream, $2-$9 the invocation, $10-$15 its event, $16 the artefact's type the
+# operation was checked against (NULL: any).
 _ACCEPT_IF_LIVE_PG = raw_statement(
-    "WITH a AS (SELECT deleted, revision FROM resources WHERE stream_id = $1), "
+    "WITH a AS (SELECT deleted, revision, state->>'type' AS type FROM resources WHERE stream_id = $1), "
     "i AS (INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, "
     "accepted_at) SELECT $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, 'accepted', 1, "
-    "$9::timestamptz FROM a WHERE NOT a.deleted RETURNING id), "
+    "$9::timestamptz FROM a WHERE NOT a.deleted AND ($16::text IS NULL OR a.type = $16::text) RETURNING id), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT $10::text, $11::text, 1, $12::text, $13::jsonb, $14::jsonb, $15::timestamptz FROM i RETURNING position) "
-    "SELECT (SELECT deleted FROM a), (SELECT revision FROM a), (SELECT position FROM e)"
+    "SELECT (SELECT deleted FROM a), (SELECT revision FROM a), (SELECT type FROM a), (SELECT position FROM e)"
 )
-_ARTEFACT = raw_statement("SELECT deleted, revision FROM resources WHERE stream_id = $1")
+_ARTEFACT = RawStatement(
+    "SELECT deleted, revision, state->>'type' FROM resources WHERE stream_id = $1",
+    "SELECT deleted, revision, json_extract(state, '$.type') FROM resources WHERE stream_id = ?1",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,21 +116,29 @@ class ArtefactGate:
     exists: bool
     deleted: bool = False
     revision: int = 0
+    type: str | None = None
+    """The artefact's type as the statement read it."""
+    accepted: bool = False
+    """The invocation was written: the artefact exists, is not deleted and is of the type asked for (if any)."""
 
-    @property
-    def accepted(self) -> bool:
-        return self.exists and not self.deleted
 
-
-async def accept_if_live(writer: Writer, new: NewInvocation, at: datetime) -> ArtefactGate:
+async def accept_if_live(
+    writer: Writer, new: NewInvocation, at: datetime, *, artefact_type: str | None = None
+) -> ArtefactGate:
     """Record one invocation as accepted, with its first event, if its artefact exists (read in the writer's
-    transaction); otherwise write nothing, so a light write (``Store.write(light=True)``) may fail without undoing
-    anything. On PostgreSQL this is one statement."""
+    transaction) and, when ``artefact_type`` is given, is still of the type the operation was checked against;
+    otherwise write nothing, so a light write (``Store.write(light=True)``) may fail without undoing anything. On
+    PostgreSQL this is one statement."""
     stream = f"/workspaces/{new.workspace}/artefacts/{new.artefact}"
     fresh = not writer.touched
     if writer.dialect != "postgresql":
         rows = await writer.run(_ARTEFACT, stream)
-        gate = ArtefactGate(True, bool(rows[0][0]), int(rows[0][1])) if rows else ArtefactGate(False)
+        if not rows:
+            gate = ArtefactGate(False)
+        else:
+            deleted, revision, kind = bool(rows[0][0]), int(rows[0][1]), rows[0][2]
+            live = not deleted and (artefact_type is None or kind == artefact_type)
+            gate = ArtefactGate(True, deleted, revision, kind, live)
         if gate.accepted:
             await accept(writer, [new], at)
         elif fresh:
@@ -150,14 +162,15 @@ async def accept_if_live(writer: Writer, new: NewInvocation, at: datetime) -> Ar
         event.data_json,
         event.metadata_json,
         event.recorded_at,
+        artefact_type,
     )
-    deleted, revision, position = rows[0]
+    deleted, revision, kind, position = rows[0]
     if position is None:
         if fresh:
             writer.wrote_nothing()
-        return ArtefactGate(False) if deleted is None else ArtefactGate(True, bool(deleted), int(revision))
+        return ArtefactGate(False) if deleted is None else ArtefactGate(True, bool(deleted), int(revision), kind)
     writer.inserted(position, event)
-    return ArtefactGate(True, bool(deleted), int(revision))
+    return ArtefactGate(True, bool(deleted), int(revision), kind, True)
 
 
 def accepted_row(new: NewInvocation, at: datetime) -> InvocationRow:

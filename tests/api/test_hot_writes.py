@@ -278,3 +278,28 @@ async def test_the_hot_code_put_checks_tokens_and_required_preconditions(databas
         assert_problem(await client.put("/agents/bob/code", content=CODE + "// 2\n", headers=asl), 428)
         updated = await client.put("/agents/bob/code", content=CODE + "// 2\n", headers={**asl, "If-Match": '"1"'})
         assert updated.status_code == 200 and updated.json()["revision"] == 2
+
+
+async def test_the_hot_invocation_checks_the_type_the_artefact_has_now(client: Client) -> None:
+    """The hot path remembers an artefact's type; an artefact deleted and made again with another type is not
+    invoked as the old one (the accept checks the type in its statement), and nothing is written for the stale
+    call."""
+    json = (b"content-type", b"application/json")
+    assert (await client.put("/workspaces/lab", json={})).status_code == 201
+    assert (await client.put("/workspaces/lab/artefacts/c", json={"type": "counter"})).status_code == 201
+    inc = "/workspaces/lab/artefacts/c/operations/inc"
+    found = await hot_answer(client, "POST", inc, b'{"args": []}', json)
+    assert found is not None and found.status == 202  # the counter's type is remembered from here on
+    assert (await client.delete("/workspaces/lab/artefacts/c")).status_code == 204
+    assert (await client.put("/workspaces/lab/artefacts/c", json={"type": "queue"})).status_code == 201
+    assert await hot_answer(client, "POST", inc, b'{"args": []}', json) is None  # a queue has no inc
+    assert_problem(await client.post(inc, json={"args": []}), 404)
+    push = "/workspaces/lab/artefacts/c/operations/push"
+    found = await hot_answer(client, "POST", push, b'{"args": [1]}', json)
+    assert found is not None and found.status == 202
+    invocations = (await client.get("/workspaces/lab/artefacts/c/invocations")).json()
+    # The first inc and the push: the stale inc wrote nothing.
+    assert sorted(i["operation"] for i in invocations["_embedded"]["invocations"]) == ["inc", "push"]
+    assert (await client.delete("/workspaces/lab/artefacts/c")).status_code == 204
+    assert await hot_answer(client, "POST", push, b'{"args": [1]}', json) is None
+    assert_problem(await client.post(push, json={"args": [1]}), 410)

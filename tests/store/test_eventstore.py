@@ -264,3 +264,59 @@ async def test_record_if_current_writes_only_at_the_revision_read(store: Store) 
     assert [(e.stream_id, e.version, e.position) for e in events] == [("/things/b", 1, before + 1)]
     history = await store.history("/things/a", before=None, limit=10)
     assert [h.revision for h in history] == [2, 1]
+
+
+@pytest.mark.parametrize("run", [1, 2, 3, 5])
+async def test_a_run_of_changes_is_recorded_as_one_by_one_would(store: Store, run: int) -> None:
+    """An artefact's queued operations are written as one run: the same events, revisions and current row as
+    recording each change after the other (on a twin resource)."""
+    for name in ("a", "twin"):
+        await put(store, name, 0, 0)
+    states = [{"value": k + 1, "step": f"s{k}"} for k in range(run)]
+    async with store.write(WriteContext(actor="alice", request_id="r")) as writer:
+        recorded = await writer.record_run(
+            [change("a", 1 + k, s, changed=("value", "step")) for k, s in enumerate(states)]
+        )
+    async with store.write(WriteContext(actor="alice", request_id="r")) as writer:
+        for k, s in enumerate(states):
+            await writer.record(change("twin", 1 + k, s, changed=("value", "step")))
+    assert [(row.revision, row.state) for row, _ in recorded] == [(2 + k, s) for k, s in enumerate(states)]
+    positions = [event.position for _, event in recorded]
+    assert positions == sorted(positions) and len(set(positions)) == run
+    ours, twins = await store.read_events(stream_id="/things/a"), await store.read_events(stream_id="/things/twin")
+    assert [(e.version, e.type, e.data, e.metadata) for e in ours] == [
+        (e.version, e.type, e.data, e.metadata) for e in twins
+    ]
+    assert [e.position for e in ours[1:]] == positions
+    assert [e.recorded_at for e in ours] == sorted(e.recorded_at for e in ours)
+    for revision in range(1, run + 2):
+        mine, twin = await store.revision("/things/a", revision), await store.revision("/things/twin", revision)
+        assert mine is not None and twin is not None and mine.state == twin.state
+        info, twin_info = (
+            await store.revision_info("/things/a", revision),
+            await store.revision_info("/things/twin", revision),
+        )
+        assert info is not None and twin_info is not None
+        assert (info.event_type, info.actor, info.summary, info.changed) == (
+            twin_info.event_type,
+            twin_info.actor,
+            twin_info.summary,
+            twin_info.changed,
+        )
+    current = await store.current("/things/a")
+    assert current is not None and (current.revision, current.state) == (run + 1, states[-1])
+    history = await store.history("/things/a", before=None, limit=10)
+    assert [h.revision for h in history] == list(range(run + 1, 0, -1))
+
+
+async def test_a_stale_run_writes_none_of_its_changes(store: Store) -> None:
+    await put(store, "a", 0, 0)
+    await put(store, "a", 1, 1)
+    before = await store.last_position()
+    with pytest.raises(ConcurrencyConflict):
+        async with store.write() as writer:
+            await writer.record_run([change("a", 1 + k, {"value": 10 + k}) for k in range(4)])
+    current = await store.current("/things/a")
+    assert current is not None and (current.revision, current.state) == (2, {"value": 1})
+    assert await store.read_events(after=before) == []
+    assert await store.revision("/things/a", 3) is None

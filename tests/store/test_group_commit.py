@@ -390,11 +390,14 @@ async def test_an_unreachable_database_fails_the_write_instead_of_queueing_it_fo
 
 
 async def test_an_invocation_is_accepted_only_for_a_live_artefact_and_a_refusal_writes_nothing(store: Store) -> None:
+    """Accepted only when the artefact exists, is not deleted and, when asked, is of the type the operation was
+    checked against (a cached type that went stale writes nothing)."""
+    counter = {"type": "counter"}
     live = Change(
-        "/workspaces/w/artefacts/live", "artefact", "/workspaces/w", "live", 0, "artefact.created", {}, {}, ""
+        "/workspaces/w/artefacts/live", "artefact", "/workspaces/w", "live", 0, "artefact.created", {}, counter, ""
     )
     gone = Change(
-        "/workspaces/w/artefacts/gone", "artefact", "/workspaces/w", "gone", 0, "artefact.created", {}, {}, ""
+        "/workspaces/w/artefacts/gone", "artefact", "/workspaces/w", "gone", 0, "artefact.created", {}, counter, ""
     )
     async with store.write() as writer:
         await writer.record(live)
@@ -407,21 +410,23 @@ async def test_an_invocation_is_accepted_only_for_a_live_artefact_and_a_refusal_
     before = await store.last_position()
     at = datetime.now(UTC)
     gates = []
-    for n, artefact in enumerate(("gone", "missing", "live")):
+    asked = [("gone", None), ("missing", None), ("live", "board"), ("live", "counter")]
+    for n, (artefact, kind) in enumerate(asked):
         with contextlib.suppress(LookupError):
             async with store.write(light=True) as writer:
                 new = invocations.NewInvocation(f"i{n}", "w", artefact, "inc", [], "tester", "rest")
-                gate = await invocations.accept_if_live(writer, new, at)
+                gate = await invocations.accept_if_live(writer, new, at, artefact_type=kind)
                 gates.append(gate)
                 if not gate.accepted:
                     raise LookupError(artefact)
     assert gates == [
-        invocations.ArtefactGate(True, True, 2),
+        invocations.ArtefactGate(True, True, 2),  # its deleted state holds no type
         invocations.ArtefactGate(False),
-        invocations.ArtefactGate(True, False, 1),
+        invocations.ArtefactGate(True, False, 1, "counter"),
+        invocations.ArtefactGate(True, False, 1, "counter", accepted=True),
     ]
     log = await store.read_events(after=before)
-    assert [e.stream_id for e in log] == ["/workspaces/w/artefacts/live/invocations/i2"]
+    assert [e.stream_id for e in log] == ["/workspaces/w/artefacts/live/invocations/i3"]
     assert log[0].position == before + 1, "gapless"
     rows = await invocations.pending(store)
-    assert [(r.id, r.status) for r in rows] == [("i2", "accepted")]
+    assert [(r.id, r.status) for r in rows] == [("i3", "accepted")]
