@@ -462,7 +462,7 @@ class Writer:
                     for r in part:
                         args += (r.stream_type, r.stream_id, r.version, r.type, r.data_json, r.metadata_json)
                         args.append(instant(r.recorded_at, dialect))
-                    found = await self._batch.driver.execute_fetchall(_sqlite_insert_events(len(part)), args)
+                    found = await self._batch.rows("", _sqlite_insert_events(len(part)), args)
                     positions += sorted(p[0] for p in found)
         except INTEGRITY_ERRORS as exc:
             first = rows[0]
