@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
@@ -113,7 +112,10 @@ _ACCEPT_IF_RUNNING_PG = (
     "SELECT (SELECT deleted FROM a), (SELECT state FROM a), (SELECT position FROM e)"
 )
 _ACCEPT_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_IF_RUNNING_PG)
-_AGENT_STATE_STATEMENT = raw_statement(f"SELECT deleted, state FROM {resources.name} WHERE stream_id = $1")
+# SQLite's half of the gate: the agent's ``state`` field alone (not its whole document, its code among it).
+_AGENT_STATE_STATEMENT = raw_statement(
+    f"SELECT deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id = $1"
+)
 
 
 def message_stream(agent: str, message_id: str) -> str:
@@ -167,11 +169,7 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
     if writer.dialect != "postgresql":
         fresh = not writer.touched
         rows = await writer.run(_AGENT_STATE_STATEMENT, stream)
-        gate = (
-            AgentGate(True, bool(rows[0][0]), msgspec.json.decode(rows[0][1]).get("state"))
-            if rows
-            else AgentGate(False)
-        )
+        gate = AgentGate(True, bool(rows[0][0]), rows[0][1]) if rows else AgentGate(False)
         if gate.accepted:
             await accept(writer, [message], at)
         elif fresh:
