@@ -651,13 +651,14 @@ class Writer:
             ),
         )
 
-    def prepare(self, new: NewEvent) -> PreparedEvent:
+    def prepare(self, new: NewEvent, context: WriteContext | None = None) -> PreparedEvent:
         """An event for a statement of the caller's own that inserts it (one round trip for several tables):
-        its version (``expected_version`` + 1, which must be given), metadata and instant, JSON encoded once.
-        The caller passes the position the statement gave it to :meth:`inserted`."""
+        its version (``expected_version`` + 1, which must be given), metadata (of ``context``, else of the
+        writer's) and instant, JSON encoded once. The caller passes the position the statement gave it to
+        :meth:`inserted`, in the order of the positions."""
         if new.expected_version is None:
             raise ValueError("an event inserted by the caller's own statement needs its expected version")
-        metadata = self.context.metadata()
+        metadata = (context or self.context).metadata()
         meta = metadata if new.actor is None else {**metadata, "actor": new.actor}
         return _EventRow(
             new.stream_type, new.stream_id, new.expected_version + 1, new.type, new.data, meta, self._next_instant()

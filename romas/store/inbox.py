@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
-from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.eventstore import NewEvent, Store, WriteContext, Writer
 from romas.store.raw import optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
 
@@ -112,6 +112,26 @@ _ACCEPT_IF_RUNNING_PG = (
     "SELECT (SELECT deleted FROM a), (SELECT state FROM a), (SELECT position FROM e)"
 )
 _ACCEPT_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_IF_RUNNING_PG)
+# The same for many client messages in one round trip (see accept_many_if_running): the arrays hold, in arrival
+# order, each message's agent stream, its row, and its first event; the events are inserted in that order, so their
+# positions follow it. One row back per message: why not, or its event's position.
+_ACCEPT_MANY_IF_RUNNING_PG = (
+    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], "
+    "$14::text[], $15::timestamptz[]) WITH ORDINALITY AS u(agent_stream, id, agent, sender, origin, performative, "
+    "content, in_reply_to, accepted_at, expires_at, retry_of, stream_id, data, metadata, recorded_at, n)), "
+    "a AS (SELECT u.*, r.deleted, r.state->>'state' AS state FROM u LEFT JOIN resources r "
+    "ON r.stream_id = u.agent_stream), "
+    "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
+    "accepted_at, expires_at, retry_of) SELECT id, agent, sender, origin, performative, content, in_reply_to, "
+    "'accepted', 1, accepted_at, expires_at, retry_of FROM a WHERE NOT a.deleted AND a.state = 'running' "
+    "ORDER BY n RETURNING id), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT 'message', a.stream_id, 1, 'message.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
+    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position) "
+    "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
+)
+_ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
 # SQLite's half of the gate: the agent's ``state`` field alone (not its whole document, its code among it).
 _AGENT_STATE_STATEMENT = raw_statement(
     f"SELECT deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id = $1"
@@ -205,6 +225,59 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
         return AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state)
     writer.inserted(position, event)
     return AgentGate(True, bool(deleted), state)
+
+
+async def accept_many_if_running(
+    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+) -> list[AgentGate]:
+    """:func:`accept_if_running` for several client messages, each with the context of the request that sent it
+    (its event's metadata), in one write: their events take positions in the order given. On PostgreSQL this is
+    one statement, which writes the messages whose agent runs and nothing for the others (so it may be a light
+    write, as :func:`accept_if_running`); on SQLite the messages are accepted one after the other (take a
+    savepoint: a failure after the first would have something to undo)."""
+    if writer.dialect != "postgresql":
+        gates: list[AgentGate] = []
+        given = writer.context
+        try:
+            for message, context in messages:
+                writer.context = context
+                gates.append(await accept_if_running(writer, message, at))
+        finally:
+            writer.context = given
+        return gates
+    fresh = not writer.touched
+    events = [writer.prepare(_accepted_event(m), context) for m, context in messages]
+    accepted_at = writer.instant(at)
+    rows = await writer.run(
+        _ACCEPT_MANY_IF_RUNNING_STATEMENT,
+        [f"/agents/{m.agent}" for m, _ in messages],
+        [m.id for m, _ in messages],
+        [m.agent for m, _ in messages],
+        [m.sender for m, _ in messages],
+        [m.origin for m, _ in messages],
+        [m.performative for m, _ in messages],
+        [m.content for m, _ in messages],
+        [m.in_reply_to for m, _ in messages],
+        [accepted_at] * len(messages),
+        [writer.instant(m.expires_at) for m, _ in messages],
+        [m.retry_of for m, _ in messages],
+        [e.stream_id for e in events],
+        [e.data_json for e in events],
+        [e.metadata_json for e in events],
+        [e.recorded_at for e in events],
+    )
+    gates = []
+    wrote = False
+    for (deleted, state, position), event in zip(rows, events, strict=True):
+        if position is None:
+            gates.append(AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state))
+            continue
+        writer.inserted(position, event)
+        gates.append(AgentGate(True, bool(deleted), state))
+        wrote = True
+    if fresh and not wrote:
+        writer.wrote_nothing()
+    return gates
 
 
 def accepted_row(message: NewMessage, at: datetime) -> MessageRow:
