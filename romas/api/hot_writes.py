@@ -99,14 +99,18 @@ async def _post_message(request: Request) -> Reply | None:
         return None
     if len(data.content) > MAX_CONTENT:
         return None
-    try:
-        term = parse_term(data.content)
-    except AgentSpeakSyntaxError:
-        return None
-    content = source_term(term)
+    contents = request.services.runtime.contents
+    if contents.parsed(data.content) is not None:  # parsed before, and already in its printed form
+        content = data.content
+    else:
+        try:
+            term = parse_term(data.content)
+        except AgentSpeakSyntaxError:
+            return None
+        content = source_term(term)
+        if content == data.content:
+            contents.remember(content, term)  # delivery takes it instead of parsing again
     (agent,) = request.names
-    if content == data.content:
-        request.services.runtime.contents.remember(content, term)  # delivery takes it instead of parsing again
     row = await request.services.runtime.accept_from_client(
         request.context(),
         agent,

@@ -278,3 +278,19 @@ async def test_the_hot_code_put_checks_tokens_and_required_preconditions(databas
         assert_problem(await client.put("/agents/bob/code", content=CODE + "// 2\n", headers=asl), 428)
         updated = await client.put("/agents/bob/code", content=CODE + "// 2\n", headers={**asl, "If-Match": '"1"'})
         assert updated.status_code == 200 and updated.json()["revision"] == 2
+
+
+async def test_a_content_accepted_before_is_not_parsed_again_and_stored_as_printed(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE)
+    json = (b"content-type", b"application/json")
+    contents = client.app.state.services.runtime.contents
+    spaced = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p( 3 )"}', json)
+    assert spaced is not None and msgspec.json.decode(spaced.body)["content"] == "p(3)"
+    assert contents.parsed("p( 3 )") is None and contents.parsed("p(3)") is None, "only a text in its printed form"
+    for _ in range(2):
+        again = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p(3)"}', json)
+        assert again is not None and again.status == 202
+        assert msgspec.json.decode(again.body)["content"] == "p(3)"
+        assert contents.parsed("p(3)") is not None
+    spaced = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p( 3 )"}', json)
+    assert spaced is not None and msgspec.json.decode(spaced.body)["content"] == "p(3)"
