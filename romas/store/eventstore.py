@@ -664,6 +664,10 @@ class Writer:
             new.stream_type, new.stream_id, new.expected_version + 1, new.type, new.data, meta, self._next_instant()
         )
 
+    async def append_prepared(self, rows: list[PreparedEvent]) -> list[RecordedEvent]:
+        """Insert events made by :meth:`prepare` (each with the metadata of its own context), in one statement."""
+        return await self._insert_events(rows) if rows else []
+
     def inserted(self, position: int, row: PreparedEvent) -> RecordedEvent:
         """Note an event prepared by :meth:`prepare` as inserted at ``position`` by the caller's statement."""
         recorded = RecordedEvent(

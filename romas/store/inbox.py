@@ -7,6 +7,7 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import NewEvent, Store, WriteContext, Writer
-from romas.store.raw import optional_document, raw_select, raw_statement
+from romas.store.raw import RawStatement, optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
@@ -233,18 +234,10 @@ async def accept_many_if_running(
     """:func:`accept_if_running` for several client messages, each with the context of the request that sent it
     (its event's metadata), in one write: their events take positions in the order given. On PostgreSQL this is
     one statement, which writes the messages whose agent runs and nothing for the others (so it may be a light
-    write, as :func:`accept_if_running`); on SQLite the messages are accepted one after the other (take a
-    savepoint: a failure after the first would have something to undo)."""
+    write, as :func:`accept_if_running`); on SQLite three (take a savepoint: a failure after the first would have
+    something to undo)."""
     if writer.dialect != "postgresql":
-        gates: list[AgentGate] = []
-        given = writer.context
-        try:
-            for message, context in messages:
-                writer.context = context
-                gates.append(await accept_if_running(writer, message, at))
-        finally:
-            writer.context = given
-        return gates
+        return await _accept_many_sqlite(writer, messages, at)
     fresh = not writer.touched
     events = [writer.prepare(_accepted_event(m), context) for m, context in messages]
     accepted_at = writer.instant(at)
@@ -277,6 +270,53 @@ async def accept_many_if_running(
         wrote = True
     if fresh and not wrote:
         writer.wrote_nothing()
+    return gates
+
+
+@functools.cache
+def _agent_states_sqlite(count: int) -> RawStatement:
+    """The gates of ``count`` agents (at most ``MAX_TOGETHER`` of accepts.py, or any number: built once per count)."""
+    marks = ", ".join(f"?{i + 1}" for i in range(count))
+    sql = (
+        f"SELECT stream_id, deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id IN ({marks})"
+    )
+    return RawStatement("", sql)
+
+
+async def _accept_many_sqlite(
+    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+) -> list[AgentGate]:
+    """SQLite's :func:`accept_many_if_running`: the agents read in one statement, the accepted messages' rows
+    inserted in one, their events in one."""
+    streams = sorted({f"/agents/{m.agent}" for m, _ in messages})
+    found = {
+        row[0]: AgentGate(True, bool(row[1]), row[2])
+        for row in await writer.run(_agent_states_sqlite(len(streams)), *streams)
+    }
+    gates = [found.get(f"/agents/{m.agent}", AgentGate(False)) for m, _ in messages]
+    taken = [(m, context) for (m, context), gate in zip(messages, gates, strict=True) if gate.accepted]
+    if not taken:
+        return gates
+    accepted_at = writer.instant(at)
+    await writer.run_many(
+        _INSERT,
+        [
+            (
+                m.id,
+                m.agent,
+                m.sender,
+                m.origin,
+                m.performative,
+                m.content,
+                m.in_reply_to,
+                accepted_at,
+                writer.instant(m.expires_at),
+                m.retry_of,
+            )
+            for m, _ in taken
+        ],
+    )
+    await writer.append_prepared([writer.prepare(_accepted_event(m), context) for m, context in taken])
     return gates
 
 
