@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
-from romas.store.eventstore import NewEvent, Store, WriteContext, Writer
+from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
 from romas.store.raw import RawStatement, optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
 
@@ -81,17 +81,28 @@ class MessageChange:
     error: dict[str, Any] | None = None
 
 
-# One statement for every kind of change, so a batch of changes is a single executemany; sent straight through
-# the driver, as is the INSERT of new messages (the runtime's flush and every inbox POST run them).
+# One statement for every kind of change, so a batch of changes is a single executemany on SQLite; sent straight
+# through the driver, as is the INSERT of new messages (the runtime's flush and every inbox POST run them).
 _CHANGE = raw_statement(
     "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4, delivered_at), "
     "finished_at = COALESCE($5, finished_at), reply = COALESCE($6, reply), error = COALESCE($7, error) "
     "WHERE id = $1"
 )
-_CHANGE_PG = raw_statement(
-    "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4::timestamptz, delivered_at), "
-    "finished_at = COALESCE($5::timestamptz, finished_at), reply = COALESCE($6::text, reply), "
-    "error = COALESCE($7::jsonb, error) WHERE id = $1"
+# PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message, its parameters as arrays) and
+# their events (in the order given, so their positions follow it).
+_EVENT_FIELDS = ("stream_type", "stream_id", "version", "type", "data_json", "metadata_json", "recorded_at")
+_CHANGE_MANY_STATEMENT = raw_statement(
+    "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
+    "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
+    "finished_at = COALESCE(u.finished_at, messages.finished_at), reply = COALESCE(u.reply, messages.reply), "
+    "error = COALESCE(u.error::jsonb, messages.error) "
+    "FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) "
+    "AS u(id, status, version, delivered_at, finished_at, reply, error) WHERE messages.id = u.id RETURNING 1), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT st, sid, v, t, d::jsonb, m::jsonb, at FROM unnest($8::text[], $9::text[], $10::int[], $11::text[], "
+    "$12::text[], $13::text[], $14::timestamptz[]) WITH ORDINALITY AS x(st, sid, v, t, d, m, at, n) ORDER BY n "
+    "RETURNING position) "
+    "SELECT position FROM e"
 )
 _INSERT = raw_statement(
     "INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
@@ -370,29 +381,42 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
 
 
 async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
-    """Apply status changes (rows and events) in the writer's transaction."""
+    """Apply status changes (rows and events) in the writer's transaction; on PostgreSQL in one statement."""
     if not changes:
         return
-    await writer.run_many(_CHANGE_PG if writer.dialect == "postgresql" else _CHANGE, _row_changes(writer, changes))
-    await writer.append(
-        [
-            NewEvent(
-                "message",
-                message_stream(c.agent, c.id),
-                f"message.{c.status}",
-                {
-                    "status": c.status,
-                    "id": c.id,
-                    "agent": c.agent,
-                    **({"reply": c.reply} if c.reply is not None else {}),
-                    **({"error": c.error} if c.error is not None else {}),
-                },
-                expected_version=c.version,
-                actor=c.agent,
-            )
-            for c in changes
-        ]
-    )
+    events = [
+        NewEvent(
+            "message",
+            message_stream(c.agent, c.id),
+            f"message.{c.status}",
+            {
+                "status": c.status,
+                "id": c.id,
+                "agent": c.agent,
+                **({"reply": c.reply} if c.reply is not None else {}),
+                **({"error": c.error} if c.error is not None else {}),
+            },
+            expected_version=c.version,
+            actor=c.agent,
+        )
+        for c in changes
+    ]
+    if writer.dialect != "postgresql":
+        await writer.run_many(_CHANGE, _row_changes(writer, changes))
+        await writer.append(events)
+        return
+    rows = _row_changes(writer, changes)
+    prepared = [writer.prepare(event) for event in events]
+    try:
+        found = await writer.run(
+            _CHANGE_MANY_STATEMENT,
+            *([row[i] for row in rows] for i in range(7)),
+            *([getattr(e, name) for e in prepared] for name in _EVENT_FIELDS),
+        )
+    except INTEGRITY_ERRORS as exc:  # another writer took a version of one of these messages' streams
+        raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1) from exc
+    for position, event in zip(sorted(row[0] for row in found), prepared, strict=True):
+        writer.inserted(position, event)
 
 
 def _row_changes(writer: Writer, changes: Sequence[MessageChange]) -> list[list[Any]]:

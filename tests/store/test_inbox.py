@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from romas.store import inbox
-from romas.store.eventstore import Change, Store, WriteContext
+from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext
 from romas.store.inbox import MessageChange, NewMessage
 
 pytestmark = pytest.mark.anyio
@@ -107,3 +107,14 @@ async def test_accepting_many_where_no_agent_runs_writes_nothing(store: Store) -
         )
     assert not gates[0].accepted
     assert await store.last_position() == before
+
+
+async def test_a_change_from_a_stale_version_is_a_conflict_and_changes_nothing(store: Store) -> None:
+    await _accept(store, ["m1"])
+    with pytest.raises(ConcurrencyConflict):
+        async with store.write(WriteContext(actor="test")) as writer:
+            await inbox.change(writer, [MessageChange("m1", "bob", 0, "processed", T0)])
+    row = await inbox.get(store, "bob", "m1")
+    assert row is not None and (row.status, row.version) == ("accepted", 1)
+    events = await store.read_events(stream_id=inbox.message_stream("bob", "m1"))
+    assert [e.type for e in events] == ["message.accepted"]
