@@ -11,7 +11,6 @@ message's outcome, once the batch holding it committed.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +18,6 @@ from datetime import datetime
 from romas.store import inbox
 from romas.store.eventstore import Store, WriteContext
 from romas.store.inbox import AgentGate, NewMessage
-
-log = logging.getLogger("romas.runtime")
 
 MAX_TOGETHER = 256
 """A write takes at most this many messages; the rest wait for the next one."""
@@ -50,30 +47,33 @@ class Accepts:
         self._waiting.append(_Waiting(message, context, outcome))
         if not self._writing:
             self._writing = True
-            task = asyncio.create_task(self._write(), name="romas-inbox-accepts")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start()
         return await outcome
+
+    def _start(self) -> None:
+        task = asyncio.create_task(self._write(), name="romas-inbox-accepts")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _write(self) -> None:
         taken: list[_Waiting] = []
+        took = False
         try:
             # Light on PostgreSQL: one statement that writes the messages it accepts, or nothing.
             async with self.store.write(light=self.store.dialect == "postgresql") as writer:
                 taken = [w for w in self._waiting[:MAX_TOGETHER] if not w.outcome.cancelled()]
                 del self._waiting[:MAX_TOGETHER]
+                took = True
                 self._writing = bool(self._waiting)
                 if self._writing:  # more than one write takes: the next one queues at once
-                    task = asyncio.create_task(self._write(), name="romas-inbox-accepts")
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._start()
                 if not taken:
                     writer.wrote_nothing()
                     return
                 at = self.clock()
                 gates = await inbox.accept_many_if_running(writer, [(w.message, w.context) for w in taken], at)
         except BaseException as exc:
-            if not taken:  # the write failed before it took any: those waiting fail with it
+            if not took:  # the write failed before it took any: those waiting fail with it
                 taken, self._waiting = self._waiting, []
                 self._writing = False
             error = exc if isinstance(exc, Exception) else RuntimeError("the store's writer stopped")
