@@ -36,6 +36,7 @@ def _url(url: str | None) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from romas import collector
     from romas.logs import configure as configure_logging
     from romas.logs import uvicorn_log_config
     from romas.server import SchemaOutdated, create_app
@@ -74,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)
+    collector.settle()
     try:
         server.run()
     except SchemaOutdated as exc:

@@ -5,8 +5,8 @@ Why: sending agents messages and invoking artefacts' operations are the busiest 
 Litestar's per-request machinery (routing, the before-request hook, dependency injection, decoding the body twice,
 its response objects) cost about as much CPU as accepting the message or invocation itself. The hot path decodes the
 body once (strictly, as the OpenAPI document says), runs the same write as the controller (a light write of one
-statement: ``Runtime.accept_client_message``, ``invocations.accept_if_live``) and answers the same 202 with the
-same body and headers.
+statement: ``Runtime.accept_from_client``, which accepts the messages waiting beside it in the same statement,
+``invocations.accept_if_live``) and answers the same 202 with the same body and headers.
 
 A code deployment (hot deployment from an editor or a pipeline, one agent after another) is decided on the agent as
 committed, outside the write transaction, and written by one statement that applies only if the agent is still at
@@ -99,24 +99,26 @@ async def _post_message(request: Request) -> Reply | None:
         return None
     if len(data.content) > MAX_CONTENT:
         return None
-    try:
-        term = parse_term(data.content)
-    except AgentSpeakSyntaxError:
-        return None
-    content = source_term(term)
+    contents = request.services.runtime.contents
+    if contents.parsed(data.content) is not None:  # parsed before, and already in its printed form
+        content = data.content
+    else:
+        try:
+            term = parse_term(data.content)
+        except AgentSpeakSyntaxError:
+            return None
+        content = source_term(term)
+        if content == data.content:
+            contents.remember(content, term)  # delivery takes it instead of parsing again
     (agent,) = request.names
-    if content == data.content:
-        request.services.runtime.contents.remember(content, term)  # delivery takes it instead of parsing again
-    async with request.services.store.write(request.context(), light=True) as writer:
-        row = await request.services.runtime.accept_client_message(
-            writer,
-            agent,
-            sender=data.sender if data.sender is not None else request.actor,
-            performative=data.performative,
-            content=content,
-            in_reply_to=None,
-            expires_at=data.expires_at,
-        )
+    row = await request.services.runtime.accept_from_client(
+        request.context(),
+        agent,
+        sender=data.sender if data.sender is not None else request.actor,
+        performative=data.performative,
+        content=content,
+        expires_at=data.expires_at,
+    )
     return _accepted(f"/agents/{agent}/inbox/{row.id}", msgspec.json.encode(render_message(row)))
 
 

@@ -37,6 +37,11 @@ class ContentTerms:
             del self._terms[next(iter(self._terms))]  # the oldest
         self._terms[text] = term
 
+    def parsed(self, text: str) -> Struct | None:
+        """The term of ``text`` if it was handed over before: then ``text`` parses to it and is its printed form
+        (what :meth:`remember` is given), so the API need not parse a content it already accepted once."""
+        return self._terms.get(text)
+
     def term(self, text: str) -> Term:
         """The term of a stored content: the one handed over, or parsed (AgentSpeakSyntaxError if it does not)."""
         found = self._terms.get(text)

@@ -49,6 +49,7 @@ from romas.cluster.leases import LeadershipLost, Leases
 from romas.cluster.shards import agent_shard
 from romas.domain.artefact_types import Registry, builtin_registry
 from romas.domain.errors import Conflict, Gone, NotFound
+from romas.runtime.accepts import Accepts
 from romas.runtime.clients import Clients
 from romas.runtime.contents import ContentTerms
 from romas.runtime.effects import Effects
@@ -67,7 +68,7 @@ from romas.store import environment as memberships
 from romas.store.cancellations import CancelRequest
 from romas.store.commands import CommandChange
 from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
-from romas.store.inbox import MessageChange, MessageRow, NewMessage
+from romas.store.inbox import AgentGate, MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
 
@@ -98,6 +99,16 @@ class _Prepared:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _refuse_unless_accepted(gate: AgentGate, agent: str) -> None:
+    """Why a client's message for ``agent`` was not accepted, as the API answers it."""
+    if not gate.exists:
+        raise NotFound(f"there is no agent {agent}")
+    if gate.deleted:
+        raise Gone(f"agent {agent} was deleted", f"/agents/{agent}/revisions")
+    if gate.state != "running":
+        raise Conflict(f"agent {agent} is stopped; PATCH its state to running first")
 
 
 def failure(title: str, detail: str, slug: str) -> dict[str, Any]:
@@ -164,6 +175,8 @@ class Runtime:
         applied when the agent starts here, forgotten when the item ends."""
         self._clearing: set[str] = set()
         """Agents whose at-work marks the commit under way clears: marked again before they step again."""
+        self.accepts = Accepts(store, _utc_now)
+        """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()
         """The terms of client messages parsed when they were accepted, for their delivery (see contents.py)."""
         self.watchers: list[Callable[[list[RecordedEvent]], None]] = []
@@ -1102,13 +1115,24 @@ class Runtime:
         """:meth:`accept_message`, answering the message's row as written (so the answer needs no read)."""
         message = NewMessage(new_id(), agent, sender, "rest", performative, content, in_reply_to, expires_at)
         at = _utc_now()
-        gate = await inbox.accept_if_running(writer, message, at)
-        if not gate.exists:
-            raise NotFound(f"there is no agent {agent}")
-        if gate.deleted:
-            raise Gone(f"agent {agent} was deleted", f"/agents/{agent}/revisions")
-        if gate.state != "running":
-            raise Conflict(f"agent {agent} is stopped; PATCH its state to running first")
+        _refuse_unless_accepted(await inbox.accept_if_running(writer, message, at), agent)
+        return inbox.accepted_row(message, at)
+
+    async def accept_from_client(
+        self,
+        context: WriteContext,
+        agent: str,
+        *,
+        sender: str,
+        performative: str,
+        content: str,
+        expires_at: datetime | None,
+    ) -> MessageRow:
+        """:meth:`accept_client_message` in a write of its own, shared with the client messages that wait for the
+        store beside it (see accepts.py); the message's row once committed."""
+        message = NewMessage(new_id(), agent, sender, "rest", performative, content, None, expires_at)
+        gate, at = await self.accepts.accept(message, context)
+        _refuse_unless_accepted(gate, agent)
         return inbox.accepted_row(message, at)
 
     async def retry_message(self, writer: Writer, agent: str, message_id: str) -> str:

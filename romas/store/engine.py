@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
 WRITE_OPTION = "romas_write"
 
@@ -51,8 +52,12 @@ def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Writers take the write lock up front; a deferred BEGIN could deadlock on upgrade.
+        # Writers take the write lock up front; a deferred BEGIN could deadlock on upgrade. Sent to aiosqlite's
+        # thread in one trip (it may wait for another process's lock), not as a cursor's three (open, run, close):
+        # every batch of the group commit begins here.
         write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        await_(driver.execute("BEGIN IMMEDIATE" if write else "BEGIN"))
 
     return engine

@@ -229,23 +229,41 @@ def _event(row: RowMapping) -> RecordedEvent:
     )
 
 
-@dataclass(frozen=True, slots=True)
 class _EventRow:
-    """An event about to be inserted, its JSON encoded once."""
+    """An event about to be inserted, its JSON encoded once. A plain class, not a frozen dataclass, whose
+    ``__init__`` cost twice as much: one is built for every event written."""
 
-    stream_type: str
-    stream_id: str
-    version: int
-    type: str
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: datetime
-    data_json: str = field(init=False)
-    metadata_json: str = field(init=False)
+    __slots__ = (
+        "data",
+        "data_json",
+        "metadata",
+        "metadata_json",
+        "recorded_at",
+        "stream_id",
+        "stream_type",
+        "type",
+        "version",
+    )
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "data_json", document(self.data))
-        object.__setattr__(self, "metadata_json", document(self.metadata))
+    def __init__(
+        self,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        type: str,
+        data: dict[str, Any],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+    ) -> None:
+        self.stream_type = stream_type
+        self.stream_id = stream_id
+        self.version = version
+        self.type = type
+        self.data = data
+        self.metadata = metadata
+        self.recorded_at = recorded_at
+        self.data_json = document(data)
+        self.metadata_json = document(metadata)
 
 
 PreparedEvent = _EventRow
@@ -462,7 +480,7 @@ class Writer:
                     for r in part:
                         args += (r.stream_type, r.stream_id, r.version, r.type, r.data_json, r.metadata_json)
                         args.append(instant(r.recorded_at, dialect))
-                    found = await self._batch.driver.execute_fetchall(_sqlite_insert_events(len(part)), args)
+                    found = await self._batch.rows("", _sqlite_insert_events(len(part)), args)
                     positions += sorted(p[0] for p in found)
         except INTEGRITY_ERRORS as exc:
             first = rows[0]
@@ -653,17 +671,22 @@ class Writer:
     async def _insert_revision(self, change: Change, recorded: RecordedEvent, state: str, at: Any) -> None:
         await self._rows(_INSERT_REVISION, _INSERT_REVISION_SQLITE, _revision_args(change, recorded, state, at))
 
-    def prepare(self, new: NewEvent) -> PreparedEvent:
+    def prepare(self, new: NewEvent, context: WriteContext | None = None) -> PreparedEvent:
         """An event for a statement of the caller's own that inserts it (one round trip for several tables):
-        its version (``expected_version`` + 1, which must be given), metadata and instant, JSON encoded once.
-        The caller passes the position the statement gave it to :meth:`inserted`."""
+        its version (``expected_version`` + 1, which must be given), metadata (of ``context``, else of the
+        writer's) and instant, JSON encoded once. The caller passes the position the statement gave it to
+        :meth:`inserted`, in the order of the positions."""
         if new.expected_version is None:
             raise ValueError("an event inserted by the caller's own statement needs its expected version")
-        metadata = self.context.metadata()
+        metadata = (context or self.context).metadata()
         meta = metadata if new.actor is None else {**metadata, "actor": new.actor}
         return _EventRow(
             new.stream_type, new.stream_id, new.expected_version + 1, new.type, new.data, meta, self._next_instant()
         )
+
+    async def append_prepared(self, rows: list[PreparedEvent]) -> list[RecordedEvent]:
+        """Insert events made by :meth:`prepare` (each with the metadata of its own context), in one statement."""
+        return await self._insert_events(rows) if rows else []
 
     def inserted(self, position: int, row: PreparedEvent) -> RecordedEvent:
         """Note an event prepared by :meth:`prepare` as inserted at ``position`` by the caller's statement."""

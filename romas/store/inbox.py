@@ -7,17 +7,17 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
-from romas.store.eventstore import NewEvent, Store, Writer
-from romas.store.raw import optional_document, raw_select, raw_statement
+from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
+from romas.store.raw import RawStatement, optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
@@ -81,17 +81,28 @@ class MessageChange:
     error: dict[str, Any] | None = None
 
 
-# One statement for every kind of change, so a batch of changes is a single executemany; sent straight through
-# the driver, as is the INSERT of new messages (the runtime's flush and every inbox POST run them).
+# One statement for every kind of change, so a batch of changes is a single executemany on SQLite; sent straight
+# through the driver, as is the INSERT of new messages (the runtime's flush and every inbox POST run them).
 _CHANGE = raw_statement(
     "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4, delivered_at), "
     "finished_at = COALESCE($5, finished_at), reply = COALESCE($6, reply), error = COALESCE($7, error) "
     "WHERE id = $1"
 )
-_CHANGE_PG = raw_statement(
-    "UPDATE messages SET status = $2, version = $3, delivered_at = COALESCE($4::timestamptz, delivered_at), "
-    "finished_at = COALESCE($5::timestamptz, finished_at), reply = COALESCE($6::text, reply), "
-    "error = COALESCE($7::jsonb, error) WHERE id = $1"
+# PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message, its parameters as arrays) and
+# their events (in the order given, so their positions follow it).
+_EVENT_FIELDS = ("stream_type", "stream_id", "version", "type", "data_json", "metadata_json", "recorded_at")
+_CHANGE_MANY_STATEMENT = raw_statement(
+    "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
+    "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
+    "finished_at = COALESCE(u.finished_at, messages.finished_at), reply = COALESCE(u.reply, messages.reply), "
+    "error = COALESCE(u.error::jsonb, messages.error) "
+    "FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) "
+    "AS u(id, status, version, delivered_at, finished_at, reply, error) WHERE messages.id = u.id RETURNING 1), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT st, sid, v, t, d::jsonb, m::jsonb, at FROM unnest($8::text[], $9::text[], $10::int[], $11::text[], "
+    "$12::text[], $13::text[], $14::timestamptz[]) WITH ORDINALITY AS x(st, sid, v, t, d, m, at, n) ORDER BY n "
+    "RETURNING position) "
+    "SELECT position FROM e"
 )
 _INSERT = raw_statement(
     "INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
@@ -113,7 +124,30 @@ _ACCEPT_IF_RUNNING_PG = (
     "SELECT (SELECT deleted FROM a), (SELECT state FROM a), (SELECT position FROM e)"
 )
 _ACCEPT_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_IF_RUNNING_PG)
-_AGENT_STATE_STATEMENT = raw_statement(f"SELECT deleted, state FROM {resources.name} WHERE stream_id = $1")
+# The same for many client messages in one round trip (see accept_many_if_running): the arrays hold, in arrival
+# order, each message's agent stream, its row, and its first event; the events are inserted in that order, so their
+# positions follow it. One row back per message: why not, or its event's position.
+_ACCEPT_MANY_IF_RUNNING_PG = (
+    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], "
+    "$14::text[], $15::timestamptz[]) WITH ORDINALITY AS u(agent_stream, id, agent, sender, origin, performative, "
+    "content, in_reply_to, accepted_at, expires_at, retry_of, stream_id, data, metadata, recorded_at, n)), "
+    "a AS (SELECT u.*, r.deleted, r.state->>'state' AS state FROM u LEFT JOIN resources r "
+    "ON r.stream_id = u.agent_stream), "
+    "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
+    "accepted_at, expires_at, retry_of) SELECT id, agent, sender, origin, performative, content, in_reply_to, "
+    "'accepted', 1, accepted_at, expires_at, retry_of FROM a WHERE NOT a.deleted AND a.state = 'running' "
+    "ORDER BY n RETURNING id), "
+    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
+    "SELECT 'message', a.stream_id, 1, 'message.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
+    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position) "
+    "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
+)
+_ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
+# SQLite's half of the gate: the agent's ``state`` field alone (not its whole document, its code among it).
+_AGENT_STATE_STATEMENT = raw_statement(
+    f"SELECT deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id = $1"
+)
 
 
 def message_stream(agent: str, message_id: str) -> str:
@@ -167,11 +201,7 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
     if writer.dialect != "postgresql":
         fresh = not writer.touched
         rows = await writer.run(_AGENT_STATE_STATEMENT, stream)
-        gate = (
-            AgentGate(True, bool(rows[0][0]), msgspec.json.decode(rows[0][1]).get("state"))
-            if rows
-            else AgentGate(False)
-        )
+        gate = AgentGate(True, bool(rows[0][0]), rows[0][1]) if rows else AgentGate(False)
         if gate.accepted:
             await accept(writer, [message], at)
         elif fresh:
@@ -207,6 +237,98 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
         return AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state)
     writer.inserted(position, event)
     return AgentGate(True, bool(deleted), state)
+
+
+async def accept_many_if_running(
+    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+) -> list[AgentGate]:
+    """:func:`accept_if_running` for several client messages, each with the context of the request that sent it
+    (its event's metadata), in one write: their events take positions in the order given. On PostgreSQL this is
+    one statement, which writes the messages whose agent runs and nothing for the others (so it may be a light
+    write, as :func:`accept_if_running`); on SQLite three (take a savepoint: a failure after the first would have
+    something to undo)."""
+    if writer.dialect != "postgresql":
+        return await _accept_many_sqlite(writer, messages, at)
+    fresh = not writer.touched
+    events = [writer.prepare(_accepted_event(m), context) for m, context in messages]
+    accepted_at = writer.instant(at)
+    rows = await writer.run(
+        _ACCEPT_MANY_IF_RUNNING_STATEMENT,
+        [f"/agents/{m.agent}" for m, _ in messages],
+        [m.id for m, _ in messages],
+        [m.agent for m, _ in messages],
+        [m.sender for m, _ in messages],
+        [m.origin for m, _ in messages],
+        [m.performative for m, _ in messages],
+        [m.content for m, _ in messages],
+        [m.in_reply_to for m, _ in messages],
+        [accepted_at] * len(messages),
+        [writer.instant(m.expires_at) for m, _ in messages],
+        [m.retry_of for m, _ in messages],
+        [e.stream_id for e in events],
+        [e.data_json for e in events],
+        [e.metadata_json for e in events],
+        [e.recorded_at for e in events],
+    )
+    gates = []
+    wrote = False
+    for (deleted, state, position), event in zip(rows, events, strict=True):
+        if position is None:
+            gates.append(AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state))
+            continue
+        writer.inserted(position, event)
+        gates.append(AgentGate(True, bool(deleted), state))
+        wrote = True
+    if fresh and not wrote:
+        writer.wrote_nothing()
+    return gates
+
+
+@functools.cache
+def _agent_states_sqlite(count: int) -> RawStatement:
+    """The gates of ``count`` agents (at most ``MAX_TOGETHER`` of accepts.py, or any number: built once per count)."""
+    marks = ", ".join(f"?{i + 1}" for i in range(count))
+    sql = (
+        f"SELECT stream_id, deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id IN ({marks})"
+    )
+    return RawStatement("", sql)
+
+
+async def _accept_many_sqlite(
+    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+) -> list[AgentGate]:
+    """SQLite's :func:`accept_many_if_running`: the agents read in one statement, the accepted messages' rows
+    inserted in one, their events in one."""
+    streams = sorted({f"/agents/{m.agent}" for m, _ in messages})
+    found = {
+        row[0]: AgentGate(True, bool(row[1]), row[2])
+        for row in await writer.run(_agent_states_sqlite(len(streams)), *streams)
+    }
+    gates = [found.get(f"/agents/{m.agent}", AgentGate(False)) for m, _ in messages]
+    taken = [(m, context) for (m, context), gate in zip(messages, gates, strict=True) if gate.accepted]
+    if not taken:
+        return gates
+    accepted_at = writer.instant(at)
+    await writer.run_many(
+        _INSERT,
+        [
+            (
+                m.id,
+                m.agent,
+                m.sender,
+                m.origin,
+                m.performative,
+                m.content,
+                m.in_reply_to,
+                accepted_at,
+                writer.instant(m.expires_at),
+                m.retry_of,
+            )
+            for m, _ in taken
+        ],
+    )
+    await writer.append_prepared([writer.prepare(_accepted_event(m), context) for m, context in taken])
+    return gates
 
 
 def accepted_row(message: NewMessage, at: datetime) -> MessageRow:
@@ -259,29 +381,42 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
 
 
 async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
-    """Apply status changes (rows and events) in the writer's transaction."""
+    """Apply status changes (rows and events) in the writer's transaction; on PostgreSQL in one statement."""
     if not changes:
         return
-    await writer.run_many(_CHANGE_PG if writer.dialect == "postgresql" else _CHANGE, _row_changes(writer, changes))
-    await writer.append(
-        [
-            NewEvent(
-                "message",
-                message_stream(c.agent, c.id),
-                f"message.{c.status}",
-                {
-                    "status": c.status,
-                    "id": c.id,
-                    "agent": c.agent,
-                    **({"reply": c.reply} if c.reply is not None else {}),
-                    **({"error": c.error} if c.error is not None else {}),
-                },
-                expected_version=c.version,
-                actor=c.agent,
-            )
-            for c in changes
-        ]
-    )
+    events = [
+        NewEvent(
+            "message",
+            message_stream(c.agent, c.id),
+            f"message.{c.status}",
+            {
+                "status": c.status,
+                "id": c.id,
+                "agent": c.agent,
+                **({"reply": c.reply} if c.reply is not None else {}),
+                **({"error": c.error} if c.error is not None else {}),
+            },
+            expected_version=c.version,
+            actor=c.agent,
+        )
+        for c in changes
+    ]
+    if writer.dialect != "postgresql":
+        await writer.run_many(_CHANGE, _row_changes(writer, changes))
+        await writer.append(events)
+        return
+    rows = _row_changes(writer, changes)
+    prepared = [writer.prepare(event) for event in events]
+    try:
+        found = await writer.run(
+            _CHANGE_MANY_STATEMENT,
+            *([row[i] for row in rows] for i in range(7)),
+            *([getattr(e, name) for e in prepared] for name in _EVENT_FIELDS),
+        )
+    except INTEGRITY_ERRORS as exc:  # another writer took a version of one of these messages' streams
+        raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1) from exc
+    for position, event in zip(sorted(row[0] for row in found), prepared, strict=True):
+        writer.inserted(position, event)
 
 
 def _row_changes(writer: Writer, changes: Sequence[MessageChange]) -> list[list[Any]]:

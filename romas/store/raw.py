@@ -75,6 +75,8 @@ def instant(value: datetime, dialect: str) -> Any:
     (what :class:`~romas.store.types.UtcTimestamp` writes)."""
     if dialect == "postgresql":
         return value
+    if value.tzinfo is UTC:  # the store's own clock: "+00:00" is the only thing to change
+        return value.isoformat(timespec="microseconds")[:-6] + "Z"
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 

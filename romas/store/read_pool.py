@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,8 +125,17 @@ class ReadPool:
                 await connection.close(timeout=2)
 
 
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
 class SqliteReadPool:
-    """A few aiosqlite connections kept open (each is a thread; reads in WAL mode do not wait for the writer)."""
+    """A connection that reads in the event loop's own thread, and a few aiosqlite connections kept open (each is a
+    thread) for a read it could not do at once.
+
+    Why: reads in WAL mode do not wait for the writer, and a trip to aiosqlite's thread and back (two thread switches
+    and a wake-up of the loop) cost more CPU than the read itself; the runtime's follower reads the log after every
+    commit, and every GET of a resource reads one row. A read is tried here first with no busy timeout; only one that
+    finds the database busy (a recovery, another process's exclusive lock) waits, in a thread, as every read did."""
 
     def __init__(self, path: str, size: int) -> None:
         self._path = path
@@ -133,6 +143,7 @@ class SqliteReadPool:
         self._idle: list[aiosqlite.Connection] = []
         self._all: list[aiosqlite.Connection] = []
         self._freed: asyncio.Condition | None = None
+        self._here: sqlite3.Connection | None = None
 
     @staticmethod
     def usable(database: str | None) -> bool:
@@ -162,7 +173,19 @@ class SqliteReadPool:
             async with self._freed:
                 self._freed.notify()
 
+    def _here_connection(self) -> sqlite3.Connection:
+        if self._here is None:
+            here = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            here.execute("PRAGMA query_only=ON")
+            self._here = here
+        return self._here
+
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        try:
+            return self._here_connection().execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in _BUSY:
+                raise
         connection = await self._acquire()
         try:
             return list(await connection.execute_fetchall(sql, args))
@@ -170,6 +193,9 @@ class SqliteReadPool:
             await self._release(connection)
 
     async def close(self) -> None:
+        here, self._here = self._here, None
+        if here is not None:
+            here.close()
         connections, self._all, self._idle = self._all, [], []
         for connection in connections:
             await connection.close()

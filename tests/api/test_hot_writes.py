@@ -303,3 +303,19 @@ async def test_the_hot_invocation_checks_the_type_the_artefact_has_now(client: C
     assert (await client.delete("/workspaces/lab/artefacts/c")).status_code == 204
     assert await hot_answer(client, "POST", push, b'{"args": [1]}', json) is None
     assert_problem(await client.post(push, json={"args": [1]}), 410)
+
+
+async def test_a_content_accepted_before_is_not_parsed_again_and_stored_as_printed(client: Client) -> None:
+    await put_agent(client, "bob", code=CODE)
+    json = (b"content-type", b"application/json")
+    contents = client.app.state.services.runtime.contents
+    spaced = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p( 3 )"}', json)
+    assert spaced is not None and msgspec.json.decode(spaced.body)["content"] == "p(3)"
+    assert contents.parsed("p( 3 )") is None and contents.parsed("p(3)") is None, "only a text in its printed form"
+    for _ in range(2):
+        again = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p(3)"}', json)
+        assert again is not None and again.status == 202
+        assert msgspec.json.decode(again.body)["content"] == "p(3)"
+        assert contents.parsed("p(3)") is not None
+    spaced = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p( 3 )"}', json)
+    assert spaced is not None and msgspec.json.decode(spaced.body)["content"] == "p(3)"

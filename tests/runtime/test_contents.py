@@ -37,3 +37,12 @@ def test_the_oldest_entries_go_first() -> None:
     assert len(contents) == 3
     assert contents.term("n(0)") is not terms["n(0)"] and contents.term("n(0)") == terms["n(0)"]
     assert all(contents.term(f"n({i})") is terms[f"n({i})"] for i in (2, 3, 4))
+
+
+def test_a_content_handed_over_before_is_known_parsed() -> None:
+    contents = ContentTerms()
+    assert contents.parsed("inc") is None
+    term = parse_term("inc")
+    contents.remember("inc", term)
+    assert contents.parsed("inc") is term
+    assert contents.parsed("inc ") is None, "only the exact text handed over"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from romas.store import inbox
-from romas.store.eventstore import Store, WriteContext
+from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext
 from romas.store.inbox import MessageChange, NewMessage
 
 pytestmark = pytest.mark.anyio
@@ -55,3 +55,66 @@ async def test_changes_of_one_message_in_one_call_end_as_applied_in_turn(store: 
     assert rows["m2"].status == "failed" and rows["m2"].error == error
     events = await store.read_events(stream_id=inbox.message_stream("bob", "m1"))
     assert [e.type for e in events] == ["message.accepted", "message.delivered", "message.processed"]
+
+
+async def _agent(store: Store, name: str, state: str, *, deleted: bool = False) -> None:
+    async with store.write() as writer:
+        await writer.record(
+            Change(
+                f"/agents/{name}", "agent", "", name, 0, "agent.created", {}, {"state": state}, "created", (), deleted
+            )
+        )
+
+
+async def test_many_messages_are_accepted_in_one_write_only_where_their_agent_runs(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    await _agent(store, "rests", "stopped")
+    await _agent(store, "gone", "running", deleted=True)
+    given = [
+        (NewMessage("m1", "runs", "c1", "rest", "tell", "a(1)"), WriteContext(actor="c1", request_id="r1")),
+        (NewMessage("m2", "rests", "c2", "rest", "tell", "a(2)"), WriteContext(actor="c2")),
+        (NewMessage("m3", "nobody", "c3", "rest", "tell", "a(3)"), WriteContext(actor="c3")),
+        (NewMessage("m4", "gone", "c4", "rest", "tell", "a(4)"), WriteContext(actor="c4")),
+        (NewMessage("m5", "runs", "c5", "rest", "achieve", "inc", expires_at=T0), WriteContext(actor="c5")),
+    ]
+    async with store.write(WriteContext(actor="writer")) as writer:
+        gates = await inbox.accept_many_if_running(writer, given, T0)
+    assert [g.accepted for g in gates] == [True, False, False, False, True]
+    assert (gates[1].exists, gates[1].state) == (True, "stopped")
+    assert not gates[2].exists
+    assert gates[3].deleted
+    rows = await inbox.unfinished(store, "runs")
+    assert [(r.id, r.sender, r.performative, r.content, r.status) for r in rows] == [
+        ("m1", "c1", "tell", "a(1)", "accepted"),
+        ("m5", "c5", "achieve", "inc", "accepted"),
+    ]
+    assert rows[0].accepted_at == T0 and rows[1].expires_at == T0
+    assert await inbox.unfinished(store, "rests") == [] and await inbox.unfinished(store, "gone") == []
+    events = await store.read_events(stream_type="message")
+    assert [e.stream_id for e in events] == [inbox.message_stream("runs", "m1"), inbox.message_stream("runs", "m5")]
+    assert [e.metadata.get("actor") for e in events] == ["c1", "c5"]
+    assert events[0].metadata.get("request_id") == "r1"
+    assert events[0].position < events[1].position and events[0].recorded_at < events[1].recorded_at
+    assert events[1].data["expires_at"] == T0.isoformat()
+
+
+async def test_accepting_many_where_no_agent_runs_writes_nothing(store: Store) -> None:
+    await _agent(store, "rests", "stopped")
+    before = await store.last_position()
+    async with store.write(WriteContext(actor="writer"), light=True) as writer:
+        gates = await inbox.accept_many_if_running(
+            writer, [(NewMessage("m1", "rests", "c", "rest", "tell", "a"), WriteContext(actor="c"))], T0
+        )
+    assert not gates[0].accepted
+    assert await store.last_position() == before
+
+
+async def test_a_change_from_a_stale_version_is_a_conflict_and_changes_nothing(store: Store) -> None:
+    await _accept(store, ["m1"])
+    with pytest.raises(ConcurrencyConflict):
+        async with store.write(WriteContext(actor="test")) as writer:
+            await inbox.change(writer, [MessageChange("m1", "bob", 0, "processed", T0)])
+    row = await inbox.get(store, "bob", "m1")
+    assert row is not None and (row.status, row.version) == ("accepted", 1)
+    events = await store.read_events(stream_id=inbox.message_stream("bob", "m1"))
+    assert [e.type for e in events] == ["message.accepted"]

@@ -1,0 +1,77 @@
+"""Client messages that wait for the store at the same time are accepted by one write, each with its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from romas.runtime.accepts import Accepts
+from romas.store import inbox
+from romas.store.eventstore import Change, Store, WriteContext
+from romas.store.inbox import NewMessage
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+async def _agent(store: Store, name: str, state: str) -> None:
+    async with store.write() as writer:
+        await writer.record(
+            Change(f"/agents/{name}", "agent", "", name, 0, "agent.created", {}, {"state": state}, "created")
+        )
+
+
+def _message(n: int, agent: str) -> NewMessage:
+    return NewMessage(f"m{n}", agent, f"c{n}", "rest", "tell", f"a({n})")
+
+
+async def test_messages_waiting_together_share_one_write_and_keep_their_order(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    await _agent(store, "rests", "stopped")
+    accepts = Accepts(store, lambda: T0)
+    writes_before = store.group_commit._batches
+    agents = ["runs", "runs", "rests", "nobody", "runs"]
+    outcomes = await asyncio.gather(
+        *(accepts.accept(_message(n, agent), WriteContext(actor=f"c{n}")) for n, agent in enumerate(agents))
+    )
+    assert [gate.accepted for gate, _ in outcomes] == [True, True, False, False, True]
+    assert {at for _, at in outcomes} == {T0}
+    assert store.group_commit._batches - writes_before == 1, "one write, in one batch"
+    assert [r.id for r in await inbox.unfinished(store, "runs")] == ["m0", "m1", "m4"]
+    events = await store.read_events(stream_type="message")
+    assert [e.data["id"] for e in events] == ["m0", "m1", "m4"]
+    assert [e.metadata["actor"] for e in events] == ["c0", "c1", "c4"]
+
+
+async def test_a_message_whose_request_went_away_before_its_write_is_not_accepted(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    accepts = Accepts(store, lambda: T0)
+    async with store.write():  # holds the writer: the accepts below wait for the next batch
+        first = asyncio.create_task(accepts.accept(_message(1, "runs"), WriteContext(actor="c1")))
+        second = asyncio.create_task(accepts.accept(_message(2, "runs"), WriteContext(actor="c2")))
+        await asyncio.sleep(0.01)
+        first.cancel()
+    gate, _ = await second
+    assert gate.accepted
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert [r.id for r in await inbox.unfinished(store, "runs")] == ["m2"]
+
+
+async def test_a_write_that_fails_fails_every_message_it_took(store: Store) -> None:
+    await _agent(store, "runs", "running")
+    accepts = Accepts(store, lambda: T0)
+    duplicate = _message(1, "runs")
+    await accepts.accept(duplicate, WriteContext(actor="c1"))
+    outcomes = await asyncio.gather(
+        accepts.accept(duplicate, WriteContext(actor="c1")),
+        accepts.accept(_message(2, "runs"), WriteContext(actor="c2")),
+        return_exceptions=True,
+    )
+    assert all(isinstance(outcome, Exception) for outcome in outcomes)
+    assert [r.id for r in await inbox.unfinished(store, "runs")] == ["m1"]
+    gate, _ = await accepts.accept(_message(3, "runs"), WriteContext(actor="c3"))
+    assert gate.accepted, "the accepts go on after a failed write"
