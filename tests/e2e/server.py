@@ -16,8 +16,12 @@ import httpx
 import pytest
 
 from tests.databases import fresh_database
+from tests.e2e.forkserver import ForkedProcess, ForkServer
 
 ROMAS = str(Path(sys.executable).with_name("romas"))
+FORK_SERVER = ForkServer()
+"""This worker's fork server (see forkserver.py); ``ROMAS_TEST_FORKSERVER=0`` starts every server as a new
+``romas`` command instead."""
 
 
 def free_port() -> int:
@@ -27,7 +31,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes] | ForkedProcess, url: str, log: Path) -> None:
         self.process = process
         self.url = url
         self.log = log
@@ -67,14 +71,15 @@ def running_server(
     port = free_port()
     log = workdir / f"server-{port}.log"
     environment = {**os.environ, **(env or {})}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [ROMAS, "serve", "--port", str(port), "--database-url", database_url, *extra_args],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=environment,
-        )
+    args = ["serve", "--port", str(port), "--database-url", database_url, *extra_args]
+    process: subprocess.Popen[bytes] | ForkedProcess
+    if os.environ.get("ROMAS_TEST_FORKSERVER", "1") == "1":
+        process = FORK_SERVER.spawn(args, cwd=workdir, env=environment, log=log)
+    else:
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [ROMAS, *args], stdout=sink, stderr=subprocess.STDOUT, cwd=workdir, env=environment
+            )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log)
     try:
         wait_healthy(server, timeout)
