@@ -308,25 +308,7 @@ async def _accept_many_sqlite(
     taken = [(m, context) for (m, context), gate in zip(messages, gates, strict=True) if gate.accepted]
     if not taken:
         return gates
-    accepted_at = writer.instant(at)
-    await writer.run_many(
-        _INSERT,
-        [
-            (
-                m.id,
-                m.agent,
-                m.sender,
-                m.origin,
-                m.performative,
-                m.content,
-                m.in_reply_to,
-                accepted_at,
-                writer.instant(m.expires_at),
-                m.retry_of,
-            )
-            for m, _ in taken
-        ],
-    )
+    await _insert_rows(writer, [m for m, _ in taken], at)
     await writer.append_prepared([writer.prepare(_accepted_event(m), context) for m, context in taken])
     return gates
 
@@ -354,10 +336,8 @@ def accepted_row(message: NewMessage, at: datetime) -> MessageRow:
     )
 
 
-async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
-    """Record messages as accepted, with their first event, in the writer's transaction."""
-    if not new:
-        return
+async def _insert_rows(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
+    """The accepted messages' rows, in one round trip."""
     accepted_at = writer.instant(at)
     await writer.run_many(
         _INSERT,
@@ -377,6 +357,13 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
             for m in new
         ],
     )
+
+
+async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
+    """Record messages as accepted, with their first event, in the writer's transaction."""
+    if not new:
+        return
+    await _insert_rows(writer, new, at)
     await writer.append([_accepted_event(m) for m in new])
 
 
