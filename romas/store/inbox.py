@@ -110,23 +110,11 @@ _INSERT = raw_statement(
 )
 
 
-# A client's message on PostgreSQL, in one round trip: the agent's resource is read, and the message row and its
-# first event are inserted only if the agent is running (nothing is written otherwise, so the request needs no undo);
-# the agent's row comes back to say why not. $1 is the agent's stream, $2-$11 the message, $12-$17 its event.
-_ACCEPT_IF_RUNNING_PG = (
-    "WITH a AS (SELECT deleted, state->>'state' AS state FROM resources WHERE stream_id = $1), "
-    "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
-    "accepted_at, expires_at, retry_of) SELECT $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, "
-    "'accepted', 1, $9::timestamptz, $10::timestamptz, $11::text FROM a WHERE NOT a.deleted AND a.state = 'running' "
-    "RETURNING id), "
-    "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
-    "SELECT $12::text, $13::text, 1, $14::text, $15::jsonb, $16::jsonb, $17::timestamptz FROM m RETURNING position) "
-    "SELECT (SELECT deleted FROM a), (SELECT state FROM a), (SELECT position FROM e)"
-)
-_ACCEPT_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_IF_RUNNING_PG)
-# The same for many client messages in one round trip (see accept_many_if_running): the arrays hold, in arrival
-# order, each message's agent stream, its row, and its first event; the events are inserted in that order, so their
-# positions follow it. One row back per message: why not, or its event's position.
+# Client messages accepted on PostgreSQL in one round trip (see accept_many_if_running): each agent's resource is
+# read, and a message's row and first event are inserted only if its agent is running (nothing is written otherwise,
+# so the request needs no undo). The arrays hold, in arrival order, each message's agent stream, its row, and its
+# first event; the events are inserted in that order, so their positions follow it. One row back per message: why
+# not, or its event's position.
 _ACCEPT_MANY_IF_RUNNING_PG = (
     "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
     "$7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], "
@@ -144,10 +132,6 @@ _ACCEPT_MANY_IF_RUNNING_PG = (
     "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
 _ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
-# SQLite's half of the gate: the agent's ``state`` field alone (not its whole document, its code among it).
-_AGENT_STATE_STATEMENT = raw_statement(
-    f"SELECT deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id = $1"
-)
 
 
 def message_stream(agent: str, message_id: str) -> str:
@@ -196,47 +180,9 @@ class AgentGate:
 async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -> AgentGate:
     """Record one message as accepted, with its first event, if its agent is running (the agent's resource read
     in the writer's transaction); otherwise write nothing, so a light write (``Store.write(light=True)``) may
-    fail without undoing anything. On PostgreSQL this is one statement."""
-    stream = f"/agents/{message.agent}"
-    if writer.dialect != "postgresql":
-        fresh = not writer.touched
-        rows = await writer.run(_AGENT_STATE_STATEMENT, stream)
-        gate = AgentGate(True, bool(rows[0][0]), rows[0][1]) if rows else AgentGate(False)
-        if gate.accepted:
-            await accept(writer, [message], at)
-        elif fresh:
-            writer.wrote_nothing()  # a read, in SQLite's transaction: nothing to undo
-        return gate
-    fresh = not writer.touched
-    event = writer.prepare(_accepted_event(message))
-    accepted_at = writer.instant(at)
-    rows = await writer.run(
-        _ACCEPT_IF_RUNNING_STATEMENT,
-        stream,
-        message.id,
-        message.agent,
-        message.sender,
-        message.origin,
-        message.performative,
-        message.content,
-        message.in_reply_to,
-        accepted_at,
-        writer.instant(message.expires_at),
-        message.retry_of,
-        event.stream_type,
-        event.stream_id,
-        event.type,
-        event.data_json,
-        event.metadata_json,
-        event.recorded_at,
-    )
-    deleted, state, position = rows[0]
-    if position is None:
-        if fresh:
-            writer.wrote_nothing()
-        return AgentGate(False) if deleted is None else AgentGate(True, bool(deleted), state)
-    writer.inserted(position, event)
-    return AgentGate(True, bool(deleted), state)
+    fail without undoing anything. :func:`accept_many_if_running` for one message (one statement on PostgreSQL)."""
+    (gate,) = await accept_many_if_running(writer, [(message, writer.context)], at)
+    return gate
 
 
 async def accept_many_if_running(
@@ -299,6 +245,7 @@ async def _accept_many_sqlite(
 ) -> list[AgentGate]:
     """SQLite's :func:`accept_many_if_running`: the agents read in one statement, the accepted messages' rows
     inserted in one, their events in one."""
+    fresh = not writer.touched
     streams = sorted({f"/agents/{m.agent}" for m, _ in messages})
     found = {
         row[0]: AgentGate(True, bool(row[1]), row[2])
@@ -307,6 +254,8 @@ async def _accept_many_sqlite(
     gates = [found.get(f"/agents/{m.agent}", AgentGate(False)) for m, _ in messages]
     taken = [(m, context) for (m, context), gate in zip(messages, gates, strict=True) if gate.accepted]
     if not taken:
+        if fresh:
+            writer.wrote_nothing()  # a read, in SQLite's transaction: nothing to undo
         return gates
     await _insert_rows(writer, [m for m, _ in taken], at)
     await writer.append_prepared([writer.prepare(_accepted_event(m), context) for m, context in taken])
