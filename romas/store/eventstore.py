@@ -29,6 +29,7 @@ from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
 from romas.store.read_pool import ReadPool, SqliteReadPool
+from romas.store.storable import storable_args, storable_text
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
 _inside: ContextVar[tuple[Store, Ticket, asyncio.Task[Any] | None] | None] = ContextVar(
@@ -256,9 +257,9 @@ class _EventRow:
         recorded_at: datetime,
     ) -> None:
         self.stream_type = stream_type
-        self.stream_id = stream_id
+        self.stream_id = storable_text(stream_id)
         self.version = version
-        self.type = type
+        self.type = storable_text(type)
         self.data = data
         self.metadata = metadata
         self.recorded_at = recorded_at
@@ -553,7 +554,7 @@ class Writer:
             if change.expected_revision != 0:
                 args = (*args, change.expected_revision)
             self.touched = True
-            found = await self._batch.driver.fetch(statement, *args)
+            found = await self._batch.driver.fetch(statement, *storable_args(args))
             if not found:
                 self.wrote_nothing()
                 return None
@@ -625,9 +626,11 @@ class Writer:
         self.touched = True
         try:
             if change.expected_revision == 0:
-                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *args)
+                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *storable_args(args))
             else:
-                found = await self._batch.driver.fetch(_RECORD_UPDATE_PG, *args, change.expected_revision)
+                found = await self._batch.driver.fetch(
+                    _RECORD_UPDATE_PG, *storable_args(args), change.expected_revision
+                )
         except INTEGRITY_ERRORS as exc:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
         if len(found) != 1:
