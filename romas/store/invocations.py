@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.eventstore import Change, NewEvent, Store, Writer, one_run
 from romas.store.raw import RawStatement, document, optional_document, raw_statement
 from romas.store.tables import invocations
 
@@ -228,42 +228,62 @@ async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> 
 async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:
     if not ends:
         return
-    await writer.run_many(
-        _END_PG if writer.dialect == "postgresql" else _END,
-        [
-            (
-                e.id,
-                e.status,
-                e.version + 1,
-                writer.instant(e.at),
-                optional_document(e.result),
-                optional_document(e.error),
-                e.artefact_revision,
-            )
-            for e in ends
-        ],
+    await writer.run_many(_END_PG if writer.dialect == "postgresql" else _END, [_end_args(writer, e) for e in ends])
+    await writer.append([_end_event(e) for e in ends])
+
+
+# An invocation's end as the tail of ``Writer.run_and_append`` (its parameters from $26, the columns of _END_PG).
+_END_TAIL_PG = (
+    ", i AS (UPDATE invocations SET status = z.status, version = z.version, finished_at = z.at, "
+    "result = z.result::jsonb, error = z.error::jsonb, "
+    "artefact_revision = COALESCE(z.rev, invocations.artefact_revision) "
+    "FROM unnest($26::text[], $27::text[], $28::int[], $29::timestamptz[], $30::text[], $31::text[], $32::int[]) "
+    "AS z(id, status, version, at, result, error, rev) WHERE invocations.id = z.id AND {guard})"
+)
+
+
+async def finish(writer: Writer, changes: Sequence[Change], ends: Sequence[InvocationEnd]) -> None:
+    """An artefact's run of changes, then the ends of the invocations that made them. On PostgreSQL one statement
+    that writes all of it or nothing, so the executor's write is a light one (no savepoint's round trip); on
+    SQLite the run and the ends one after the other."""
+    if writer.dialect != "postgresql" or not one_run(changes):
+        await writer.record_run(changes)
+        await end(writer, ends)
+        return
+    columns = list(zip(*(_end_args(writer, e) for e in ends), strict=True)) if ends else [()] * 7
+    await writer.run_and_append(changes, [_end_event(e) for e in ends], _END_TAIL_PG, [list(c) for c in columns])
+
+
+def _end_args(writer: Writer, e: InvocationEnd) -> tuple[Any, ...]:
+    """The parameters of _END (and the columns of _END_TAIL_PG) for one end."""
+    return (
+        e.id,
+        e.status,
+        e.version + 1,
+        writer.instant(e.at),
+        optional_document(e.result),
+        optional_document(e.error),
+        e.artefact_revision,
     )
-    await writer.append(
-        [
-            NewEvent(
-                "invocation",
-                invocation_stream(e.workspace, e.artefact, e.id),
-                f"invocation.{e.status}",
-                {
-                    "status": e.status,
-                    "id": e.id,
-                    "workspace": e.workspace,
-                    "artefact": e.artefact,
-                    **({"result": e.result} if e.status == "succeeded" else {}),
-                    **({"error": e.error} if e.error is not None else {}),
-                    **({"artefact_revision": e.artefact_revision} if e.artefact_revision is not None else {}),
-                    **({"signals": e.signals} if e.signals else {}),
-                },
-                expected_version=e.version,
-                actor=e.invoker,
-            )
-            for e in ends
-        ]
+
+
+def _end_event(e: InvocationEnd) -> NewEvent:
+    return NewEvent(
+        "invocation",
+        invocation_stream(e.workspace, e.artefact, e.id),
+        f"invocation.{e.status}",
+        {
+            "status": e.status,
+            "id": e.id,
+            "workspace": e.workspace,
+            "artefact": e.artefact,
+            **({"result": e.result} if e.status == "succeeded" else {}),
+            **({"error": e.error} if e.error is not None else {}),
+            **({"artefact_revision": e.artefact_revision} if e.artefact_revision is not None else {}),
+            **({"signals": e.signals} if e.signals else {}),
+        },
+        expected_version=e.version,
+        actor=e.invoker,
     )
 
 
