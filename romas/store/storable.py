@@ -28,14 +28,26 @@ def storable_text(text: str) -> str:
 
 
 def _has_nul(value: Any) -> bool:
-    return type(value) is str and NUL in value
+    kind = type(value)
+    if kind is str:
+        return NUL in value
+    return kind is list and any(type(v) is str and NUL in v for v in value)
+
+
+def _storable(value: Any) -> Any:
+    if type(value) is str:
+        return storable_text(value)
+    if type(value) is list:
+        return [storable_text(v) if type(v) is str else v for v in value]
+    return value
 
 
 def storable_args(args: Sequence[Any]) -> Sequence[Any]:
-    """A statement's positional parameters; the same object when no text holds U+0000 (the usual case)."""
+    """A statement's positional parameters (text, and arrays of text as ``unnest`` takes them); the same object
+    when no text holds U+0000 (the usual case)."""
     for value in args:
         if _has_nul(value):
-            return tuple(storable_text(v) if _has_nul(v) else v for v in args)
+            return tuple(_storable(v) if _has_nul(v) else v for v in args)
     return args
 
 
@@ -48,7 +60,7 @@ def storable_parameters(parameters: Any) -> Any:
     """SQLAlchemy's cursor parameters (a sequence, a mapping, or a list of them for executemany)."""
     if isinstance(parameters, Mapping):
         if any(_has_nul(v) for v in parameters.values()):
-            return {k: storable_text(v) if _has_nul(v) else v for k, v in parameters.items()}
+            return {k: _storable(v) if _has_nul(v) else v for k, v in parameters.items()}
         return parameters
     if isinstance(parameters, list) and parameters and isinstance(parameters[0], (list, tuple, Mapping)):
         return [storable_parameters(p) for p in parameters]

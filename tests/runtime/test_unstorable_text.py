@@ -4,6 +4,8 @@ everything goes on, on both databases alike."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.api.helpers import Client, put_agent
@@ -31,6 +33,16 @@ async def test_an_agent_printing_believing_and_sending_nul_stops_nothing(client:
     assert (await send(client, "bystander", "achieve", "hi"))["status"] == "processed"
     assert (await command(client, "nul", '+c("\\0")'))["status"] == "succeeded"
     assert any(b.startswith("b(") for b in await beliefs(client, "nul"))
+
+
+async def test_messages_from_clients_holding_nul_are_accepted_beside_others(client: Client) -> None:
+    await put_agent(client, "listener", code="+m(X)[source(S)] <- .print(heard, X).\n")
+    sent = await asyncio.gather(
+        *(send(client, "listener", "tell", f'm("{k}\x00")' if k % 2 else f"m({k})") for k in range(6))
+    )
+    assert [m["status"] for m in sent] == ["processed"] * 6
+    stored = (await client.get(f"/agents/listener/inbox/{sent[1]['id']}")).json()
+    assert stored["content"] == 'm("1\\0")'  # the content as AgentSpeak prints it: the escape, not the NUL
 
 
 async def test_a_deployment_with_nul_in_its_code_is_stored_with_the_replacement(client: Client) -> None:

@@ -29,6 +29,9 @@ def test_text_parameters_are_replaced_and_untouched_ones_are_the_same_objects() 
     args = ("a", 1, None, b"\x00")
     assert storable_args(args) is args
     assert storable_args(("a\x00", 2)) == ("a\ufffd", 2)
+    assert storable_args((["a", "b\x00", None], 2)) == (["a", "b\ufffd", None], 2)
+    arrays = (["a", None], [1, 2])
+    assert storable_args(arrays) is arrays
     assert storable_text("\x00") == "\ufffd"
     assert storable_parameters({"x": "a\x00", "y": 3}) == {"x": "a\ufffd", "y": 3}
     assert storable_parameters([("a\x00",), ("b",)]) == [("a\ufffd",), ("b",)]
