@@ -329,7 +329,11 @@ async def test_hot_invocations_arriving_together_are_accepted_together_each_with
     assert (await client.put("/workspaces/lab", json={})).status_code == 201
     assert (await client.put("/workspaces/lab/artefacts/c", json={"type": "counter"})).status_code == 201
     assert (await client.put("/workspaces/lab/artefacts/b", json={"type": "board"})).status_code == 201
-    ops = [("c", "inc", [])] * 12 + [("b", "put", ["k", 1]), ("zz", "inc", []), ("c", "reset", [1, 2])]
+    ops: list[tuple[str, str, list[Any]]] = [("c", "inc", [])] * 12 + [
+        ("b", "put", ["k", 1]),
+        ("zz", "inc", []),
+        ("c", "reset", [1, 2]),
+    ]
     answers = await asyncio.gather(
         *(
             client.post(
