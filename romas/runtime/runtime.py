@@ -83,6 +83,9 @@ LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
 MAX_PENDING_CANCELS = 10_000
+FOLLOW_BATCH = 1000
+"""Events the follower reads at a time."""
+HANDOVER_TURNS = 3
 
 
 @dataclass(slots=True)
@@ -94,6 +97,8 @@ class _Prepared:
     rested: list[str]
     logged: dict[str, int]
     at: datetime
+    cutoff: datetime
+    """The marks of ``rested`` this commit clears are those made up to this instant (see ``Runtime._mark``)."""
     started: float
 
 
@@ -174,7 +179,10 @@ class Runtime:
         """Cancellations asked (of any process) for messages or commands of agents not running yet, by item id:
         applied when the agent starts here, forgotten when the item ends."""
         self._clearing: set[str] = set()
-        """Agents whose at-work marks the commit under way clears: marked again before they step again."""
+        """Agents whose at-work marks the commit under way clears: marked again before they step again (a mark
+        made meanwhile takes them out of here, and the clear leaves it be, see ``at_work.clear_marked_by``)."""
+        self._marked_until = datetime.min.replace(tzinfo=UTC)
+        """The newest instant given to a mark or a clear's cutoff: they never go back (see ``_mark_instant``)."""
         self.accepts = Accepts(store, _utc_now)
         """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()
@@ -198,6 +206,8 @@ class Runtime:
         self._cursor = await self.store.last_position()
         await self._load_known()
         self._follower = asyncio.create_task(self._follow(), name="romas-runtime-follower")
+        if self._committed not in self.store.on_commit:
+            self.store.on_commit.append(self._committed)
         self.leadership.start(self._gain, self._release, self._lose)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
@@ -214,6 +224,8 @@ class Runtime:
             self.leading = False
         self._closing = False
         self._stopping = True
+        if self._committed in self.store.on_commit:
+            self.store.on_commit.remove(self._committed)
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -318,30 +330,64 @@ class Runtime:
 
     async def _follow(self) -> None:
         """Handle every committed event in log order, from any process; a commit (here, or announced by
-        PostgreSQL's NOTIFY) wakes it, and a slow poll covers a lost notification."""
+        PostgreSQL's NOTIFY) wakes it, and a slow poll covers a lost notification. The commits of this process
+        whose events follow on from the cursor are handed over as they commit (see ``_committed``): the log is
+        read only past a gap (another process's commit) or on the poll."""
         assert self.signal is not None
+        signal = self.signal
         while not self._stopping:
             try:
-                events = await self.store.read_events(after=self._cursor, limit=1000)
+                events = await self.store.read_events(after=self._cursor, limit=FOLLOW_BATCH)
             except Exception:
                 log.exception("reading the event log failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
+            if events and events[0].position <= self._cursor:  # handed over during the read
+                events = [event for event in events if event.position > self._cursor]
             if events:
-                self._cursor = events[-1].position
-                try:
-                    self.on_commit(events)
-                except Exception:
-                    log.exception("handling events up to position %d failed", self._cursor)
-                for watcher in self.watchers:
-                    try:
-                        watcher(events)
-                    except Exception:
-                        log.exception("a watcher of the event log failed")
+                self._handle(events)
+            if len(events) == FOLLOW_BATCH:
                 continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
-                    await self.signal.wait_past(self._cursor)
+            while signal.latest <= self._cursor:  # nothing committed that was neither read nor handed over
+                try:
+                    async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
+                        await signal.wait_past(self._cursor)
+                except TimeoutError:
+                    break  # the slow poll
+                # PostgreSQL's NOTIFY of a commit of this process may come before the answer to its COMMIT, whose
+                # events are then handed over: a few turns of the loop let them come before reading them back.
+                for _ in range(HANDOVER_TURNS):
+                    if signal.latest <= self._cursor:
+                        break
+                    await asyncio.sleep(0)
+
+    def _committed(self, recorded: list[RecordedEvent]) -> None:
+        """A commit of this process (a store hook, called before its writes return): its events go to the
+        follower's handlers at once when they are the next ones in the log, saving the follower a read of what was
+        just written. Only message events, whose documents are built of JSON's own types, so they are the same
+        as read back; anything else, or a gap before or inside the batch (another process's commit, positions a
+        rolled-back write took), is left to the follower's read."""
+        if self._follower is None or self._stopping or recorded[0].position != self._cursor + 1:
+            return
+        position = self._cursor
+        for event in recorded:
+            position += 1
+            if event.position != position or event.stream_type != "message":
+                return
+        self._handle(recorded)
+
+    def _handle(self, events: list[RecordedEvent]) -> None:
+        """The follower's events, in log order past its cursor: the runtime's reaction, then the watchers'."""
+        self._cursor = events[-1].position
+        try:
+            self.on_commit(events)
+        except Exception:
+            log.exception("handling events up to position %d failed", self._cursor)
+        for watcher in self.watchers:
+            try:
+                watcher(events)
+            except Exception:
+                log.exception("a watcher of the event log failed")
 
     async def _load_owned(self, shards: set[int] | None) -> None:
         """Start the running agents of ``shards`` (every shard this process holds when None) that are not running
@@ -544,7 +590,8 @@ class Runtime:
         now = time.monotonic()
         starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
         if starting:
-            await self._settle()  # a mark the commit under way would clear is written after it
+            # Not after the commit under way, even if it clears some of these marks: that clear spares a newer
+            # mark, whichever commits first (see at_work.clear_marked_by).
             await self._mark(starting)
             marked = self._marked
         yielded_at = time.perf_counter()
@@ -594,10 +641,21 @@ class Runtime:
 
     async def _mark(self, names: list[str]) -> None:
         """Marks agents at work before their first step, so a crash during it is laid at their door. One upsert
-        that cannot conflict: a light write (no savepoint)."""
+        that cannot conflict: a light write (no savepoint). An agent whose mark the commit under way clears is
+        marked again at once: the clear only removes marks made before it was prepared, so this one stays."""
+        self._clearing.difference_update(names)
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
-            await at_work.mark(writer, names, _utc_now())
+            await at_work.mark(writer, names, self._mark_instant())
         self._marked.update(names)
+
+    def _mark_instant(self) -> datetime:
+        """Now, or just after the last mark or cutoff: a clear's cutoff must order the marks made before and after
+        it even if the wall clock steps back."""
+        now = _utc_now()
+        if now <= self._marked_until:
+            now = self._marked_until + timedelta(microseconds=1)
+        self._marked_until = now
+        return now
 
     async def _halt(self, name: str, reason: str) -> None:
         """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
@@ -852,7 +910,7 @@ class Runtime:
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
         self._clearing = set(rested)
-        return _Prepared(effects, saved, rested, logged, _utc_now(), started)
+        return _Prepared(effects, saved, rested, logged, _utc_now(), self._mark_instant(), started)
 
     async def _write(self, prepared: _Prepared) -> None:
         effects, saved, rested = prepared.effects, prepared.saved, prepared.rested
@@ -865,14 +923,14 @@ class Runtime:
                     saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
                     rested = [name for name in rested if agent_shard(name) not in lost]
                 try:
-                    await self._commit(effects, saved, rested, prepared.logged, prepared.at)
+                    await self._commit(effects, saved, rested, prepared.logged, prepared.at, prepared.cutoff)
                     break
                 except LeadershipLost as exc:
                     if not exc.shards or attempt == 2:
                         raise
+            self._marked.difference_update([name for name in rested if name in self._clearing])  # not marked anew
         finally:
             self._clearing = set()
-        self._marked.difference_update(rested)
         self.telemetry.flushed(effects.size(), prepared.started)
 
     async def _commit(
@@ -882,6 +940,7 @@ class Runtime:
         rested: list[str],
         logged: dict[str, int],
         now: datetime,
+        cutoff: datetime,
     ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer)
@@ -900,7 +959,7 @@ class Runtime:
                     if live.logged >= agent_log.KEEP_LINES // 10:
                         live.logged = 0
                         await agent_log.prune(writer, name)
-            await at_work.clear(writer, rested)
+            await at_work.clear_marked_by(writer, rested, cutoff)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
