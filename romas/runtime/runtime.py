@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,8 +182,11 @@ class Runtime:
         """Agents whose at-work marks the commit under way clears: marked again before they step again (a mark
         made meanwhile takes them out of here, and the clear leaves it be, see ``at_work.clear_marked_by``)."""
         self._marked_until = datetime.min.replace(tzinfo=UTC)
+        self._marking: set[str] = set()
+        """Agents whose marks a client message's write takes (see accepts.py): the scheduler does not mark them
+        again, nor does a flush clear them, until that write ends."""
         """The newest instant given to a mark or a clear's cutoff: they never go back (see ``_mark_instant``)."""
-        self.accepts = Accepts(store, _utc_now)
+        self.accepts = Accepts(store, _utc_now, self)
         """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()
         """The terms of client messages parsed when they were accepted, for their delivery (see contents.py)."""
@@ -588,7 +591,11 @@ class Runtime:
         worked = False
         marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
-        starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
+        starting = [
+            name
+            for name, live in self.live.items()
+            if name not in marked and name not in self._marking and live.has_work(now)
+        ]
         if starting:
             # Not after the commit under way, even if it clears some of these marks: that clear spares a newer
             # mark, whichever commits first (see at_work.clear_marked_by).
@@ -647,6 +654,29 @@ class Runtime:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
             await at_work.mark(writer, names, self._mark_instant())
         self._marked.update(names)
+
+    def take_marks(self, agents: Collection[str]) -> tuple[list[str], datetime]:
+        """The agents of client messages about to be accepted that this process runs and that are not marked at
+        work (or whose marks the commit under way clears): marked in the messages' write, which the scheduler
+        waits for instead of writing marks of its own (see accepts.py)."""
+        names = [
+            name
+            for name in agents
+            if name in self.live and name not in self._marking and (name not in self._marked or name in self._clearing)
+        ]
+        self._marking.update(names)
+        self._clearing.difference_update(names)
+        return names, self._mark_instant()
+
+    def settle_marks(self, agents: list[str], committed: bool) -> None:
+        """The write that marked ``agents`` (see :meth:`take_marks`) ended; a failed one wrote no mark: the scheduler
+        marks them again before they step."""
+        self._marking.difference_update(agents)
+        if committed:
+            self._marked.update(agents)
+        else:
+            self._marked.difference_update(agents)
+        self._wake.set()
 
     def _mark_instant(self) -> datetime:
         """Now, or just after the last mark or cutoff: a clear's cutoff must order the marks made before and after
@@ -894,7 +924,7 @@ class Runtime:
             self._went_idle = False
             for name in self._marked:
                 live = self.live.get(name)
-                if live is None or not live.has_work(self._last_flush):
+                if (live is None or not live.has_work(self._last_flush)) and name not in self._marking:
                     rested.append(name)
         if not effects and not rested:
             return None

@@ -8,7 +8,7 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
+from romas.store import at_work
 from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
 from romas.store.raw import RawStatement, optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
@@ -128,7 +129,10 @@ _ACCEPT_MANY_IF_RUNNING_PG = (
     "ORDER BY n RETURNING id), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT 'message', a.stream_id, 1, 'message.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
-    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position) "
+    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position), "
+    # the agents the runtime marks at work with their messages (see at_work.py): distinct names, one upsert each
+    "w AS (INSERT INTO agents_at_work (agent, at_work, crashes, since) SELECT x, TRUE, 0, $17::timestamptz "
+    "FROM unnest($16::text[]) AS x ON CONFLICT (agent) DO UPDATE SET at_work = TRUE, since = excluded.since) "
     "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
 _ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
@@ -186,15 +190,26 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
 
 
 async def accept_many_if_running(
-    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+    writer: Writer,
+    messages: Sequence[tuple[NewMessage, WriteContext]],
+    at: datetime,
+    mark: Collection[str] = (),
+    marked_at: datetime | None = None,
 ) -> list[AgentGate]:
     """:func:`accept_if_running` for several client messages, each with the context of the request that sent it
     (its event's metadata), in one write: their events take positions in the order given. On PostgreSQL this is
     one statement, which writes the messages whose agent runs and nothing for the others (so it may be a light
     write, as :func:`accept_if_running`); on SQLite three (take a savepoint: a failure after the first would have
-    something to undo)."""
+    something to undo).
+
+    ``mark`` are agents to mark at work at ``marked_at`` in the same write (``at_work.mark``; on PostgreSQL in
+    the same statement, where a mark alone does not count as written for a light write's undo: the runtime
+    drops the marks of a write that failed)."""
     if writer.dialect != "postgresql":
-        return await _accept_many_sqlite(writer, messages, at)
+        gates = await _accept_many_sqlite(writer, messages, at)
+        if mark:
+            await at_work.mark(writer, mark, marked_at or at)
+        return gates
     fresh = not writer.touched
     events = [writer.prepare(_accepted_event(m), context) for m, context in messages]
     accepted_at = writer.instant(at)
@@ -215,6 +230,8 @@ async def accept_many_if_running(
         [e.data_json for e in events],
         [e.metadata_json for e in events],
         [e.recorded_at for e in events],
+        sorted(set(mark)),
+        writer.instant(marked_at or at),
     )
     gates = []
     wrote = False

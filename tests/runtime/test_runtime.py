@@ -267,3 +267,32 @@ async def test_an_agent_marked_again_while_its_clear_commits_stays_marked(client
     assert cleared == [] and not still
     await send(client, "bob", "achieve", "inc")
     assert "count(2)[source(self)]" in await beliefs(client, "bob")
+
+
+async def test_an_idle_agent_getting_a_message_is_marked_by_the_message_s_write(client: Client) -> None:
+    """The scheduler writes no mark of its own for an idle agent that a client's message wakes: the message's
+    write marked it (see accepts.py)."""
+    runtime = client.app.state.services.runtime
+    await put_agent(client, "bob", code=COUNTER)
+    await send(client, "bob", "achieve", "inc")
+    scheduled: list[list[str]] = []
+    real_mark = runtime._mark
+
+    async def mark(names: list[str]) -> None:
+        scheduled.append(names)
+        await real_mark(names)
+
+    runtime._mark = mark
+    try:
+        for _ in range(5):
+            sent = await send(client, "bob", "achieve", "inc", wait=0)  # the hot path: no Prefer
+            status = lambda href=sent["_links"]["self"]["href"]: _is(_status(client, href), "processed")  # noqa: E731
+            await eventually(status, what="the message to be processed")
+    finally:
+        del runtime._mark
+    assert scheduled == []
+    assert "count(6)[source(self)]" in await beliefs(client, "bob")
+
+
+async def _status(client: Client, href: str) -> str:
+    return str((await client.get(href)).json()["status"])
