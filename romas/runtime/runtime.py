@@ -566,7 +566,12 @@ class Runtime:
         self._wake.clear()
         # A stop that set the wake-up while this cycle was awaiting the database was just cleared: without this
         # check the loop would sleep out the whole timeout before it noticed, and shutting down would wait for it.
-        if not self._scheduling or self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
+        now = time.monotonic()
+        if (
+            not self._scheduling
+            or self._dirty
+            or any(live.has_work(now) and name not in self._marking for name, live in self.live.items())
+        ):
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
@@ -588,31 +593,37 @@ class Runtime:
         return timeout
 
     async def _round(self) -> bool:
+        """Step every agent that has work (and is marked at work), yielding to requests between slices. One pass
+        over the agents finds them (and does the periodic checks): the rest of the round visits those alone, since
+        with a hundred agents and messages coming one at a time, passes over all of them were most of its cost."""
         worked = False
-        marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
-        starting = [
-            name
-            for name, live in self.live.items()
-            if name not in marked and name not in self._marking and live.has_work(now)
-        ]
+        ready: list[LiveAgent] = []
+        for live in self.live.values():
+            if live.commands:
+                self._check_deadlines(live)
+            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
+                self.effects.checkpoint.add(live.name)
+            if live.has_work(now):
+                ready.append(live)
+        if not ready:
+            return False
+        marked = self._marked - self._clearing if self._clearing else self._marked
+        starting = [live.name for live in ready if live.name not in marked and live.name not in self._marking]
         if starting:
             # Not after the commit under way, even if it clears some of these marks: that clear spares a newer
             # mark, whichever commits first (see at_work.clear_marked_by).
             await self._mark(starting)
             marked = self._marked
         yielded_at = time.perf_counter()
-        for live in list(self.live.values()):
+        for live in ready:
             if self.live.get(live.name) is not live:
                 continue
-            now = time.monotonic()
-            self._check_deadlines(live)
-            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
-                self.effects.checkpoint.add(live.name)
-            if not live.has_work(now):
-                continue
             if live.name not in marked:
-                worked = True  # it found work during this round: marked at the start of the next one
+                if live.name not in self._marking:  # else its mark is committing with its message: woken then
+                    worked = True  # it found work during this round: marked at the start of the next one
+                continue
+            if not live.has_work(time.monotonic()):  # lost it while others ran (a cancellation)
                 continue
             try:
                 self._deliver(live)
