@@ -986,13 +986,12 @@ class Runtime:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer)
             await inbox.accept(writer, effects.outgoing, now)
-            await inbox.change(writer, effects.messages)
+            await inbox.change(writer, effects.messages, inbox.Along(saved, now, rested, cutoff))
             await commands.change(writer, effects.commands)
             await agent_log.append(writer, effects.log)
             await invocations.accept(writer, effects.invocations, now)
             for change in effects.environment:
                 await self._write_environment(writer, change, now)
-            await checkpoints.save_many(writer, saved, now)
             for name, count in logged.items():
                 live = self.live.get(name)
                 if live is not None:
@@ -1000,7 +999,6 @@ class Runtime:
                     if live.logged >= agent_log.KEEP_LINES // 10:
                         live.logged = 0
                         await agent_log.prune(writer, name)
-            await at_work.clear_marked_by(writer, rested, cutoff)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:
