@@ -60,6 +60,7 @@ from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCo
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
+from romas.runtime.tail import Tail, as_read_back
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService, agent_key, agent_set_files
@@ -190,6 +191,8 @@ class Runtime:
         """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()
         """The terms of client messages parsed when they were accepted, for their delivery (see contents.py)."""
+        self.tail = Tail()
+        """The newest events the follower handled, for the event streams (see tail.py)."""
         self.watchers: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events the follower read (every process's, in log order), after the runtime handled them:
         pollers that only care about a few kinds of event (webhook subscriptions, external agents) look again when
@@ -207,6 +210,7 @@ class Runtime:
         self.signal = signal
         self._stopping = False
         self._cursor = await self.store.last_position()
+        self.tail.reset(self._cursor)
         await self._load_known()
         self._follower = asyncio.create_task(self._follow(), name="romas-runtime-follower")
         if self._committed not in self.store.on_commit:
@@ -229,6 +233,7 @@ class Runtime:
         self._stopping = True
         if self._committed in self.store.on_commit:
             self.store.on_commit.remove(self._committed)
+        self.tail.reset(-1)
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -349,6 +354,7 @@ class Runtime:
                 events = [event for event in events if event.position > self._cursor]
             if events:
                 self._handle(events)
+                self.tail.extend(events)
             if len(events) == FOLLOW_BATCH:
                 continue
             while signal.latest <= self._cursor:  # nothing committed that was neither read nor handed over
@@ -378,6 +384,10 @@ class Runtime:
             if event.position != position or event.stream_type != "message":
                 return
         self._handle(recorded)
+        if self.store.dialect == "postgresql":
+            self.tail.extend([as_read_back(event) for event in recorded])
+        else:
+            self.tail.extend(recorded)
 
     def _handle(self, events: list[RecordedEvent]) -> None:
         """The follower's events, in log order past its cursor: the runtime's reaction, then the watchers'."""
