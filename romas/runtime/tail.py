@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import islice
 from typing import Any
 
 from romas.store.eventstore import RecordedEvent
@@ -84,7 +83,9 @@ class Tail:
         if self.end < 0 or cursor < self.start or self.end < through:
             return None
         found: list[RecordedEvent] = []
-        for event in islice(self._events, bisect_right(self._events, cursor, key=_position), None):
+        events = self._events
+        for index in range(bisect_right(events, cursor, key=_position), len(events)):  # not islice: it walks from 0
+            event = events[index]
             if (stream_type is None or event.stream_type == stream_type) and (
                 stream_id is None or event.stream_id == stream_id
             ):
