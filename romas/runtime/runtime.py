@@ -183,6 +183,10 @@ class Runtime:
         """Agents whose at-work marks the commit under way clears: marked again before they step again (a mark
         made meanwhile takes them out of here, and the clear leaves it be, see ``at_work.clear_marked_by``)."""
         self._marked_until = datetime.min.replace(tzinfo=UTC)
+        self._releasing: set[int] = set()
+        """Shards being handed over: client messages' writes mark none of their agents (see ``_release``)."""
+        self._marks_settled = asyncio.Event()
+        """Set whenever a client messages' write that marked agents ended."""
         self._marking: set[str] = set()
         """Agents whose marks a client message's write takes (see accepts.py): the scheduler does not mark them
         again, nor does a flush clear them, until that write ends."""
@@ -265,6 +269,18 @@ class Runtime:
         """Shards handed over: checkpoint their agents (the leases still hold), clear their at-work marks, and
         forget them here."""
         await self._stop_scheduler()
+        # No client message's write marks their agents from now on, and the marks such writes are taking commit
+        # first: the clear below must come after them, or a mark would outlive the hand-over.
+        self._releasing |= shards
+        try:
+            while any(agent_shard(name) in shards for name in self._marking):
+                self._marks_settled.clear()
+                await self._marks_settled.wait()
+            await self._hand_over(shards)
+        finally:
+            self._releasing -= shards
+
+    async def _hand_over(self, shards: set[int]) -> None:
         names = [name for name in self.live if agent_shard(name) in shards]
         self.effects.checkpoint.update(names)
         leaving = set(names) | {name for name in self._marked if agent_shard(name) in shards}
@@ -683,7 +699,10 @@ class Runtime:
         names = [
             name
             for name in agents
-            if name in self.live and name not in self._marking and (name not in self._marked or name in self._clearing)
+            if name in self.live
+            and name not in self._marking
+            and (name not in self._marked or name in self._clearing)
+            and (not self._releasing or agent_shard(name) not in self._releasing)
         ]
         self._marking.update(names)
         self._clearing.difference_update(names)
@@ -693,6 +712,7 @@ class Runtime:
         """The write that marked ``agents`` (see :meth:`take_marks`) ended; a failed one wrote no mark: the scheduler
         marks them again before they step."""
         self._marking.difference_update(agents)
+        self._marks_settled.set()
         if committed:
             self._marked.update(agents)
         else:

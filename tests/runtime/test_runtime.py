@@ -12,6 +12,7 @@ import anyio
 import pytest
 from litestar.testing import AsyncTestClient
 
+from romas.cluster.shards import agent_shard
 from romas.config import Settings
 from romas.store import at_work
 from romas.store.eventstore import RecordedEvent, WriteContext
@@ -296,3 +297,38 @@ async def test_an_idle_agent_getting_a_message_is_marked_by_the_message_s_write(
 
 async def _status(client: Client, href: str) -> str:
     return str((await client.get(href)).json()["status"])
+
+
+async def test_handing_shards_over_waits_for_the_marks_client_messages_are_writing(client: Client) -> None:
+    """A client message's write may be marking an agent at work as its shard is handed over: the hand-over clears
+    the marks after that write, so no mark outlives it, and no new write marks that shard's agents meanwhile."""
+    services = client.app.state.services
+    runtime, store = services.runtime, services.store
+    await put_agent(client, "bob", code=COUNTER)
+    await send(client, "bob", "achieve", "inc")
+    shard = agent_shard("bob")
+
+    async def marks() -> list[str]:
+        async with store.write(WriteContext(actor="test")) as writer:
+            return [row.agent for row in await at_work.load(writer)]
+
+    async def hand_over_while_marking() -> tuple[bool, list[str], list[str]]:
+        taken, since = runtime.take_marks(["bob"])  # a write of bob's message is on its way, marking bob
+        assert taken == ["bob"]
+        release = asyncio.create_task(runtime._release({shard}))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        waited = not release.done()
+        refused, _ = runtime.take_marks(["bob"])  # a later message does not mark it
+        async with store.write(WriteContext(actor="test")) as writer:
+            await at_work.mark(writer, taken, since)
+        runtime.settle_marks(taken, True)
+        await release
+        left = await marks()
+        await runtime._gain({shard})
+        return waited, refused, left
+
+    waited, refused, left = await anyio.to_thread.run_sync(client.blocking_portal.call, hand_over_while_marking)
+    assert waited and refused == [] and left == []
+    await send(client, "bob", "achieve", "inc")
+    assert "count(2)[source(self)]" in await beliefs(client, "bob")
