@@ -140,6 +140,7 @@ class EventController(Controller):
                 only=Filter(stream_type, stream),
                 batch=limit,
                 render=_encode_event,
+                tail=services.runtime.tail,
             )
             return event_stream_response(live)
         after = after or 0

@@ -15,10 +15,12 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.response import Stream
 
 from romas.api.media import EVENT_STREAM
+from romas.runtime.tail import Tail
 from romas.store.eventstore import RecordedEvent, Store
 from romas.store.notify import CommitSignal
 
 KEEPALIVE = b": keep-alive\n\n"
+TAIL_TURNS = 3
 HEADERS = {"Content-Type": EVENT_STREAM, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """Content-Type is set here because Litestar gives a streamed answer the handler's media type (HAL JSON);
 ``X-Accel-Buffering: no`` keeps nginx-style proxies from holding events back."""
@@ -38,12 +40,20 @@ def message(event_id: int, event_type: str, data: bytes) -> bytes:
 
 
 async def follow(
-    store: Store, signal: CommitSignal, *, after: int, only: Filter, batch: int, render: Render
+    store: Store,
+    signal: CommitSignal,
+    *,
+    after: int,
+    only: Filter,
+    batch: int,
+    render: Render,
+    tail: Tail | None = None,
 ) -> AsyncIterator[bytes]:
     """Every event past ``after`` that passes ``only``, then new ones as they commit, forever.
 
     One chunk per batch read, so a slow client holds back the reads (the server's send waits for it) and memory
-    stays at one batch. Disconnecting cancels this generator at its current await; it owns no tasks.
+    stays at one batch. Disconnecting cancels this generator at its current await; it owns no tasks. A read
+    that ``tail`` (the runtime's newest events) can answer is taken from there, not from the database.
     """
     loop = asyncio.get_running_loop()
     cursor = after  # the last event sent
@@ -51,9 +61,13 @@ async def follow(
     next_keepalive = loop.time() + signal.keepalive
     while True:
         known = signal.latest  # committed before the read starts, so the read sees it
-        rows = await store.read_events(
-            after=cursor, limit=batch, stream_type=only.stream_type, stream_id=only.stream_id
-        )
+        rows = None
+        if tail is not None:  # from ``seen`` on: what lies between the cursor and there was read and did not match
+            rows = tail.after(max(cursor, seen), known, batch, only.stream_type, only.stream_id)
+        if rows is None:
+            rows = await store.read_events(
+                after=cursor, limit=batch, stream_type=only.stream_type, stream_id=only.stream_id
+            )
         if rows:
             cursor = rows[-1].position
             yield b"".join(message(r.position, r.type, render(r)) for r in rows)
@@ -75,6 +89,12 @@ async def follow(
             if now >= next_keepalive:
                 yield KEEPALIVE
                 next_keepalive = now + signal.keepalive
+        # PostgreSQL's NOTIFY of a commit of this process may come before the tail has its events: a few turns of
+        # the loop let them come (see Runtime._follow)
+        for _ in range(TAIL_TURNS):
+            if tail is None or tail.end >= signal.latest:
+                break
+            await asyncio.sleep(0)
 
 
 def event_stream_response(events: AsyncIterator[bytes]) -> Stream:

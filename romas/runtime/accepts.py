@@ -6,14 +6,19 @@ held the transaction for sixteen round trips, and every request paid the write's
 queue, its futures). Here the POSTs that arrive while a write of them waits for its batch join it, and are
 accepted by one statement (``inbox.accept_many_if_running``), in arrival order; each request still hears its own
 message's outcome, once the batch holding it committed.
+
+The same write marks at work the agents of these messages that the runtime runs here and that are not marked
+already (see :class:`Marks`): an idle agent getting a message used to wait, before its first step, for a write of
+its own mark (a batch, a commit) after the message's.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from romas.store import inbox
 from romas.store.eventstore import Store, WriteContext
@@ -30,12 +35,26 @@ class _Waiting:
     outcome: asyncio.Future[tuple[AgentGate, datetime]]
 
 
+class Marks(Protocol):
+    """The runtime's at-work marks (see runtime/quarantine.py), written with the messages that bring the work."""
+
+    def take_marks(self, agents: Collection[str]) -> tuple[list[str], datetime]:
+        """Of the agents of messages about to be accepted, those to mark in the same write, and the mark's instant;
+        they are the caller's to settle with :meth:`settle_marks`."""
+        ...
+
+    def settle_marks(self, agents: list[str], committed: bool) -> None:
+        """The write that marked ``agents`` committed, or failed (then it marked nothing)."""
+        ...
+
+
 class Accepts:
     """The messages waiting to be accepted, and the write that takes them."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime], marks: Marks | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.marks = marks
         self._waiting: list[_Waiting] = []
         self._writing = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -58,6 +77,7 @@ class Accepts:
     async def _write(self) -> None:
         taken: list[_Waiting] = []
         took = False
+        marked: list[str] = []
         try:
             # Light on PostgreSQL: one statement that writes the messages it accepts, or nothing.
             async with self.store.write(light=self.store.dialect == "postgresql") as writer:
@@ -71,8 +91,15 @@ class Accepts:
                     writer.wrote_nothing()
                     return
                 at = self.clock()
-                gates = await inbox.accept_many_if_running(writer, [(w.message, w.context) for w in taken], at)
+                since = at
+                if self.marks is not None:
+                    marked, since = self.marks.take_marks({w.message.agent for w in taken})
+                gates = await inbox.accept_many_if_running(
+                    writer, [(w.message, w.context) for w in taken], at, marked, since
+                )
         except BaseException as exc:
+            if marked and self.marks is not None:
+                self.marks.settle_marks(marked, False)
             if not took:  # the write failed before it took any: those waiting fail with it
                 taken, self._waiting = self._waiting, []
                 self._writing = False
@@ -83,6 +110,8 @@ class Accepts:
             if not isinstance(exc, Exception):
                 raise
             return
+        if marked and self.marks is not None:
+            self.marks.settle_marks(marked, True)
         for waiting, gate in zip(taken, gates, strict=True):
             if not waiting.outcome.done():
                 waiting.outcome.set_result((gate, at))

@@ -90,6 +90,6 @@ class LiveAgent:
     def has_work(self, now: float) -> bool:
         if self.queue or not self.idle:
             return True
-        if any(not c.started for c in self.commands.values()):
+        if self.commands and any(not c.started for c in self.commands.values()):
             return True
         return self.deadline is not None and self.deadline <= now

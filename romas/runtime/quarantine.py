@@ -1,8 +1,10 @@
 """Crash-loop quarantine: an agent that was at work through consecutive crashes of the process is kept
 stopped, so that a restart (or another process taking over) always comes up.
 
-The runtime marks an agent *at work* in the database before it first steps it, and clears the mark in the
-flush after the agent went idle (see Runtime._round and Runtime._flush); a clean shutdown clears every mark.
+The runtime marks an agent *at work* in the database before it first steps it (with the client message that
+woke it, in that message's write, or in a write of its own), and clears the mark in the flush after the agent
+went idle unless it was marked again meanwhile (see Runtime._round, Runtime._prepare and runtime/accepts.py); a
+clean shutdown clears every mark.
 So a mark found when a process takes the lead means the previous leader died while that agent was at work.
 """
 

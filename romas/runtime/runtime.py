@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +60,7 @@ from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCo
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
+from romas.runtime.tail import Tail, as_read_back
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService, agent_key, agent_set_files
@@ -83,6 +84,9 @@ LOG_LINES_PER_SECOND = 200.0
 YIELD_TURNS = 3
 CHECKPOINT_SIZE_STEP = 1024 * 1024
 MAX_PENDING_CANCELS = 10_000
+FOLLOW_BATCH = 1000
+"""Events the follower reads at a time."""
+HANDOVER_TURNS = 3
 
 
 @dataclass(slots=True)
@@ -94,6 +98,8 @@ class _Prepared:
     rested: list[str]
     logged: dict[str, int]
     at: datetime
+    cutoff: datetime
+    """The marks of ``rested`` this commit clears are those made up to this instant (see ``Runtime._mark``)."""
     started: float
 
 
@@ -174,11 +180,23 @@ class Runtime:
         """Cancellations asked (of any process) for messages or commands of agents not running yet, by item id:
         applied when the agent starts here, forgotten when the item ends."""
         self._clearing: set[str] = set()
-        """Agents whose at-work marks the commit under way clears: marked again before they step again."""
-        self.accepts = Accepts(store, _utc_now)
+        """Agents whose at-work marks the commit under way clears: marked again before they step again (a mark
+        made meanwhile takes them out of here, and the clear leaves it be, see ``at_work.clear_marked_by``)."""
+        self._marked_until = datetime.min.replace(tzinfo=UTC)
+        self._releasing: set[int] = set()
+        """Shards being handed over: client messages' writes mark none of their agents (see ``_release``)."""
+        self._marks_settled = asyncio.Event()
+        """Set whenever a client messages' write that marked agents ended."""
+        self._marking: set[str] = set()
+        """Agents whose marks a client message's write takes (see accepts.py): the scheduler does not mark them
+        again, nor does a flush clear them, until that write ends."""
+        """The newest instant given to a mark or a clear's cutoff: they never go back (see ``_mark_instant``)."""
+        self.accepts = Accepts(store, _utc_now, self)
         """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()
         """The terms of client messages parsed when they were accepted, for their delivery (see contents.py)."""
+        self.tail = Tail()
+        """The newest events the follower handled, for the event streams (see tail.py)."""
         self.watchers: list[Callable[[list[RecordedEvent]], None]] = []
         """Called with the events the follower read (every process's, in log order), after the runtime handled them:
         pollers that only care about a few kinds of event (webhook subscriptions, external agents) look again when
@@ -196,8 +214,11 @@ class Runtime:
         self.signal = signal
         self._stopping = False
         self._cursor = await self.store.last_position()
+        self.tail.reset(self._cursor)
         await self._load_known()
         self._follower = asyncio.create_task(self._follow(), name="romas-runtime-follower")
+        if self._committed not in self.store.on_commit:
+            self.store.on_commit.append(self._committed)
         self.leadership.start(self._gain, self._release, self._lose)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
@@ -214,6 +235,9 @@ class Runtime:
             self.leading = False
         self._closing = False
         self._stopping = True
+        if self._committed in self.store.on_commit:
+            self.store.on_commit.remove(self._committed)
+        self.tail.reset(-1)
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -245,6 +269,18 @@ class Runtime:
         """Shards handed over: checkpoint their agents (the leases still hold), clear their at-work marks, and
         forget them here."""
         await self._stop_scheduler()
+        # No client message's write marks their agents from now on, and the marks such writes are taking commit
+        # first: the clear below must come after them, or a mark would outlive the hand-over.
+        self._releasing |= shards
+        try:
+            while any(agent_shard(name) in shards for name in self._marking):
+                self._marks_settled.clear()
+                await self._marks_settled.wait()
+            await self._hand_over(shards)
+        finally:
+            self._releasing -= shards
+
+    async def _hand_over(self, shards: set[int]) -> None:
         names = [name for name in self.live if agent_shard(name) in shards]
         self.effects.checkpoint.update(names)
         leaving = set(names) | {name for name in self._marked if agent_shard(name) in shards}
@@ -318,30 +354,69 @@ class Runtime:
 
     async def _follow(self) -> None:
         """Handle every committed event in log order, from any process; a commit (here, or announced by
-        PostgreSQL's NOTIFY) wakes it, and a slow poll covers a lost notification."""
+        PostgreSQL's NOTIFY) wakes it, and a slow poll covers a lost notification. The commits of this process
+        whose events follow on from the cursor are handed over as they commit (see ``_committed``): the log is
+        read only past a gap (another process's commit) or on the poll."""
         assert self.signal is not None
+        signal = self.signal
         while not self._stopping:
             try:
-                events = await self.store.read_events(after=self._cursor, limit=1000)
+                events = await self.store.read_events(after=self._cursor, limit=FOLLOW_BATCH)
             except Exception:
                 log.exception("reading the event log failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
+            if events and events[0].position <= self._cursor:  # handed over during the read
+                events = [event for event in events if event.position > self._cursor]
             if events:
-                self._cursor = events[-1].position
-                try:
-                    self.on_commit(events)
-                except Exception:
-                    log.exception("handling events up to position %d failed", self._cursor)
-                for watcher in self.watchers:
-                    try:
-                        watcher(events)
-                    except Exception:
-                        log.exception("a watcher of the event log failed")
+                self._handle(events)
+                self.tail.extend(events)
+            if len(events) == FOLLOW_BATCH:
                 continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
-                    await self.signal.wait_past(self._cursor)
+            while signal.latest <= self._cursor:  # nothing committed that was neither read nor handed over
+                try:
+                    async with asyncio.timeout(2.0):  # no extra task per wait, unlike wait_for
+                        await signal.wait_past(self._cursor)
+                except TimeoutError:
+                    break  # the slow poll
+                # PostgreSQL's NOTIFY of a commit of this process may come before the answer to its COMMIT, whose
+                # events are then handed over: a few turns of the loop let them come before reading them back.
+                for _ in range(HANDOVER_TURNS):
+                    if signal.latest <= self._cursor:
+                        break
+                    await asyncio.sleep(0)
+
+    def _committed(self, recorded: list[RecordedEvent]) -> None:
+        """A commit of this process (a store hook, called before its writes return): its events go to the
+        follower's handlers at once when they are the next ones in the log, saving the follower a read of what was
+        just written. Only message events, whose documents are built of JSON's own types, so they are the same
+        as read back; anything else, or a gap before or inside the batch (another process's commit, positions a
+        rolled-back write took), is left to the follower's read."""
+        if self._follower is None or self._stopping or recorded[0].position != self._cursor + 1:
+            return
+        position = self._cursor
+        for event in recorded:
+            position += 1
+            if event.position != position or event.stream_type != "message":
+                return
+        self._handle(recorded)
+        if self.store.dialect == "postgresql":
+            self.tail.extend([as_read_back(event) for event in recorded])
+        else:
+            self.tail.extend(recorded)
+
+    def _handle(self, events: list[RecordedEvent]) -> None:
+        """The follower's events, in log order past its cursor: the runtime's reaction, then the watchers'."""
+        self._cursor = events[-1].position
+        try:
+            self.on_commit(events)
+        except Exception:
+            log.exception("handling events up to position %d failed", self._cursor)
+        for watcher in self.watchers:
+            try:
+                watcher(events)
+            except Exception:
+                log.exception("a watcher of the event log failed")
 
     async def _load_owned(self, shards: set[int] | None) -> None:
         """Start the running agents of ``shards`` (every shard this process holds when None) that are not running
@@ -517,7 +592,12 @@ class Runtime:
         self._wake.clear()
         # A stop that set the wake-up while this cycle was awaiting the database was just cleared: without this
         # check the loop would sleep out the whole timeout before it noticed, and shutting down would wait for it.
-        if not self._scheduling or self._dirty or any(live.has_work(time.monotonic()) for live in self.live.values()):
+        now = time.monotonic()
+        if (
+            not self._scheduling
+            or self._dirty
+            or any(live.has_work(now) and name not in self._marking for name, live in self.live.items())
+        ):
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
@@ -539,26 +619,37 @@ class Runtime:
         return timeout
 
     async def _round(self) -> bool:
+        """Step every agent that has work (and is marked at work), yielding to requests between slices. One pass
+        over the agents finds them (and does the periodic checks): the rest of the round visits those alone, since
+        with a hundred agents and messages coming one at a time, passes over all of them were most of its cost."""
         worked = False
-        marked = self._marked - self._clearing if self._clearing else self._marked
         now = time.monotonic()
-        starting = [name for name, live in self.live.items() if name not in marked and live.has_work(now)]
+        ready: list[LiveAgent] = []
+        for live in self.live.values():
+            if live.commands:
+                self._check_deadlines(live)
+            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
+                self.effects.checkpoint.add(live.name)
+            if live.has_work(now):
+                ready.append(live)
+        if not ready:
+            return False
+        marked = self._marked - self._clearing if self._clearing else self._marked
+        starting = [live.name for live in ready if live.name not in marked and live.name not in self._marking]
         if starting:
-            await self._settle()  # a mark the commit under way would clear is written after it
+            # Not after the commit under way, even if it clears some of these marks: that clear spares a newer
+            # mark, whichever commits first (see at_work.clear_marked_by).
             await self._mark(starting)
             marked = self._marked
         yielded_at = time.perf_counter()
-        for live in list(self.live.values()):
+        for live in ready:
             if self.live.get(live.name) is not live:
                 continue
-            now = time.monotonic()
-            self._check_deadlines(live)
-            if live.stepped and now - live.last_checkpoint >= self._checkpoint_every(live):
-                self.effects.checkpoint.add(live.name)
-            if not live.has_work(now):
-                continue
             if live.name not in marked:
-                worked = True  # it found work during this round: marked at the start of the next one
+                if live.name not in self._marking:  # else its mark is committing with its message: woken then
+                    worked = True  # it found work during this round: marked at the start of the next one
+                continue
+            if not live.has_work(time.monotonic()):  # lost it while others ran (a cancellation)
                 continue
             try:
                 self._deliver(live)
@@ -594,10 +685,48 @@ class Runtime:
 
     async def _mark(self, names: list[str]) -> None:
         """Marks agents at work before their first step, so a crash during it is laid at their door. One upsert
-        that cannot conflict: a light write (no savepoint)."""
+        that cannot conflict: a light write (no savepoint). An agent whose mark the commit under way clears is
+        marked again at once: the clear only removes marks made before it was prepared, so this one stays."""
+        self._clearing.difference_update(names)
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=True) as writer:
-            await at_work.mark(writer, names, _utc_now())
+            await at_work.mark(writer, names, self._mark_instant())
         self._marked.update(names)
+
+    def take_marks(self, agents: Collection[str]) -> tuple[list[str], datetime]:
+        """The agents of client messages about to be accepted that this process runs and that are not marked at
+        work (or whose marks the commit under way clears): marked in the messages' write, which the scheduler
+        waits for instead of writing marks of its own (see accepts.py)."""
+        names = [
+            name
+            for name in agents
+            if name in self.live
+            and name not in self._marking
+            and (name not in self._marked or name in self._clearing)
+            and (not self._releasing or agent_shard(name) not in self._releasing)
+        ]
+        self._marking.update(names)
+        self._clearing.difference_update(names)
+        return names, self._mark_instant()
+
+    def settle_marks(self, agents: list[str], committed: bool) -> None:
+        """The write that marked ``agents`` (see :meth:`take_marks`) ended; a failed one wrote no mark: the scheduler
+        marks them again before they step."""
+        self._marking.difference_update(agents)
+        self._marks_settled.set()
+        if committed:
+            self._marked.update(agents)
+        else:
+            self._marked.difference_update(agents)
+        self._wake.set()
+
+    def _mark_instant(self) -> datetime:
+        """Now, or just after the last mark or cutoff: a clear's cutoff must order the marks made before and after
+        it even if the wall clock steps back."""
+        now = _utc_now()
+        if now <= self._marked_until:
+            now = self._marked_until + timedelta(microseconds=1)
+        self._marked_until = now
+        return now
 
     async def _halt(self, name: str, reason: str) -> None:
         """Stops an agent that cannot go on (over its memory budget): a revision by the runtime with the
@@ -836,7 +965,7 @@ class Runtime:
             self._went_idle = False
             for name in self._marked:
                 live = self.live.get(name)
-                if live is None or not live.has_work(self._last_flush):
+                if (live is None or not live.has_work(self._last_flush)) and name not in self._marking:
                     rested.append(name)
         if not effects and not rested:
             return None
@@ -852,7 +981,7 @@ class Runtime:
         for line in effects.log:
             logged[line.agent] = logged.get(line.agent, 0) + 1
         self._clearing = set(rested)
-        return _Prepared(effects, saved, rested, logged, _utc_now(), started)
+        return _Prepared(effects, saved, rested, logged, _utc_now(), self._mark_instant(), started)
 
     async def _write(self, prepared: _Prepared) -> None:
         effects, saved, rested = prepared.effects, prepared.saved, prepared.rested
@@ -865,14 +994,14 @@ class Runtime:
                     saved = [entry for entry in saved if agent_shard(entry[0]) not in lost]
                     rested = [name for name in rested if agent_shard(name) not in lost]
                 try:
-                    await self._commit(effects, saved, rested, prepared.logged, prepared.at)
+                    await self._commit(effects, saved, rested, prepared.logged, prepared.at, prepared.cutoff)
                     break
                 except LeadershipLost as exc:
                     if not exc.shards or attempt == 2:
                         raise
+            self._marked.difference_update([name for name in rested if name in self._clearing])  # not marked anew
         finally:
             self._clearing = set()
-        self._marked.difference_update(rested)
         self.telemetry.flushed(effects.size(), prepared.started)
 
     async def _commit(
@@ -882,17 +1011,17 @@ class Runtime:
         rested: list[str],
         logged: dict[str, int],
         now: datetime,
+        cutoff: datetime,
     ) -> None:
         async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
             await self.leadership.check(writer)
             await inbox.accept(writer, effects.outgoing, now)
-            await inbox.change(writer, effects.messages)
+            await inbox.change(writer, effects.messages, inbox.Along(saved, now, rested, cutoff))
             await commands.change(writer, effects.commands)
             await agent_log.append(writer, effects.log)
             await invocations.accept(writer, effects.invocations, now)
             for change in effects.environment:
                 await self._write_environment(writer, change, now)
-            await checkpoints.save_many(writer, saved, now)
             for name, count in logged.items():
                 live = self.live.get(name)
                 if live is not None:
@@ -900,7 +1029,6 @@ class Runtime:
                     if live.logged >= agent_log.KEEP_LINES // 10:
                         live.logged = 0
                         await agent_log.prune(writer, name)
-            await at_work.clear(writer, rested)
 
     @staticmethod
     async def _write_environment(writer: Writer, change: EnvironmentChange, at: datetime) -> None:

@@ -29,6 +29,7 @@ _MARK = raw_statement(
     "ON CONFLICT (agent) DO UPDATE SET at_work = TRUE, since = excluded.since"
 )
 _CLEAR = raw_statement("DELETE FROM agents_at_work WHERE agent = $1")
+_CLEAR_MARKED_BY = raw_statement("DELETE FROM agents_at_work WHERE agent = $1 AND since <= $2")
 
 
 async def mark(writer: Writer, agents: Collection[str], at: datetime) -> None:
@@ -40,6 +41,15 @@ async def mark(writer: Writer, agents: Collection[str], at: datetime) -> None:
 async def clear(writer: Writer, agents: Collection[str]) -> None:
     """The agents ended their work cleanly: whatever crashes they were at work through are forgiven."""
     await writer.run_many(_CLEAR, [(name,) for name in sorted(agents)])
+
+
+async def clear_marked_by(writer: Writer, agents: Collection[str], cutoff: datetime) -> None:
+    """:func:`clear` for the agents whose mark is no newer than ``cutoff``: a mark written after it (the agent
+    got work again while this clear was on its way to the database) stays, in whichever order the two commit. So
+    the runtime may mark an agent again at once instead of waiting for the clear to commit first. ``cutoff`` and
+    the marks' instants must come from one clock that never goes back (the runtime's)."""
+    since = writer.instant(cutoff)
+    await writer.run_many(_CLEAR_MARKED_BY, [(name, since) for name in sorted(agents)])
 
 
 async def clear_all(writer: Writer) -> None:

@@ -8,7 +8,7 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
+from romas.store import at_work, checkpoints
 from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
-from romas.store.raw import RawStatement, optional_document, raw_select, raw_statement
+from romas.store.raw import RawStatement, document, optional_document, raw_select, raw_statement
 from romas.store.tables import messages, resources
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
@@ -101,7 +102,12 @@ _CHANGE_MANY_STATEMENT = raw_statement(
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT st, sid, v, t, d::jsonb, m::jsonb, at FROM unnest($8::text[], $9::text[], $10::int[], $11::text[], "
     "$12::text[], $13::text[], $14::timestamptz[]) WITH ORDINALITY AS x(st, sid, v, t, d, m, at, n) ORDER BY n "
-    "RETURNING position) "
+    "RETURNING position), "
+    # what the runtime's flush writes beside (see Along): the agents' checkpoints, and the at-work marks it clears
+    "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::jsonb, $18::timestamptz "
+    "FROM unnest($15::text[], $16::int[], $17::text[]) AS k(a, r, s) ON CONFLICT (agent) DO UPDATE SET "
+    "code_revision = excluded.code_revision, state = excluded.state, updated_at = excluded.updated_at), "
+    "w AS (DELETE FROM agents_at_work WHERE agent = ANY($19::text[]) AND since <= $20::timestamptz) "
     "SELECT position FROM e"
 )
 _INSERT = raw_statement(
@@ -128,7 +134,10 @@ _ACCEPT_MANY_IF_RUNNING_PG = (
     "ORDER BY n RETURNING id), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT 'message', a.stream_id, 1, 'message.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
-    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position) "
+    "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position), "
+    # the agents the runtime marks at work with their messages (see at_work.py): distinct names, one upsert each
+    "w AS (INSERT INTO agents_at_work (agent, at_work, crashes, since) SELECT x, TRUE, 0, $17::timestamptz "
+    "FROM unnest($16::text[]) AS x ON CONFLICT (agent) DO UPDATE SET at_work = TRUE, since = excluded.since) "
     "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
 _ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
@@ -186,15 +195,26 @@ async def accept_if_running(writer: Writer, message: NewMessage, at: datetime) -
 
 
 async def accept_many_if_running(
-    writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+    writer: Writer,
+    messages: Sequence[tuple[NewMessage, WriteContext]],
+    at: datetime,
+    mark: Collection[str] = (),
+    marked_at: datetime | None = None,
 ) -> list[AgentGate]:
     """:func:`accept_if_running` for several client messages, each with the context of the request that sent it
     (its event's metadata), in one write: their events take positions in the order given. On PostgreSQL this is
     one statement, which writes the messages whose agent runs and nothing for the others (so it may be a light
     write, as :func:`accept_if_running`); on SQLite three (take a savepoint: a failure after the first would have
-    something to undo)."""
+    something to undo).
+
+    ``mark`` are agents to mark at work at ``marked_at`` in the same write (``at_work.mark``; on PostgreSQL in
+    the same statement, where a mark alone does not count as written for a light write's undo: the runtime
+    drops the marks of a write that failed)."""
     if writer.dialect != "postgresql":
-        return await _accept_many_sqlite(writer, messages, at)
+        gates = await _accept_many_sqlite(writer, messages, at)
+        if mark:
+            await at_work.mark(writer, mark, marked_at or at)
+        return gates
     fresh = not writer.touched
     events = [writer.prepare(_accepted_event(m), context) for m, context in messages]
     accepted_at = writer.instant(at)
@@ -215,6 +235,8 @@ async def accept_many_if_running(
         [e.data_json for e in events],
         [e.metadata_json for e in events],
         [e.recorded_at for e in events],
+        sorted(set(mark)),
+        writer.instant(marked_at or at),
     )
     gates = []
     wrote = False
@@ -316,9 +338,26 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
     await writer.append([_accepted_event(m) for m in new])
 
 
-async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
-    """Apply status changes (rows and events) in the writer's transaction; on PostgreSQL in one statement."""
-    if not changes:
+@dataclass(frozen=True, slots=True)
+class Along:
+    """What the runtime's flush writes beside its messages' changes, in the same statement on PostgreSQL (each a
+    round trip of its own otherwise): the agents' checkpoints (``checkpoints.save_many``) and the at-work marks it
+    clears (``at_work.clear_marked_by``)."""
+
+    saved: Sequence[tuple[str, int, dict[str, Any]]]
+    at: datetime
+    rested: Collection[str]
+    cutoff: datetime
+
+
+async def change(writer: Writer, changes: Sequence[MessageChange], along: Along | None = None) -> None:
+    """Apply status changes (rows and events) in the writer's transaction, and write ``along``; on PostgreSQL in
+    one statement."""
+    if along is not None and (writer.dialect != "postgresql" or not changes):  # each statement only if needed
+        await checkpoints.save_many(writer, along.saved, along.at)
+        await at_work.clear_marked_by(writer, along.rested, along.cutoff)
+        along = None
+    if not changes and along is None:
         return
     events = [
         NewEvent(
@@ -343,11 +382,18 @@ async def change(writer: Writer, changes: Sequence[MessageChange]) -> None:
         return
     rows = _row_changes(writer, changes)
     prepared = [writer.prepare(event) for event in events]
+    saved = along.saved if along is not None else ()
     try:
         found = await writer.run(
             _CHANGE_MANY_STATEMENT,
             *([row[i] for row in rows] for i in range(7)),
             *([getattr(e, name) for e in prepared] for name in _EVENT_FIELDS),
+            [agent for agent, _, _ in saved],
+            [revision for _, revision, _ in saved],
+            [document(state) for _, _, state in saved],
+            writer.instant(along.at if along is not None else None),
+            sorted(along.rested) if along is not None else [],
+            writer.instant(along.cutoff if along is not None else None),
         )
     except INTEGRITY_ERRORS as exc:  # another writer took a version of one of these messages' streams
         raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1) from exc

@@ -297,3 +297,19 @@ async def test_after_the_listen_connection_drops_streams_catch_up(
 async def write_elsewhere(store: Store, name: str) -> None:
     async with store.write() as writer:
         await WorkspaceService(store).put_workspace(writer, name, description="written by another engine")
+
+
+async def test_message_events_stream_from_the_runtime_s_tail_as_the_page_has_them(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    """This process's message events reach the runtime as they commit, and a stream takes them from there, not from
+    the database: byte for byte as the JSON page gives them (on PostgreSQL with its jsonb key order)."""
+    await put(http, "/agents/bob", code="count(0).\n+!inc <- ?count(C); -+count(C + 1).\n")
+    async with stream(http, stream_type="message") as reader:
+        for _ in range(3):
+            response = await http.post("/agents/bob/inbox", json={"performative": "achieve", "content": "inc"})
+            assert response.status_code == 202, response.text
+        received = await reader.events(9)  # accepted, delivered, processed
+    page = [e for e in await all_events(http) if e["stream_type"] == "message"]
+    assert [json.dumps(m.data) for m in received] == [json.dumps(e) for e in page]
+    assert [m.event for m in received].count("message.processed") == 3

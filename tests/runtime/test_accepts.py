@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 import pytest
 
 from romas.runtime.accepts import Accepts
-from romas.store import inbox
+from romas.store import at_work, inbox
 from romas.store.eventstore import Change, Store, WriteContext
 from romas.store.inbox import NewMessage
 
@@ -75,3 +76,43 @@ async def test_a_write_that_fails_fails_every_message_it_took(store: Store) -> N
     assert [r.id for r in await inbox.unfinished(store, "runs")] == ["m1"]
     gate, _ = await accepts.accept(_message(3, "runs"), WriteContext(actor="c3"))
     assert gate.accepted, "the accepts go on after a failed write"
+
+
+class _Marks:
+    """The runtime's side of the marks written with the messages (see accepts.Marks)."""
+
+    def __init__(self, runs: set[str]) -> None:
+        self.runs = runs
+        self.settled: list[tuple[list[str], bool]] = []
+
+    def take_marks(self, agents: Collection[str]) -> tuple[list[str], datetime]:
+        return sorted(set(agents) & self.runs), T0
+
+    def settle_marks(self, agents: list[str], committed: bool) -> None:
+        self.settled.append((agents, committed))
+
+
+async def _marks(store: Store) -> list[at_work.AtWork]:
+    async with store.write() as writer:
+        return await at_work.load(writer)
+
+
+async def test_the_agents_the_runtime_runs_are_marked_at_work_in_their_messages_write(store: Store) -> None:
+    """An idle agent that gets a message is marked at work by the write that accepts it, not by a write of its
+    own that its first step would wait for; a write that fails marks nobody, and the runtime hears it."""
+    await _agent(store, "runs", "running")
+    await _agent(store, "elsewhere", "running")
+    marks = _Marks({"runs"})
+    accepts = Accepts(store, lambda: T0, marks)
+    await asyncio.gather(
+        *(accepts.accept(_message(n, agent), WriteContext()) for n, agent in enumerate(["runs", "elsewhere", "runs"]))
+    )
+    assert await _marks(store) == [at_work.AtWork("runs", True, 0)]
+    assert marks.settled == [(["runs"], True)]
+
+    async with store.write() as writer:
+        await at_work.clear(writer, ["runs"])
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own error for a duplicate id
+        await accepts.accept(_message(0, "runs"), WriteContext())
+    assert await _marks(store) == []
+    assert marks.settled[-1] == (["runs"], False)

@@ -23,3 +23,20 @@ async def test_ten_thousand_agents_are_marked_and_cleared(store: Store) -> None:
         await at_work.clear(writer, names)
     async with store.write(WriteContext(actor="test")) as writer:
         assert await at_work.load(writer) == []
+
+
+async def test_a_clear_spares_marks_newer_than_its_cutoff_in_either_order(store: Store) -> None:
+    """The runtime marks an agent again while the flush that clears its old mark is on its way: the newer mark
+    stays, whether it commits before the clear or after it."""
+    old, cutoff, new = (datetime(2026, 1, 1, 0, 0, 0, micro, tzinfo=UTC) for micro in (1, 2, 3))
+    async with store.write(WriteContext(actor="test")) as writer:
+        await at_work.mark(writer, ["a", "b", "c"], old)
+    async with store.write(WriteContext(actor="test")) as writer:
+        await at_work.mark(writer, ["a"], new)  # marked again before the clear commits
+    async with store.write(WriteContext(actor="test")) as writer:
+        await at_work.clear_marked_by(writer, ["a", "b"], cutoff)
+        await at_work.mark(writer, ["b"], new)  # or after it
+    async with store.write(WriteContext(actor="test")) as writer:
+        assert [row.agent for row in await at_work.load(writer)] == ["a", "b", "c"]
+        await at_work.clear_marked_by(writer, ["a", "b", "c"], new)
+        assert await at_work.load(writer) == []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from romas.store import inbox
+from romas.store import at_work, checkpoints, inbox
 from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext
 from romas.store.inbox import MessageChange, NewMessage
 
@@ -118,3 +118,25 @@ async def test_a_change_from_a_stale_version_is_a_conflict_and_changes_nothing(s
     assert row is not None and (row.status, row.version) == ("accepted", 1)
     events = await store.read_events(stream_id=inbox.message_stream("bob", "m1"))
     assert [e.type for e in events] == ["message.accepted"]
+
+
+async def test_a_flush_s_checkpoints_and_cleared_marks_go_with_its_changes(store: Store) -> None:
+    """The runtime's flush hands its checkpoints and the marks it clears to the messages' change (one statement
+    on PostgreSQL): each checkpoint is written or replaced, and only marks no newer than the cutoff go."""
+    await _accept(store, ["m1"])
+    old, cutoff, new = T0 + timedelta(microseconds=1), T0 + timedelta(microseconds=2), T0 + timedelta(microseconds=3)
+    async with store.write(WriteContext(actor="test")) as writer:
+        await checkpoints.save_many(writer, [("bob", 1, {"v": 0})], T0)
+        await at_work.mark(writer, ["bob", "carol"], old)
+        await at_work.mark(writer, ["dave"], new)
+    for changes in ([MessageChange("m1", "bob", 1, "processed", T0, "yes")], []):
+        along = inbox.Along([("bob", 2, {"v": len(changes)}), ("carol", 1, {"v": 9})], new, ["bob", "dave"], cutoff)
+        async with store.write(WriteContext(actor="test")) as writer:
+            await inbox.change(writer, changes, along)
+        bob, carol = await checkpoints.load(store, "bob"), await checkpoints.load(store, "carol")
+        assert bob is not None and (bob.code_revision, bob.state, bob.updated_at) == (2, {"v": len(changes)}, new)
+        assert carol is not None and carol.state == {"v": 9}
+        async with store.write(WriteContext(actor="test")) as writer:
+            assert [row.agent for row in await at_work.load(writer)] == ["carol", "dave"]
+    message = await inbox.get(store, "bob", "m1")
+    assert message is not None and (message.status, message.reply) == ("processed", "yes")
