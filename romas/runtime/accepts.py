@@ -1,9 +1,6 @@
 """Client messages accepted together: the inbox POSTs that wait for the store at the same time share one write.
 
-Why: each accepted message used to be a write request of its own in the group commit's batch, and the requests of a
-batch run one after the other on its connection: on PostgreSQL one round trip each, so a batch of sixteen POSTs
-held the transaction for sixteen round trips, and every request paid the write's own machinery (its place in the
-queue, its futures). Here the POSTs that arrive while a write of them waits for its batch join it, and are
+The POSTs that arrive while a write of them waits for its batch join it (romas/store/together.py says why), and are
 accepted by one statement (``inbox.accept_many_if_running``), in arrival order; each request still hears its own
 message's outcome, once the batch holding it committed.
 
@@ -14,25 +11,14 @@ its own mark (a batch, a commit) after the message's.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from romas.store import inbox
-from romas.store.eventstore import Store, WriteContext
+from romas.store.eventstore import Store, WriteContext, Writer
 from romas.store.inbox import AgentGate, NewMessage
-
-MAX_TOGETHER = 256
-"""A write takes at most this many messages; the rest wait for the next one."""
-
-
-@dataclass(slots=True)
-class _Waiting:
-    message: NewMessage
-    context: WriteContext
-    outcome: asyncio.Future[tuple[AgentGate, datetime]]
+from romas.store.together import Settle, Together
 
 
 class Marks(Protocol):
@@ -49,69 +35,32 @@ class Marks(Protocol):
 
 
 class Accepts:
-    """The messages waiting to be accepted, and the write that takes them."""
+    """Client messages accepted together (romas/store/together.py), their agents marked at work in the same write."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime], marks: Marks | None = None) -> None:
-        self.store = store
-        self.clock = clock
         self.marks = marks
-        self._waiting: list[_Waiting] = []
-        self._writing = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._together: Together[tuple[NewMessage, WriteContext], AgentGate] = Together(
+            store, self._write, name="romas-inbox-accepts", clock=clock
+        )
 
     async def accept(self, message: NewMessage, context: WriteContext) -> tuple[AgentGate, datetime]:
         """Accept ``message`` if its agent runs (with the messages that wait beside it); its agent's gate and the
         instant it was accepted at, once committed. Nothing is written for a message whose agent does not run."""
-        outcome: asyncio.Future[tuple[AgentGate, datetime]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(message, context, outcome))
-        if not self._writing:
-            self._writing = True
-            self._start()
-        return await outcome
+        return await self._together.submit((message, context))
 
-    def _start(self) -> None:
-        task = asyncio.create_task(self._write(), name="romas-inbox-accepts")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _write(self) -> None:
-        taken: list[_Waiting] = []
-        took = False
+    async def _write(
+        self, writer: Writer, messages: Sequence[tuple[NewMessage, WriteContext]], at: datetime
+    ) -> tuple[list[AgentGate], Settle | None]:
         marked: list[str] = []
+        since = at
+        if self.marks is not None:
+            marked, since = self.marks.take_marks({message.agent for message, _ in messages})
+        marks = self.marks
+        settle = None if not marked or marks is None else lambda committed: marks.settle_marks(marked, committed)
         try:
-            # Light on PostgreSQL: one statement that writes the messages it accepts, or nothing.
-            async with self.store.write(light=self.store.dialect == "postgresql") as writer:
-                taken = [w for w in self._waiting[:MAX_TOGETHER] if not w.outcome.cancelled()]
-                del self._waiting[:MAX_TOGETHER]
-                took = True
-                self._writing = bool(self._waiting)
-                if self._writing:  # more than one write takes: the next one queues at once
-                    self._start()
-                if not taken:
-                    writer.wrote_nothing()
-                    return
-                at = self.clock()
-                since = at
-                if self.marks is not None:
-                    marked, since = self.marks.take_marks({w.message.agent for w in taken})
-                gates = await inbox.accept_many_if_running(
-                    writer, [(w.message, w.context) for w in taken], at, marked, since
-                )
-        except BaseException as exc:
-            if marked and self.marks is not None:
-                self.marks.settle_marks(marked, False)
-            if not took:  # the write failed before it took any: those waiting fail with it
-                taken, self._waiting = self._waiting, []
-                self._writing = False
-            error = exc if isinstance(exc, Exception) else RuntimeError("the store's writer stopped")
-            for waiting in taken:
-                if not waiting.outcome.done():
-                    waiting.outcome.set_exception(error)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        if marked and self.marks is not None:
-            self.marks.settle_marks(marked, True)
-        for waiting, gate in zip(taken, gates, strict=True):
-            if not waiting.outcome.done():
-                waiting.outcome.set_result((gate, at))
+            gates = await inbox.accept_many_if_running(writer, messages, at, marked, since)
+        except BaseException:
+            if settle is not None:
+                settle(False)
+            raise
+        return gates, settle

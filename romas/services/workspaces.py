@@ -4,6 +4,8 @@ its artefacts in the same transaction (their history stays)."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from romas.domain.artefact_types import Registry
@@ -13,7 +15,7 @@ from romas.services.preconditions import NONE, Preconditions
 from romas.services.resources import ResourceKey, RevisionedService, Written
 from romas.store import invocations
 from romas.store.eventstore import Change, ResourceRow, Writer
-from romas.store.together import Together
+from romas.store.together import Settle, Together
 
 
 def workspace_key(name: str) -> ResourceKey:
@@ -53,6 +55,12 @@ TYPES_KEPT = 4096
 """Artefacts whose type ArtefactService.type_of remembers."""
 
 
+async def _accept_invocations(
+    writer: Writer, asked: Sequence[invocations.Asked], at: datetime
+) -> tuple[list[invocations.ArtefactGate], Settle | None]:
+    return await invocations.accept_many_if_live(writer, asked, at), None
+
+
 class ArtefactService(RevisionedService):
     kind = "artefact"
 
@@ -61,7 +69,7 @@ class ArtefactService(RevisionedService):
         self.registry = registry
         self._types: OrderedDict[str, str] = OrderedDict()
         self.accepts: Together[invocations.Asked, invocations.ArtefactGate] = Together(
-            store, invocations.accept_many_if_live, name="romas-invocation-accepts"
+            store, _accept_invocations, name="romas-invocation-accepts"
         )
         """Clients' invocations accepted together (see together.py)."""
 

@@ -21,6 +21,10 @@ from romas.store.eventstore import Store, Writer
 T = TypeVar("T")
 R = TypeVar("R")
 
+Settle = Callable[[bool], None]
+"""Told once whether the write committed (True) or failed (False), for what the write took beside its rows (the
+runtime's at-work marks, say)."""
+
 MAX_TOGETHER = 256
 """A write takes at most this many requests; the rest wait for the next one."""
 
@@ -34,14 +38,14 @@ class _Waiting(Generic[T, R]):
 class Together(Generic[T, R]):
     """The requests of one kind waiting to be written, and the write that takes them.
 
-    ``write_many(writer, items, at)`` answers one outcome per item, in order. It must write nothing when it fails
-    on PostgreSQL (the write is a light one there: one statement that writes all it writes or nothing), and say so
-    with ``writer.wrote_nothing()`` when it wrote nothing at all."""
+    ``write_many(writer, items, at)`` answers one outcome per item, in order, and maybe a :data:`Settle`. It must
+    write nothing when it fails on PostgreSQL (the write is a light one there: one statement that writes all it
+    writes or nothing), and say so with ``writer.wrote_nothing()`` when it wrote nothing at all."""
 
     def __init__(
         self,
         store: Store,
-        write_many: Callable[[Writer, Sequence[T], datetime], Awaitable[list[R]]],
+        write_many: Callable[[Writer, Sequence[T], datetime], Awaitable[tuple[list[R], Settle | None]]],
         *,
         name: str,
         clock: Callable[[], datetime] | None = None,
@@ -72,6 +76,7 @@ class Together(Generic[T, R]):
     async def _write(self) -> None:
         taken: list[_Waiting[T, R]] = []
         took = False
+        settle: Settle | None = None
         try:
             async with self.store.write(light=self.store.dialect == "postgresql") as writer:
                 taken = [w for w in self._waiting[:MAX_TOGETHER] if not w.outcome.cancelled()]
@@ -84,8 +89,10 @@ class Together(Generic[T, R]):
                     writer.wrote_nothing()
                     return
                 at = self.clock()
-                outcomes = await self.write_many(writer, [w.item for w in taken], at)
+                outcomes, settle = await self.write_many(writer, [w.item for w in taken], at)
         except BaseException as exc:
+            if settle is not None:
+                settle(False)
             if not took:  # the write failed before it took any: those waiting fail with it
                 taken, self._waiting = self._waiting, []
                 self._writing = False
@@ -96,6 +103,8 @@ class Together(Generic[T, R]):
             if not isinstance(exc, Exception):
                 raise
             return
+        if settle is not None:
+            settle(True)
         for waiting, outcome in zip(taken, outcomes, strict=True):
             if not waiting.outcome.done():
                 waiting.outcome.set_result((outcome, at))

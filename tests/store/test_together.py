@@ -4,12 +4,13 @@ clients' invocations, ``invocations.accept_many_if_live``)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from romas.store import invocations
-from romas.store.eventstore import Change, Store, WriteContext
+from romas.store.eventstore import Change, Store, WriteContext, Writer
 from romas.store.invocations import ArtefactGate, NewInvocation
 from romas.store.together import Together
 
@@ -30,8 +31,12 @@ async def _artefact(store: Store, name: str, kind: str, *, deleted: bool = False
             )
 
 
+async def _accept(writer: Writer, asked: Sequence[invocations.Asked], at: datetime) -> tuple[list[ArtefactGate], None]:
+    return await invocations.accept_many_if_live(writer, asked, at), None
+
+
 def _together(store: Store) -> Together[invocations.Asked, ArtefactGate]:
-    return Together(store, invocations.accept_many_if_live, name="test-accepts", clock=lambda: T0)
+    return Together(store, _accept, name="test-accepts", clock=lambda: T0)
 
 
 def _asked(n: int, artefact: str, kind: str | None = "counter") -> invocations.Asked:
