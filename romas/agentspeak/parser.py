@@ -1649,7 +1649,11 @@ def _parse_source(
     file: str | None = None,
     this_ns: str = "",
     stack: tuple[str, ...] = (),
+    *,
+    check: bool = False,
 ) -> tuple[Program, list[Diagnostic]]:
+    """The program of ``source`` and its problems. ``check`` wants the problems alone (the program may then lack
+    clauses): in a source without directives, a clause parsed before without a problem is not built again."""
     diags: list[Diagnostic] = []
     program = Program()
     if "\r" in source:
@@ -1657,6 +1661,8 @@ def _parse_source(
     ctx = _Context(files, file, this_ns, stack if stack or file is None else (file,))
     pos = _Positions(source)
     pieces: list[tuple[int, int]] = [(c.start, c.end) for c in _split(source, pos, diags) if not c.skip]
+    if check and not this_ns:
+        pieces = _unknown_clauses(source, pieces)
     while pieces:
         start, end = pieces.pop(0)
         text = source[start:end]
@@ -1721,6 +1727,21 @@ def _parse_source(
     return program, diags
 
 
+def _unknown_clauses(source: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces of a source that a check must parse: all of them when one is a directive (what it sets changes how
+    the clauses after it read, and sub-plans attach to the plan before them), else those the clause cache does not
+    hold (it holds only clauses that parsed without a problem outside any directive's reach, see _parse_clause)."""
+    texts = [source[start:end] for start, end in pieces]
+    for text in texts:
+        code = text.lstrip()
+        if code[:1] == "/":
+            code = _COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip()
+        if code[:1] == "{":
+            return pieces
+    with _lock:
+        return [piece for piece, text in zip(pieces, texts, strict=True) if _clauses.get(text) is None]
+
+
 def parse_program(source: str, files: AgentFiles | None = None, file: str | None = None) -> Program:
     """Parses a whole agent program; raises :class:`AgentSpeakSyntaxError` listing every error.
 
@@ -1752,7 +1773,7 @@ def include_program(files: AgentFiles | None, name: str, including: str | None, 
 def check_source(source: str, files: AgentFiles | None = None, file: str | None = None) -> list[Diagnostic]:
     """Every problem in ``source`` (empty when it is valid); meant for validating code on upload."""
     try:
-        return _parse_source(source, files, file)[1]
+        return _parse_source(source, files, file, check=True)[1]
     except RecursionError:
         return [Diagnostic(1, 1, "the code is nested too deeply")]
 
