@@ -35,28 +35,34 @@ from romas.store.raw import document, raw_statement
 MAX_TOGETHER = 256
 """A write takes at most this many deployments; the rest wait for the next one."""
 
-# One row per change, in arrival order ($1..$16 are arrays): the projection's row first, updated only at the revision
+# One row per change, in arrival order ($1..$17 are arrays): the projection's row first, updated only at the revision
 # and instant it was decided on (created only when there is none, for expected revision 0); the event and the
 # revision follow from the rows written, so a change whose resource moved gets nothing written and no position. The
-# streams of one statement are distinct (see Deployments). One row back per change: its event's position, or null.
+# streams of one statement are distinct (see Deployments). Each state is sent and read as JSON once: an event's data
+# that is the new state (``derive`` 1) or its changed fields (2) is built from it here, not sent a second time (the
+# code, most of a deployment's bytes, would be). One row back per change: its event's position, or null.
 _RECORD_MANY_IF_CURRENT_PG = (
-    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], "
-    "$6::timestamptz[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], "
-    "$13::text[], $14::text[], $15::text[], $16::text[]) WITH ORDINALITY AS u(stream_id, stream_type, parent, name, "
-    "expected, known_at, deleted, state, type, data, metadata, recorded_at, actor, summary, changed, meta, n)), "
+    "WITH u AS MATERIALIZED (SELECT stream_id, stream_type, parent, name, expected, known_at, deleted, "
+    "state::jsonb AS state, derive, type, data, metadata, recorded_at, actor, summary, changed, meta, n "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::timestamptz[], $7::boolean[], "
+    "$8::text[], $9::integer[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::text[], "
+    "$16::text[], $17::text[]) WITH ORDINALITY AS x(stream_id, stream_type, parent, name, expected, known_at, "
+    "deleted, state, derive, type, data, metadata, recorded_at, actor, summary, changed, meta, n)), "
     "c AS (INSERT INTO resources (stream_id, stream_type, parent, name, revision, deleted, state, updated_at) "
-    "SELECT stream_id, stream_type, parent, name, 1, deleted, state::jsonb, recorded_at FROM u WHERE expected = 0 "
+    "SELECT stream_id, stream_type, parent, name, 1, deleted, state, recorded_at FROM u WHERE expected = 0 "
     "ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id), "
-    "p AS (UPDATE resources r SET revision = u.expected + 1, deleted = u.deleted, state = u.state::jsonb, "
+    "p AS (UPDATE resources r SET revision = u.expected + 1, deleted = u.deleted, state = u.state, "
     "updated_at = u.recorded_at FROM u WHERE u.expected > 0 AND r.stream_id = u.stream_id "
     "AND r.revision = u.expected AND r.updated_at = u.known_at RETURNING r.stream_id), "
     "w AS (SELECT u.* FROM u WHERE u.stream_id IN (SELECT stream_id FROM c UNION ALL SELECT stream_id FROM p)), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
-    "SELECT stream_type, stream_id, expected + 1, type, data::jsonb, metadata::jsonb, recorded_at FROM w "
-    "ORDER BY n RETURNING stream_id, position), "
+    "SELECT stream_type, stream_id, expected + 1, type, CASE derive WHEN 1 THEN jsonb_build_object('state', state) "
+    "WHEN 2 THEN jsonb_build_object('changes', (SELECT coalesce(jsonb_object_agg(k, state -> k), '{}'::jsonb) "
+    "FROM unnest(string_to_array(changed, ',')) AS k WHERE state ? k)) ELSE data::jsonb END, metadata::jsonb, "
+    "recorded_at FROM w ORDER BY n RETURNING stream_id, position), "
     "v AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
     "summary, changed, deleted, state, meta, recorded_at) SELECT w.stream_id, w.expected + 1, w.stream_type, "
-    "w.parent, w.name, e.position, w.type, w.actor, w.summary, w.changed, w.deleted, w.state::jsonb, w.meta::jsonb, "
+    "w.parent, w.name, e.position, w.type, w.actor, w.summary, w.changed, w.deleted, w.state, w.meta::jsonb, "
     "w.recorded_at FROM w JOIN e ON e.stream_id = w.stream_id) "
     "SELECT e.position FROM u LEFT JOIN e ON e.stream_id = u.stream_id ORDER BY u.n"
 )
@@ -95,6 +101,7 @@ async def record_many_if_current(
         for item in items
     ]
     states = [document(item.change.state) for item in items]
+    derived = [_derived(item.change) for item in items]
     rows = await writer.run(
         _RECORD_MANY_IF_CURRENT,
         [item.change.stream_id for item in items],
@@ -105,8 +112,9 @@ async def record_many_if_current(
         [item.known_at for item in items],
         [item.change.deleted for item in items],
         states,
+        derived,
         [event.type for event in events],
-        [event.data_json for event in events],
+        [None if how else event.data_json for event, how in zip(events, derived, strict=True)],
         [event.metadata_json for event in events],
         [event.recorded_at for event in events],
         [event.metadata["actor"] for event in events],
@@ -135,6 +143,25 @@ async def record_many_if_current(
     if fresh and not any(outcomes):
         writer.wrote_nothing()
     return outcomes
+
+
+def _derived(change: Change) -> int:
+    """How the statement builds the change's event data from its new state: 1 the state itself (a creation), 2 its
+    changed fields (an update), 0 not at all (the data is sent)."""
+    data = change.data
+    if len(data) != 1:
+        return 0
+    if data.get("state") is change.state:
+        return 1
+    state = change.state
+    changes = data.get("changes")
+    if (
+        isinstance(changes, dict)
+        and changes.keys() == {k for k in change.changed if k in state}
+        and all(state[k] is value for k, value in changes.items())  # the same values, not values that compare equal
+    ):
+        return 2
+    return 0
 
 
 Outcome = tuple[ResourceRow, RecordedEvent] | None

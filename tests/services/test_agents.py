@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from romas.services.agents import AgentService, agent_key
-from romas.services.agents_deploy import KnownRows
-from romas.store.eventstore import ResourceRow, Store, WriteContext
+from romas.services.agents_deploy import Conditional, KnownRows, record_many_if_current
+from romas.store.eventstore import Change, ResourceRow, Store, WriteContext
 from tests.runtime.helpers import eventually
 
 pytestmark = pytest.mark.anyio
@@ -101,6 +101,12 @@ async def test_deployments_waiting_together_are_written_together_each_with_its_o
         ("/agents/a", 3, "r2"),
     ]
     assert [e.recorded_at for e in events] == sorted(e.recorded_at for e in events)
+    by_request = {
+        outcome.row.state["code"]: outcome.row.state for outcome in outcomes if outcome is not None
+    }  # the stored data is what the hooks were given: the changed fields of the new state
+    for event in events:
+        (code,) = [c for c in by_request if event.data["changes"]["code"] == c]
+        assert event.data == {"changes": {"code": code, "code_revision": by_request[code]["code_revision"]}}
     for name, tail in (("a", "// a2\n"), ("b", "// b1\n"), ("c", "// c1\n")):
         current = await store.current(agent_key(name).stream_id)
         assert current is not None and current.state["code"] == CODE + tail
@@ -168,3 +174,39 @@ def test_known_rows_are_bounded_by_count_and_characters() -> None:
     assert known.get("/agents/e") is None
     known.remember(row("c", "cc", deleted=True))
     assert known.get("/agents/c") is None
+
+
+async def test_an_event_is_stored_with_the_data_of_its_change(store: Store) -> None:
+    """The statement builds an event's data from the new state when it is the state or its changed fields, and
+    takes it as given otherwise: either way what is stored is the change's data."""
+    _postgres_only(store)
+    state = {"code": CODE, "description": "", "metadata": {"n": 1}, "state": "stopped", "code_revision": 1}
+    changes = [
+        Change("/agents/x", "agent", "", "x", 0, "agent.created", {"state": state}, state, "created", ("code",)),
+        Change("/agents/y", "agent", "", "y", 0, "agent.created", {"note": [1, 2]}, state, "created", ("code",)),
+    ]
+    async with store.write(WriteContext("dev")) as writer:
+        items = [Conditional(change, None, WriteContext("dev")) for change in changes]
+        assert all(await record_many_if_current(writer, items))
+    updated = {**state, "code": CODE + "// 2\n", "metadata": {"n": True}}
+    update = Change(
+        "/agents/x",
+        "agent",
+        "",
+        "x",
+        1,
+        "agent.updated",
+        {"changes": {"code": updated["code"], "metadata": {"n": 1}}},  # equal to the state's in Python, not in JSON
+        updated,
+        "changed",
+        ("code", "metadata"),
+    )
+    current = await store.current("/agents/x")
+    assert current is not None
+    async with store.write(WriteContext("dev")) as writer:
+        assert (await record_many_if_current(writer, [Conditional(update, current.updated_at, WriteContext())]))[0]
+    events = await store.read_events(after=0)
+    assert [e.data for e in events] == [changes[0].data, changes[1].data, update.data]
+    assert type(events[2].data["changes"]["metadata"]["n"]) is int  # as given, not the state's True
+    revision = await store.revision("/agents/x", 2)
+    assert revision is not None and revision.state == updated
