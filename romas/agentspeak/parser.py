@@ -965,19 +965,27 @@ class _Clause:
 
 
 class _Positions:
-    """Maps offsets in the source to 1-based line and column numbers."""
+    """Maps offsets in the source to 1-based line and column numbers; the lines are found on the first question (a
+    check of clauses all parsed before asks none)."""
+
+    __slots__ = ("_starts", "source")
 
     def __init__(self, source: str) -> None:
-        starts = [0]
-        i = source.find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = source.find("\n", i + 1)
-        self.starts = starts
+        self.source = source
+        self._starts: list[int] | None = None
 
     def at(self, offset: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self.starts, offset) - 1
-        return i + 1, offset - self.starts[i] + 1
+        starts = self._starts
+        if starts is None:
+            starts = [0]
+            source = self.source
+            i = source.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = source.find("\n", i + 1)
+            self._starts = starts
+        i = bisect.bisect_right(starts, offset) - 1
+        return i + 1, offset - starts[i] + 1
 
 
 _PLAIN_CLAUSE = re.compile(
@@ -997,8 +1005,8 @@ _PLAIN_CLAUSE = re.compile(
 )
 """A clause that is not a directive, with every string, quoted atom and comment closed: what ``_SCAN`` finds in it,
 found in one match."""
-_LEADING_COMMENTS = re.compile(r"(?:\s*+(?://[^\n]*+|/\*.*?\*/))*", re.S)
-_SPACE = re.compile(r"\s*+")
+_LEADING_COMMENTS = re.compile(r"((?:\s*+(?://[^\n]*+|/\*.*?\*/))*)\s*+", re.S)
+"""The comments before a clause (group 1; a clause's text starts after them), then the space before its code."""
 
 
 def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Clause]:
@@ -1008,8 +1016,9 @@ def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Claus
     at = 0
     end = len(source)
     while True:
-        start = _LEADING_COMMENTS.match(source, at).end()  # type: ignore[union-attr]
-        code = _SPACE.match(source, start).end()  # type: ignore[union-attr]
+        lead = _LEADING_COMMENTS.match(source, at)
+        assert lead is not None  # it matches the empty text
+        start, code = lead.end(1), lead.end()
         if code >= end or source[code] in "{}":  # a directive, or a stray '}' (not code for the scanner)
             break
         m = _PLAIN_CLAUSE.match(source, start)
