@@ -1780,21 +1780,11 @@ def include_program(files: AgentFiles | None, name: str, including: str | None, 
 
 
 def check_source(source: str, files: AgentFiles | None = None, file: str | None = None) -> list[Diagnostic]:
-    """Every problem in ``source`` (empty when it is valid); meant for validating code on upload. A NUL character is
-    one (PostgreSQL's JSON refuses it, so such code could not be stored; it has no use in a program)."""
+    """Every problem in ``source`` (empty when it is valid); meant for validating code on upload."""
     try:
-        diagnostics = _parse_source(source, files, file, check=True)[1]
+        return _parse_source(source, files, file, check=True)[1]
     except RecursionError:
         return [Diagnostic(1, 1, "the code is nested too deeply")]
-    nul = source.find("\0")
-    if nul >= 0:
-        if "\r" in source:
-            source = source.replace("\r\n", "\n").replace("\r", "\n")
-            nul = source.find("\0")
-        line, column = source.count("\n", 0, nul) + 1, nul - (source.rfind("\n", 0, nul) + 1) + 1
-        diagnostics.append(Diagnostic(line, column, "a NUL character (U+0000) is not allowed in code"))
-        diagnostics.sort(key=lambda d: (d.line, d.column))
-    return diagnostics
 
 
 def _parse_single(text: str, start: str, what: str) -> Any:

@@ -279,9 +279,3 @@ def test_plain_clauses_are_cut_as_the_scanner_cuts_them(pieces: list[str]) -> No
         (c.start, c.end, c.skip) for c in _scan_clauses(source, 0, pos, scanned, [])
     ]
     assert fast == scanned
-
-
-def test_a_nul_character_is_a_problem_of_the_code() -> None:
-    """PostgreSQL's JSON cannot hold it: code with one could not be stored (it was a 500 there)."""
-    assert check_source("a.\r\n// x\x00y\n") == [Diagnostic(2, 5, "a NUL character (U+0000) is not allowed in code")]
-    assert [d.line for d in check_source('a("\x00").\n+!g <- .print(.\n')] == [1, 2]

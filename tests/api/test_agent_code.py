@@ -153,15 +153,3 @@ async def test_include_outside_the_agent_set_is_refused(client: Client, path: st
     assert (error["line"], error["column"]) == (2, 3)
     assert error["message"].startswith("include: ")
     assert (await client.get("/agents/user")).status_code == 404
-
-
-async def test_code_with_a_nul_character_is_refused_not_stored(client: Client) -> None:
-    """PostgreSQL cannot store it: a 500 there (for every deployment written with it), accepted by SQLite."""
-    asl = {"Content-Type": "text/x-asl"}
-    code = GOOD_CODE + "// a\x00b\n"
-    for params in ({}, {"ignored": "1"}):  # the request layer's PUT, and Litestar's
-        problem = assert_problem(await client.put("/agents/nul/code", content=code, headers=asl, params=params), 422)
-        assert [e["message"] for e in problem["errors"]] == ["a NUL character (U+0000) is not allowed in code"]
-    assert_problem(await client.put("/agents/nul", json={"code": code}), 422)
-    assert_problem(await client.get("/agents/nul"), 404)
-    assert (await client.put("/agents/nul/code", content=GOOD_CODE, headers=asl)).status_code == 201
