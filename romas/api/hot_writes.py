@@ -139,12 +139,10 @@ async def _invoke(request: Request) -> Reply | None:
         artefact_type = services.registry.get(kind)
         if artefact_type is None or check_call(artefact_type, operation, data.args) is not None:
             return None
-        async with services.store.write(request.context(), light=True) as writer:
-            at = services.store.clock()
-            gate = await invocations.accept_if_live(writer, new, at, artefact_type=kind)
-            if not gate.exists or gate.deleted:
-                artefacts.learned_type(key, None)
-                raise NotFound(f"there is no live artefact {art} in {ws}")  # nothing written; Litestar says which
+        gate, at = await artefacts.accepts.submit((new, request.context(), kind))
+        if not gate.exists or gate.deleted:
+            artefacts.learned_type(key, None)
+            raise NotFound(f"there is no live artefact {art} in {ws}")  # nothing written; Litestar says which
         if gate.accepted:
             location = f"/workspaces/{ws}/artefacts/{art}/invocations/{new.id}"
             return _accepted(location, msgspec.json.encode(render_invocation(invocations.accepted_row(new, at))))

@@ -238,7 +238,7 @@ class Leases:
                 return
             raise LeadershipLost("this process holds no shard")
         if isinstance(connection, Writer):
-            rows: Sequence[Sequence[Any]] = await connection.run(_CHECK_RAW, self.process_id, sorted(expected))
+            rows: Sequence[Sequence[Any]] = await connection.read(_CHECK_RAW, self.process_id, sorted(expected))
         else:
             rows = (await connection.execute(_CHECK, {"id": self.process_id, "shards": sorted(expected)})).all()
         found = {int(row[0]): int(row[1]) for row in rows}

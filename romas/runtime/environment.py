@@ -595,7 +595,8 @@ class Environment:
         stream = f"/workspaces/{workspace}/artefacts/{artefact}"
         ends: list[InvocationEnd] = []
         changes: list[Change] = []
-        async with self.store.write(WriteContext(actor="runtime")) as writer:
+        # On PostgreSQL a light write: reads, then one statement that writes all or nothing (invocations.finish).
+        async with self.store.write(WriteContext(actor="runtime"), light=self.store.dialect == "postgresql") as writer:
             await self.runtime.leadership.check(writer, shards=[artefact_shard(*key)])
             row = await writer.current(stream)
             for item in batch:
@@ -668,8 +669,7 @@ class Environment:
                     )
                 )
             # The operations' changes were decided one after the other on the state in memory; they are written
-            # as one run (three statements, whatever their number), before the invocations' ends that name them.
-            await writer.record_run(changes)
-            await invocations.end(writer, ends)
+            # as one run, before the invocations' ends that name them (one statement on PostgreSQL).
+            await invocations.finish(writer, changes, ends)
         for _ in batch:
             self._queued.discard(queue.popleft().id)

@@ -11,7 +11,9 @@ from romas.domain.errors import FieldError, InvalidInput, NotFound
 from romas.domain.revisioned import decide_delete
 from romas.services.preconditions import NONE, Preconditions
 from romas.services.resources import ResourceKey, RevisionedService, Written
+from romas.store import invocations
 from romas.store.eventstore import Change, ResourceRow, Writer
+from romas.store.together import Together
 
 
 def workspace_key(name: str) -> ResourceKey:
@@ -58,6 +60,10 @@ class ArtefactService(RevisionedService):
         super().__init__(store)
         self.registry = registry
         self._types: OrderedDict[str, str] = OrderedDict()
+        self.accepts: Together[invocations.Asked, invocations.ArtefactGate] = Together(
+            store, invocations.accept_many_if_live, name="romas-invocation-accepts"
+        )
+        """Clients' invocations accepted together (see together.py)."""
 
     async def type_of(self, key: ResourceKey) -> str:
         """The type of a live artefact, for checking an operation before it is accepted: remembered once read, so a

@@ -10,33 +10,51 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
+from romas.store.storable import storable_json, storable_parameters
+
 WRITE_OPTION = "romas_write"
 
 
 def _json_dumps(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
+    return storable_json(msgspec.json.encode(value).decode())
+
+
+def _storable(engine: AsyncEngine) -> AsyncEngine:
+    """Every statement SQLAlchemy sends stores U+FFFD for U+0000 in its text parameters (see storable.py)."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _parameters(
+        _conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        return statement, storable_parameters(parameters)
+
+    return engine
 
 
 def create_engine(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "FULL") -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, sqlite_synchronous)
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-        json_serializer=_json_dumps,
-        json_deserializer=msgspec.json.decode,
-        connect_args={"server_settings": {"application_name": "romas", "timezone": "UTC"}},
+    return _storable(
+        create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            json_serializer=_json_dumps,
+            json_deserializer=msgspec.json.decode,
+            connect_args={"server_settings": {"application_name": "romas", "timezone": "UTC"}},
+        )
     )
 
 
 def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
-    engine = create_async_engine(
-        url,
-        json_serializer=_json_dumps,
-        json_deserializer=msgspec.json.decode,
-        connect_args={"check_same_thread": False, "timeout": 30},
+    engine = _storable(
+        create_async_engine(
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=msgspec.json.decode,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
     )
 
     @event.listens_for(engine.sync_engine, "connect")

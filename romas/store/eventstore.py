@@ -29,6 +29,7 @@ from romas.store import metrics
 from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
 from romas.store.read_pool import ReadPool, SqliteReadPool
+from romas.store.storable import storable_args, storable_text
 from romas.store.tables import events, idempotency_keys, resources, revisions
 
 _inside: ContextVar[tuple[Store, Ticket, asyncio.Task[Any] | None] | None] = ContextVar(
@@ -256,9 +257,9 @@ class _EventRow:
         recorded_at: datetime,
     ) -> None:
         self.stream_type = stream_type
-        self.stream_id = stream_id
+        self.stream_id = storable_text(stream_id)
         self.version = version
-        self.type = type
+        self.type = storable_text(type)
         self.data = data
         self.metadata = metadata
         self.recorded_at = recorded_at
@@ -278,6 +279,32 @@ _INSERT_EVENTS_PG = (
     "AS u(st, sid, v, t, d, m, at) RETURNING position"
 )
 _SQLITE_CHUNK = 100
+
+
+# Writer.run_and_append on PostgreSQL: a run of changes of one resource (the current row checked at the revision the
+# run starts from, their events and revisions) and more events after them, and the caller's own data-modifying
+# ``tail`` (parameters from $26), in one statement that writes all of it or, when the check fails, nothing.
+_RUN_AND_APPEND_PG = (
+    "WITH u AS (UPDATE resources SET revision = $3::integer, deleted = $4::boolean, state = $5::jsonb, "
+    "updated_at = $6::timestamptz WHERE stream_id = $1::text AND revision = $2::integer RETURNING 1), "
+    f"e AS (INSERT INTO events ({_EVENT_COLUMNS}) SELECT st, sid, v, t, d::jsonb, m::jsonb, at "
+    "FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::timestamptz[]) "
+    "AS x(st, sid, v, t, d, m, at) WHERE {guard} RETURNING position, stream_id, version), "
+    "r AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
+    "summary, changed, deleted, state, meta, recorded_at) SELECT $1::text, y.rev, $14::text, $15::text, $16::text, "
+    "e.position, y.et, y.actor, y.summary, y.changed, y.deleted, y.state::jsonb, y.meta::jsonb, y.at "
+    "FROM unnest($17::int[], $18::text[], $19::text[], $20::text[], $21::text[], $22::boolean[], $23::text[], "
+    "$24::text[], $25::timestamptz[]) AS y(rev, et, actor, summary, changed, deleted, state, meta, at) "
+    "JOIN e ON e.stream_id = $1::text AND e.version = y.rev){tail} "
+    "SELECT position FROM e ORDER BY position"
+)
+
+
+@functools.cache
+def _run_and_append_pg(tail: str, checked: bool) -> str:
+    """The statement above with the caller's tail (its ``{guard}`` too: true only if the check passed)."""
+    guard = "EXISTS (SELECT 1 FROM u)" if checked else "TRUE"
+    return _RUN_AND_APPEND_PG.format(guard=guard, tail=tail.format(guard=guard) if tail else "")
 
 
 @functools.cache
@@ -420,6 +447,15 @@ class Writer:
         self.touched = True
         return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
 
+    async def read(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
+        """A statement that writes nothing (a read, maybe locking rows), in this transaction: like :meth:`current`,
+        one that succeeded leaves a light write nothing to undo."""
+        try:
+            return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
+        except BaseException:
+            self.touched = True
+            raise
+
     async def run_many(self, statement: RawStatement, rows: Sequence[Sequence[Any]]) -> None:
         """A hot statement once per row of parameters, in one round trip."""
         if rows:
@@ -461,16 +497,7 @@ class Writer:
                         )
                     ]
                 else:
-                    found = await self._batch.driver.fetch(
-                        _INSERT_EVENTS_PG,
-                        [r.stream_type for r in rows],
-                        [r.stream_id for r in rows],
-                        [r.version for r in rows],
-                        [r.type for r in rows],
-                        [r.data_json for r in rows],
-                        [r.metadata_json for r in rows],
-                        [r.recorded_at for r in rows],
-                    )
+                    found = await self._batch.driver.fetch(_INSERT_EVENTS_PG, *_event_columns(rows))
                     positions = sorted(p[0] for p in found)
             else:
                 positions = []
@@ -541,6 +568,60 @@ class Writer:
         await self._batch.many(_INSERT_REVISION, _INSERT_REVISION_SQLITE, revisions)
         return [(_changed_row(change, event), event) for change, event in zip(changes, recorded, strict=True)]
 
+    async def run_and_append(
+        self,
+        changes: Sequence[Change],
+        events: Sequence[NewEvent],
+        tail: str = "",
+        tail_args: Sequence[Any] = (),
+    ) -> tuple[list[tuple[ResourceRow, RecordedEvent]], list[RecordedEvent]]:
+        """PostgreSQL only, for changes that :func:`one_run` accepts: :meth:`record_run` then :meth:`append`, and
+        the caller's ``tail`` (a data-modifying CTE ``, name AS (...)`` whose parameters start at $26 and whose
+        condition includes ``{guard}``), in one statement that writes everything or, when the run's check fails,
+        nothing (:class:`ConcurrencyConflict`): it suits a light write (see ``Store.write``), where the calls one
+        after the other would not. ``events`` need their expected versions."""
+        if self._store.dialect != "postgresql" or not one_run(changes):
+            raise ValueError("run_and_append takes a run of changes of one existing resource, on PostgreSQL")
+        rows = [self._change_event(change) for change in changes]
+        rows += [self.prepare(new) for new in events]
+        first = changes[0] if changes else None
+        last = changes[-1] if changes else None
+        revisions = [(change, row) for change, row in zip(changes, rows, strict=False)]
+        args: list[Any] = [
+            None if first is None else first.stream_id,
+            None if first is None else first.expected_revision,
+            None if first is None else first.expected_revision + len(changes),
+            None if last is None else last.deleted,
+            None if last is None else document(last.state),
+            None if first is None else rows[len(changes) - 1].recorded_at,
+            *_event_columns(rows),
+            None if first is None else first.stream_type,
+            None if first is None else first.parent,
+            None if first is None else first.name,
+            [row.version for _, row in revisions],
+            [change.event_type for change, _ in revisions],
+            [row.metadata["actor"] for _, row in revisions],
+            [storable_text(change.summary) for change, _ in revisions],
+            [",".join(change.changed) for change, _ in revisions],
+            [change.deleted for change, _ in revisions],
+            [document(change.state) for change, _ in revisions],
+            [document({k: v for k, v in row.metadata.items() if k != "actor"}) for _, row in revisions],
+            [row.recorded_at for _, row in revisions],
+            *tail_args,
+        ]
+        self.touched = True
+        found = await self._batch.rows(_run_and_append_pg(tail, bool(changes)), "", args)
+        if len(found) != len(rows):
+            if not found:
+                self.wrote_nothing()
+            assert first is not None
+            raise ConcurrencyConflict(first.stream_id, first.expected_revision)
+        written = [self._recorded(position[0], row) for position, row in zip(found, rows, strict=True)]
+        return (
+            [(_changed_row(change, event), event) for change, event in zip(changes, written, strict=False)],
+            written[len(changes) :],
+        )
+
     async def record_if_current(self, change: Change) -> tuple[ResourceRow, RecordedEvent] | None:
         """:meth:`record` for a change decided on a read made outside this transaction: it is written only if the
         resource is still at ``change.expected_revision`` (absent, for 0), else nothing is written and this answers
@@ -553,7 +634,7 @@ class Writer:
             if change.expected_revision != 0:
                 args = (*args, change.expected_revision)
             self.touched = True
-            found = await self._batch.driver.fetch(statement, *args)
+            found = await self._batch.driver.fetch(statement, *storable_args(args))
             if not found:
                 self.wrote_nothing()
                 return None
@@ -625,9 +706,11 @@ class Writer:
         self.touched = True
         try:
             if change.expected_revision == 0:
-                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *args)
+                found = await self._batch.driver.fetch(_RECORD_CREATE_PG, *storable_args(args))
             else:
-                found = await self._batch.driver.fetch(_RECORD_UPDATE_PG, *args, change.expected_revision)
+                found = await self._batch.driver.fetch(
+                    _RECORD_UPDATE_PG, *storable_args(args), change.expected_revision
+                )
         except INTEGRITY_ERRORS as exc:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
         if len(found) != 1:
@@ -769,6 +852,29 @@ _EVENTS = {
     ),
 }
 """The event log as the runtime's follower and every event stream read it, after each commit."""
+
+
+def _event_columns(rows: Sequence[_EventRow]) -> list[list[Any]]:
+    """Events as the arrays ``unnest`` takes, in the order of ``_EVENT_COLUMNS``."""
+    return [
+        [r.stream_type for r in rows],
+        [r.stream_id for r in rows],
+        [r.version for r in rows],
+        [r.type for r in rows],
+        [r.data_json for r in rows],
+        [r.metadata_json for r in rows],
+        [r.recorded_at for r in rows],
+    ]
+
+
+def one_run(changes: Sequence[Change]) -> bool:
+    """Changes of one existing resource, each expecting the revision the one before it makes (or none)."""
+    return all(
+        change.stream_id == changes[0].stream_id
+        and change.expected_revision == changes[0].expected_revision + k
+        and change.expected_revision > 0
+        for k, change in enumerate(changes)
+    )
 
 
 def _revision_args(change: Change, recorded: RecordedEvent, state: str, at: Any) -> tuple[Any, ...]:

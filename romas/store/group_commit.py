@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from romas.store import metrics
 from romas.store.engine import WRITE_OPTION
 from romas.store.notify import commit_raw
+from romas.store.storable import storable_args, storable_rows
 
 if TYPE_CHECKING:
     from romas.store.eventstore import RecordedEvent
@@ -112,12 +113,14 @@ class Batch:
 
     async def rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
         """Run one statement straight through the driver in the batch's transaction; its rows (maybe none)."""
+        args = storable_args(args)
         if self.sqlite is None:
             return list(await self.driver.fetch(pg_sql, *args))
         return self.sqlite.execute(sqlite_sql, args).fetchall()
 
     async def many(self, pg_sql: str, sqlite_sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters, in one round trip to the driver."""
+        rows = storable_rows(rows)
         if self.sqlite is None:
             await self.driver.executemany(pg_sql, rows)
         else:

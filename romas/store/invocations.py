@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from romas.store.eventstore import NewEvent, Store, Writer
+from romas.store.eventstore import Change, NewEvent, Store, WriteContext, Writer, one_run
 from romas.store.raw import RawStatement, document, optional_document, raw_statement
 from romas.store.tables import invocations
 
@@ -90,22 +91,24 @@ _INSERT = raw_statement(
 )
 
 
-# A client's invocation on PostgreSQL, in one round trip: the artefact's resource is read, and the invocation row
-# and its first event are inserted only if the artefact exists (nothing is written otherwise, so the request needs
-# no undo). $1 is the artefact's stream, $2-$9 the invocation, $10-$15 its event, $16 the artefact's type the
-# operation was checked against (NULL: any).
-_ACCEPT_IF_LIVE_PG = raw_statement(
-    "WITH a AS (SELECT deleted, revision, state->>'type' AS type FROM resources WHERE stream_id = $1), "
+# Invocations on PostgreSQL, in one round trip whatever their number: each one's artefact is read, and its row and
+# first event are inserted only if the artefact exists, is not deleted and (when asked) is of the type the operation
+# was checked against; nothing is written for the others, so the request needs no undo. The events take positions
+# in the order given; one row comes back per invocation, in that order.
+_ACCEPT_MANY_IF_LIVE_PG = raw_statement(
+    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[]) WITH ORDINALITY "
+    "AS u(artefact_stream, id, workspace, artefact, operation, args, invoker, origin, kind, stream_id, data, "
+    "metadata, recorded_at, n)), "
+    "a AS (SELECT u.*, r.deleted, r.revision, r.state->>'type' AS type FROM u LEFT JOIN resources r "
+    "ON r.stream_id = u.artefact_stream), "
     "i AS (INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, "
-    "accepted_at) SELECT $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, 'accepted', 1, "
-    "$9::timestamptz FROM a WHERE NOT a.deleted AND ($16::text IS NULL OR a.type = $16::text) RETURNING id), "
+    "accepted_at) SELECT id, workspace, artefact, operation, args::jsonb, invoker, origin, 'accepted', 1, "
+    "$14::timestamptz FROM a WHERE NOT a.deleted AND (a.kind IS NULL OR a.type = a.kind) ORDER BY n RETURNING id), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
-    "SELECT $10::text, $11::text, 1, $12::text, $13::jsonb, $14::jsonb, $15::timestamptz FROM i RETURNING position) "
-    "SELECT (SELECT deleted FROM a), (SELECT revision FROM a), (SELECT type FROM a), (SELECT position FROM e)"
-)
-_ARTEFACT = RawStatement(
-    "SELECT deleted, revision, state->>'type' FROM resources WHERE stream_id = $1",
-    "SELECT deleted, revision, json_extract(state, '$.type') FROM resources WHERE stream_id = ?1",
+    "SELECT 'invocation', a.stream_id, 1, 'invocation.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
+    "FROM a JOIN i ON i.id = a.id ORDER BY a.n RETURNING stream_id, position) "
+    "SELECT a.deleted, a.revision, a.type, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
 
 
@@ -127,50 +130,92 @@ async def accept_if_live(
 ) -> ArtefactGate:
     """Record one invocation as accepted, with its first event, if its artefact exists (read in the writer's
     transaction) and, when ``artefact_type`` is given, is still of the type the operation was checked against;
-    otherwise write nothing, so a light write (``Store.write(light=True)``) may fail without undoing anything. On
-    PostgreSQL this is one statement."""
-    stream = f"/workspaces/{new.workspace}/artefacts/{new.artefact}"
+    otherwise write nothing, so a light write (``Store.write(light=True)``) may fail without undoing anything.
+    :func:`accept_many_if_live` of one (one statement on PostgreSQL)."""
+    (gate,) = await accept_many_if_live(writer, [(new, writer.context, artefact_type)], at)
+    return gate
+
+
+Asked = tuple[NewInvocation, WriteContext, str | None]
+"""An invocation, the context of the request that made it (its event's metadata) and the type it was checked
+against (None: any)."""
+
+
+async def accept_many_if_live(writer: Writer, asked: Sequence[Asked], at: datetime) -> list[ArtefactGate]:
+    """:func:`accept_if_live` for several invocations, in one write; their events take positions in the order
+    given. On PostgreSQL one statement, which writes the invocations whose artefact is live (and of the type asked)
+    and nothing for the others, so it may be a light write; on SQLite three (the artefacts read in one)."""
     fresh = not writer.touched
     if writer.dialect != "postgresql":
-        rows = await writer.run(_ARTEFACT, stream)
-        if not rows:
-            gate = ArtefactGate(False)
-        else:
-            deleted, revision, kind = bool(rows[0][0]), int(rows[0][1]), rows[0][2]
-            live = not deleted and (artefact_type is None or kind == artefact_type)
-            gate = ArtefactGate(True, deleted, revision, kind, live)
-        if gate.accepted:
-            await accept(writer, [new], at)
-        elif fresh:
-            writer.wrote_nothing()
-        return gate
-    event = writer.prepare(_accepted_event(new))
+        return await _accept_many_sqlite(writer, asked, at, fresh)
+    events = [writer.prepare(_accepted_event(new), context) for new, context, _ in asked]
     rows = await writer.run(
-        _ACCEPT_IF_LIVE_PG,
-        stream,
-        new.id,
-        new.workspace,
-        new.artefact,
-        new.operation,
-        document(new.args),
-        new.invoker,
-        new.origin,
+        _ACCEPT_MANY_IF_LIVE_PG,
+        [f"/workspaces/{new.workspace}/artefacts/{new.artefact}" for new, _, _ in asked],
+        [new.id for new, _, _ in asked],
+        [new.workspace for new, _, _ in asked],
+        [new.artefact for new, _, _ in asked],
+        [new.operation for new, _, _ in asked],
+        [document(new.args) for new, _, _ in asked],
+        [new.invoker for new, _, _ in asked],
+        [new.origin for new, _, _ in asked],
+        [kind for _, _, kind in asked],
+        [e.stream_id for e in events],
+        [e.data_json for e in events],
+        [e.metadata_json for e in events],
+        [e.recorded_at for e in events],
         writer.instant(at),
-        event.stream_type,
-        event.stream_id,
-        event.type,
-        event.data_json,
-        event.metadata_json,
-        event.recorded_at,
-        artefact_type,
     )
-    deleted, revision, kind, position = rows[0]
-    if position is None:
+    gates = []
+    wrote = False
+    for (deleted, revision, kind, position), event in zip(rows, events, strict=True):
+        if deleted is None:
+            gates.append(ArtefactGate(False))
+        elif position is None:
+            gates.append(ArtefactGate(True, bool(deleted), int(revision), kind))
+        else:
+            writer.inserted(position, event)
+            gates.append(ArtefactGate(True, bool(deleted), int(revision), kind, True))
+            wrote = True
+    if fresh and not wrote:
+        writer.wrote_nothing()
+    return gates
+
+
+@functools.cache
+def _artefacts_sqlite(count: int) -> RawStatement:
+    """The gates of ``count`` artefacts, built once per count."""
+    marks = ", ".join(f"?{i + 1}" for i in range(count))
+    return RawStatement(
+        "",
+        "SELECT stream_id, deleted, revision, json_extract(state, '$.type') FROM resources "
+        f"WHERE stream_id IN ({marks})",
+    )
+
+
+async def _accept_many_sqlite(writer: Writer, asked: Sequence[Asked], at: datetime, fresh: bool) -> list[ArtefactGate]:
+    streams = sorted({f"/workspaces/{new.workspace}/artefacts/{new.artefact}" for new, _, _ in asked})
+    found = {
+        row[0]: (bool(row[1]), int(row[2]), row[3])
+        for row in await writer.run(_artefacts_sqlite(len(streams)), *streams)
+    }
+    gates = []
+    for new, _, asked_type in asked:
+        artefact = found.get(f"/workspaces/{new.workspace}/artefacts/{new.artefact}")
+        if artefact is None:
+            gates.append(ArtefactGate(False))
+            continue
+        deleted, revision, kind = artefact
+        live = not deleted and (asked_type is None or kind == asked_type)
+        gates.append(ArtefactGate(True, deleted, revision, kind, live))
+    taken = [(new, context) for (new, context, _), gate in zip(asked, gates, strict=True) if gate.accepted]
+    if not taken:
         if fresh:
-            writer.wrote_nothing()
-        return ArtefactGate(False) if deleted is None else ArtefactGate(True, bool(deleted), int(revision), kind)
-    writer.inserted(position, event)
-    return ArtefactGate(True, bool(deleted), int(revision), kind, True)
+            writer.wrote_nothing()  # a read, in SQLite's transaction: nothing to undo
+        return gates
+    await _insert_rows(writer, [new for new, _ in taken], at)
+    await writer.append_prepared([writer.prepare(_accepted_event(new), context) for new, context in taken])
+    return gates
 
 
 def accepted_row(new: NewInvocation, at: datetime) -> InvocationRow:
@@ -217,53 +262,77 @@ def _accepted_event(i: NewInvocation) -> NewEvent:
 async def accept(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> None:
     if not new:
         return
+    await _insert_rows(writer, new, at)
+    await writer.append([_accepted_event(i) for i in new])
+
+
+async def _insert_rows(writer: Writer, new: Sequence[NewInvocation], at: datetime) -> None:
     accepted_at = writer.instant(at)
     await writer.run_many(
         _INSERT,
         [(i.id, i.workspace, i.artefact, i.operation, document(i.args), i.invoker, i.origin, accepted_at) for i in new],
     )
-    await writer.append([_accepted_event(i) for i in new])
 
 
 async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:
     if not ends:
         return
-    await writer.run_many(
-        _END_PG if writer.dialect == "postgresql" else _END,
-        [
-            (
-                e.id,
-                e.status,
-                e.version + 1,
-                writer.instant(e.at),
-                optional_document(e.result),
-                optional_document(e.error),
-                e.artefact_revision,
-            )
-            for e in ends
-        ],
+    await writer.run_many(_END_PG if writer.dialect == "postgresql" else _END, [_end_args(writer, e) for e in ends])
+    await writer.append([_end_event(e) for e in ends])
+
+
+# An invocation's end as the tail of ``Writer.run_and_append`` (its parameters from $26, the columns of _END_PG).
+_END_TAIL_PG = (
+    ", i AS (UPDATE invocations SET status = z.status, version = z.version, finished_at = z.at, "
+    "result = z.result::jsonb, error = z.error::jsonb, "
+    "artefact_revision = COALESCE(z.rev, invocations.artefact_revision) "
+    "FROM unnest($26::text[], $27::text[], $28::int[], $29::timestamptz[], $30::text[], $31::text[], $32::int[]) "
+    "AS z(id, status, version, at, result, error, rev) WHERE invocations.id = z.id AND {guard})"
+)
+
+
+async def finish(writer: Writer, changes: Sequence[Change], ends: Sequence[InvocationEnd]) -> None:
+    """An artefact's run of changes, then the ends of the invocations that made them. On PostgreSQL one statement
+    that writes all of it or nothing, so the executor's write is a light one (no savepoint's round trip); on
+    SQLite the run and the ends one after the other."""
+    if writer.dialect != "postgresql" or not one_run(changes):
+        await writer.record_run(changes)
+        await end(writer, ends)
+        return
+    columns = list(zip(*(_end_args(writer, e) for e in ends), strict=True)) if ends else [()] * 7
+    await writer.run_and_append(changes, [_end_event(e) for e in ends], _END_TAIL_PG, [list(c) for c in columns])
+
+
+def _end_args(writer: Writer, e: InvocationEnd) -> tuple[Any, ...]:
+    """The parameters of _END (and the columns of _END_TAIL_PG) for one end."""
+    return (
+        e.id,
+        e.status,
+        e.version + 1,
+        writer.instant(e.at),
+        optional_document(e.result),
+        optional_document(e.error),
+        e.artefact_revision,
     )
-    await writer.append(
-        [
-            NewEvent(
-                "invocation",
-                invocation_stream(e.workspace, e.artefact, e.id),
-                f"invocation.{e.status}",
-                {
-                    "status": e.status,
-                    "id": e.id,
-                    "workspace": e.workspace,
-                    "artefact": e.artefact,
-                    **({"result": e.result} if e.status == "succeeded" else {}),
-                    **({"error": e.error} if e.error is not None else {}),
-                    **({"artefact_revision": e.artefact_revision} if e.artefact_revision is not None else {}),
-                    **({"signals": e.signals} if e.signals else {}),
-                },
-                expected_version=e.version,
-                actor=e.invoker,
-            )
-            for e in ends
-        ]
+
+
+def _end_event(e: InvocationEnd) -> NewEvent:
+    return NewEvent(
+        "invocation",
+        invocation_stream(e.workspace, e.artefact, e.id),
+        f"invocation.{e.status}",
+        {
+            "status": e.status,
+            "id": e.id,
+            "workspace": e.workspace,
+            "artefact": e.artefact,
+            **({"result": e.result} if e.status == "succeeded" else {}),
+            **({"error": e.error} if e.error is not None else {}),
+            **({"artefact_revision": e.artefact_revision} if e.artefact_revision is not None else {}),
+            **({"signals": e.signals} if e.signals else {}),
+        },
+        expected_version=e.version,
+        actor=e.invoker,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import JSON, Table
 
+from romas.store.storable import storable_json
 from romas.store.types import UtcTimestamp
 
 
@@ -67,7 +68,7 @@ def decode(query: RawSelect, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
 
 def document(value: Any) -> str:
     """A JSON column's parameter, as both drivers take it (SQLAlchemy's asyncpg codec takes JSON text too)."""
-    return msgspec.json.encode(value).decode()
+    return storable_json(msgspec.json.encode(value).decode())
 
 
 def instant(value: datetime, dialect: str) -> Any:

@@ -319,3 +319,39 @@ async def test_a_content_accepted_before_is_not_parsed_again_and_stored_as_print
         assert contents.parsed("p(3)") is not None
     spaced = await hot_answer(client, "POST", "/agents/bob/inbox", b'{"performative":"tell","content":"p( 3 )"}', json)
     assert spaced is not None and msgspec.json.decode(spaced.body)["content"] == "p(3)"
+
+
+async def test_hot_invocations_arriving_together_are_accepted_together_each_with_its_own_outcome(
+    client: Client,
+) -> None:
+    """Invocations that wait for the store at the same time share one write (romas/store/together.py); each
+    request still gets its own answer and its own event metadata, refusals write nothing."""
+    assert (await client.put("/workspaces/lab", json={})).status_code == 201
+    assert (await client.put("/workspaces/lab/artefacts/c", json={"type": "counter"})).status_code == 201
+    assert (await client.put("/workspaces/lab/artefacts/b", json={"type": "board"})).status_code == 201
+    ops: list[tuple[str, str, list[Any]]] = [("c", "inc", [])] * 12 + [
+        ("b", "put", ["k", 1]),
+        ("zz", "inc", []),
+        ("c", "reset", [1, 2]),
+    ]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/workspaces/lab/artefacts/{art}/operations/{op}",
+                json={"args": args},
+                headers={"X-Request-Id": f"r{n}"},
+            )
+            for n, (art, op, args) in enumerate(ops)
+        )
+    )
+    assert [a.status_code for a in answers] == [202] * 13 + [404, 422]
+    ids = {a.json()["id"]: f"r{n}" for n, a in enumerate(answers[:13])}
+    assert len(ids) == 13
+
+    async def counted() -> bool:
+        return bool((await client.get("/workspaces/lab/artefacts/c")).json()["properties"]["count"] == 12)
+
+    await eventually(counted, what="the twelve increments to run")
+    events = (await client.get("/events", params={"stream_type": "invocation", "limit": 100})).json()
+    accepted = [e for e in events["_embedded"]["events"] if e["type"] == "invocation.accepted"]
+    assert {e["data"]["id"]: e["metadata"]["request_id"] for e in accepted} == ids
