@@ -210,3 +210,27 @@ async def test_an_event_is_stored_with_the_data_of_its_change(store: Store) -> N
     assert type(events[2].data["changes"]["metadata"]["n"]) is int  # as given, not the state's True
     revision = await store.revision("/agents/x", 2)
     assert revision is not None and revision.state == updated
+
+
+async def test_a_deployment_holding_a_nul_is_written_with_the_others_of_its_statement(store: Store) -> None:
+    """U+0000, which PostgreSQL refuses, is stored as U+FFFD (see storable.py): a deployment holding one does not
+    fail the deployments written with it."""
+    _postgres_only(store)
+    agents = AgentService(store)
+    for name in ("a", "b"):
+        assert await agents.put_code_unlocked(name, CODE, WriteContext(actor="dev")) is not None
+    async with store.write(WriteContext(actor="dev")):
+        tasks = [
+            asyncio.create_task(agents.put_code_unlocked("a", CODE + "// a\x00\n", WriteContext("dev"))),
+            asyncio.create_task(agents.put_code_unlocked("b", CODE + "// b\n", WriteContext("dev"))),
+        ]
+
+        async def both_queued() -> bool:
+            return agents._deployments is not None and agents._deployments.waiting == 2
+
+        await eventually(both_queued, what="the deployments to queue")
+    outcomes = [await task for task in tasks]
+    assert all(outcome is not None for outcome in outcomes)
+    a, b = await store.current("/agents/a"), await store.current("/agents/b")
+    assert a is not None and a.revision == 2 and a.state["code"] == CODE + "// a\ufffd\n"
+    assert b is not None and b.revision == 2 and b.state["code"] == CODE + "// b\n"
