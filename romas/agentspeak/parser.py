@@ -965,19 +965,27 @@ class _Clause:
 
 
 class _Positions:
-    """Maps offsets in the source to 1-based line and column numbers."""
+    """Maps offsets in the source to 1-based line and column numbers; the lines are found on the first question (a
+    check of clauses all parsed before asks none)."""
+
+    __slots__ = ("_starts", "source")
 
     def __init__(self, source: str) -> None:
-        starts = [0]
-        i = source.find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = source.find("\n", i + 1)
-        self.starts = starts
+        self.source = source
+        self._starts: list[int] | None = None
 
     def at(self, offset: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self.starts, offset) - 1
-        return i + 1, offset - self.starts[i] + 1
+        starts = self._starts
+        if starts is None:
+            starts = [0]
+            source = self.source
+            i = source.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = source.find("\n", i + 1)
+            self._starts = starts
+        i = bisect.bisect_right(starts, offset) - 1
+        return i + 1, offset - starts[i] + 1
 
 
 _PLAIN_CLAUSE = re.compile(
@@ -997,8 +1005,8 @@ _PLAIN_CLAUSE = re.compile(
 )
 """A clause that is not a directive, with every string, quoted atom and comment closed: what ``_SCAN`` finds in it,
 found in one match."""
-_LEADING_COMMENTS = re.compile(r"(?:\s*+(?://[^\n]*+|/\*.*?\*/))*", re.S)
-_SPACE = re.compile(r"\s*+")
+_LEADING_COMMENTS = re.compile(r"((?:\s*+(?://[^\n]*+|/\*.*?\*/))*)\s*+", re.S)
+"""The comments before a clause (group 1; a clause's text starts after them), then the space before its code."""
 
 
 def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Clause]:
@@ -1008,8 +1016,9 @@ def _split(source: str, pos: _Positions, diags: list[Diagnostic]) -> list[_Claus
     at = 0
     end = len(source)
     while True:
-        start = _LEADING_COMMENTS.match(source, at).end()  # type: ignore[union-attr]
-        code = _SPACE.match(source, start).end()  # type: ignore[union-attr]
+        lead = _LEADING_COMMENTS.match(source, at)
+        assert lead is not None  # it matches the empty text
+        start, code = lead.end(1), lead.end()
         if code >= end or source[code] in "{}":  # a directive, or a stray '}' (not code for the scanner)
             break
         m = _PLAIN_CLAUSE.match(source, start)
@@ -1649,7 +1658,11 @@ def _parse_source(
     file: str | None = None,
     this_ns: str = "",
     stack: tuple[str, ...] = (),
+    *,
+    check: bool = False,
 ) -> tuple[Program, list[Diagnostic]]:
+    """The program of ``source`` and its problems. ``check`` wants the problems alone (the program may then lack
+    clauses): in a source without directives, a clause parsed before without a problem is not built again."""
     diags: list[Diagnostic] = []
     program = Program()
     if "\r" in source:
@@ -1657,6 +1670,8 @@ def _parse_source(
     ctx = _Context(files, file, this_ns, stack if stack or file is None else (file,))
     pos = _Positions(source)
     pieces: list[tuple[int, int]] = [(c.start, c.end) for c in _split(source, pos, diags) if not c.skip]
+    if check and not this_ns:
+        pieces = _unknown_clauses(source, pieces)
     while pieces:
         start, end = pieces.pop(0)
         text = source[start:end]
@@ -1721,6 +1736,21 @@ def _parse_source(
     return program, diags
 
 
+def _unknown_clauses(source: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces of a source that a check must parse: all of them when one is a directive (what it sets changes how
+    the clauses after it read, and sub-plans attach to the plan before them), else those the clause cache does not
+    hold (it holds only clauses that parsed without a problem outside any directive's reach, see _parse_clause)."""
+    texts = [source[start:end] for start, end in pieces]
+    for text in texts:
+        code = text.lstrip()
+        if code[:1] == "/":
+            code = _COMMENTS.sub(lambda m: " " * len(m.group()), text).lstrip()
+        if code[:1] == "{":
+            return pieces
+    with _lock:
+        return [piece for piece, text in zip(pieces, texts, strict=True) if _clauses.get(text) is None]
+
+
 def parse_program(source: str, files: AgentFiles | None = None, file: str | None = None) -> Program:
     """Parses a whole agent program; raises :class:`AgentSpeakSyntaxError` listing every error.
 
@@ -1752,7 +1782,7 @@ def include_program(files: AgentFiles | None, name: str, including: str | None, 
 def check_source(source: str, files: AgentFiles | None = None, file: str | None = None) -> list[Diagnostic]:
     """Every problem in ``source`` (empty when it is valid); meant for validating code on upload."""
     try:
-        return _parse_source(source, files, file)[1]
+        return _parse_source(source, files, file, check=True)[1]
     except RecursionError:
         return [Diagnostic(1, 1, "the code is nested too deeply")]
 

@@ -12,7 +12,9 @@ A code deployment (hot deployment from an editor or a pipeline, one agent after 
 committed, outside the write transaction, and written by one statement that applies only if the agent is still at
 the revision read (``AgentService.put_code_unlocked``): the group commit's transaction is held for that one round
 trip, not for a read, the decision, the rendering and a second round trip, so concurrent deployments share batches
-instead of queueing behind each other's work. An agent that moved meanwhile is read again.
+instead of queueing behind each other's work. An agent that moved meanwhile is read again. On PostgreSQL the
+deployments waiting at the same time share that one statement, and a deployment decides on the agent as this process
+last wrote it, without reading it (``romas/services/agents_deploy.py``).
 
 Only the plain case is answered here: no query, a JSON ``Content-Type`` (UTF-8 code for ``PUT .../code``) and
 ``Content-Length`` (at most ``MAX_HOT_BODY`` bytes), no ``Idempotency-Key``, ``Prefer``, ``Origin`` (when CORS is

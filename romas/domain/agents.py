@@ -52,6 +52,11 @@ def _changed_lines(old: str, new: str) -> tuple[int, int]:
     codes, where an added line starting with ``++`` (``+++`` in the diff) or a removed one starting with ``--``
     was taken for a header and not counted: the counts every recorded summary has, without formatting the diff."""
     a, b = old.splitlines(), new.splitlines()
+    region = _changed_region(a, b)
+    if region is not None:
+        gone, came = region
+        added = sum(1 for line in came if not line.startswith("++"))
+        return added, sum(1 for line in gone if not line.startswith("--"))
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
         if tag == "equal":
@@ -61,6 +66,38 @@ def _changed_lines(old: str, new: str) -> tuple[int, int]:
         if tag != "delete":
             added += sum(1 for line in b[j1:j2] if not line.startswith("++"))
     return added, removed
+
+
+_FEW = 8
+"""At most this many changed lines for :func:`_changed_region` (it looks each one up in the other code)."""
+_AUTOJUNK = 200
+"""difflib's ``SequenceMatcher`` treats the frequent lines of a code this long as junk: no shortcut there."""
+
+
+def _changed_region(a: list[str], b: list[str]) -> tuple[list[str], list[str]] | None:
+    """The lines of ``a`` and of ``b`` between their common first and last lines, when difflib's ``SequenceMatcher``
+    is sure to match every other line (and so ends with one opcode for these): lines replaced by others, none of which
+    occurs in the other code (a match must then lie in the common head or tail of each code; the longest is one of
+    them as they stand, and the rest follow from it), few of them, no autojunk. None otherwise (the matcher decides).
+    A deployment mostly changes one place.
+
+    Why: the summary of every deployment ran the matcher over the whole code, a sixth of the decision's CPU."""
+    if len(b) >= _AUTOJUNK:
+        return None
+    head = 0
+    end = min(len(a), len(b))
+    while head < end and a[head] == b[head]:
+        head += 1
+    tail = 0
+    end -= head
+    while tail < end and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    gone, came = a[head : len(a) - tail], b[head : len(b) - tail]
+    if not gone or not came or len(gone) + len(came) > _FEW:
+        return None  # lines only added or only removed: a match may span the common head and tail of one code
+    if any(line in b for line in gone) or any(line in a for line in came):
+        return None
+    return gone, came
 
 
 def agent_summary(old: dict[str, Any] | None, new: dict[str, Any], changed: tuple[str, ...]) -> str:

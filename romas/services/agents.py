@@ -10,9 +10,10 @@ from romas.agentspeak import AgentFiles, check_source
 from romas.domain.agents import AgentRunState, agent_state, agent_summary, code_diff, code_revision_for
 from romas.domain.errors import CodeError, FieldError, InvalidCode, InvalidInput, NotFound
 from romas.domain.names import name_problem
+from romas.services.agents_deploy import Deployments, KnownRows
 from romas.services.preconditions import NONE, Preconditions
 from romas.services.resources import ResourceKey, RevisionedService, Written
-from romas.store.eventstore import ResourceRow, WriteContext, Writer
+from romas.store.eventstore import ResourceRow, Store, WriteContext, Writer
 
 
 def agent_key(name: str) -> ResourceKey:
@@ -75,6 +76,12 @@ def validate_code(code: str, files: AgentFiles | None = None, name: str | None =
 
 class AgentService(RevisionedService):
     kind = "agent"
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._deployments = Deployments(store) if store.dialect == "postgresql" else None
+        self._known = KnownRows()
+        """Agents as the code deployments of this process last saw them committed (PostgreSQL)."""
 
     async def code_files(self, code: str) -> AgentFiles:
         """The files of the server's agent set that ``code`` includes: other agents' code, read from the store."""
@@ -140,8 +147,27 @@ class AgentService(RevisionedService):
 
     async def put_code_unlocked(self, name: str, code: str, context: WriteContext) -> Written | None:
         """:meth:`put_code` without preconditions, decided outside the write transaction (see
-        ``RevisionedService.put_unlocked``); None when the agent changed meanwhile and nothing was written."""
-        return await self.put_unlocked(agent_key(name), lambda current: self._with_code(current, code), context)
+        ``RevisionedService.put_unlocked``); None when the agent changed meanwhile and nothing was written.
+
+        On PostgreSQL it is decided on the agent as this process last saw it committed, when it remembers it, and
+        written with the deployments waiting beside it (see agents_deploy.py)."""
+        key = agent_key(name)
+        deployments = self._deployments
+        if deployments is None:
+            return await self.put_unlocked(key, lambda current: self._with_code(current, code), context)
+        stream = key.stream_id
+        written = await self.put_unlocked(
+            key,
+            lambda current: self._with_code(current, code),
+            context,
+            known=self._known.get(stream),
+            record=deployments.record_if_current,
+        )
+        if written is None:
+            self._known.forget(stream)
+        else:
+            self._known.remember(written.row)
+        return written
 
     def _with_code(self, current: ResourceRow | None, code: str) -> dict[str, Any]:
         base = current.state if current is not None and not current.deleted else None

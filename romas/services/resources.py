@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +17,7 @@ from romas.domain.revisioned import (
     default_summary,
 )
 from romas.services.preconditions import NONE, Preconditions
-from romas.store.eventstore import Change, ResourceRow, RevisionInfo, Store, WriteContext, Writer
+from romas.store.eventstore import Change, RecordedEvent, ResourceRow, RevisionInfo, Store, WriteContext, Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,10 @@ class Unread:
 UNREAD = Unread()
 StateEdit = Callable[[ResourceRow], State]
 """Computes the desired state from the current row (PATCH, PUT of one part)."""
+ConditionalRecord = Callable[
+    [Change, datetime | None, WriteContext], Awaitable[tuple[ResourceRow, RecordedEvent] | None]
+]
+"""Writes a change decided on the row with that ``updated_at`` (None: no row) if the resource is still at it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +219,13 @@ class RevisionedService:
         )
 
     async def put_unlocked(
-        self, key: ResourceKey, desired_for: Callable[[ResourceRow | None], State], context: WriteContext
+        self,
+        key: ResourceKey,
+        desired_for: Callable[[ResourceRow | None], State],
+        context: WriteContext,
+        *,
+        known: ResourceRow | None = None,
+        record: ConditionalRecord | None = None,
     ) -> Written | None:
         """A PUT decided on the committed state, outside the write transaction, whose write then runs as one
         statement that applies only if the resource is still as read: a light write holding the batch for one
@@ -223,15 +233,35 @@ class RevisionedService:
         read and the write (nothing was written; call again). Only for resources without a parent to check and
         writes without preconditions: the caller checks neither.
 
+        ``known`` is the resource as this process last saw it committed (see ``agents_deploy.KnownRows``): a change
+        decided on it is written if it is still current, else (or when it decides no change) the resource is read.
+        ``record`` writes a change decided on a row with that ``updated_at`` (``agents_deploy.Deployments``);
+        without it, a light write of ``Writer.record_if_current``.
+
         A PUT that changes nothing writes nothing and answers the state read, as a PUT inside the transaction
         would (it would only have waited for a commit)."""
+        if known is not None and not known.deleted:
+            decision = self._decide_put(known, desired_for(known))
+            if decision is not None:
+                recorded = await self._record_if_current(self._change(key, known, decision), known, context, record)
+                if recorded is not None:
+                    return _written(known, decision, recorded)
         current = await self.store.current(key.stream_id)
         decision = self._decide_put(current, desired_for(current))
         if decision is None:
             return _unchanged(current)
+        recorded = await self._record_if_current(self._change(key, current, decision), current, context, record)
+        return None if recorded is None else _written(current, decision, recorded)
+
+    async def _record_if_current(
+        self, change: Change, current: ResourceRow | None, context: WriteContext, record: ConditionalRecord | None
+    ) -> ResourceRow | None:
+        if record is not None:
+            found = await record(change, None if current is None else current.updated_at, context)
+            return None if found is None else found[0]
         async with self.store.write(context, light=True) as writer:
-            recorded = await writer.record_if_current(self._change(key, current, decision))
-        return None if recorded is None else _written(current, decision, recorded[0])
+            recorded = await writer.record_if_current(change)
+        return None if recorded is None else recorded[0]
 
 
 def _unchanged(current: ResourceRow | None) -> Written:

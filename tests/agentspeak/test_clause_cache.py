@@ -221,3 +221,26 @@ def test_the_cache_is_bounded() -> None:
     assert cache.chars <= 10 and list(cache.entries) == ["1234.", "5678."]
     cache.clear()
     assert len(cache) == 0 and cache.chars == 0
+
+
+def test_a_check_parses_every_clause_of_a_source_with_directives() -> None:
+    """A check skips the clauses the cache holds, except in a source with a directive: sub-plans attach to the plan
+    before them, which must then be there."""
+    plan = "+!g <- .print(a).\n"
+    sub_plans = "{ +!s <- .print(s). }\n"
+    check_source(plan)  # the plan is in the cache now
+    assert check_source(plan + sub_plans) == []
+    with uncached():
+        assert check_source(plan + sub_plans) == []
+        expected = check_source(sub_plans)
+    assert [d.message for d in expected] == ["sub-plans { ... } must follow a plan"]
+    assert check_source(sub_plans) == expected
+
+
+def test_a_check_of_known_clauses_finds_the_problems_of_the_others() -> None:
+    known = "+!a <- .print(a).\nb(1).\n"
+    check_source(known)
+    source = known + "+!c <- .print(c.\n" + known + "// the end\n"
+    with uncached():
+        expected = check_source(source)
+    assert expected and check_source(source) == expected

@@ -40,3 +40,22 @@ def test_summaries() -> None:
         "code +1 -2 lines; running -> stopped; asked; description changed"
     )
     assert agent_summary(old, old, ()) == "no change"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(LINES, max_size=40),
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=0, max_value=4),
+    st.lists(LINES, max_size=4),
+)
+def test_a_change_in_one_place_is_counted_as_in_a_unified_diff(
+    old: list[str], at: int, cut: int, inserted: list[str]
+) -> None:
+    """Deployments mostly change one place of a code, which the summary counts without difflib's matcher when it
+    can: the counts stay difflib's."""
+    new = [*old[:at], *inserted, *old[at + cut :]]
+    for first, second in ((old, new), (new, old), (old, [*new, "// deployment 2"]), ([*old, "// 1"], [*old, "// 2"])):
+        a, b = "\n".join(first), "\n".join(second)
+        added, removed = unified_diff_counts(a, b)
+        assert agent_summary({"code": a}, {"code": b}, ("code",)) == f"code +{added} -{removed} lines"
