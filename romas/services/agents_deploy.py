@@ -16,8 +16,8 @@ anyway (its revision and its ``updated_at``); one that finds the agent moved is 
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,9 +31,7 @@ from romas.store.eventstore import (
     Writer,
 )
 from romas.store.raw import document, raw_statement
-
-MAX_TOGETHER = 256
-"""A write takes at most this many deployments; the rest wait for the next one."""
+from romas.store.together import Together
 
 # One row per change, in arrival order ($1..$17 are arrays): the projection's row first, updated only at the revision
 # and instant it was decided on (created only when there is none, for expected revision 0); the event and the
@@ -167,88 +165,31 @@ def _derived(change: Change) -> int:
 Outcome = tuple[ResourceRow, RecordedEvent] | None
 
 
-@dataclass(slots=True)
-class _Waiting:
-    item: Conditional
-    outcome: asyncio.Future[Outcome]
-
-
 class Deployments:
-    """The conditional changes waiting to be written, and the write that takes them (see the module's docstring)."""
+    """The conditional changes waiting to be written, and the write that takes them (see the module's docstring):
+    at most one change of each resource per write (a second one was decided on the same revision as the first, or on
+    a later one the first is about to make: it waits for the next write)."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self._waiting: list[_Waiting] = []
-        self._writing = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._together: Together[Conditional, Outcome] = Together(
+            store, self._write, name="romas-code-deployments", one_per=lambda item: item.change.stream_id
+        )
 
     @property
     def waiting(self) -> int:
         """Changes no write has taken yet."""
-        return len(self._waiting)
+        return self._together.waiting
 
     async def record_if_current(self, change: Change, known_at: datetime | None, context: WriteContext) -> Outcome:
         """Write ``change`` if its resource is still at ``change.expected_revision`` and ``known_at`` (absent, for
         0), with the changes waiting beside it; its row and event once committed, or None when nothing was written
         (the resource moved: read it and decide again)."""
-        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(Conditional(change, known_at, context), outcome))
-        if not self._writing:
-            self._writing = True
-            self._start()
-        return await outcome
+        outcome, _ = await self._together.submit(Conditional(change, known_at, context))
+        return outcome
 
-    def _start(self) -> None:
-        task = asyncio.create_task(self._write(), name="romas-code-deployments")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _take(self) -> list[_Waiting]:
-        """The next write's changes, at most one per stream (a second change of a stream was decided on the same
-        revision as the first, or on a later one the first is about to make: it waits for the next write)."""
-        taken: list[_Waiting] = []
-        left: list[_Waiting] = []
-        streams: set[str] = set()
-        for waiting in self._waiting:
-            if waiting.outcome.cancelled():
-                continue
-            stream = waiting.item.change.stream_id
-            if len(taken) >= MAX_TOGETHER or stream in streams:
-                left.append(waiting)
-            else:
-                streams.add(stream)
-                taken.append(waiting)
-        self._waiting = left
-        return taken
-
-    async def _write(self) -> None:
-        taken: list[_Waiting] = []
-        took = False
-        try:
-            async with self.store.write(light=True) as writer:  # one statement that writes what it may, or nothing
-                taken = self._take()
-                took = True
-                self._writing = bool(self._waiting)
-                if self._writing:  # more than one write takes: the next one queues at once
-                    self._start()
-                if not taken:
-                    writer.wrote_nothing()
-                    return
-                outcomes = await record_many_if_current(writer, [w.item for w in taken])
-        except BaseException as exc:
-            if not took:  # the write failed before it took any: those waiting fail with it
-                taken, self._waiting = self._waiting, []
-                self._writing = False
-            error = exc if isinstance(exc, Exception) else RuntimeError("the store's writer stopped")
-            for waiting in taken:
-                if not waiting.outcome.done():
-                    waiting.outcome.set_exception(error)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for waiting, outcome in zip(taken, outcomes, strict=True):
-            if not waiting.outcome.done():
-                waiting.outcome.set_result(outcome)
+    @staticmethod
+    async def _write(writer: Writer, items: Sequence[Conditional], _at: datetime) -> tuple[list[Outcome], None]:
+        return await record_many_if_current(writer, list(items)), None
 
 
 class KnownRows:

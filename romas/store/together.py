@@ -11,7 +11,7 @@ the batch holding it committed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -49,14 +49,23 @@ class Together(Generic[T, R]):
         *,
         name: str,
         clock: Callable[[], datetime] | None = None,
+        one_per: Callable[[T], Hashable] | None = None,
     ) -> None:
         self.store = store
         self.write_many = write_many
         self.name = name
         self.clock = clock or store.clock
+        self.one_per = one_per
+        """A write takes at most one item of each key (the others wait for the next write): for items decided on
+        the same state, each written only if that state is still current."""
         self._waiting: list[_Waiting[T, R]] = []
         self._writing = False
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def waiting(self) -> int:
+        """Items no write has taken yet."""
+        return len(self._waiting)
 
     async def submit(self, item: T) -> tuple[R, datetime]:
         """Write ``item`` with those waiting beside it; its outcome and the instant it was written at, once
@@ -73,14 +82,33 @@ class Together(Generic[T, R]):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _take(self) -> list[_Waiting[T, R]]:
+        """The next write's items: at most ``MAX_TOGETHER``, at most one per key of ``one_per``."""
+        if self.one_per is None:
+            taken = [w for w in self._waiting[:MAX_TOGETHER] if not w.outcome.cancelled()]
+            del self._waiting[:MAX_TOGETHER]
+            return taken
+        taken, left = [], []
+        keys: set[Hashable] = set()
+        for waiting in self._waiting:
+            if waiting.outcome.cancelled():
+                continue
+            key = self.one_per(waiting.item)
+            if len(taken) >= MAX_TOGETHER or key in keys:
+                left.append(waiting)
+            else:
+                keys.add(key)
+                taken.append(waiting)
+        self._waiting = left
+        return taken
+
     async def _write(self) -> None:
         taken: list[_Waiting[T, R]] = []
         took = False
         settle: Settle | None = None
         try:
             async with self.store.write(light=self.store.dialect == "postgresql") as writer:
-                taken = [w for w in self._waiting[:MAX_TOGETHER] if not w.outcome.cancelled()]
-                del self._waiting[:MAX_TOGETHER]
+                taken = self._take()
                 took = True
                 self._writing = bool(self._waiting)
                 if self._writing:  # more than one write takes: the next one queues at once
