@@ -183,6 +183,7 @@ class Runtime:
         """Agents whose at-work marks the commit under way clears: marked again before they step again (a mark
         made meanwhile takes them out of here, and the clear leaves it be, see ``at_work.clear_marked_by``)."""
         self._marked_until = datetime.min.replace(tzinfo=UTC)
+        """The newest instant given to a mark or a clear's cutoff: they never go back (see ``_mark_instant``)."""
         self._releasing: set[int] = set()
         """Shards being handed over: client messages' writes mark none of their agents (see ``_release``)."""
         self._marks_settled = asyncio.Event()
@@ -190,7 +191,6 @@ class Runtime:
         self._marking: set[str] = set()
         """Agents whose marks a client message's write takes (see accepts.py): the scheduler does not mark them
         again, nor does a flush clear them, until that write ends."""
-        """The newest instant given to a mark or a clear's cutoff: they never go back (see ``_mark_instant``)."""
         self.accepts = Accepts(store, _utc_now, self)
         """Client messages accepted together (see accepts.py)."""
         self.contents = ContentTerms()

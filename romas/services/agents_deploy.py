@@ -29,6 +29,7 @@ from romas.store.eventstore import (
     Store,
     WriteContext,
     Writer,
+    changed_row,
 )
 from romas.store.raw import document, raw_statement
 from romas.store.together import Together
@@ -126,18 +127,7 @@ async def record_many_if_current(
             outcomes.append(None)
             continue
         recorded = writer.inserted(position, event)
-        change = item.change
-        row = ResourceRow(
-            change.stream_id,
-            change.stream_type,
-            change.parent,
-            change.name,
-            recorded.version,
-            change.deleted,
-            change.state,
-            recorded.recorded_at,
-        )
-        outcomes.append((row, recorded))
+        outcomes.append((changed_row(item.change, recorded), recorded))
     if fresh and not any(outcomes):
         writer.wrote_nothing()
     return outcomes

@@ -526,7 +526,7 @@ class Writer:
             recorded = await self._record_in_one_statement(change, row)
         else:
             recorded = await self._record_in_three_statements(change, row)
-        return _changed_row(change, recorded), recorded
+        return changed_row(change, recorded), recorded
 
     async def record_run(self, changes: Sequence[Change]) -> list[tuple[ResourceRow, RecordedEvent]]:
         """:meth:`record` for changes of one existing resource, one after the other (each expects the revision the
@@ -566,7 +566,7 @@ class Writer:
             for change, event in zip(changes, recorded, strict=True)
         ]
         await self._batch.many(_INSERT_REVISION, _INSERT_REVISION_SQLITE, revisions)
-        return [(_changed_row(change, event), event) for change, event in zip(changes, recorded, strict=True)]
+        return [(changed_row(change, event), event) for change, event in zip(changes, recorded, strict=True)]
 
     async def run_and_append(
         self,
@@ -618,7 +618,7 @@ class Writer:
             raise ConcurrencyConflict(first.stream_id, first.expected_revision)
         written = [self._recorded(position[0], row) for position, row in zip(found, rows, strict=True)]
         return (
-            [(_changed_row(change, event), event) for change, event in zip(changes, written, strict=False)],
+            [(changed_row(change, event), event) for change, event in zip(changes, written, strict=False)],
             written[len(changes) :],
         )
 
@@ -639,7 +639,7 @@ class Writer:
                 self.wrote_nothing()
                 return None
             recorded = self._recorded(found[0][0], row)
-            return _changed_row(change, recorded), recorded
+            return changed_row(change, recorded), recorded
         # SQLite: the projection's row first, conditionally; the event and the revision only once it was written.
         at = instant(row.recorded_at, self._store.dialect)
         state = document(change.state)
@@ -655,7 +655,7 @@ class Writer:
         self.touched = True
         (recorded,) = await self._insert_events([row])
         await self._insert_revision(change, recorded, state, at)
-        return _changed_row(change, recorded), recorded
+        return changed_row(change, recorded), recorded
 
     def _change_event(self, change: Change) -> _EventRow:
         metadata = self.context.metadata()
@@ -898,7 +898,7 @@ def _revision_args(change: Change, recorded: RecordedEvent, state: str, at: Any)
     )
 
 
-def _changed_row(change: Change, recorded: RecordedEvent) -> ResourceRow:
+def changed_row(change: Change, recorded: RecordedEvent) -> ResourceRow:
     """The resource's current row once ``change`` was recorded as ``recorded``."""
     return ResourceRow(
         change.stream_id,

@@ -7,7 +7,6 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +17,14 @@ from sqlalchemy.engine import RowMapping
 
 from romas.store import at_work, checkpoints
 from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
-from romas.store.raw import RawStatement, document, optional_document, raw_select, raw_statement
-from romas.store.tables import messages, resources
+from romas.store.raw import (
+    document,
+    optional_document,
+    raw_select,
+    raw_statement,
+    resources_by_stream_sqlite,
+)
+from romas.store.tables import messages
 
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
 
@@ -252,14 +257,7 @@ async def accept_many_if_running(
     return gates
 
 
-@functools.cache
-def _agent_states_sqlite(count: int) -> RawStatement:
-    """The gates of ``count`` agents (at most ``MAX_TOGETHER`` of accepts.py, or any number: built once per count)."""
-    marks = ", ".join(f"?{i + 1}" for i in range(count))
-    sql = (
-        f"SELECT stream_id, deleted, json_extract(state, '$.state') FROM {resources.name} WHERE stream_id IN ({marks})"
-    )
-    return RawStatement("", sql)
+_AGENT_GATE_COLUMNS = "stream_id, deleted, json_extract(state, '$.state')"
 
 
 async def _accept_many_sqlite(
@@ -271,7 +269,7 @@ async def _accept_many_sqlite(
     streams = sorted({f"/agents/{m.agent}" for m, _ in messages})
     found = {
         row[0]: AgentGate(True, bool(row[1]), row[2])
-        for row in await writer.run(_agent_states_sqlite(len(streams)), *streams)
+        for row in await writer.run(resources_by_stream_sqlite(_AGENT_GATE_COLUMNS, len(streams)), *streams)
     }
     gates = [found.get(f"/agents/{m.agent}", AgentGate(False)) for m, _ in messages]
     taken = [(m, context) for (m, context), gate in zip(messages, gates, strict=True) if gate.accepted]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.store.eventstore import Change, NewEvent, Store, WriteContext, Writer, one_run
-from romas.store.raw import RawStatement, document, optional_document, raw_statement
+from romas.store.raw import document, optional_document, raw_statement, resources_by_stream_sqlite
 from romas.store.tables import invocations
 
 FINAL_STATUSES = frozenset({"succeeded", "failed"})
@@ -182,22 +181,14 @@ async def accept_many_if_live(writer: Writer, asked: Sequence[Asked], at: dateti
     return gates
 
 
-@functools.cache
-def _artefacts_sqlite(count: int) -> RawStatement:
-    """The gates of ``count`` artefacts, built once per count."""
-    marks = ", ".join(f"?{i + 1}" for i in range(count))
-    return RawStatement(
-        "",
-        "SELECT stream_id, deleted, revision, json_extract(state, '$.type') FROM resources "
-        f"WHERE stream_id IN ({marks})",
-    )
+_ARTEFACT_GATE_COLUMNS = "stream_id, deleted, revision, json_extract(state, '$.type')"
 
 
 async def _accept_many_sqlite(writer: Writer, asked: Sequence[Asked], at: datetime, fresh: bool) -> list[ArtefactGate]:
     streams = sorted({f"/workspaces/{new.workspace}/artefacts/{new.artefact}" for new, _, _ in asked})
     found = {
         row[0]: (bool(row[1]), int(row[2]), row[3])
-        for row in await writer.run(_artefacts_sqlite(len(streams)), *streams)
+        for row in await writer.run(resources_by_stream_sqlite(_ARTEFACT_GATE_COLUMNS, len(streams)), *streams)
     }
     gates = []
     for new, _, asked_type in asked:

@@ -7,6 +7,7 @@ as text (timestamps, JSON) is read off the column types, so the decoding cannot 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,3 +99,11 @@ def raw_statement(sql: str) -> RawStatement:
 def optional_document(value: Any) -> str | None:
     """A nullable JSON column's parameter: None stays SQL NULL (what ``none_as_null`` columns hold)."""
     return None if value is None else document(value)
+
+
+@functools.cache
+def resources_by_stream_sqlite(columns: str, count: int) -> RawStatement:
+    """SQLite's ``SELECT columns FROM resources WHERE stream_id IN (?1, .. ?count)``, built once per shape (the
+    gates of grouped accepts read their resources with it)."""
+    marks = ", ".join(f"?{i + 1}" for i in range(count))
+    return RawStatement("", f"SELECT {columns} FROM resources WHERE stream_id IN ({marks})")
