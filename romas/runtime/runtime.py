@@ -60,7 +60,7 @@ from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCo
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
-from romas.runtime.tail import Tail, as_read_back
+from romas.runtime.tail import Tail
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService, agent_key, agent_set_files
@@ -400,10 +400,7 @@ class Runtime:
             if event.position != position or event.stream_type != "message":
                 return
         self._handle(recorded)
-        if self.store.dialect == "postgresql":
-            self.tail.extend([as_read_back(event) for event in recorded])
-        else:
-            self.tail.extend(recorded)
+        self.tail.extend(recorded, as_written=self.store.dialect == "postgresql")
 
     def _handle(self, events: list[RecordedEvent]) -> None:
         """The follower's events, in log order past its cursor: the runtime's reaction, then the watchers'."""

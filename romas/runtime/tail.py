@@ -55,6 +55,9 @@ class Tail:
     def __init__(self, keep: int = KEEP) -> None:
         self.keep = keep
         self._events: list[RecordedEvent] = []
+        self._as_written: set[int] = set()
+        """Positions of events kept as written (PostgreSQL), put in their read-back form when a stream first reads
+        them: most are never streamed, and the conversion cost a few per cent of a busy server's CPU."""
         self.start = -1
         self.end = -1
         """-1: holds nothing (the follower is not running)."""
@@ -62,18 +65,24 @@ class Tail:
     def reset(self, position: int) -> None:
         """Start again from ``position`` (the follower's cursor), or hold nothing (-1)."""
         self._events = []
+        self._as_written = set()
         self.start = self.end = position
 
-    def extend(self, events: Sequence[RecordedEvent]) -> None:
-        """The follower handled ``events``, the next ones in the log after ``end``."""
+    def extend(self, events: Sequence[RecordedEvent], *, as_written: bool = False) -> None:
+        """The follower handled ``events``, the next ones in the log after ``end``; ``as_written``: as this process
+        wrote them, not as read back from PostgreSQL (see :func:`as_read_back`)."""
         if self.end < 0 or not events:
             return
         self._events.extend(events)
+        if as_written:
+            self._as_written.update(event.position for event in events)
         self.end = events[-1].position
         if len(self._events) > 2 * self.keep:
             drop = len(self._events) - self.keep
             self.start = self._events[drop - 1].position
             del self._events[:drop]
+            if self._as_written:
+                self._as_written = {position for position in self._as_written if position > self.start}
 
     def after(
         self, cursor: int, through: int, limit: int, stream_type: str | None, stream_id: str | None
@@ -89,6 +98,9 @@ class Tail:
             if (stream_type is None or event.stream_type == stream_type) and (
                 stream_id is None or event.stream_id == stream_id
             ):
+                if event.position in self._as_written:
+                    event = events[index] = as_read_back(event)
+                    self._as_written.discard(event.position)
                 found.append(event)
                 if len(found) == limit:
                     break

@@ -38,3 +38,14 @@ def test_documents_take_the_key_order_of_postgresql_s_jsonb() -> None:
     ordered = jsonb_order({"status": 1, "id": 2, "é": 3, "agent": {"zz": [{"bb": 1, "a": 2}], "b": 0}, "ab": 4})
     assert list(ordered) == ["ab", "id", "é", "agent", "status"]  # by length in bytes, then by bytes
     assert list(ordered["agent"]) == ["b", "zz"] and list(ordered["agent"]["zz"][0]) == ["a", "bb"]
+
+
+def test_events_kept_as_written_are_read_back_ordered_once_streamed() -> None:
+    tail = Tail(keep=4)
+    tail.reset(0)
+    written = RecordedEvent(1, "message", "/agents/a/inbox/m", 1, "message.x", {"status": 1, "id": 2}, {"z": 0}, T0)
+    tail.extend([written], as_written=True)
+    tail.extend([_event(2)])
+    (first, second) = tail.after(0, 2, 10, None, None) or []
+    assert list(first.data) == ["id", "status"] and first.metadata == {"z": 0}
+    assert second is not None and (tail.after(0, 2, 10, None, None) or [])[0] is first, "converted once"
