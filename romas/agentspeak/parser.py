@@ -209,18 +209,27 @@ class _CurrentText:
     starts: list[int] | None = None
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts."""
+    starts = [0]
+    i = text.find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    return starts
+
+
+def _line_column(starts: list[int], pos: int) -> tuple[int, int]:
+    """The 1-based line and column of offset ``pos``, given the line starts."""
+    i = bisect.bisect_right(starts, pos) - 1
+    return i + 1, pos - starts[i] + 1
+
+
 def _text_position(pos: int) -> tuple[int, int]:
     starts = _CurrentText.starts
     if starts is None:
-        starts = [0]
-        text = _CurrentText.text
-        i = text.find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = text.find("\n", i + 1)
-        _CurrentText.starts = starts
-    i = bisect.bisect_right(starts, pos) - 1
-    return i + 1, pos - starts[i] + 1
+        starts = _CurrentText.starts = _line_starts(_CurrentText.text)
+    return _line_column(starts, pos)
 
 
 def _not_token(c: object) -> bool:
@@ -977,15 +986,8 @@ class _Positions:
     def at(self, offset: int) -> tuple[int, int]:
         starts = self._starts
         if starts is None:
-            starts = [0]
-            source = self.source
-            i = source.find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = source.find("\n", i + 1)
-            self._starts = starts
-        i = bisect.bisect_right(starts, offset) - 1
-        return i + 1, offset - starts[i] + 1
+            starts = self._starts = _line_starts(self.source)
+        return _line_column(starts, offset)
 
 
 _PLAIN_CLAUSE = re.compile(
