@@ -92,9 +92,20 @@ def bakery(database_url: str, workdir: Path) -> Iterator[ServerProcess]:
             sold = any("the till rings" in x["text"] for x in client.get("/agents/sam/log").json()["lines"])
             if scheme.status_code == 200 and scheme.json()["satisfied"] and sold:
                 break
-            assert time.monotonic() < deadline, f"the sample did not finish:\n{server.output()[-3000:]}"
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"the sample did not finish:\n{_stalled(client)}\n{server.output()[-3000:]}")
             time.sleep(0.25)
         yield server
+
+
+def _stalled(client: httpx.Client) -> str:
+    """Where a morning that did not finish stands: the scheme, the agents, the messages not yet processed."""
+    parts = [client.get("/organisations/shop/schemes/today").text]
+    for status in ("accepted", "delivered"):
+        parts.append(client.get("/messages", params={"status": status, "limit": 50}).text[:2000])
+    agents = client.get("/agents", params={"limit": 100}).json()["_embedded"]["agents"]
+    parts.append(str([(a["name"], a["state"], a.get("stopped_reason")) for a in agents]))
+    return "\n".join(parts)
 
 
 @pytest.fixture
