@@ -497,7 +497,7 @@ class Writer:
                         )
                     ]
                 else:
-                    found = await self._batch.driver.fetch(_INSERT_EVENTS_PG, *_event_columns(rows))
+                    found = await self._batch.driver.fetch(_INSERT_EVENTS_PG, *event_columns(rows))
                     positions = sorted(p[0] for p in found)
             else:
                 positions = []
@@ -594,7 +594,7 @@ class Writer:
             None if last is None else last.deleted,
             None if last is None else document(last.state),
             None if first is None else rows[len(changes) - 1].recorded_at,
-            *_event_columns(rows),
+            *event_columns(rows),
             None if first is None else first.stream_type,
             None if first is None else first.parent,
             None if first is None else first.name,
@@ -854,7 +854,7 @@ _EVENTS = {
 """The event log as the runtime's follower and every event stream read it, after each commit."""
 
 
-def _event_columns(rows: Sequence[_EventRow]) -> list[list[Any]]:
+def event_columns(rows: Sequence[_EventRow]) -> list[list[Any]]:
     """Events as the arrays ``unnest`` takes, in the order of ``_EVENT_COLUMNS``."""
     return [
         [r.stream_type for r in rows],

@@ -16,7 +16,15 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
 from romas.store import at_work, checkpoints
-from romas.store.eventstore import INTEGRITY_ERRORS, ConcurrencyConflict, NewEvent, Store, WriteContext, Writer
+from romas.store.eventstore import (
+    INTEGRITY_ERRORS,
+    ConcurrencyConflict,
+    NewEvent,
+    Store,
+    WriteContext,
+    Writer,
+    event_columns,
+)
 from romas.store.raw import (
     document,
     optional_document,
@@ -96,7 +104,6 @@ _CHANGE = raw_statement(
 )
 # PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message, its parameters as arrays) and
 # their events (in the order given, so their positions follow it).
-_EVENT_FIELDS = ("stream_type", "stream_id", "version", "type", "data_json", "metadata_json", "recorded_at")
 _CHANGE_MANY_STATEMENT = raw_statement(
     "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
     "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
@@ -385,7 +392,7 @@ async def change(writer: Writer, changes: Sequence[MessageChange], along: Along 
         found = await writer.run(
             _CHANGE_MANY_STATEMENT,
             *([row[i] for row in rows] for i in range(7)),
-            *([getattr(e, name) for e in prepared] for name in _EVENT_FIELDS),
+            *event_columns(prepared),
             [agent for agent, _, _ in saved],
             [revision for _, revision, _ in saved],
             [document(state) for _, _, state in saved],
