@@ -250,7 +250,7 @@ async def create_push(
     async with services.store.write(WriteContext(actor=actor_of(request), extra={"via": "a2a"})) as writer:
         await webhooks.record_subscription(writer, None, state, "SubscriptionCreated", f"A2A push to {url}")
         position = writer.recorded[-1].position
-        await queue.create_cursor(writer.connection, subscription_id, webhooks.new_secret(), position)
+        await queue.create_cursor(await writer.connection(), subscription_id, webhooks.new_secret(), position)
     return a2a.push_config_of(state)
 
 
@@ -291,7 +291,7 @@ async def delete_push(
         row = await writer.current(webhooks.subscription_path(state["id"]))
         if row is not None and not row.deleted:
             await webhooks.record_subscription(writer, row, row.state, "SubscriptionDeleted", "A2A push removed")
-            await queue.drop_subscription(writer.connection, state["id"])
+            await queue.drop_subscription(await writer.connection(), state["id"])
     return {}
 
 

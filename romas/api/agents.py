@@ -226,10 +226,10 @@ async def put_external_agent(
         key = agent_secret_key(name)
         extra: dict[str, str] = {}
         if data.secret is not None:
-            await set_secret(writer.connection, key, data.secret)
-        elif await secret_in(writer.connection, key) is None:
+            await set_secret(await writer.connection(), key, data.secret)
+        elif await secret_in(await writer.connection(), key) is None:
             extra["Webhook-Secret"] = new_secret()
-            await set_secret(writer.connection, key, extra["Webhook-Secret"])
+            await set_secret(await writer.connection(), key, extra["Webhook-Secret"])
         return writes.representation(written, render_agent(written.row, path), path, extra)
 
     response: Response[Agent] = await writes.perform(request, services, operation)

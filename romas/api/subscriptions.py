@@ -198,7 +198,7 @@ class SubscriptionController(Controller):
             )
             # Events from now on: the cursor starts at the end of the log as this transaction sees it.
             position = writer.recorded[-1].position
-            await queue.create_cursor(writer.connection, subscription_id, secret, position)
+            await queue.create_cursor(await writer.connection(), subscription_id, secret, position)
             path = webhooks.subscription_path(subscription_id)
             body = msgspec.json.encode(render(row, secret))
             return Reply(201, body, headers={"Location": path, "ETag": etag(row.revision)})
@@ -260,7 +260,7 @@ class SubscriptionController(Controller):
                 if data.status == "enabled":
                     state["disabled_reason"] = None
                     if row.state.get("status") != "enabled":
-                        await queue.retry_failed(writer.connection, subscription_id, datetime.now(UTC))
+                        await queue.retry_failed(await writer.connection(), subscription_id, datetime.now(UTC))
                 elif row.state.get("status") == "enabled":
                     state["disabled_reason"] = f"disabled by {writer.context.actor}"
             if state == row.state:
@@ -284,7 +284,7 @@ class SubscriptionController(Controller):
             row = await _live(writer, subscription_id)
             _check_if_match(request, row)
             await webhooks.record_subscription(writer, row, row.state, "SubscriptionDeleted", "unsubscribed")
-            await queue.drop_subscription(writer.connection, subscription_id)
+            await queue.drop_subscription(await writer.connection(), subscription_id)
             return Reply(204, b"")
 
         response: Response[None] = await perform(request, services, operation)

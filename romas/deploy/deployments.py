@@ -88,7 +88,7 @@ async def deploy(
 ) -> Outcome:
     """Bring the MAS to ``manifest`` (validated and normalized, see :mod:`romas.deploy.validate`)."""
     if not dry_run:
-        await lock_deployment_numbers(writer.connection)
+        await lock_deployment_numbers(await writer.connection())
     current = await read_current(writer, manifest)
     stale = await stale_expectations(writer, current, expected or {})
     if stale:
@@ -111,7 +111,7 @@ async def rollback(
 ) -> Outcome:
     """A new deployment that brings what deployment ``number`` changed back to where it was before."""
     if not dry_run:
-        await lock_deployment_numbers(writer.connection)
+        await lock_deployment_numbers(await writer.connection())
     row = await writer.current(deployment_path(number))
     if row is None:
         raise NotFound(f"there is no deployment {number}")
@@ -164,7 +164,7 @@ async def _conclude(
         return Outcome("planned", record)
     if not plan.changes:
         return Outcome("unchanged", record)
-    number = await last_deployment_number(writer.connection) + 1
+    number = await last_deployment_number(await writer.connection()) + 1
     numbered = msgspec.structs.replace(record, id=number)
     context = writer.context
     writer.context = _tagged(context, numbered)

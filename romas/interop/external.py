@@ -62,7 +62,7 @@ async def settle_answer(writer: Writer, answerer: str, question_id: str, answer:
     query = select(messages.c.version, messages.c.performative).where(
         messages.c.id == question_id, messages.c.agent == answerer, messages.c.status == "delivered"
     )
-    row = (await writer.connection.execute(query)).first()
+    row = (await writer.execute(query)).first()
     if row is None or row[1] not in QUESTIONS:
         return
     now = datetime.now(UTC)

@@ -93,7 +93,7 @@ class OrgRuntime:
         query = select(resources.c.name, resources.c.state).where(
             resources.c.stream_type == "organisation", resources.c.parent == "", ~resources.c.deleted
         )
-        rows = (await writer.connection.execute(query)).all()
+        rows = (await writer.execute(query)).all()
         orgs = sorted(str(name) for name, state in rows if type_name in state.get(section, {}))
         if not orgs:
             raise NotFound(f"no organisation defines {section[:-1]} type {type_name}")
@@ -109,7 +109,7 @@ class OrgRuntime:
             .where(resources.c.stream_type == kind, resources.c.name == name, ~resources.c.deleted)
             .order_by(resources.c.parent)
         )
-        orgs = [str(parent).rsplit("/", 1)[-1] for parent in (await writer.connection.execute(query)).scalars()]
+        orgs = [str(parent).rsplit("/", 1)[-1] for parent in (await writer.execute(query)).scalars()]
         if not orgs:
             raise NotFound(f"there is no {kind} {name} in any organisation")
         if len(orgs) > 1:
@@ -147,7 +147,7 @@ class OrgRuntime:
         query = select(resources.c.stream_type, resources.c.name, resources.c.state).where(
             resources.c.stream_type.in_(("group", "scheme")), resources.c.parent == key.stream_id, ~resources.c.deleted
         )
-        found = (await writer.connection.execute(query)).all()
+        found = (await writer.execute(query)).all()
         return OrgView(
             name=org,
             spec=self._specification(row),

@@ -36,13 +36,9 @@ async def append(writer: Writer, lines: Sequence[LogLine]) -> None:
 
 async def prune(writer: Writer, agent: str, keep: int = KEEP_LINES) -> None:
     """Drop all but the newest ``keep`` lines of an agent."""
-    newest = (
-        await writer.connection.execute(select(func.max(agent_log.c.id)).where(agent_log.c.agent == agent))
-    ).scalar()
+    newest = (await writer.execute(select(func.max(agent_log.c.id)).where(agent_log.c.agent == agent))).scalar()
     if newest is not None and newest > keep:
-        await writer.connection.execute(
-            delete(agent_log).where(agent_log.c.agent == agent, agent_log.c.id <= newest - keep)
-        )
+        await writer.execute(delete(agent_log).where(agent_log.c.agent == agent, agent_log.c.id <= newest - keep))
 
 
 async def read(store: Store, agent: str, *, after: int | None, limit: int) -> list[LogLine]:

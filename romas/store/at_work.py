@@ -53,11 +53,11 @@ async def clear_marked_by(writer: Writer, agents: Collection[str], cutoff: datet
 
 
 async def clear_all(writer: Writer) -> None:
-    await writer.connection.execute(delete(agents_at_work))
+    await writer.execute(delete(agents_at_work))
 
 
 async def load(writer: Writer) -> list[AtWork]:
-    rows = await writer.connection.execute(
+    rows = await writer.execute(
         select(agents_at_work.c.agent, agents_at_work.c.at_work, agents_at_work.c.crashes).order_by(
             agents_at_work.c.agent
         )
@@ -68,6 +68,6 @@ async def load(writer: Writer) -> list[AtWork]:
 async def suspect(writer: Writer, crashes: Mapping[str, int]) -> None:
     """After a crash: each agent keeps its count of crashes, and is no longer at work until it runs again."""
     for name, count in sorted(crashes.items()):
-        await writer.connection.execute(
+        await writer.execute(
             update(agents_at_work).where(agents_at_work.c.agent == name).values(at_work=False, crashes=count)
         )

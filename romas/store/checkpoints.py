@@ -42,7 +42,7 @@ async def save_many(writer: Writer, saved: Sequence[tuple[str, int, dict[str, An
 
 
 async def discard(writer: Writer, agent: str) -> None:
-    await writer.connection.execute(delete(checkpoints).where(checkpoints.c.agent == agent))
+    await writer.execute(delete(checkpoints).where(checkpoints.c.agent == agent))
 
 
 async def load(store: Store, agent: str) -> Checkpoint | None:

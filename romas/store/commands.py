@@ -88,7 +88,7 @@ async def queue(
     at: datetime,
     deadline: datetime,
 ) -> None:
-    await writer.connection.execute(
+    await writer.execute(
         commands.insert().values(
             id=command_id,
             agent=agent,

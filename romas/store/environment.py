@@ -22,22 +22,23 @@ class Observation:
 
 async def join(writer: Writer, agent: str, workspace: str, at: datetime) -> None:
     await upsert(
-        writer.connection, memberships, {"agent": agent, "workspace": workspace, "since": at}, ["agent", "workspace"]
+        await writer.connection(),
+        memberships,
+        {"agent": agent, "workspace": workspace, "since": at},
+        ["agent", "workspace"],
     )
 
 
 async def quit(writer: Writer, agent: str, workspace: str) -> None:
-    await writer.connection.execute(
-        delete(memberships).where(memberships.c.agent == agent, memberships.c.workspace == workspace)
-    )
-    await writer.connection.execute(
+    await writer.execute(delete(memberships).where(memberships.c.agent == agent, memberships.c.workspace == workspace))
+    await writer.execute(
         delete(observations).where(observations.c.agent == agent, observations.c.workspace == workspace)
     )
 
 
 async def focus(writer: Writer, agent: str, workspace: str, artefact: str, at: datetime) -> None:
     await upsert(
-        writer.connection,
+        await writer.connection(),
         observations,
         {"agent": agent, "workspace": workspace, "artefact": artefact, "since": at},
         ["agent", "workspace", "artefact"],
@@ -45,7 +46,7 @@ async def focus(writer: Writer, agent: str, workspace: str, artefact: str, at: d
 
 
 async def stop_focus(writer: Writer, agent: str, workspace: str, artefact: str) -> None:
-    await writer.connection.execute(
+    await writer.execute(
         delete(observations).where(
             observations.c.agent == agent, observations.c.workspace == workspace, observations.c.artefact == artefact
         )
@@ -54,8 +55,8 @@ async def stop_focus(writer: Writer, agent: str, workspace: str, artefact: str) 
 
 async def forget(writer: Writer, agent: str) -> None:
     """A deleted agent leaves every workspace."""
-    await writer.connection.execute(delete(memberships).where(memberships.c.agent == agent))
-    await writer.connection.execute(delete(observations).where(observations.c.agent == agent))
+    await writer.execute(delete(memberships).where(memberships.c.agent == agent))
+    await writer.execute(delete(observations).where(observations.c.agent == agent))
 
 
 async def all_memberships(store: Store) -> list[tuple[str, str]]:

@@ -18,15 +18,17 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import and_, func, insert, select, text
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
 from romas.store import metrics
-from romas.store.group_commit import Batch, GroupCommit, Ticket, begin_member, end_member
+from romas.store.group_commit import GroupCommit, Member, Ticket, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
 from romas.store.read_pool import ReadPool, SqliteReadPool
 from romas.store.storable import storable_args, storable_text
@@ -38,6 +40,7 @@ _inside: ContextVar[tuple[Store, Ticket, asyncio.Task[Any] | None] | None] = Con
 """The write request whose block runs in this context, and its task: tasks started inside the block inherit the
 variable, yet they may write (they wait for the batch like anyone else)."""
 _TICK = timedelta(microseconds=1)
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 Clock = Callable[[], datetime]
 
@@ -278,6 +281,18 @@ _INSERT_EVENTS_PG = (
     "FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
     "AS u(st, sid, v, t, d, m, at) RETURNING position"
 )
+# Writer.append on PostgreSQL: the events only if none of their (stream, version) is taken, all or none.
+_APPEND_EVENT_PG = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT $1::text, $2::text, $3::integer, $4::text, $5::jsonb, $6::jsonb, "
+    "$7::timestamptz WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream_id = $2::text AND version = $3::integer) "
+    "RETURNING position"
+)
+_APPEND_EVENTS_PG = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}) SELECT st, sid, v, t, d::jsonb, m::jsonb, at "
+    "FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
+    "AS u(st, sid, v, t, d, m, at) WHERE NOT EXISTS (SELECT 1 FROM events e JOIN unnest($2::text[], $3::int[]) "
+    "AS k(sid, v) ON e.stream_id = k.sid AND e.version = k.v) RETURNING position"
+)
 _SQLITE_CHUNK = 100
 
 
@@ -384,9 +399,10 @@ class Writer:
     """One write request, run in the batch's transaction (see group_commit.py). Reads through it see its own
     uncommitted changes and those of the requests before it in the batch."""
 
-    def __init__(self, store: Store, batch: Batch, context: WriteContext) -> None:
+    def __init__(self, store: Store, member: Member, context: WriteContext) -> None:
         self._store = store
-        self._batch = batch
+        self._member = member
+        self._batch = member.batch
         self.context = context
         self.recorded: list[RecordedEvent] = []
         self.touched = False
@@ -394,11 +410,19 @@ class Writer:
         request without a savepoint (see ``Store.write(light=True)``) must then undo the whole transaction. A read
         of the current state that succeeded (:meth:`current`) does not count: it changed nothing."""
 
-    @property
-    def connection(self) -> AsyncConnection:
+    async def connection(self) -> AsyncConnection:
         """The batch's connection, for statements the hot paths do not send straight through the driver."""
+        await self._member.protect()
         self.touched = True
         return self._batch.connection
+
+    @overload
+    async def execute(self, statement: TypedReturnsRows[_Row], parameters: Any = None) -> CursorResult[_Row]: ...
+    @overload
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        """A SQLAlchemy statement on the batch's connection (see :meth:`connection`)."""
+        return await (await self.connection()).execute(statement, parameters)
 
     def wrote_nothing(self) -> None:
         """The statements so far wrote nothing and left the transaction usable (a conditional insert that
@@ -417,6 +441,7 @@ class Writer:
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
         query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT
+        await self._member.protect()
         try:
             rows = await self._batch.rows(query.sql, query.sqlite_sql, (stream_id,))
         except BaseException:
@@ -435,21 +460,24 @@ class Writer:
         )
         if self._store.dialect == "postgresql":
             query = query.with_for_update()
-        return [_resource(r) for r in (await self.connection.execute(query)).mappings()]
+        return [_resource(r) for r in (await self.execute(query)).mappings()]
 
     async def _rows(self, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        await self._member.protect()
         self.touched = True
         return await self._batch.rows(pg_sql, sqlite_sql, args)
 
     async def run(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
         """A hot statement straight through the driver (parameters encoded with :meth:`instant` and
         ``raw.document``); the rows it returns, if any."""
+        await self._member.protect()
         self.touched = True
         return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
 
     async def read(self, statement: RawStatement, *args: Any) -> list[Sequence[Any]]:
         """A statement that writes nothing (a read, maybe locking rows), in this transaction: like :meth:`current`,
         one that succeeded leaves a light write nothing to undo."""
+        await self._member.protect()
         try:
             return await self._batch.rows(statement.sql, statement.sqlite_sql, args)
         except BaseException:
@@ -459,6 +487,7 @@ class Writer:
     async def run_many(self, statement: RawStatement, rows: Sequence[Sequence[Any]]) -> None:
         """A hot statement once per row of parameters, in one round trip."""
         if rows:
+            await self._member.protect()
             self.touched = True
             await self._batch.many(statement.sql, statement.sqlite_sql, rows)
 
@@ -521,6 +550,7 @@ class Writer:
 
     async def record(self, change: Change) -> tuple[ResourceRow, RecordedEvent]:
         """Append the change's event and bring the projections to the new revision."""
+        await self._member.protect()
         row = self._change_event(change)
         if self._store.dialect == "postgresql":
             recorded = await self._record_in_one_statement(change, row)
@@ -535,6 +565,7 @@ class Writer:
         outcome is the same as recording them one by one, except that a failed check writes none of them."""
         if not changes:
             return []
+        await self._member.protect()
         first, last = changes[0], changes[-1]
         run = len(changes)
         one_by_one = run < (3 if self._store.dialect == "postgresql" else 2) or first.expected_revision == 0
@@ -609,6 +640,7 @@ class Writer:
             [row.recorded_at for _, row in revisions],
             *tail_args,
         ]
+        await self._member.protect()
         self.touched = True
         found = await self._batch.rows(_run_and_append_pg(tail, bool(changes)), "", args)
         if len(found) != len(rows):
@@ -627,6 +659,7 @@ class Writer:
         resource is still at ``change.expected_revision`` (absent, for 0), else nothing is written and this answers
         None (read again and decide again). On PostgreSQL one statement that writes all or nothing, so it suits a
         light write (see ``Store.write``)."""
+        await self._member.protect()
         row = self._change_event(change)
         if self._store.dialect == "postgresql":
             statement = _RECORD_IF_CREATE_PG if change.expected_revision == 0 else _RECORD_IF_UPDATE_PG
@@ -769,7 +802,10 @@ class Writer:
 
     async def append_prepared(self, rows: list[PreparedEvent]) -> list[RecordedEvent]:
         """Insert events made by :meth:`prepare` (each with the metadata of its own context), in one statement."""
-        return await self._insert_events(rows) if rows else []
+        if not rows:
+            return []
+        await self._member.protect()
+        return await self._insert_events(rows)
 
     def inserted(self, position: int, row: PreparedEvent) -> RecordedEvent:
         """Note an event prepared by :meth:`prepare` as inserted at ``position`` by the caller's statement."""
@@ -783,10 +819,16 @@ class Writer:
         """Append events to streams that have no projection here (messages, commands, deployments).
 
         They go in one multi-row INSERT; a clash with a concurrent writer raises :class:`ConcurrencyConflict`.
+        On PostgreSQL, events that all carry their expected versions are checked in the statement, which writes all
+        of them or none: as a request's first statements they need no savepoint (see ``group_commit.Member``).
         """
         if not new_events:
             return []
         metadata = self.context.metadata()
+        checked = self._store.dialect == "postgresql" and all(new.expected_version is not None for new in new_events)
+        member = self._member
+        if not checked:
+            await member.protect()
         rows: list[_EventRow] = []
         for new in new_events:
             if new.expected_version is None:
@@ -798,12 +840,49 @@ class Writer:
             rows.append(
                 _EventRow(new.stream_type, new.stream_id, version, new.type, new.data, meta, self._next_instant())
             )
-        return await self._insert_events(rows)
+        if not checked:
+            return await self._insert_events(rows)
+        exposed = not member.protected and not member.light
+        touched, self.touched = self.touched, True  # until it answers: a failure midway may have written
+        try:
+            recorded = await self._append_checked(rows)
+        except ConcurrencyConflict:
+            self.touched = touched  # refused by the check: nothing written
+            raise
+        if exposed:
+            self.touched = touched
+            member.exposed += [event.position for event in recorded]
+        return recorded
+
+    async def _append_checked(self, rows: list[_EventRow]) -> list[RecordedEvent]:
+        """PostgreSQL: insert the events only if none of their versions is taken, else write nothing and raise
+        :class:`ConcurrencyConflict` (the transaction stays usable, no position is taken)."""
+        keys = {(r.stream_id, r.version) for r in rows}
+        if len(keys) != len(rows):
+            first = rows[0]
+            raise ConcurrencyConflict(first.stream_id, first.version - 1)
+        driver = self._batch.driver
+        if len(rows) == 1:
+            r = rows[0]
+            args = (r.stream_type, r.stream_id, r.version, r.type, r.data_json, r.metadata_json, r.recorded_at)
+            found = await driver.fetch(_APPEND_EVENT_PG, *args)
+        else:
+            found = await driver.fetch(_APPEND_EVENTS_PG, *event_columns(rows))
+        if len(found) != len(rows):
+            taken = next(iter(keys))
+            raise ConcurrencyConflict(taken[0], taken[1] - 1)
+        positions = sorted(p[0] for p in found)
+        recorded = [
+            RecordedEvent(p, r.stream_type, r.stream_id, r.version, r.type, r.data, r.metadata, r.recorded_at)
+            for p, r in zip(positions, rows, strict=True)
+        ]
+        self.recorded.extend(recorded)
+        return recorded
 
     async def stored_response(self, principal: str, key: str) -> StoredResponse | None:
         row = (
             (
-                await self.connection.execute(
+                await self.execute(
                     select(idempotency_keys).where(
                         idempotency_keys.c.principal == principal, idempotency_keys.c.key == key
                     )
@@ -819,7 +898,7 @@ class Writer:
         )
 
     async def store_response(self, principal: str, key: str, response: StoredResponse) -> None:
-        await self.connection.execute(
+        await self.execute(
             insert(idempotency_keys).values(
                 principal=principal,
                 key=key,
@@ -969,14 +1048,13 @@ class Store:
         stays = False
         token = _inside.set((self, ticket, asyncio.current_task()))
         try:
-            savepoint = await begin_member(batch, light=light)
-            writer = Writer(self, batch, context or WriteContext())
+            member = await begin_member(batch, light=light)
+            writer = Writer(self, member, context or WriteContext())
             try:
                 yield writer
             except BaseException:
-                await end_member(batch, savepoint, failed=True, undo=writer.touched or not light)
+                await end_member(member, failed=True, undo=writer.touched)
                 raise
-            await end_member(batch, savepoint, failed=False)
             batch.recorded.extend(writer.recorded)
             stays = True
         finally:

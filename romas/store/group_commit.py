@@ -13,7 +13,9 @@ its error goes to it alone; the first request of a batch needs no savepoint, sin
 transaction undoes only its work. A request's ``write()`` returns only after the batch holding it committed.
 
 On PostgreSQL the savepoint is a round trip of its own, and round trips, not CPU, bound a batch there (the requests
-of a batch run one after the other on its connection). So a *light* request (``Store.write(light=True)``) takes
+of a batch run one after the other on its connection). So a request takes it only before its first statement that
+needs it (see :class:`Member`): appends with their expected versions, checked in their statement, need none. And a
+*light* request (``Store.write(light=True)``) takes
 none: it promises one statement that either writes and succeeds or writes nothing and says so
 (``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and invocations do; should it fail after
 writing anyway, the whole batch is undone and its other requests get :class:`BatchBroken`. The batch's own
@@ -69,6 +71,12 @@ _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # MAX_MEMBERS of them.
 _SAVEPOINT = "SAVEPOINT romas_request"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT romas_request"
+# Member.undo on PostgreSQL (the only database where a request appends before its savepoint): the events deleted and
+# the positions they took given back to the identity sequence, so the log stays gapless.
+_UNDO_APPEND_PG = (
+    "WITH gone AS (DELETE FROM events WHERE position = ANY($1::bigint[]) RETURNING 1) "
+    "SELECT setval(pg_get_serial_sequence('events', 'position'), $2::bigint, false) FROM (SELECT count(*) FROM gone) g"
+)
 
 
 class BatchBroken(RuntimeError):
@@ -316,29 +324,72 @@ class GroupCommit:
             raise
 
 
-async def begin_member(batch: Batch, *, light: bool = False) -> bool:
-    """Called by a request once granted the batch: a savepoint unless it is the batch's first request (whose
-    failure rolls back the whole transaction instead) or a light one (see ``Store.write``). True when a
-    savepoint was taken."""
-    if batch.members == 1 or light:
-        return False
-    await batch._plain(_SAVEPOINT)
-    return True
+class Member:
+    """A request's hold on its batch: whether a failure of it can be undone without the others, and how.
+
+    On PostgreSQL a request after the batch's first takes its savepoint only when it first needs one (:meth:`protect`,
+    before a statement that may have to be undone): a request that fails before it ran anything costs no round trip,
+    and events appended by a request's first statements (:meth:`Writer.append`, checked in the statement, so a
+    conflict writes nothing) need none. Should such a request fail after all, those events are deleted and the log's
+    position sequence set back (:meth:`undo`): exact, since the batch holds the append lock and the request runs
+    alone on its connection, so no one else took a position meanwhile. On SQLite the savepoint costs no round trip
+    and is taken at once."""
+
+    __slots__ = ("batch", "exposed", "light", "savepoint")
+
+    def __init__(self, batch: Batch, *, light: bool) -> None:
+        self.batch = batch
+        self.light = light
+        """Runs one statement that writes all or nothing (see ``Store.write``): never a savepoint."""
+        self.savepoint = False
+        """Whether this request's savepoint was taken."""
+        self.exposed: list[int] = []
+        """Positions of the events this request appended before it had a savepoint."""
+
+    @property
+    def protected(self) -> bool:
+        """Whether a statement run now could be undone alone: the batch's first request (undone by rolling back the
+        whole transaction, which holds nothing else), or a request with its savepoint."""
+        return self.savepoint or self.batch.members == 1
+
+    async def protect(self) -> None:
+        """Take the savepoint, unless this request needs none (see the class)."""
+        if not self.protected and not self.light:
+            await self.batch._plain(_SAVEPOINT)
+            self.savepoint = True
+
+    async def undo(self) -> None:
+        """Undo this failed request's changes: back to its savepoint, then the events it appended before it."""
+        batch = self.batch
+        try:
+            if self.savepoint:
+                await batch._plain(_ROLLBACK_TO)
+            if self.exposed:
+                await batch.rows(_UNDO_APPEND_PG, "", (self.exposed, min(self.exposed)))
+        except Exception:
+            batch.broken = True
+            raise
 
 
-async def end_member(batch: Batch, savepoint: bool, *, failed: bool, undo: bool = True) -> None:
-    """Keep (leave the savepoint be) or undo (roll back to it) a request's changes; a failure of a request
-    without a savepoint that has something to undo, or a savepoint that cannot be rolled back, breaks the
-    batch."""
+async def begin_member(batch: Batch, *, light: bool = False) -> Member:
+    """Called by a request once granted the batch (see :class:`Member`)."""
+    member = Member(batch, light=light)
+    if batch.sqlite is not None:
+        await member.protect()
+    return member
+
+
+async def end_member(member: Member, *, failed: bool, undo: bool = True) -> None:
+    """Keep (leave the savepoint be) or undo a failed request's changes. ``undo`` says whether the request ran a
+    statement without protection that may have written (a light write's, or an append that failed midway); that, the
+    failure of the batch's first request, or an undo that fails, breaks the batch."""
     if not failed:
         return
     metrics.WRITES_ROLLED_BACK.inc()
-    if not savepoint:
-        if undo:
-            batch.broken = True
-        return
-    try:
-        await batch._plain(_ROLLBACK_TO)
-    except Exception:
+    batch = member.batch
+    if member.savepoint:
+        await member.undo()
+    elif undo or (batch.members == 1 and not member.light):
         batch.broken = True
-        raise
+    elif member.exposed:
+        await member.undo()

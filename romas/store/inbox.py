@@ -428,7 +428,7 @@ def _row_changes(writer: Writer, changes: Sequence[MessageChange]) -> list[list[
 
 async def mark_retried(writer: Writer, message: MessageRow, retry_id: str) -> None:
     """Link a failed or expired message to the message that reprocesses it; its status stays as it was."""
-    await writer.connection.execute(
+    await writer.execute(
         update(messages)
         .where(messages.c.id == message.id, messages.c.version == message.version)
         .values(retried_by=retry_id, version=message.version + 1)
@@ -449,7 +449,7 @@ async def mark_retried(writer: Writer, message: MessageRow, retry_id: str) -> No
 async def get_for_update(writer: Writer, agent: str, message_id: str) -> MessageRow | None:
     """The message as the writer's transaction sees it."""
     query = select(messages).where(messages.c.id == message_id, messages.c.agent == agent)
-    row = (await writer.connection.execute(query)).mappings().first()
+    row = (await writer.execute(query)).mappings().first()
     return _row(row) if row is not None else None
 
 

@@ -76,7 +76,7 @@ async def enqueue(store: Store, subscription: str, seen: int, upto: int, new: li
     """Move the cursor from ``seen`` to ``upto`` and add the deliveries of the events in between, atomically;
     False when another process moved it first (then nothing is added)."""
     async with store.write() as writer:
-        moved = await writer.connection.execute(
+        moved = await writer.execute(
             update(webhook_cursors)
             .where(webhook_cursors.c.subscription == subscription, webhook_cursors.c.position == seen)
             .values(position=upto)
@@ -84,7 +84,7 @@ async def enqueue(store: Store, subscription: str, seen: int, upto: int, new: li
         if moved.rowcount != 1:
             return False
         if new:
-            await writer.connection.execute(
+            await writer.execute(
                 insert(webhook_deliveries),
                 [
                     {
@@ -117,7 +117,7 @@ async def add_delivery(
 ) -> Delivery:
     """A delivery made outside the queue (a ping), recorded with its outcome."""
     async with store.write() as writer:
-        await writer.connection.execute(
+        await writer.execute(
             insert(webhook_deliveries).values(
                 id=new.id,
                 subscription=subscription,
@@ -152,9 +152,7 @@ async def oldest_pending(store: Store, subscription: str) -> Delivery | None:
 
 async def record_attempt(store: Store, delivery_id: str, **values: Any) -> None:
     async with store.write() as writer:
-        await writer.connection.execute(
-            update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values)
-        )
+        await writer.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
 
 
 async def retry_failed(connection: AsyncConnection, subscription: str, now: datetime) -> None:

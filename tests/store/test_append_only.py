@@ -109,3 +109,28 @@ async def test_a_lost_race_is_still_a_conflict_and_appending_still_works(store: 
         ("/things/a", 2),
         ("/things/b", 1),
     ]
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_transaction_may_take_back_only_the_events_it_has_not_committed(store: Store) -> None:
+    """What lets a write request fail alone after its appends (see ``group_commit.Member``): deleting the
+    events this very transaction inserted is a rollback, not a rewrite; any committed event is still refused."""
+    await put(store, "a", 0, 1)
+    before = await store.read_events()
+    own = (
+        f"INSERT INTO events ({COLUMNS.removeprefix('position, ')}) "
+        "VALUES ('thing', '/things/own', 1, 'thing.pinged', '{}', '{}', now())"
+    )
+    async with store.engine.begin() as conn:
+        await conn.execute(text(own))
+        await conn.execute(text("SAVEPOINT later"))
+        gone = await conn.execute(text("DELETE FROM events WHERE stream_id = '/things/own'"))
+        assert gone.rowcount == 1
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with store.engine.begin() as conn:
+            await conn.execute(text(own))
+            await conn.execute(text("DELETE FROM events"))
+    after = await store.read_events()
+    assert [(e.position, e.stream_id, e.version) for e in after] == [
+        (e.position, e.stream_id, e.version) for e in before
+    ]

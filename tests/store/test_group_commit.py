@@ -27,7 +27,7 @@ from romas.store.eventstore import (
     WriteContext,
     Writer,
 )
-from romas.store.group_commit import BatchBroken
+from romas.store.group_commit import Batch, BatchBroken
 from romas.store.inbox import NewMessage
 from tests.store.test_eventstore import change, put
 
@@ -116,6 +116,66 @@ async def test_a_failing_request_is_rolled_back_alone_and_the_others_commit(stor
     log = await store.read_events()
     assert [e.stream_id for e in log] == ["/things/b", "/things/holder", "/things/a", "/things/d"]
     assert await store.revision("/things/b", 2) is None
+
+
+async def test_appends_take_no_savepoint_and_a_failure_after_them_undoes_them_alone(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a request's first appends run before its savepoint (checked in their statement); a request
+    that fails after them has them deleted and their positions given back, the others commit, the log stays
+    gapless. On SQLite every request takes its savepoint at once (no round trip there)."""
+    sent: list[str] = []
+    plain = Batch._plain
+
+    async def counting(self: Batch, sql: str) -> None:
+        sent.append(sql)
+        await plain(self, sql)
+
+    monkeypatch.setattr(Batch, "_plain", counting)
+
+    def pinged(name: str, version: int) -> NewEvent:
+        return NewEvent("thing", f"/things/{name}", "thing.pinged", {"n": version}, expected_version=version)
+
+    async def appends(writer: Writer) -> Any:
+        return await writer.append([pinged("w", 0), pinged("w", 1)])
+
+    async def appends_then_raises(writer: Writer) -> Any:
+        await writer.append([pinged("x", 0)])
+        raise ValueError("the request's own bug, after its append")
+
+    async def appends_records_then_raises(writer: Writer) -> Any:
+        await writer.append([pinged("y", 0), pinged("y", 1)])
+        await writer.record(change("z", 0, {"value": 1}, event="thing.created"))
+        raise ValueError("the request's own bug, after its record")
+
+    async def records(writer: Writer) -> Any:
+        return (await writer.record(change("v", 0, {"value": 1}, event="thing.created")))[1]
+
+    blocks = [appends_then_raises, appends, appends_records_then_raises, records, appends]
+    blocks[4] = lambda writer: writer.append([pinged("w", 2)])
+    results, batches = await in_one_batch(store, blocks)
+
+    assert len(set(batches)) == 1, f"every request ran in the holder's batch: {results}"
+    assert isinstance(results[0], ValueError)
+    assert isinstance(results[1], list) and [e.version for e in results[1]] == [1, 2]
+    assert isinstance(results[2], ValueError)
+    assert isinstance(results[3], RecordedEvent)
+    assert isinstance(results[4], list)
+    log = await store.read_events()
+    assert [(e.stream_id, e.version) for e in log] == [
+        ("/things/holder", 1),
+        ("/things/w", 1),
+        ("/things/w", 2),
+        ("/things/v", 1),
+        ("/things/w", 3),
+    ]
+    assert [e.position for e in log] == list(range(1, len(log) + 1)), "gapless"
+    assert await store.current("/things/z") is None
+    savepoints = [sql for sql in sent if sql.startswith("SAVEPOINT")]
+    if store.dialect == "postgresql":
+        assert len(savepoints) == 2, "only the requests that ran more than appends took one"
+    else:
+        assert len(savepoints) == 5
 
 
 async def _agent(store: Store, name: str, state: str) -> None:

@@ -53,7 +53,7 @@ async def test_every_write_path_stores_the_replacement_character(store: Store) -
                 summary="made \x00",
             )
         )
-        await writer.connection.execute(
+        await writer.execute(
             idempotency_keys.insert().values(
                 principal="p",
                 key="k\x00",
