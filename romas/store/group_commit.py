@@ -37,6 +37,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -62,9 +63,15 @@ MAX_SPAN_S = 0.050
 """Nor does it take more once its first request has been running this long, so that request is not held up for
 long by a stream of later ones."""
 
-_PG_START = (
-    "SELECT (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1) FROM pg_advisory_xact_lock($1::bigint)"
-)
+REPLAN_FROM = 1_000
+"""On PostgreSQL a writer connection's prepared statements are prepared again each time the log has doubled since
+they were, from this many events on (see ``GroupCommit._fresh_plans``)."""
+
+# The lock in the simple query that opens the transaction (constants only), the newest event in a statement of its
+# own: a statement's snapshot is taken when it starts, so one that waited for the lock would not see the events of
+# the batch that held it.
+_PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
+_PG_LAST = "SELECT recorded_at, position FROM events ORDER BY position DESC LIMIT 1"
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
 # name goes to the newest one, the failing request's own. That saves a round trip per request; a batch has at most
@@ -178,6 +185,8 @@ class GroupCommit:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batches = 0
+        self._planned_at: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        """For each writer connection (PostgreSQL), the log's end when its statements were last prepared."""
         self.max_members = MAX_MEMBERS
         self.max_span_s = MAX_SPAN_S
 
@@ -302,13 +311,31 @@ class GroupCommit:
         driver = raw.driver_connection
         assert driver is not None
         if self.dialect == "postgresql":
-            await driver.execute("BEGIN")
-            last = await driver.fetchval(_PG_START, APPEND_LOCK_KEY)
+            await driver.execute(_PG_BEGIN)
+            newest = await driver.fetchrow(_PG_LAST)
+            last = None if newest is None else newest[0]
+            await self._fresh_plans(driver, 0 if newest is None else newest[1])
         else:
             rows = sqlite_connection(driver).execute(_SQLITE_LAST).fetchall()
             last = datetime.fromisoformat(rows[0][0]) if rows else None
         self._batches += 1
         return Batch(self._batches, connection, driver, self.dialect, last)
+
+    async def _fresh_plans(self, driver: Any, end: int) -> None:
+        """Prepare this connection's statements again if the log has doubled since they were prepared.
+
+        Why: PostgreSQL plans a prepared statement for good after a few runs, by the sizes of the tables then. A
+        statement first run on a young database (a flush's ``UPDATE messages ... FROM unnest(...)``) keeps a
+        sequential scan of a table that has grown since, a cost that grows with the table until autovacuum's next
+        ANALYZE, or asyncpg's statement lifetime, makes it plan again. Doubling bounds how stale a plan gets at a
+        cost that vanishes as the database grows."""
+        planned = self._planned_at.get(driver)
+        if planned is None:
+            self._planned_at[driver] = end
+        elif end >= max(REPLAN_FROM, 2 * planned):
+            await driver.reload_schema_state()
+            self._planned_at[driver] = end
+            metrics.PLANS_REFRESHED.inc()
 
     async def _abort(self, connection: AsyncConnection) -> None:
         """Roll the batch's transaction back; on PostgreSQL a connection that cannot is not reused."""

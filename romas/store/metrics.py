@@ -101,3 +101,7 @@ WRITES_ROLLED_BACK = REGISTRY.counter(
 BATCHES_FAILED = REGISTRY.counter(
     "romas_store_batches_failed_total", "Batches that could not commit (every request in them got the error)."
 )
+PLANS_REFRESHED = REGISTRY.counter(
+    "romas_store_plans_refreshed_total",
+    "Times a writer connection's prepared statements were prepared again because the log had doubled (PostgreSQL).",
+)

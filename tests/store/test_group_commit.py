@@ -9,7 +9,7 @@ import signal
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from romas.store import inbox, invocations, metrics
+from romas.store.engine import create_engine
 from romas.store.eventstore import (
     Change,
     ConcurrencyConflict,
@@ -27,8 +28,9 @@ from romas.store.eventstore import (
     WriteContext,
     Writer,
 )
-from romas.store.group_commit import Batch, BatchBroken
+from romas.store.group_commit import REPLAN_FROM, Batch, BatchBroken
 from romas.store.inbox import NewMessage
+from romas.store.raw import raw_statement
 from tests.store.test_eventstore import change, put
 
 pytestmark = pytest.mark.anyio
@@ -490,3 +492,91 @@ async def test_an_invocation_is_accepted_only_for_a_live_artefact_and_a_refusal_
     assert log[0].position == before + 1, "gapless"
     rows = await invocations.pending(store)
     assert [(r.id, r.status) for r in rows] == [("i3", "accepted")]
+
+
+_TOUCH = raw_statement(
+    "UPDATE messages SET version = messages.version FROM unnest($1::text[]) AS u(id) WHERE messages.id = u.id"
+)
+_NEW_MESSAGES = raw_statement(
+    "INSERT INTO messages (id, agent, sender, origin, performative, content, status, version, accepted_at) "
+    "SELECT 'm' || g, 'a', 'x', 'rest', 'tell', 'hello', 'processed', 1, now() FROM generate_series($1::int, $2::int) g"
+)
+
+
+async def _generic_plan(store: Store) -> str:
+    """The plan PostgreSQL keeps for ``_TOUCH`` on the writer's connection (asyncpg's prepared statement)."""
+    async with store.write() as writer:
+        await writer.run(_TOUCH, ["m1"])
+        found = await writer.read(
+            raw_statement("SELECT name FROM pg_prepared_statements WHERE statement = $1"), _TOUCH.sql
+        )
+        assert len(found) == 1, "one prepared statement, on the one connection the writer used"
+        await writer.read(raw_statement("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"))
+        plan = await writer.read(raw_statement(f"EXPLAIN EXECUTE {found[0][0]}('{{m1}}')"))
+        await writer.read(raw_statement("SELECT set_config('plan_cache_mode', 'auto', true)"))
+    return "\n".join(str(row[0]) for row in plan)
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_statements_planned_on_a_young_database_are_planned_again_as_the_log_doubles(store: Store) -> None:
+    """A flush's ``UPDATE messages ... FROM unnest(...)`` first run on a young database kept a sequential scan of
+    the messages table for good (until autovacuum's ANALYZE): a cost per flush that grew with the table."""
+    async with store.write() as writer:
+        await writer.run(raw_statement("ALTER TABLE messages SET (autovacuum_enabled = false)"))
+        await writer.run(_NEW_MESSAGES, 1, 20)
+    for _ in range(6):  # PostgreSQL keeps a generic plan after five custom ones
+        plan = await _generic_plan(store)
+    assert "Seq Scan on messages" in plan, plan
+
+    async with store.write() as writer:
+        await writer.run(_NEW_MESSAGES, 21, 20_000)
+        await writer.append(
+            [NewEvent("thing", f"/things/t{i}", "thing.pinged", {}, expected_version=0) for i in range(REPLAN_FROM)]
+        )
+    before = metrics.PLANS_REFRESHED.value
+    for _ in range(6):
+        plan = await _generic_plan(store)
+    assert "Index Scan" in plan and "Seq Scan on messages" not in plan, plan
+    assert metrics.PLANS_REFRESHED.value == before + 1
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_batch_that_waited_for_the_append_lock_sees_the_instants_of_the_batch_that_held_it(
+    database_url: str, store: Store
+) -> None:
+    """Two processes on one database: the one whose clock lags must still record instants after the other's."""
+    ahead = Store(create_engine(database_url, pool_size=2), clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    try:
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def hold() -> RecordedEvent:
+            async with ahead.write() as writer:
+                holding.set()
+                await release.wait()
+                (event,) = await writer.append([NewEvent("thing", "/things/a", "thing.pinged", {})])
+            return event
+
+        held = asyncio.create_task(hold())
+        await holding.wait()
+        waiting = asyncio.create_task(_append(store, "/things/b"))
+        async with store.engine.connect() as probe:
+            for _ in range(10_000):
+                lock = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                if (await probe.execute(text(lock))).scalar():
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                raise AssertionError("the lagging store's batch never waited for the lock")
+        release.set()
+        first, second = await held, await waiting
+        assert second.position > first.position
+        assert second.recorded_at > first.recorded_at
+    finally:
+        await ahead.dispose()
+
+
+async def _append(store: Store, stream: str) -> RecordedEvent:
+    async with store.write() as writer:
+        (event,) = await writer.append([NewEvent("thing", stream, "thing.pinged", {})])
+    return event
