@@ -67,6 +67,13 @@ async def test_metrics_count_requests_messages_and_agents(client: Client) -> Non
     assert series(text, "romas_event_log_position")[""] > 0
     assert series(text, "romas_runtime_leader")[""] == 1.0
     assert series(text, "romas_message_latency_seconds_count")[""] == 2.0
+    # the store's group commit (counted for the whole process: other stores of the test process add to them)
+    batches = series(text, "romas_store_batch_size_bucket")
+    assert batches['{le="+Inf"}'] == series(text, "romas_store_batch_size_count")[""] > 0
+    assert series(text, "romas_store_commit_seconds_count")[""] > 0
+    assert series(text, "romas_store_write_seconds_sum")[""] > 0
+    assert series(text, "romas_store_writes_total")[""] >= series(text, "romas_store_batch_size_count")[""]
+    assert "romas_store_batches_failed_total" in text and "romas_store_plans_refreshed_total" in text
 
 
 @pytest.fixture
