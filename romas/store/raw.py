@@ -72,6 +72,23 @@ def document(value: Any) -> str:
     return storable_json(msgspec.json.encode(value).decode())
 
 
+_ROWS = msgspec.json.Encoder()
+
+
+def json_rows(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows of a PostgreSQL statement's parameters as one JSON array of arrays (read with ``json_array_elements``),
+    instead of one array parameter per column: asyncpg encodes an array parameter element by element, its shape
+    checks included (~0.7 us an element, some 15 per message accepted), msgspec encodes the rows at once and
+    PostgreSQL reads them back faster than it reads the arrays. Instants must be aware (``aware``); a column already
+    JSON is given as ``msgspec.Raw`` and embedded as it is; an escaped U+0000 is stored as U+FFFD (storable.py)."""
+    return storable_json(_ROWS.encode(rows).decode())
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """An instant for :func:`json_rows`: a naive one is UTC, as asyncpg takes it for ``timestamptz``."""
+    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def instant(value: datetime, dialect: str) -> Any:
     """A timestamp column's parameter: the aware datetime for PostgreSQL, the fixed-width ISO text for SQLite
     (what :class:`~romas.store.types.UtcTimestamp` writes)."""
