@@ -34,7 +34,7 @@ from romas.api.hot_reads import Answer, HotReads
 from romas.api.hot_writes import METHODS as HOT_WRITE_METHODS
 from romas.api.hot_writes import HotWrites
 from romas.api.media import PROBLEM_JSON
-from romas.api.one_write import one_write
+from romas.api.one_write import send_in_one_write
 from romas.api.problems import Problem, problem_type
 from romas.api.ratelimit import WRITE_METHODS, RateLimiter, client_key, retry_after
 from romas.config import Settings
@@ -207,9 +207,7 @@ async def _send_answer(send: Send, answer: Answer, server_send: Send) -> None:
     socket where the server allows it (one_write.py)."""
     start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
     end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": answer.body, "more_body": False}
-    with one_write(server_send):
-        await send(start)
-        await send(end)
+    await send_in_one_write(send, server_send, start, end)
 
 
 async def _too_many(scope: HTTPScope, send: Send, wait: float) -> None:

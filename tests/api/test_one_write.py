@@ -16,7 +16,7 @@ from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 from romas.api.hot_reads import Answer
 from romas.api.observe import _send_answer
-from romas.api.one_write import one_write
+from romas.api.one_write import send_in_one_write
 from tests.api.helpers import put_agent
 
 pytestmark = pytest.mark.anyio
@@ -76,14 +76,14 @@ async def test_an_answer_is_one_write_of_the_bytes_the_two_sends_write() -> None
     plain, gathered = Socket(), Socket()
     by_two, by_one = cycle(plain), cycle(gathered)
     await _send_answer(by_two.send, ANSWER, by_two.send)  # type: ignore[arg-type]
-    with one_write(by_one.send):  # type: ignore[arg-type]
-        await by_one.send({"type": "http.response.start", "status": 202, "headers": ANSWER.headers})
-        await by_one.send({"type": "http.response.body", "body": ANSWER.body, "more_body": False})
+    start = {"type": "http.response.start", "status": 202, "headers": ANSWER.headers}
+    end = {"type": "http.response.body", "body": ANSWER.body, "more_body": False}
+    await send_in_one_write(by_one.send, by_one.send, start, end)  # type: ignore[arg-type]
     assert len(gathered.writes) == 1
     assert gathered.writes[0] == b"".join(plain.writes)
     assert gathered.writes[0].startswith(b"HTTP/1.1 202 Accepted\r\n")
     assert gathered.writes[0].endswith(b"\r\n\r\n" + ANSWER.body)
-    assert len(plain.writes) == 1  # _send_answer itself writes once
+    assert len(plain.writes) == 1  # _send_answer writes once too
     for made in (by_two, by_one):
         assert made.response_complete and made.transport is made.flow._transport
         assert made.completed == [True]  # type: ignore[attr-defined]
