@@ -34,6 +34,7 @@ from romas.api.hot_reads import Answer, HotReads
 from romas.api.hot_writes import METHODS as HOT_WRITE_METHODS
 from romas.api.hot_writes import HotWrites
 from romas.api.media import PROBLEM_JSON
+from romas.api.one_write import send_in_one_write
 from romas.api.problems import Problem, problem_type
 from romas.api.ratelimit import WRITE_METHODS, RateLimiter, client_key, retry_after
 from romas.config import Settings
@@ -141,12 +142,12 @@ class RequestObserver:
                 await _too_many(scope, send_with_id, wait)
             elif method == "GET" and services is not None and (hot := await self.hot.answer(scope, services)):
                 scope["path_template"] = hot.template
-                await _send_answer(send_with_id, hot)
+                await _send_answer(send_with_id, hot, send)
             elif method in HOT_WRITE_METHODS and services is not None:
                 written, receive = await self.hot_writes.answer(scope, receive, services)
                 if written is not None:
                     scope["path_template"] = written.template
-                    await _send_answer(send_with_id, written)
+                    await _send_answer(send_with_id, written, send)
                 else:
                     await self.app(scope, receive, send_with_id)
             else:
@@ -201,11 +202,12 @@ def _streams(scope: HTTPScope) -> bool:
     return any(name == b"accept" and EVENT_STREAM in value for name, value in scope["headers"])
 
 
-async def _send_answer(send: Send, answer: Answer) -> None:
+async def _send_answer(send: Send, answer: Answer, server_send: Send) -> None:
+    """Send a whole answer through ``send`` (which ends in the ASGI server's ``server_send``), in one write to the
+    socket where the server allows it (one_write.py)."""
     start: HTTPResponseStartEvent = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
     end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": answer.body, "more_body": False}
-    await send(start)
-    await send(end)
+    await send_in_one_write(send, server_send, start, end)
 
 
 async def _too_many(scope: HTTPScope, send: Send, wait: float) -> None:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, overload
 
 import asyncpg  # type: ignore[import-untyped]
+import msgspec
 from sqlalchemy import and_, func, insert, select, text
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -943,6 +944,23 @@ def event_columns(rows: Sequence[_EventRow]) -> list[list[Any]]:
         [r.data_json for r in rows],
         [r.metadata_json for r in rows],
         [r.recorded_at for r in rows],
+    ]
+
+
+def event_rows(rows: Sequence[_EventRow]) -> list[list[Any]]:
+    """Events as rows of :func:`~romas.store.raw.json_rows`, in the order of ``_EVENT_COLUMNS`` (``data`` and
+    ``metadata`` as the JSON they were encoded to)."""
+    return [
+        [
+            r.stream_type,
+            r.stream_id,
+            r.version,
+            r.type,
+            msgspec.Raw(r.data_json),
+            msgspec.Raw(r.metadata_json),
+            r.recorded_at,
+        ]
+        for r in rows
     ]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
@@ -23,10 +24,12 @@ from romas.store.eventstore import (
     Store,
     WriteContext,
     Writer,
-    event_columns,
+    event_rows,
 )
 from romas.store.raw import (
+    aware,
     document,
+    json_rows,
     optional_document,
     raw_select,
     raw_statement,
@@ -102,24 +105,24 @@ _CHANGE = raw_statement(
     "finished_at = COALESCE($5, finished_at), reply = COALESCE($6, reply), error = COALESCE($7, error) "
     "WHERE id = $1"
 )
-# PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message, its parameters as arrays) and
-# their events (in the order given, so their positions follow it).
+# PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message) and their events (in the order
+# given, so their positions follow it), each given as one JSON array of rows (raw.json_rows says why).
 _CHANGE_MANY_STATEMENT = raw_statement(
     "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
     "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
     "finished_at = COALESCE(u.finished_at, messages.finished_at), reply = COALESCE(u.reply, messages.reply), "
     "error = COALESCE(u.error::jsonb, messages.error) "
-    "FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) "
-    "AS u(id, status, version, delivered_at, finished_at, reply, error) WHERE messages.id = u.id RETURNING 1), "
+    "FROM (SELECT r->>0 AS id, r->>1 AS status, (r->>2)::int AS version, (r->>3)::timestamptz AS delivered_at, "
+    "(r->>4)::timestamptz AS finished_at, r->>5 AS reply, r->>6 AS error FROM jsonb_array_elements($1::jsonb) AS j(r)) "
+    "AS u WHERE messages.id = u.id RETURNING 1), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
-    "SELECT st, sid, v, t, d::jsonb, m::jsonb, at FROM unnest($8::text[], $9::text[], $10::int[], $11::text[], "
-    "$12::text[], $13::text[], $14::timestamptz[]) WITH ORDINALITY AS x(st, sid, v, t, d, m, at, n) ORDER BY n "
-    "RETURNING position), "
+    "SELECT r->>0, r->>1, (r->>2)::int, r->>3, (r->4)::jsonb, (r->5)::jsonb, (r->>6)::timestamptz "
+    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, n) ORDER BY n RETURNING position), "
     # what the runtime's flush writes beside (see Along): the agents' checkpoints, and the at-work marks it clears
-    "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::jsonb, $18::timestamptz "
-    "FROM unnest($15::text[], $16::int[], $17::text[]) AS k(a, r, s) ON CONFLICT (agent) DO UPDATE SET "
+    "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::jsonb, $6::timestamptz "
+    "FROM unnest($3::text[], $4::int[], $5::text[]) AS k(a, r, s) ON CONFLICT (agent) DO UPDATE SET "
     "code_revision = excluded.code_revision, state = excluded.state, updated_at = excluded.updated_at), "
-    "w AS (DELETE FROM agents_at_work WHERE agent = ANY($19::text[]) AND since <= $20::timestamptz) "
+    "w AS (DELETE FROM agents_at_work WHERE agent = ANY($7::text[]) AND since <= $8::timestamptz) "
     "SELECT position FROM e"
 )
 _INSERT = raw_statement(
@@ -130,14 +133,14 @@ _INSERT = raw_statement(
 
 # Client messages accepted on PostgreSQL in one round trip (see accept_many_if_running): each agent's resource is
 # read, and a message's row and first event are inserted only if its agent is running (nothing is written otherwise,
-# so the request needs no undo). The arrays hold, in arrival order, each message's agent stream, its row, and its
-# first event; the events are inserted in that order, so their positions follow it. One row back per message: why
-# not, or its event's position.
+# so the request needs no undo). The rows (one JSON array of them, raw.json_rows says why) hold, in arrival order,
+# each message's agent stream, its row, and its first event; the events are inserted in that order, so their
+# positions follow it. One row back per message: why not, or its event's position.
 _ACCEPT_MANY_IF_RUNNING_PG = (
-    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-    "$7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], "
-    "$14::text[], $15::timestamptz[]) WITH ORDINALITY AS u(agent_stream, id, agent, sender, origin, performative, "
-    "content, in_reply_to, accepted_at, expires_at, retry_of, stream_id, data, metadata, recorded_at, n)), "
+    "WITH u AS (SELECT r->>0 AS agent_stream, r->>1 AS id, r->>2 AS agent, r->>3 AS sender, r->>4 AS origin, "
+    "r->>5 AS performative, r->>6 AS content, r->>7 AS in_reply_to, (r->>8)::timestamptz AS accepted_at, "
+    "(r->>9)::timestamptz AS expires_at, r->>10 AS retry_of, r->>11 AS stream_id, r->12 AS data, r->13 AS metadata, "
+    "(r->>14)::timestamptz AS recorded_at, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(r, n)), "
     "a AS (SELECT u.*, r.deleted, r.state->>'state' AS state FROM u LEFT JOIN resources r "
     "ON r.stream_id = u.agent_stream), "
     "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
@@ -148,8 +151,8 @@ _ACCEPT_MANY_IF_RUNNING_PG = (
     "SELECT 'message', a.stream_id, 1, 'message.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
     "FROM a JOIN m ON m.id = a.id ORDER BY a.n RETURNING stream_id, position), "
     # the agents the runtime marks at work with their messages (see at_work.py): distinct names, one upsert each
-    "w AS (INSERT INTO agents_at_work (agent, at_work, crashes, since) SELECT x, TRUE, 0, $17::timestamptz "
-    "FROM unnest($16::text[]) AS x ON CONFLICT (agent) DO UPDATE SET at_work = TRUE, since = excluded.since) "
+    "w AS (INSERT INTO agents_at_work (agent, at_work, crashes, since) SELECT x, TRUE, 0, $3::timestamptz "
+    "FROM unnest($2::text[]) AS x ON CONFLICT (agent) DO UPDATE SET at_work = TRUE, since = excluded.since) "
     "SELECT a.deleted, a.state, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
 _ACCEPT_MANY_IF_RUNNING_STATEMENT = raw_statement(_ACCEPT_MANY_IF_RUNNING_PG)
@@ -232,21 +235,28 @@ async def accept_many_if_running(
     accepted_at = writer.instant(at)
     rows = await writer.run(
         _ACCEPT_MANY_IF_RUNNING_STATEMENT,
-        [f"/agents/{m.agent}" for m, _ in messages],
-        [m.id for m, _ in messages],
-        [m.agent for m, _ in messages],
-        [m.sender for m, _ in messages],
-        [m.origin for m, _ in messages],
-        [m.performative for m, _ in messages],
-        [m.content for m, _ in messages],
-        [m.in_reply_to for m, _ in messages],
-        [accepted_at] * len(messages),
-        [writer.instant(m.expires_at) for m, _ in messages],
-        [m.retry_of for m, _ in messages],
-        [e.stream_id for e in events],
-        [e.data_json for e in events],
-        [e.metadata_json for e in events],
-        [e.recorded_at for e in events],
+        json_rows(
+            [
+                (
+                    f"/agents/{m.agent}",
+                    m.id,
+                    m.agent,
+                    m.sender,
+                    m.origin,
+                    m.performative,
+                    m.content,
+                    m.in_reply_to,
+                    accepted_at,
+                    aware(m.expires_at),
+                    m.retry_of,
+                    e.stream_id,
+                    msgspec.Raw(e.data_json),
+                    msgspec.Raw(e.metadata_json),
+                    e.recorded_at,
+                )
+                for (m, _), e in zip(messages, events, strict=True)
+            ]
+        ),
         sorted(set(mark)),
         writer.instant(marked_at or at),
     )
@@ -391,8 +401,8 @@ async def change(writer: Writer, changes: Sequence[MessageChange], along: Along 
     try:
         found = await writer.run(
             _CHANGE_MANY_STATEMENT,
-            *([row[i] for row in rows] for i in range(7)),
-            *event_columns(prepared),
+            json_rows(rows),
+            json_rows(event_rows(prepared)),
             [agent for agent, _, _ in saved],
             [revision for _, revision, _ in saved],
             [document(state) for _, _, state in saved],

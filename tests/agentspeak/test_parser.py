@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -279,3 +282,59 @@ def test_plain_clauses_are_cut_as_the_scanner_cuts_them(pieces: list[str]) -> No
         (c.start, c.end, c.skip) for c in _scan_clauses(source, 0, pos, scanned, [])
     ]
     assert fast == scanned
+
+
+# Message contents read without the parser (parser._simple_term) are read as the parser reads them.
+_WORDS = ["ping", "a", "inc", "order", "x_1", "aB9", "not", "div", "mod", "if", "for", "while", "else", "elif",
+          "true", "false", "this_ns", "include", "p"]  # fmt: skip
+_PIECES = ["0", "7", "12", "007", "-3", "1.5", "1e5", "123456789012345678", "1234567890123456789", '"s"', '""',
+           '"a, b)"', '"\\n"', '"é ü"', '"tab\there"', "X", "_", "[1]", "a(1)", "'q'", "a.b", " 1", "1 "]  # fmt: skip
+
+
+def _canonical(term: Any) -> Any:
+    """The term with the type of every part (``1 == 1.0`` and annotations compared as sets do not hide a
+    difference)."""
+    if type(term) is Struct:
+        return ("S", term.functor, tuple(_canonical(a) for a in term.args), tuple(_canonical(a) for a in term.annots))
+    if type(term) in (int, float, str):
+        return (type(term).__name__, term)
+    return ("other", type(term).__name__, repr(term))
+
+
+def _parsed(read: Callable[[str], Any], text: str) -> Any:
+    try:
+        return ("term", _canonical(read(text)))
+    except AgentSpeakSyntaxError as exc:
+        return ("error", [(d.line, d.column, d.message) for d in exc.diagnostics])
+
+
+def _by_the_parser(text: str) -> Any:
+    from romas.agentspeak.parser import _parse_single
+
+    return _parse_single(text, "term_input", "term")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(_WORDS),
+    st.lists(st.sampled_from(_WORDS + _PIECES), max_size=4),
+    st.sampled_from([", ", ",", ",  ", " ,"]),
+    st.sampled_from(["", " ", ".", ")", "[a]", "(1)"]),
+    st.booleans(),
+)
+def test_simple_contents_read_without_the_parser_are_read_as_the_parser_reads_them(
+    name: str, args: list[str], comma: str, tail: str, call: bool
+) -> None:
+    text = f"{name}({comma.join(args)})" if call or args else name
+    for candidate in (text, text + tail):
+        assert _parsed(parse_term, candidate) == _parsed(_by_the_parser, candidate), candidate
+
+
+def test_the_commonest_contents_skip_the_parser() -> None:
+    from romas.agentspeak.parser import _simple_term
+
+    for text in ("inc", "ping(12)", 'order(apple, 3, "two words")', "p(0,1)"):
+        assert _simple_term(text) is not None, text
+        assert _canonical(_simple_term(text)) == _canonical(_by_the_parser(text))
+    for text in ("this_ns", "p(this_ns)", "ping(-1)", "p(1.5)", "p(X)", "p(a(1))", "p(1)[a]", "p()", " p", 'p("\\n")'):
+        assert _simple_term(text) is None, text

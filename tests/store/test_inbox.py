@@ -3,7 +3,7 @@ delivery and its end) leave the row as applying them one at a time does, with ev
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -140,3 +140,51 @@ async def test_a_flush_s_checkpoints_and_cleared_marks_go_with_its_changes(store
             assert [row.agent for row in await at_work.load(writer)] == ["carol", "dave"]
     message = await inbox.get(store, "bob", "m1")
     assert message is not None and (message.status, message.reply) == ("processed", "yes")
+
+
+async def test_texts_instants_and_documents_are_stored_exactly_as_given(store: Store) -> None:
+    """On PostgreSQL the accepts' and the changes' rows go as one JSON parameter (raw.json_rows): every kind of
+    text, a naive instant (UTC, as the driver takes it), one with an offset, and the events as recorded in memory
+    read back the same."""
+    await _agent(store, "runs", "running")
+    odd = 'q("a\\"b", \'c\', "\\\\", "é ✓ 𝄞", "line\nbreak\ttab", "nul\x00")'
+    naive = datetime(2031, 2, 3, 4, 5, 6, 7)
+    offset = datetime(2031, 2, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(hours=2)))
+    given = [
+        (NewMessage("m1", "runs", "c1", "rest", "tell", odd, expires_at=naive), WriteContext(actor="c\x001")),
+        (NewMessage("m2", "runs", "c2", "rest", "tell", "ok", "m0", offset, "m9"), WriteContext(actor="c2")),
+    ]
+    async with store.write(WriteContext(actor="writer")) as writer:
+        gates = await inbox.accept_many_if_running(writer, given, T0)
+        accepted = list(writer.recorded)
+    assert [g.accepted for g in gates] == [True, True]
+    error = {"type": "/problems/message-failed", "title": "Message failed", "detail": 'no "\\ \x00 ✓'}
+    async with store.write(WriteContext(actor="runtime")) as writer:
+        await inbox.change(
+            writer,
+            [
+                MessageChange("m1", "runs", 1, "delivered", T0 + timedelta(microseconds=1)),
+                MessageChange("m1", "runs", 2, "processed", T0 + timedelta(seconds=1), reply='r("\x00 é\n")'),
+                MessageChange("m2", "runs", 1, "failed", T0 + timedelta(seconds=2), error=error),
+            ],
+            inbox.Along([], T0, [], T0),
+        )
+        changed = list(writer.recorded)
+    first, second = await inbox.get(store, "runs", "m1"), await inbox.get(store, "runs", "m2")
+    assert first is not None and second is not None
+    assert first.content == odd.replace("\x00", "\ufffd") and first.sender == "c1"
+    assert first.expires_at == naive.replace(tzinfo=UTC) and second.expires_at == offset
+    assert (second.in_reply_to, second.retry_of) == ("m0", "m9")
+    assert first.delivered_at == T0 + timedelta(microseconds=1) and first.finished_at == T0 + timedelta(seconds=1)
+    assert first.reply == 'r("\ufffd é\n")' and (first.status, first.version) == ("processed", 3)
+    assert second.error == {**error, "detail": 'no "\\ \ufffd ✓'} and (second.status, second.version) == ("failed", 2)
+    read = await store.read_events(stream_type="message")
+    assert [(e.position, e.stream_id, e.version, e.type, e.recorded_at) for e in read] == [
+        (e.position, e.stream_id, e.version, e.type, e.recorded_at) for e in [*accepted, *changed]
+    ]
+    assert read[0].data["content"] == first.content and read[0].metadata["actor"] == "c\ufffd1"
+    assert [e.data for e in read[2:]] == [
+        {"status": "delivered", "id": "m1", "agent": "runs"},
+        {"status": "processed", "id": "m1", "agent": "runs", "reply": first.reply},
+        {"status": "failed", "id": "m2", "agent": "runs", "error": second.error},
+    ]
