@@ -106,7 +106,9 @@ _CHANGE = raw_statement(
     "WHERE id = $1"
 )
 # PostgreSQL's status changes in one round trip: the rows (as _CHANGE, one per message) and their events (in the order
-# given, so their positions follow it), each given as one JSON array of rows (raw.json_rows says why).
+# given, so their positions follow it), each given as one JSON array of rows (raw.json_rows says why). The messages'
+# ids also come as an array ($9): PostgreSQL takes a JSON array for 100 rows whatever it holds, and would join them
+# by a sequential scan of the whole messages table; ``= ANY`` of the array it reads through the index on ``id``.
 _CHANGE_MANY_STATEMENT = raw_statement(
     "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
     "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
@@ -114,7 +116,7 @@ _CHANGE_MANY_STATEMENT = raw_statement(
     "error = COALESCE(u.error::jsonb, messages.error) "
     "FROM (SELECT r->>0 AS id, r->>1 AS status, (r->>2)::int AS version, (r->>3)::timestamptz AS delivered_at, "
     "(r->>4)::timestamptz AS finished_at, r->>5 AS reply, r->>6 AS error FROM jsonb_array_elements($1::jsonb) AS j(r)) "
-    "AS u WHERE messages.id = u.id RETURNING 1), "
+    "AS u WHERE messages.id = u.id AND messages.id = ANY($9::text[]) RETURNING 1), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT r->>0, r->>1, (r->>2)::int, r->>3, (r->4)::jsonb, (r->5)::jsonb, (r->>6)::timestamptz "
     "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, n) ORDER BY n RETURNING position), "
@@ -135,14 +137,15 @@ _INSERT = raw_statement(
 # read, and a message's row and first event are inserted only if its agent is running (nothing is written otherwise,
 # so the request needs no undo). The rows (one JSON array of them, raw.json_rows says why) hold, in arrival order,
 # each message's agent stream, its row, and its first event; the events are inserted in that order, so their
-# positions follow it. One row back per message: why not, or its event's position.
+# positions follow it. One row back per message: why not, or its event's position. The agents' streams also come as an
+# array ($4), for the index on resources (see _CHANGE_MANY_STATEMENT).
 _ACCEPT_MANY_IF_RUNNING_PG = (
     "WITH u AS (SELECT r->>0 AS agent_stream, r->>1 AS id, r->>2 AS agent, r->>3 AS sender, r->>4 AS origin, "
     "r->>5 AS performative, r->>6 AS content, r->>7 AS in_reply_to, (r->>8)::timestamptz AS accepted_at, "
     "(r->>9)::timestamptz AS expires_at, r->>10 AS retry_of, r->>11 AS stream_id, r->12 AS data, r->13 AS metadata, "
     "(r->>14)::timestamptz AS recorded_at, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(r, n)), "
     "a AS (SELECT u.*, r.deleted, r.state->>'state' AS state FROM u LEFT JOIN resources r "
-    "ON r.stream_id = u.agent_stream), "
+    "ON r.stream_id = u.agent_stream AND r.stream_id = ANY($4::text[])), "
     "m AS (INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
     "accepted_at, expires_at, retry_of) SELECT id, agent, sender, origin, performative, content, in_reply_to, "
     "'accepted', 1, accepted_at, expires_at, retry_of FROM a WHERE NOT a.deleted AND a.state = 'running' "
@@ -259,6 +262,7 @@ async def accept_many_if_running(
         ),
         sorted(set(mark)),
         writer.instant(marked_at or at),
+        sorted({f"/agents/{m.agent}" for m, _ in messages}),
     )
     gates = []
     wrote = False
@@ -409,6 +413,7 @@ async def change(writer: Writer, changes: Sequence[MessageChange], along: Along 
             writer.instant(along.at if along is not None else None),
             sorted(along.rested) if along is not None else [],
             writer.instant(along.cutoff if along is not None else None),
+            [row[0] for row in rows],
         )
     except INTEGRITY_ERRORS as exc:  # another writer took a version of one of these messages' streams
         raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1) from exc

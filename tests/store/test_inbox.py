@@ -3,13 +3,17 @@ delivery and its end) leave the row as applying them one at a time does, with ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from romas.store import at_work, checkpoints, inbox
 from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext
+from romas.store.group_commit import Batch
 from romas.store.inbox import MessageChange, NewMessage
+from romas.store.raw import raw_statement
 
 pytestmark = pytest.mark.anyio
 
@@ -188,3 +192,39 @@ async def test_texts_instants_and_documents_are_stored_exactly_as_given(store: S
         {"status": "processed", "id": "m1", "agent": "runs", "reply": first.reply},
         {"status": "failed", "id": "m2", "agent": "runs", "error": second.error},
     ]
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_flush_reads_its_messages_through_the_index_on_a_large_table(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL takes the flush's JSON array of rows for 100 rows whatever it holds: joined to the messages by
+    ``id`` alone, a table of some thousands was read whole at every flush (a hash join over a sequential scan)."""
+    await _accept(store, ["m1", "m2"])
+    async with store.write() as writer:
+        await writer.run(
+            raw_statement(
+                "INSERT INTO messages (id, agent, sender, origin, performative, content, status, version, accepted_at) "
+                "SELECT 'x' || g, 'bob', 'alice', 'rest', 'tell', 'q', 'processed', 3, now() "
+                "FROM generate_series(1, 20000) g"
+            )
+        )
+        await writer.run(raw_statement("ANALYZE messages"))
+    plans: list[str] = []
+    rows = Batch.rows
+
+    async def explained(self: Batch, pg_sql: str, sqlite_sql: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        if "UPDATE messages" in pg_sql:
+            plan = await rows(self, "EXPLAIN " + pg_sql, sqlite_sql, args)
+            plans.append("\n".join(str(line[0]) for line in plan))
+        return await rows(self, pg_sql, sqlite_sql, args)
+
+    monkeypatch.setattr(Batch, "rows", explained)
+    async with store.write(WriteContext(actor="test")) as writer:
+        await inbox.change(
+            writer, [MessageChange(i, "bob", 1, "delivered", T0 + timedelta(seconds=1)) for i in ("m1", "m2")]
+        )
+    (plan,) = plans
+    assert "Seq Scan on messages" not in plan and "messages_id_key" in plan, plan
+    row = await inbox.get(store, "bob", "m1")
+    assert row is not None and row.status == "delivered"
