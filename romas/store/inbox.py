@@ -242,16 +242,7 @@ async def accept_many_if_running(
             [
                 (
                     f"/agents/{m.agent}",
-                    m.id,
-                    m.agent,
-                    m.sender,
-                    m.origin,
-                    m.performative,
-                    m.content,
-                    m.in_reply_to,
-                    accepted_at,
-                    aware(m.expires_at),
-                    m.retry_of,
+                    *_new_row(m, accepted_at, aware(m.expires_at)),
                     e.stream_id,
                     msgspec.Raw(e.data_json),
                     msgspec.Raw(e.metadata_json),
@@ -326,26 +317,28 @@ def accepted_row(message: NewMessage, at: datetime) -> MessageRow:
     )
 
 
+def _new_row(m: NewMessage, accepted_at: Any, expires_at: Any) -> tuple[Any, ...]:
+    """A new message's columns in the order of ``_INSERT`` (its instants as the statement takes them)."""
+    return (
+        m.id,
+        m.agent,
+        m.sender,
+        m.origin,
+        m.performative,
+        m.content,
+        m.in_reply_to,
+        accepted_at,
+        expires_at,
+        m.retry_of,
+    )
+
+
 async def _insert_rows(writer: Writer, new: Sequence[NewMessage], at: datetime) -> None:
     """The accepted messages' rows, in one round trip."""
     accepted_at = writer.instant(at)
     await writer.run_many(
         _INSERT,
-        [
-            (
-                m.id,
-                m.agent,
-                m.sender,
-                m.origin,
-                m.performative,
-                m.content,
-                m.in_reply_to,
-                accepted_at,
-                writer.instant(m.expires_at),
-                m.retry_of,
-            )
-            for m in new
-        ],
+        [_new_row(m, accepted_at, writer.instant(m.expires_at)) for m in new],
     )
 
 
