@@ -15,12 +15,11 @@ transaction undoes only its work. A request's ``write()`` returns only after the
 On PostgreSQL the savepoint is a round trip of its own, and round trips, not CPU, bound a batch there (the requests
 of a batch run one after the other on its connection). So a request takes it only before its first statement that
 needs it (see :class:`Member`): appends with their expected versions, checked in their statement, need none. And a
-*light* request (``Store.write(light=True)``) takes
-none: it promises one statement that either writes and succeeds or writes nothing and says so
-(``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and invocations do; should it fail after
-writing anyway, the whole batch is undone and its other requests get :class:`BatchBroken`. The batch's own
-statements go straight through asyncpg too: ``BEGIN``, then the append lock and the newest instant in one
-statement, and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
+*light* request (``Store.write(light=True)``) takes none: it promises one statement that either writes and succeeds
+or writes nothing and says so (``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and
+invocations do; should it fail after writing anyway, the whole batch is undone and its other requests get
+:class:`BatchBroken`. The batch's own statements go straight through asyncpg too: ``BEGIN`` and the append lock in
+one simple query, then the newest event, and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
 
 On SQLite the statements of a batch's requests run on the event loop's own thread, on the ``sqlite3`` connection
 under aiosqlite's (made with ``check_same_thread=False``; aiosqlite's thread has nothing of the batch's to do
