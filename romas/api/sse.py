@@ -15,12 +15,11 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.response import Stream
 
 from romas.api.media import EVENT_STREAM
-from romas.runtime.tail import Tail
+from romas.runtime.tail import HANDOVER_TURNS, Tail
 from romas.store.eventstore import RecordedEvent, Store
 from romas.store.notify import CommitSignal
 
 KEEPALIVE = b": keep-alive\n\n"
-TAIL_TURNS = 3
 HEADERS = {"Content-Type": EVENT_STREAM, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """Content-Type is set here because Litestar gives a streamed answer the handler's media type (HAL JSON);
 ``X-Accel-Buffering: no`` keeps nginx-style proxies from holding events back."""
@@ -91,7 +90,7 @@ async def follow(
                 next_keepalive = now + signal.keepalive
         # PostgreSQL's NOTIFY of a commit of this process may come before the tail has its events: a few turns of
         # the loop let them come (see Runtime._follow)
-        for _ in range(TAIL_TURNS):
+        for _ in range(HANDOVER_TURNS):
             if tail is None or tail.end >= signal.latest:
                 break
             await asyncio.sleep(0)

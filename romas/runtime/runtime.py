@@ -60,7 +60,7 @@ from romas.runtime.live import MAX_COMMAND_OUTPUT, LiveAgent, Pending, RunningCo
 from romas.runtime.mas import Mas, MasService
 from romas.runtime.organisation import Organisation, OrganisationService
 from romas.runtime.quarantine import account_crashes
-from romas.runtime.tail import Tail
+from romas.runtime.tail import HANDOVER_TURNS, Tail
 from romas.runtime.telemetry import RuntimeTelemetry
 from romas.runtime.waiters import Waiters
 from romas.services.agents import AgentService, agent_key, agent_set_files
@@ -86,7 +86,6 @@ CHECKPOINT_SIZE_STEP = 1024 * 1024
 MAX_PENDING_CANCELS = 10_000
 FOLLOW_BATCH = 1000
 """Events the follower reads at a time."""
-HANDOVER_TURNS = 3
 
 
 @dataclass(slots=True)

@@ -18,6 +18,9 @@ from romas.store.eventstore import RecordedEvent
 
 KEEP = 2048
 """Events kept at least (at most twice as many)."""
+HANDOVER_TURNS = 3
+"""Turns of the event loop a reader lets pass for this process's commit to be handed over: PostgreSQL's NOTIFY of it
+may come before the answer to its COMMIT (see ``Runtime._committed``)."""
 
 
 def _position(event: RecordedEvent) -> int:

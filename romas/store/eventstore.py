@@ -542,12 +542,7 @@ class Writer:
         except INTEGRITY_ERRORS as exc:
             first = rows[0]
             raise ConcurrencyConflict(first.stream_id, first.version - 1) from exc
-        recorded = [
-            RecordedEvent(p, r.stream_type, r.stream_id, r.version, r.type, r.data, r.metadata, r.recorded_at)
-            for p, r in zip(positions, rows, strict=True)
-        ]
-        self.recorded.extend(recorded)
-        return recorded
+        return [self.inserted(p, r) for p, r in zip(positions, rows, strict=True)]
 
     async def record(self, change: Change) -> tuple[ResourceRow, RecordedEvent]:
         """Append the change's event and bring the projections to the new revision."""
@@ -649,7 +644,7 @@ class Writer:
                 self.wrote_nothing()
             assert first is not None
             raise ConcurrencyConflict(first.stream_id, first.expected_revision)
-        written = [self._recorded(position[0], row) for position, row in zip(found, rows, strict=True)]
+        written = [self.inserted(position[0], row) for position, row in zip(found, rows, strict=True)]
         return (
             [(changed_row(change, event), event) for change, event in zip(changes, written, strict=False)],
             written[len(changes) :],
@@ -672,7 +667,7 @@ class Writer:
             if not found:
                 self.wrote_nothing()
                 return None
-            recorded = self._recorded(found[0][0], row)
+            recorded = self.inserted(found[0][0], row)
             return changed_row(change, recorded), recorded
         # SQLite: the projection's row first, conditionally; the event and the revision only once it was written.
         at = instant(row.recorded_at, self._store.dialect)
@@ -704,13 +699,6 @@ class Writer:
             metadata,
             self._next_instant(),
         )
-
-    def _recorded(self, position: int, row: _EventRow) -> RecordedEvent:
-        recorded = RecordedEvent(
-            position, row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
-        )
-        self.recorded.append(recorded)
-        return recorded
 
     @staticmethod
     def _record_args(change: Change, row: _EventRow) -> tuple[Any, ...]:
@@ -749,7 +737,7 @@ class Writer:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision) from exc
         if len(found) != 1:
             raise ConcurrencyConflict(change.stream_id, change.expected_revision)
-        return self._recorded(found[0][0], row)
+        return self.inserted(found[0][0], row)
 
     async def _record_in_three_statements(self, change: Change, row: _EventRow) -> RecordedEvent:
         revision = row.version
@@ -809,7 +797,8 @@ class Writer:
         return await self._insert_events(rows)
 
     def inserted(self, position: int, row: PreparedEvent) -> RecordedEvent:
-        """Note an event prepared by :meth:`prepare` as inserted at ``position`` by the caller's statement."""
+        """Note an event (prepared by :meth:`prepare`, or by the writer's own statements) as inserted at ``position``:
+        it joins what this request recorded."""
         recorded = RecordedEvent(
             position, row.stream_type, row.stream_id, row.version, row.type, row.data, row.metadata, row.recorded_at
         )
@@ -873,12 +862,7 @@ class Writer:
             taken = next(iter(keys))
             raise ConcurrencyConflict(taken[0], taken[1] - 1)
         positions = sorted(p[0] for p in found)
-        recorded = [
-            RecordedEvent(p, r.stream_type, r.stream_id, r.version, r.type, r.data, r.metadata, r.recorded_at)
-            for p, r in zip(positions, rows, strict=True)
-        ]
-        self.recorded.extend(recorded)
-        return recorded
+        return [self.inserted(p, r) for p, r in zip(positions, rows, strict=True)]
 
     async def stored_response(self, principal: str, key: str) -> StoredResponse | None:
         row = (
@@ -1071,7 +1055,7 @@ class Store:
             try:
                 yield writer
             except BaseException:
-                await end_member(member, failed=True, undo=writer.touched)
+                await end_member(member, undo=writer.touched)
                 raise
             batch.recorded.extend(writer.recorded)
             stays = True

@@ -405,12 +405,10 @@ async def begin_member(batch: Batch, *, light: bool = False) -> Member:
     return member
 
 
-async def end_member(member: Member, *, failed: bool, undo: bool = True) -> None:
-    """Keep (leave the savepoint be) or undo a failed request's changes. ``undo`` says whether the request ran a
-    statement without protection that may have written (a light write's, or an append that failed midway); that, the
-    failure of the batch's first request, or an undo that fails, breaks the batch."""
-    if not failed:
-        return
+async def end_member(member: Member, *, undo: bool) -> None:
+    """Undo a failed request's changes. ``undo`` says whether the request ran a statement without protection that may
+    have written (a light write's, or an append that failed midway); that, the failure of the batch's first request,
+    or an undo that fails, breaks the batch. A request that succeeded keeps its changes: nothing to do."""
     metrics.WRITES_ROLLED_BACK.inc()
     batch = member.batch
     if member.savepoint:
