@@ -89,8 +89,13 @@ async def test_per_agent_series_are_bounded_in_metrics_and_complete_in_metrics_a
     await send(few_series, "bea", "achieve", "bad")
     text = await scrape(few_series)
     assert list(series(text, "romas_agent_failures_total")) == ['{agent="bea"}']  # the busiest one only
+    everyone = {'{agent="ann"}', '{agent="bea"}', '{agent="cid"}'}
+
+    async def all_listed() -> bool:  # an agent is listed once this process runs it, a moment after its PUT
+        return set(series(await scrape(few_series, "/metrics/agents"), "romas_agent_queue_depth")) == everyone
+
+    await eventually(all_listed, what="every running agent to be listed in /metrics/agents")
     every = await scrape(few_series, "/metrics/agents")
-    assert set(series(every, "romas_agent_queue_depth")) == {'{agent="ann"}', '{agent="bea"}', '{agent="cid"}'}
     assert "romas_http_requests_total" not in every
 
 
