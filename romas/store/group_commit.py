@@ -68,8 +68,12 @@ they were, from this many events on (see ``GroupCommit._fresh_plans``)."""
 
 # The lock in the simple query that opens the transaction (constants only), the newest event in a statement of its
 # own: a statement's snapshot is taken when it starts, so one that waited for the lock would not see the events of
-# the batch that held it.
+# the batch that held it. When this process knows the event its last batch ended the log with, the opening query
+# checks that the log still ends there (migration 0015: the check runs after the lock, in a fresh snapshot) and
+# says so by its command tag, "SELECT 0"; only "SELECT 1" (someone else wrote since) costs the read.
 _PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
+_PG_BEGIN_IF_NEWEST = "BEGIN; SELECT * FROM romas_lock_appends({key}, {position}, '{at}')"
+_PG_STILL_NEWEST = "SELECT 0"
 _PG_LAST = "SELECT recorded_at, position FROM events ORDER BY position DESC LIMIT 1"
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
@@ -184,6 +188,11 @@ class GroupCommit:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batches = 0
+        self._newest: tuple[int, datetime] | None = None
+        """The position and instant of the event that ended the log when this process's last batch committed, if
+        known (PostgreSQL): checked when the next batch opens instead of read (see ``_PG_BEGIN_IF_NEWEST``)."""
+        self.newest_reads = 0
+        """Batches that had to read the newest event (PostgreSQL): the first, and those opened after another writer."""
         self._planned_at: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         """For each writer connection (PostgreSQL), the log's end when its statements were last prepared."""
         self.max_members = MAX_MEMBERS
@@ -264,7 +273,11 @@ class GroupCommit:
                     if not kept or batch.broken:
                         await self._abort(connection)
                     elif self.dialect == "postgresql":
+                        newest, self._newest = self._newest, None  # unknown should the commit fail
                         await commit_raw(batch.driver, batch.recorded)
+                        if batch.recorded:
+                            newest = batch.recorded[-1].position, batch.recorded[-1].recorded_at
+                        self._newest = newest
                     else:
                         await connection.commit()
                 except BaseException:
@@ -303,16 +316,29 @@ class GroupCommit:
             member.committed.set_result(None)
 
     async def _open(self, connection: AsyncConnection) -> Batch:
-        """Take the append lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the only write lock) and read
-        the newest instant in the same round trip. Every batch appends, and taking the lock before any row lock
+        """Take the append lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the only write lock) and learn
+        the newest instant: on PostgreSQL in the same round trip when the log still ends where this process's last
+        batch left it, else with a read. Every batch appends, and taking the lock before any row lock
         means no two processes' batches can deadlock on each other's rows."""
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
         if self.dialect == "postgresql":
-            await driver.execute(_PG_BEGIN)
+            known = self._newest
+            if known is not None:
+                opening = _PG_BEGIN_IF_NEWEST.format(
+                    key=APPEND_LOCK_KEY, position=int(known[0]), at=known[1].isoformat()
+                )
+                if await driver.execute(opening) == _PG_STILL_NEWEST:
+                    await self._fresh_plans(driver, known[0])
+                    self._batches += 1
+                    return Batch(self._batches, connection, driver, self.dialect, known[1])
+            else:
+                await driver.execute(_PG_BEGIN)
+            self.newest_reads += 1
             newest = await driver.fetchrow(_PG_LAST)
             last = None if newest is None else newest[0]
+            self._newest = None if newest is None else (newest[1], newest[0])
             await self._fresh_plans(driver, 0 if newest is None else newest[1])
         else:
             rows = sqlite_connection(driver).execute(_SQLITE_LAST).fetchall()

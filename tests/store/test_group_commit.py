@@ -541,10 +541,14 @@ async def test_statements_planned_on_a_young_database_are_planned_again_as_the_l
 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("wrote_before", [False, True], ids=["first-batch", "knowing-the-log-end"])
 async def test_a_batch_that_waited_for_the_append_lock_sees_the_instants_of_the_batch_that_held_it(
-    database_url: str, store: Store
+    database_url: str, store: Store, wrote_before: bool
 ) -> None:
-    """Two processes on one database: the one whose clock lags must still record instants after the other's."""
+    """Two processes on one database: the one whose clock lags must still record instants after the other's,
+    whether its batch reads the newest event or only checks that the log still ends where it left it."""
+    if wrote_before:
+        await _append(store, "/things/mine")
     ahead = Store(create_engine(database_url, pool_size=2), clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     try:
         holding = asyncio.Event()
@@ -580,3 +584,29 @@ async def _append(store: Store, stream: str) -> RecordedEvent:
     async with store.write() as writer:
         (event,) = await writer.append([NewEvent("thing", stream, "thing.pinged", {})])
     return event
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_batch_reads_the_newest_event_only_when_someone_else_wrote_since_its_last(
+    database_url: str, store: Store
+) -> None:
+    """The opening round trip checks the log's end instead of reading it: the read comes back only after another
+    writer, whose instants (an hour ahead here) the next batch then follows."""
+    for i in range(5):
+        await _append(store, f"/things/t{i}")
+    assert store.group_commit.newest_reads == 1
+    ahead = Store(create_engine(database_url, pool_size=2), clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    try:
+        theirs = await _append(ahead, "/things/theirs")
+    finally:
+        await ahead.dispose()
+    mine = await _append(store, "/things/after")
+    assert store.group_commit.newest_reads == 2
+    assert (mine.position, mine.recorded_at > theirs.recorded_at) == (theirs.position + 1, True)
+    again = await _append(store, "/things/again")
+    assert store.group_commit.newest_reads == 2 and again.recorded_at > mine.recorded_at
+
+    async with store.write() as writer:  # a batch that appends nothing leaves the log's end as it was
+        await writer.read(raw_statement("SELECT 1"))
+    await _append(store, "/things/last")
+    assert store.group_commit.newest_reads == 2
