@@ -13,6 +13,8 @@ from sqlalchemy.util import await_
 from romas.store.storable import storable_json, storable_parameters
 
 WRITE_OPTION = "romas_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite connection waits for another's lock."""
 
 
 def _json_dumps(value: Any) -> str:
@@ -53,7 +55,7 @@ def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
             url,
             json_serializer=_json_dumps,
             json_deserializer=msgspec.json.decode,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
     )
 
@@ -65,7 +67,7 @@ def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -73,7 +75,10 @@ def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
         # Writers take the write lock up front; a deferred BEGIN could deadlock on upgrade. Sent to aiosqlite's
         # thread in one trip (it may wait for another process's lock), not as a cursor's three (open, run, close):
         # every batch of the group commit begins here.
-        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # the group commit's writer, which runs its transactions by hand
+        write = options.get(WRITE_OPTION, False)
         driver = connection.connection.driver_connection
         assert driver is not None
         await_(driver.execute("BEGIN IMMEDIATE" if write else "BEGIN"))

@@ -25,8 +25,12 @@ On SQLite the statements of a batch's requests run on the event loop's own threa
 under aiosqlite's (made with ``check_same_thread=False``; aiosqlite's thread has nothing of the batch's to do
 meanwhile). With the write lock held since ``BEGIN IMMEDIATE`` they wait for nobody and take microseconds, where a
 trip to aiosqlite's thread and back cost more CPU than the statement (two thread switches, a wake-up of the loop) on
-the server's core. ``BEGIN``, ``COMMIT`` (which waits for the disk) and ``ROLLBACK`` still go through aiosqlite's
+the server's core. ``BEGIN IMMEDIATE`` runs there too when the write lock is free (it waits on aiosqlite's thread
+when another connection holds it); ``COMMIT`` (which waits for the disk) and ``ROLLBACK`` go through aiosqlite's
 thread.
+
+The writer keeps its connection from batch to batch (a pool's checkout and reset cost a batch more than its
+statements at low load) and runs the transaction by hand on both databases.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from romas.store import metrics
-from romas.store.engine import WRITE_OPTION
+from romas.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION
 from romas.store.notify import commit_raw
 from romas.store.storable import storable_args, storable_rows
 
@@ -170,6 +174,22 @@ def sqlite_connection(driver: Any) -> sqlite3.Connection:
     return connection
 
 
+async def _begin_sqlite(driver: Any) -> None:
+    """``BEGIN IMMEDIATE`` on the event loop's thread when the write lock is free, as it is unless another process
+    (or another connection) writes: at once, no trip to aiosqlite's thread. A busy lock is waited for there."""
+    connection = sqlite_connection(driver)
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    await driver.execute("BEGIN IMMEDIATE")
+
+
 def _retrieve(future: asyncio.Future[None]) -> None:
     """Mark the outcome seen: a request cancelled while waiting for its commit never reads it."""
     if not future.cancelled():
@@ -188,6 +208,8 @@ class GroupCommit:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batches = 0
+        self._held: AsyncConnection | None = None
+        """The writer's connection (see ``_connection``)."""
         self._newest: tuple[int, datetime] | None = None
         """The position and instant of the event that ended the log when this process's last batch committed, if
         known (PostgreSQL): checked when the next batch opens instead of read (see ``_PG_BEGIN_IF_NEWEST``)."""
@@ -224,16 +246,64 @@ class GroupCommit:
 
     async def _run(self) -> None:
         assert self._wake is not None
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                try:
-                    await self._batch()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # already handed to the batch's requests; the writer goes on
-                    log.debug("a batch failed", exc_info=True)
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._queue:
+                    try:
+                        await self._batch()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:  # already handed to the batch's requests; the writer goes on
+                        log.debug("a batch failed", exc_info=True)
+        finally:
+            await self._let_go()
+
+    async def _connection(self) -> AsyncConnection:
+        """The writer's connection, kept from batch to batch: taking one from the pool and giving it back (with
+        the pool's reset, a ROLLBACK: on SQLite a trip to aiosqlite's thread) cost each batch more than its
+        statements at low load. Both databases run the transaction by hand (see ``_open``), so SQLAlchemy, told
+        the connection autocommits, sends no BEGIN, COMMIT or ROLLBACK of its own."""
+        if self._held is None or self._held.closed or self._held.invalidated:
+            connection = await self.engine.connect()
+            try:
+                await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
+            except BaseException:
+                await connection.close()
+                raise
+            self._held = connection
+        return self._held
+
+    async def _begin(self) -> tuple[AsyncConnection, Batch]:
+        """Open a batch on the writer's connection. One kept from an earlier batch may have died since (the
+        database restarted, the link dropped): then the batch is opened once more on a new one, so no request
+        pays for it."""
+        kept = self._held is not None
+        try:
+            return await self._open_on(await self._connection())
+        except Exception as exc:
+            if not kept:
+                raise
+            log.info("the store's writer connection failed (%s); opening the batch on a new one", exc)
+        return await self._open_on(await self._connection())
+
+    async def _open_on(self, connection: AsyncConnection) -> tuple[AsyncConnection, Batch]:
+        try:
+            return connection, await self._open(connection)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._abort(connection)
+            await self._let_go()
+            raise
+
+    async def _let_go(self) -> None:
+        """Give the writer's connection back to the pool: after a batch that failed as a whole (its state is not
+        known), and when the writer stops."""
+        connection, self._held = self._held, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     def _next(self) -> Ticket | None:
         while self._queue:
@@ -249,41 +319,34 @@ class GroupCommit:
         kept: list[Ticket] = []
         opened = time.perf_counter()
         try:
-            async with self.engine.connect() as connection:
-                if self.dialect == "postgresql":
-                    # The transaction is ours (BEGIN, COMMIT straight through the driver, see _open and _commit):
-                    # SQLAlchemy, told the connection autocommits, sends no BEGIN or COMMIT of its own.
-                    await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
+            connection, batch = await self._begin()
+            try:
+                started = time.perf_counter()
+                while ticket is not None:
+                    batch.members += 1
+                    ticket.granted.set_result(batch)
+                    if await ticket.released:
+                        kept.append(ticket)
+                    if batch.broken:
+                        break
+                    if len(kept) >= self.max_members or time.perf_counter() - started >= self.max_span_s:
+                        break
+                    ticket = self._next()
+                if not kept or batch.broken:
+                    await self._abort(connection)
+                elif self.dialect == "postgresql":
+                    newest, self._newest = self._newest, None  # unknown should the commit fail
+                    await commit_raw(batch.driver, batch.recorded)
+                    if batch.recorded:
+                        newest = batch.recorded[-1].position, batch.recorded[-1].recorded_at
+                    self._newest = newest
                 else:
-                    await connection.execution_options(**{WRITE_OPTION: True})
-                    await connection.begin()
-                try:
-                    batch = await self._open(connection)
-                    started = time.perf_counter()
-                    while ticket is not None:
-                        batch.members += 1
-                        ticket.granted.set_result(batch)
-                        if await ticket.released:
-                            kept.append(ticket)
-                        if batch.broken:
-                            break
-                        if len(kept) >= self.max_members or time.perf_counter() - started >= self.max_span_s:
-                            break
-                        ticket = self._next()
-                    if not kept or batch.broken:
-                        await self._abort(connection)
-                    elif self.dialect == "postgresql":
-                        newest, self._newest = self._newest, None  # unknown should the commit fail
-                        await commit_raw(batch.driver, batch.recorded)
-                        if batch.recorded:
-                            newest = batch.recorded[-1].position, batch.recorded[-1].recorded_at
-                        self._newest = newest
-                    else:
-                        await connection.commit()
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await self._abort(connection)
-                    raise
+                    await batch.driver.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self._abort(connection)
+                await self._let_go()
+                raise
         except BaseException as exc:
             error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
             if ticket is not None and not ticket.granted.done():
@@ -341,6 +404,7 @@ class GroupCommit:
             self._newest = None if newest is None else (newest[1], newest[0])
             await self._fresh_plans(driver, 0 if newest is None else newest[1])
         else:
+            await _begin_sqlite(driver)
             rows = sqlite_connection(driver).execute(_SQLITE_LAST).fetchall()
             last = datetime.fromisoformat(rows[0][0]) if rows else None
         self._batches += 1
@@ -363,14 +427,14 @@ class GroupCommit:
             metrics.PLANS_REFRESHED.inc()
 
     async def _abort(self, connection: AsyncConnection) -> None:
-        """Roll the batch's transaction back; on PostgreSQL a connection that cannot is not reused."""
-        if self.dialect != "postgresql":
-            await connection.rollback()
-            return
+        """Roll the batch's transaction back; a connection that cannot is not reused."""
         try:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
-            await driver.execute("ROLLBACK")
+            if self.dialect == "postgresql":
+                await driver.execute("ROLLBACK")
+            else:
+                await driver.rollback()
         except BaseException:
             await connection.invalidate()
             raise

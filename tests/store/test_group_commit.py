@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
@@ -610,3 +611,47 @@ async def test_a_batch_reads_the_newest_event_only_when_someone_else_wrote_since
         await writer.read(raw_statement("SELECT 1"))
     await _append(store, "/things/last")
     assert store.group_commit.newest_reads == 2
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("sqlite")], indirect=True)
+async def test_a_batch_waits_for_a_write_lock_another_connection_holds(database_url: str, store: Store) -> None:
+    """On SQLite a batch begins on the event loop's thread when the write lock is free; when another connection
+    (another process, a tool) holds it, the batch waits for it instead of failing."""
+    await _append(store, "/things/before")
+    other = sqlite3.connect(database_url.split(":///", 1)[1], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.create_task(_append(store, "/things/after"))
+        for _ in range(50):
+            await asyncio.sleep(0.002)
+        assert not waiting.done()
+        other.execute("COMMIT")
+        event = await waiting
+        assert event.stream_id == "/things/after"
+    finally:
+        other.close()
+    assert (await _append(store, "/things/last")).position == event.position + 1
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_the_writer_keeps_its_connection_and_replaces_one_that_died_without_failing_a_write(
+    store: Store,
+) -> None:
+    """The writer's connection is kept from batch to batch; if it dies in between (its backend terminated here),
+    the next batch opens on a new one and its request never sees the failure."""
+
+    async def writer_pid() -> int:
+        held = store.group_commit._held
+        assert held is not None
+        return int((await held.get_raw_connection()).driver_connection.get_server_pid())
+
+    await _append(store, "/things/one")
+    first = await writer_pid()
+    await _append(store, "/things/two")
+    assert await writer_pid() == first
+    async with store.engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await other.commit()
+    three = await _append(store, "/things/three")
+    assert await writer_pid() != first
+    assert three.stream_id == "/things/three"
