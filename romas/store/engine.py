@@ -75,12 +75,11 @@ def _sqlite_engine(url: str, synchronous: str) -> AsyncEngine:
         # Writers take the write lock up front; a deferred BEGIN could deadlock on upgrade. Sent to aiosqlite's
         # thread in one trip (it may wait for another process's lock), not as a cursor's three (open, run, close):
         # every batch of the group commit begins here.
-        options = connection.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            return  # the group commit's writer, which runs its transactions by hand
-        write = options.get(WRITE_OPTION, False)
         driver = connection.connection.driver_connection
         assert driver is not None
+        if driver._conn.in_transaction:
+            return  # begun by hand: the group commit's writer runs its transactions itself
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
         await_(driver.execute("BEGIN IMMEDIATE" if write else "BEGIN"))
 
     return engine

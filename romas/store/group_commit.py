@@ -263,12 +263,16 @@ class GroupCommit:
     async def _connection(self) -> AsyncConnection:
         """The writer's connection, kept from batch to batch: taking one from the pool and giving it back (with
         the pool's reset, a ROLLBACK: on SQLite a trip to aiosqlite's thread) cost each batch more than its
-        statements at low load. Both databases run the transaction by hand (see ``_open``), so SQLAlchemy, told
-        the connection autocommits, sends no BEGIN, COMMIT or ROLLBACK of its own."""
+        statements at low load. Both databases run the transaction by hand (see ``_open``): SQLAlchemy sends no
+        BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits (PostgreSQL) or finding the
+        transaction begun (SQLite, see ``engine._on_begin``)."""
         if self._held is None or self._held.closed or self._held.invalidated:
             connection = await self.engine.connect()
             try:
-                await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
+                if self.dialect == "postgresql":
+                    await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
+                else:  # SQLite's isolation level is left alone: the pool would reset it to pysqlite's implicit BEGIN
+                    await connection.execution_options(**{WRITE_OPTION: True})
             except BaseException:
                 await connection.close()
                 raise

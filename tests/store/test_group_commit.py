@@ -655,3 +655,15 @@ async def test_the_writer_keeps_its_connection_and_replaces_one_that_died_withou
     three = await _append(store, "/things/three")
     assert await writer_pid() != first
     assert three.stream_id == "/things/three"
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("sqlite")], indirect=True)
+async def test_the_writer_gives_its_connection_back_as_it_took_it(store: Store) -> None:
+    """SQLite's connections leave transactions to romas (no implicit BEGIN of pysqlite's); the writer's, kept
+    from batch to batch, goes back to the pool that way when the writer stops, and writing goes on after."""
+    await _append(store, "/things/one")
+    await store.group_commit.stop()
+    async with store.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None and driver._conn.isolation_level is None
+    assert (await _append(store, "/things/two")).stream_id == "/things/two"
