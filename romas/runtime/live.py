@@ -46,6 +46,8 @@ class LiveAgent:
     from_clients: set[str] = field(default_factory=set)
     """Ids of held messages sent by REST clients: their answers go into the message, not to an agent."""
     commands: dict[str, RunningCommand] = field(default_factory=dict)
+    waiting_since: float | None = None
+    """When the oldest message in ``queue`` came to this process (``time.perf_counter``); None while it is empty."""
     loaded_through: int = 0
     """Every message and command accepted at or before this log position was read from the tables at start."""
     loaded_until: int = 0

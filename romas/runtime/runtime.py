@@ -50,6 +50,7 @@ from romas.cluster.shards import agent_shard
 from romas.domain.artefact_types import Registry, builtin_registry
 from romas.domain.errors import Conflict, Gone, NotFound
 from romas.runtime.accepts import Accepts
+from romas.runtime.backlog import Backlog
 from romas.runtime.clients import Clients
 from romas.runtime.contents import ContentTerms
 from romas.runtime.effects import Effects
@@ -131,8 +132,9 @@ class Runtime:
         mas: MasService | None = None,
         *,
         budget: int = 200,
-        slice_s: float = 0.002,
+        slice_s: float = 0.00025,
         max_pause_s: float = 0.004,
+        backlog_s: float = 0.005,
         checkpoint_every_s: float = 2.0,
         log_flush_s: float = 0.1,
         limits: Limits | None = None,
@@ -143,6 +145,9 @@ class Runtime:
         self.budget = budget
         self.slice_s = slice_s
         self.max_pause_s = max_pause_s
+        self.backlog_s = backlog_s
+        """The pauses for requests end before a message has waited this long for its agent (see backlog.py)."""
+        self.backlog = Backlog()
         self.clients = Clients()
         self.checkpoint_every_s = checkpoint_every_s
         self.log_flush_s = log_flush_s
@@ -511,6 +516,8 @@ class Runtime:
                 )
         read = {message.id for message in rows}
         live.queue.extend(p for p in arrived if p.id not in read)
+        if live.queue and live.waiting_since is None:  # they wait from now (a message that came meanwhile noted it)
+            live.waiting_since = time.perf_counter()
         unfinished_commands = await commands.unfinished(self.store, name)
         live.loaded_until = await self.store.last_position()
         live.loaded_ids = read | {command.id for command in unfinished_commands}
@@ -631,6 +638,7 @@ class Runtime:
                 ready.append(live)
         if not ready:
             return False
+        self.backlog.begin_round(ready)
         marked = self._marked - self._clearing if self._clearing else self._marked
         starting = [live.name for live in ready if live.name not in marked and live.name not in self._marking]
         if starting:
@@ -639,7 +647,7 @@ class Runtime:
             await self._mark(starting)
             marked = self._marked
         yielded_at = time.perf_counter()
-        for live in ready:
+        for stepped, live in enumerate(ready, 1):
             if self.live.get(live.name) is not live:
                 continue
             if live.name not in marked:
@@ -671,8 +679,9 @@ class Runtime:
                 live.stepped = True
                 worked = True
             if time.perf_counter() - yielded_at >= self.slice_s:
-                await self._yield()
+                await self._yield(stepped)
                 yielded_at = time.perf_counter()
+        self.backlog.end_round()
         return worked
 
     def _checkpoint_every(self, live: LiveAgent) -> float:
@@ -740,18 +749,23 @@ class Runtime:
         self._marked.discard(name)
         log.warning("agent %s stopped by the runtime: %s", name, reason)
 
-    async def _yield(self) -> None:
-        """Between slices of agent work: requests at work go first (see clients.py), within a bound.
+    async def _yield(self, stepped: int = 0) -> None:
+        """Between slices of agent work: requests at work go first (see clients.py), within a bound, and not while
+        a message has waited too long for its agent (see backlog.py); ``stepped`` agents of the round under way
+        have had their step.
 
         A request that arrived during the slice needs two turns of the loop to start (the socket's callback,
         then its task), so the scheduler lets three pass before it takes the core again."""
         for _ in range(YIELD_TURNS):
             if self.clients.busy > 0:
-                await self.clients.gone(self.max_pause_s)
+                bound = self.backlog.pause_bound(stepped, time.perf_counter(), self.backlog_s, self.max_pause_s)
+                if bound > 0.0:
+                    await self.clients.gone(bound)
             await asyncio.sleep(0)
 
     def _deliver(self, live: LiveAgent) -> None:
         now = _utc_now()
+        live.waiting_since = None
         while live.queue:
             pending = live.queue.popleft()
             version = live.versions.get(pending.id, 1)
@@ -1110,6 +1124,10 @@ class Runtime:
                     live.versions[data["id"]] = 1
                     if data.get("origin") == "rest":
                         live.from_clients.add(data["id"])
+                    arrived = time.perf_counter()
+                    if live.waiting_since is None:
+                        live.waiting_since = arrived
+                    self.backlog.arrived(arrived)
                     woke = True
             elif event.type in FINAL_MESSAGE_EVENTS:
                 self.waiters.done(f"message:{data['id']}")
@@ -1348,6 +1366,8 @@ class Runtime:
         for pending in live.queue:
             if pending.id == message_id:
                 live.queue.remove(pending)
+                if not live.queue:
+                    live.waiting_since = None
                 break
         else:
             live.agent.cancel_message(message_id, reason)
