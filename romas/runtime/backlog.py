@@ -1,20 +1,18 @@
-"""How long the agents' oldest undelivered message has waited, so the scheduler's pauses for requests stay bounded.
+"""Which agents have messages waiting for them, and since when: the scheduler's slices follow it.
 
-Between slices of agent work the scheduler pauses while client requests are at work (see clients.py). Beside agents
-that compute by themselves, short slices and long pauses keep the API responsive; but under a steady stream of
-messages some request is always at work, and agents that pause for every one fall behind without bound (seconds of
-latency at 1,000 messages/s with slices of 0.25 ms and pauses of 4 ms). No pair of constants served both (see
-bench/README.md, "Running agents"), so a pause ends before the oldest message waiting for its agent has waited the
-runtime's ``backlog_s``, and there is none once it has: a waiting message is a client waiting for an outcome, as a
-request at work is a client waiting for an answer.
+Between slices of agent work the scheduler pauses while client requests are at work (see clients.py), for up to
+``max_pause_s`` a turn. Beside agents that compute by themselves, short slices keep the API responsive (a request that
+comes waits for the slice under way); but agents with messages, given short slices and the same pauses, fall behind a
+steady stream of them without bound (seconds of latency at 1,000 messages/s with slices of 0.25 ms), and given short
+slices without the pauses they cost each message more (more turns of the loop, requests cut short between them). No
+pair of constants served both (see bench/README.md, "Running agents"), so the slice follows the agents' backlog: short
+(``slice_s``) while no message waits for its agent, ``message_slice_s`` while one does.
 
 Only messages not yet delivered count. Once delivered, a message's plan is its agent's own computation, which may run
-for ever: an agent that computes, with or without messages, competes for the core like any other and can never take
-it from the requests by having work. The age is kept cheaply: each agent notes when its queue stopped being empty
-(``LiveAgent.waiting_since``), a round of the scheduler takes the oldest over the agents it has yet to step (suffix
-minima of its list, once per round), and the messages that came since the round began are noted here as they come.
-A pause under way when a message comes ends by its own bound (``max_pause_s``), so a message may wait that much
-longer.
+for ever: an agent that computes, with or without messages, gets the short slices, and cannot hold the core longer by
+having work. It is kept cheaply: each agent notes when its queue stopped being empty (``LiveAgent.waiting_since``), a
+round of the scheduler takes the oldest over the agents it has yet to step (suffix minima of its list, once per
+round), and the messages that came since the round began are noted here as they come.
 """
 
 from __future__ import annotations
@@ -30,6 +28,8 @@ class Waiting(Protocol):
 
 
 class Backlog:
+    """The oldest message waiting for its agent, as the scheduler's round under way sees it."""
+
     __slots__ = ("_arrived", "_oldest")
 
     def __init__(self) -> None:
@@ -64,10 +64,7 @@ class Backlog:
         oldest = self._oldest[stepped] if stepped < len(self._oldest) else math.inf
         return min(oldest, self._arrived)
 
-    def pause_bound(self, stepped: int, now: float, backlog_s: float, max_pause_s: float) -> float:
-        """How long the scheduler may pause for requests now: ``max_pause_s``, less whatever would make the oldest
-        waiting message older than ``backlog_s`` (none once it is)."""
-        left = self.since(stepped) + backlog_s - now
-        if left >= max_pause_s:
-            return max_pause_s
-        return left if left > 0.0 else 0.0
+    def slice_over(self, stepped: int, ran: float, slice_s: float, message_slice_s: float) -> bool:
+        """Whether a slice of agent work that has run ``ran`` seconds ends, once the round has stepped its first
+        ``stepped`` agents: after ``slice_s`` while no message waits, else after ``message_slice_s``."""
+        return ran >= message_slice_s or (ran >= slice_s and self.since(stepped) == math.inf)

@@ -133,8 +133,8 @@ class Runtime:
         *,
         budget: int = 200,
         slice_s: float = 0.00025,
+        message_slice_s: float = 0.002,
         max_pause_s: float = 0.004,
-        backlog_s: float = 0.005,
         checkpoint_every_s: float = 2.0,
         log_flush_s: float = 0.1,
         limits: Limits | None = None,
@@ -144,9 +144,10 @@ class Runtime:
         """What each agent may build and hold (its memory budget among them)."""
         self.budget = budget
         self.slice_s = slice_s
+        """A slice of agent work while no message waits for its agent (see backlog.py)."""
+        self.message_slice_s = message_slice_s
+        """A slice while one does."""
         self.max_pause_s = max_pause_s
-        self.backlog_s = backlog_s
-        """The pauses for requests end before a message has waited this long for its agent (see backlog.py)."""
         self.backlog = Backlog()
         self.clients = Clients()
         self.checkpoint_every_s = checkpoint_every_s
@@ -678,8 +679,8 @@ class Runtime:
                 self.telemetry.steps += report.steps
                 live.stepped = True
                 worked = True
-            if time.perf_counter() - yielded_at >= self.slice_s:
-                await self._yield(stepped)
+            if self.backlog.slice_over(stepped, time.perf_counter() - yielded_at, self.slice_s, self.message_slice_s):
+                await self._yield()
                 yielded_at = time.perf_counter()
         self.backlog.end_round()
         return worked
@@ -749,18 +750,14 @@ class Runtime:
         self._marked.discard(name)
         log.warning("agent %s stopped by the runtime: %s", name, reason)
 
-    async def _yield(self, stepped: int = 0) -> None:
-        """Between slices of agent work: requests at work go first (see clients.py), within a bound, and not while
-        a message has waited too long for its agent (see backlog.py); ``stepped`` agents of the round under way
-        have had their step.
+    async def _yield(self) -> None:
+        """Between slices of agent work: requests at work go first (see clients.py), within a bound.
 
         A request that arrived during the slice needs two turns of the loop to start (the socket's callback,
         then its task), so the scheduler lets three pass before it takes the core again."""
         for _ in range(YIELD_TURNS):
             if self.clients.busy > 0:
-                bound = self.backlog.pause_bound(stepped, time.perf_counter(), self.backlog_s, self.max_pause_s)
-                if bound > 0.0:
-                    await self.clients.gone(bound)
+                await self.clients.gone(self.max_pause_s)
             await asyncio.sleep(0)
 
     def _deliver(self, live: LiveAgent) -> None:

@@ -1,9 +1,8 @@
-"""The scheduler pauses for requests at work, but not past the moment a message has waited ``backlog_s`` for its
-agent; agents that compute without messages never cut a pause short."""
+"""The scheduler gives agents short slices while no message waits for them, longer ones while messages do; agents
+that compute by themselves are no backlog."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -14,7 +13,6 @@ import anyio
 import pytest
 
 from romas.runtime.backlog import Backlog
-from romas.runtime.runtime import YIELD_TURNS
 from tests.api.helpers import Client, put_agent
 from tests.runtime.helpers import eventually, send
 
@@ -26,19 +24,20 @@ class Ready:
     waiting_since: float | None
 
 
-def test_with_nothing_waiting_a_pause_has_its_whole_bound() -> None:
+def test_agents_that_compute_by_themselves_are_no_backlog() -> None:
     backlog = Backlog()
-    backlog.begin_round([Ready(None), Ready(None)])  # agents that compute by themselves (spinners)
+    backlog.begin_round([Ready(None), Ready(None)])  # spinners
     assert backlog.since(0) == math.inf
-    assert backlog.pause_bound(0, now=100.0, backlog_s=0.005, max_pause_s=0.004) == 0.004
+    assert backlog.slice_over(0, 0.00025, slice_s=0.00025, message_slice_s=0.002)
 
 
-def test_a_pause_ends_when_the_oldest_waiting_message_would_be_too_old() -> None:
+def test_slices_are_longer_while_a_message_waits_for_its_agent() -> None:
     backlog = Backlog()
-    backlog.begin_round([Ready(100.0), Ready(None)])
-    assert backlog.pause_bound(0, now=100.002, backlog_s=0.005, max_pause_s=0.004) == pytest.approx(0.003)
-    assert backlog.pause_bound(0, now=100.005, backlog_s=0.005, max_pause_s=0.004) == 0.0
-    assert backlog.pause_bound(0, now=101.0, backlog_s=0.005, max_pause_s=0.004) == 0.0
+    backlog.begin_round([Ready(None), Ready(10.0)])
+    assert not backlog.slice_over(1, 0.001, slice_s=0.00025, message_slice_s=0.002)  # the second agent's waits
+    assert backlog.slice_over(1, 0.002, slice_s=0.00025, message_slice_s=0.002)
+    assert backlog.slice_over(2, 0.00025, slice_s=0.00025, message_slice_s=0.002)  # delivered at its step
+    assert not backlog.slice_over(2, 0.0001, slice_s=0.00025, message_slice_s=0.002)
 
 
 def test_the_agents_a_round_has_stepped_no_longer_wait() -> None:
@@ -57,7 +56,7 @@ def test_messages_that_came_since_the_round_began_wait_until_the_next_one() -> N
     assert backlog.since(1) == 50.0  # their agents may have had their step already
     assert backlog.since(0) == 10.0
     backlog.end_round()
-    assert backlog.since(0) == 50.0  # the yield after the round
+    assert backlog.since(0) == 50.0
     backlog.begin_round([Ready(50.0)])  # the next round took them up
     assert backlog.since(1) == math.inf
 
@@ -65,38 +64,6 @@ def test_messages_that_came_since_the_round_began_wait_until_the_next_one() -> N
 def _in_server(client: Client, call: Callable[[], Any]) -> Awaitable[Any]:
     """Run ``call`` in the server's event loop (the test client runs the app in a loop of its own)."""
     return anyio.to_thread.run_sync(client.blocking_portal.call, call)
-
-
-async def _yield_done_after_turns(runtime: Any, turns: int) -> bool:
-    """Whether the scheduler's yield between slices ends within ``turns`` turns of the loop, a request at work."""
-    runtime.clients.started()
-    try:
-        yielded = asyncio.create_task(runtime._yield())
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        return yielded.done()
-    finally:
-        runtime.clients.finished()
-        await yielded
-
-
-async def test_the_scheduler_pauses_for_a_request_at_work_when_no_message_waits(client: Client) -> None:
-    runtime = client.app.state.services.runtime
-    runtime.max_pause_s = 3600.0
-    runtime.backlog.begin_round([])
-    assert not await _in_server(client, lambda: _yield_done_after_turns(runtime, YIELD_TURNS * 4))
-
-
-async def test_the_scheduler_does_not_pause_for_requests_once_a_message_has_waited_too_long(client: Client) -> None:
-    runtime = client.app.state.services.runtime
-    runtime.max_pause_s = 3600.0
-    runtime.backlog_s = 0.005
-    runtime.backlog.begin_round([])
-    runtime.backlog.arrived(time.perf_counter() - 1.0)
-    try:
-        assert await _in_server(client, lambda: _yield_done_after_turns(runtime, YIELD_TURNS * 4))
-    finally:
-        runtime.backlog.begin_round([])
 
 
 async def test_a_queued_message_notes_its_wait_until_it_is_delivered(client: Client) -> None:
@@ -124,6 +91,21 @@ async def test_a_queued_message_notes_its_wait_until_it_is_delivered(client: Cli
 
     await eventually(processed, what="the queued messages to be processed")
     assert bob.waiting_since is None
+
+
+async def test_a_message_cancelled_in_the_queue_leaves_no_wait_behind(client: Client) -> None:
+    runtime = client.app.state.services.runtime
+    await put_agent(client, "bob", code="+!inc <- true.\n")
+    await send(client, "bob", "achieve", "inc")
+    bob = runtime.live["bob"]
+    await _in_server(client, runtime._stop_scheduler)
+    try:
+        accepted = await send(client, "bob", "achieve", "inc", wait=0)
+        assert bob.waiting_since is not None
+        assert await _in_server(client, lambda: runtime.cancel_message("bob", accepted["id"], "not wanted"))
+        assert not bob.queue and bob.waiting_since is None
+    finally:
+        await _in_server(client, runtime._restart_scheduler)
 
 
 def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
