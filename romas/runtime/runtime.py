@@ -679,7 +679,9 @@ class Runtime:
                 self.telemetry.steps += report.steps
                 live.stepped = True
                 worked = True
-            if self.backlog.slice_over(stepped, time.perf_counter() - yielded_at, self.slice_s, self.message_slice_s):
+            if stepped < len(ready) and self.backlog.slice_over(
+                stepped, time.perf_counter() - yielded_at, self.slice_s, self.message_slice_s
+            ):  # not after the last one: the cycle commits what the round did first, then yields
                 await self._yield()
                 yielded_at = time.perf_counter()
         self.backlog.end_round()

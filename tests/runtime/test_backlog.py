@@ -108,6 +108,43 @@ async def test_a_message_cancelled_in_the_queue_leaves_no_wait_behind(client: Cl
         await _in_server(client, runtime._restart_scheduler)
 
 
+async def test_a_round_yields_between_its_agents_not_after_the_last(client: Client) -> None:
+    """The cycle commits what a round did before it yields: a yield after the round's last agent would hold that
+    commit back for a pause."""
+    runtime = client.app.state.services.runtime
+    for name in ("bob", "carol"):
+        await put_agent(client, name, code="+!inc <- true.\n")
+        await send(client, name, "achieve", "inc")
+    yields: list[str] = []
+    real_yield = runtime._yield
+
+    async def counted() -> None:
+        yields.append("yield")
+        await real_yield()
+
+    async def one_round() -> list[str]:
+        """One round with every slice over at once."""
+        slices = runtime.slice_s, runtime.message_slice_s
+        runtime.slice_s = runtime.message_slice_s = 0.0
+        runtime._yield = counted
+        try:
+            yields.clear()
+            assert await runtime._round()
+            return list(yields)
+        finally:
+            del runtime._yield
+            runtime.slice_s, runtime.message_slice_s = slices
+
+    for names, expected in ((["bob"], []), (["bob", "carol"], ["yield"])):
+        await _in_server(client, runtime._stop_scheduler)
+        try:
+            for name in names:
+                await send(client, name, "achieve", "inc", wait=0)
+            assert await _in_server(client, one_round) == expected
+        finally:
+            await _in_server(client, runtime._restart_scheduler)
+
+
 def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
     async def checked() -> bool:
         return check()
