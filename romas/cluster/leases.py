@@ -39,7 +39,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from romas.cluster.shards import SHARDS, fair_shares
 from romas.runtime.ids import new_id
 from romas.store.eventstore import Store, Writer
-from romas.store.fences import Fence
 from romas.store.raw import raw_statement
 
 log = logging.getLogger("romas.cluster")
@@ -247,17 +246,6 @@ class Leases:
             lost = {s for s, fence in expected.items() if found.get(s) != fence}
             self.revoke(lost)
             raise LeadershipLost(f"this process lost its lease on shard(s) {sorted(lost)}", lost)
-
-    def fence(self) -> Fence | None:
-        """What :meth:`check` would verify (every shard held and not found lost), for a statement that checks it
-        itself and writes nothing when it changed (``inbox.change``): a round trip less per flush. None when there
-        is nothing to fence (SQLite) or nothing held (then :meth:`check` says so)."""
-        if not self.clustered:
-            return None
-        shards = sorted(s for s in self.owned if s not in self.revoked)
-        if not shards:
-            return None
-        return Fence(self.process_id, shards, [self.owned[s] for s in shards])
 
     def revoke(self, lost: set[int]) -> None:
         """Shards another process took: nothing more is committed for them, and the balance loop has their work

@@ -34,11 +34,6 @@ class Effects:
             self.messages or self.outgoing or self.commands or self.environment or self.invocations or self.checkpoint
         )
 
-    def only_messages(self) -> bool:
-        """Whether nothing but status changes (and checkpoints) is here: such a flush is one statement on
-        PostgreSQL (see ``Runtime._commit``)."""
-        return not (self.outgoing or self.commands or self.log or self.environment or self.invocations)
-
     def size(self) -> int:
         """How many items one flush commits (checkpoints included)."""
         return (

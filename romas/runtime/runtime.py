@@ -70,7 +70,6 @@ from romas.store import environment as memberships
 from romas.store.cancellations import CancelRequest
 from romas.store.commands import CommandChange
 from romas.store.eventstore import RecordedEvent, ResourceRow, Store, WriteContext, Writer
-from romas.store.fences import FenceLost
 from romas.store.inbox import AgentGate, MessageChange, MessageRow, NewMessage
 from romas.store.invocations import NewInvocation
 from romas.store.notify import CommitSignal
@@ -1023,19 +1022,10 @@ class Runtime:
         now: datetime,
         cutoff: datetime,
     ) -> None:
-        # A flush of status changes alone (the common one) is one statement on PostgreSQL that writes all or
-        # nothing and checks the leases itself: a light write, with neither a savepoint nor a lease check of its own.
-        light = self.store.dialect == "postgresql" and bool(effects.messages) and effects.only_messages()
-        fence = self.leadership.fence() if light else None
-        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), light=fence is not None) as writer:
-            if fence is None:
-                await self.leadership.check(writer)
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+            await self.leadership.check(writer)
             await inbox.accept(writer, effects.outgoing, now)
-            try:
-                await inbox.change(writer, effects.messages, inbox.Along(saved, now, rested, cutoff), fence=fence)
-            except FenceLost:
-                await self.leadership.check(writer)  # says which shards went
-                raise LeadershipLost("this process's leases changed during its flush") from None
+            await inbox.change(writer, effects.messages, inbox.Along(saved, now, rested, cutoff))
             await commands.change(writer, effects.commands)
             await agent_log.append(writer, effects.log)
             await invocations.accept(writer, effects.invocations, now)

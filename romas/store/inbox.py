@@ -26,7 +26,6 @@ from romas.store.eventstore import (
     Writer,
     event_rows,
 )
-from romas.store.fences import Fence, FenceLost
 from romas.store.raw import (
     aware,
     document,
@@ -110,35 +109,23 @@ _CHANGE = raw_statement(
 # given, so their positions follow it), each given as one JSON array of rows (raw.json_rows says why). The messages'
 # ids also come as an array ($9): PostgreSQL takes a JSON array for 100 rows whatever it holds, and would join them
 # by a sequential scan of the whole messages table; ``= ANY`` of the array it reads through the index on ``id``.
-# The statement writes all or nothing: nothing when an event's version is taken (a conflict, answered without an
-# error, so the transaction stays usable and the write needs no savepoint) or, given a fence ($10-$12, see
-# fences.py), when this process's leases changed; its last row says which.
 _CHANGE_MANY_STATEMENT = raw_statement(
-    "WITH g AS (SELECT NOT EXISTS (SELECT 1 FROM events ev JOIN jsonb_array_elements($2::jsonb) AS j(r) "
-    "ON ev.stream_id = r->>1 AND ev.version = (r->>2)::int) AS fresh, "
-    "($10::text IS NULL OR (SELECT count(*) FROM (SELECT 1 FROM cluster_shards s "
-    "JOIN unnest($11::int[], $12::bigint[]) AS x(shard, fence) ON s.shard = x.shard AND s.fence = x.fence "
-    "WHERE s.owner = $10::text FOR KEY SHARE OF s) AS held) = cardinality($11::int[])) AS leased), "
-    "c AS (UPDATE messages SET status = u.status, version = u.version, "
+    "WITH c AS (UPDATE messages SET status = u.status, version = u.version, "
     "delivered_at = COALESCE(u.delivered_at, messages.delivered_at), "
     "finished_at = COALESCE(u.finished_at, messages.finished_at), reply = COALESCE(u.reply, messages.reply), "
     "error = COALESCE(u.error::jsonb, messages.error) "
     "FROM (SELECT r->>0 AS id, r->>1 AS status, (r->>2)::int AS version, (r->>3)::timestamptz AS delivered_at, "
     "(r->>4)::timestamptz AS finished_at, r->>5 AS reply, r->>6 AS error FROM jsonb_array_elements($1::jsonb) AS j(r)) "
-    "AS u WHERE messages.id = u.id AND messages.id = ANY($9::text[]) AND (SELECT fresh AND leased FROM g) "
-    "RETURNING 1), "
+    "AS u WHERE messages.id = u.id AND messages.id = ANY($9::text[]) RETURNING 1), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
     "SELECT r->>0, r->>1, (r->>2)::int, r->>3, (r->4)::jsonb, (r->5)::jsonb, (r->>6)::timestamptz "
-    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, n) WHERE (SELECT fresh AND leased FROM g) "
-    "ORDER BY n RETURNING position), "
+    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, n) ORDER BY n RETURNING position), "
     # what the runtime's flush writes beside (see Along): the agents' checkpoints, and the at-work marks it clears
     "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::jsonb, $6::timestamptz "
-    "FROM unnest($3::text[], $4::int[], $5::text[]) AS k(a, r, s) WHERE (SELECT fresh AND leased FROM g) "
-    "ON CONFLICT (agent) DO UPDATE SET "
+    "FROM unnest($3::text[], $4::int[], $5::text[]) AS k(a, r, s) ON CONFLICT (agent) DO UPDATE SET "
     "code_revision = excluded.code_revision, state = excluded.state, updated_at = excluded.updated_at), "
-    "w AS (DELETE FROM agents_at_work WHERE agent = ANY($7::text[]) AND since <= $8::timestamptz "
-    "AND (SELECT fresh AND leased FROM g)) "
-    "SELECT position, NULL::boolean, NULL::boolean FROM e UNION ALL SELECT NULL, fresh, leased FROM g"
+    "w AS (DELETE FROM agents_at_work WHERE agent = ANY($7::text[]) AND since <= $8::timestamptz) "
+    "SELECT position FROM e"
 )
 _INSERT = raw_statement(
     "INSERT INTO messages (id, agent, sender, origin, performative, content, in_reply_to, status, version, "
@@ -375,13 +362,9 @@ class Along:
     cutoff: datetime
 
 
-async def change(
-    writer: Writer, changes: Sequence[MessageChange], along: Along | None = None, *, fence: Fence | None = None
-) -> None:
+async def change(writer: Writer, changes: Sequence[MessageChange], along: Along | None = None) -> None:
     """Apply status changes (rows and events) in the writer's transaction, and write ``along``; on PostgreSQL in
-    one statement that writes all or nothing, so a light write may run it (see ``Store.write``). ``fence``: the
-    statement checks the leases itself and raises :class:`FenceLost`, having written nothing, when they changed
-    (PostgreSQL, with changes to write; the caller checks them otherwise)."""
+    one statement."""
     if along is not None and (writer.dialect != "postgresql" or not changes):  # each statement only if needed
         await checkpoints.save_many(writer, along.saved, along.at)
         await at_work.clear_marked_by(writer, along.rested, along.cutoff)
@@ -424,20 +407,10 @@ async def change(
             sorted(along.rested) if along is not None else [],
             writer.instant(along.cutoff if along is not None else None),
             [row[0] for row in rows],
-            None if fence is None else fence.owner,
-            [] if fence is None else fence.shards,
-            [] if fence is None else fence.fences,
         )
-    except INTEGRITY_ERRORS as exc:  # another process took a version of these streams since the check
+    except INTEGRITY_ERRORS as exc:  # another writer took a version of one of these messages' streams
         raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1) from exc
-    positions = [row[0] for row in found if row[0] is not None]
-    fresh, leased = next((row[1], row[2]) for row in found if row[0] is None)
-    if not (fresh and leased):
-        writer.wrote_nothing()
-        if not leased:
-            raise FenceLost("this process's leases changed: nothing written")
-        raise ConcurrencyConflict(prepared[0].stream_id, prepared[0].version - 1)
-    for position, event in zip(sorted(positions), prepared, strict=True):
+    for position, event in zip(sorted(row[0] for row in found), prepared, strict=True):
         writer.inserted(position, event)
 
 

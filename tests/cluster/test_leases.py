@@ -4,17 +4,12 @@ a dead process's shards are taken over once its leases expire."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 
 from romas.cluster.leases import LeadershipLost, Leases
 from romas.cluster.shards import SHARDS, agent_shard, fair_shares
-from romas.store import inbox
 from romas.store.eventstore import Store
-from romas.store.fences import FenceLost
-from romas.store.inbox import MessageChange, NewMessage
 
 pytestmark = pytest.mark.anyio
 
@@ -100,45 +95,7 @@ async def test_processes_split_the_shards_and_a_lapsed_process_commits_nothing_m
     a._tasks = []
     await b.stop(recorder("b", "releasing"))
     async with store.engine.connect() as connection:
+        from sqlalchemy import text
+
         left = (await connection.execute(text("SELECT count(*) FROM cluster_shards WHERE owner IS NOT NULL"))).scalar()
     assert left == 0  # a clean stop hands every shard back at once
-
-
-async def test_a_flush_checks_the_leases_in_its_own_statement(store: Store) -> None:
-    """The runtime's flush of status changes checks this process's leases inside its statement (``Leases.fence``):
-    it commits while they hold and writes nothing once another process took a shard, which ``check`` then names."""
-    if store.dialect != "postgresql":
-        pytest.skip("shards are leased on PostgreSQL")
-    leases = Leases(store, heartbeat_s=0.2, ttl_s=3600)
-
-    async def nothing(shards: set[int]) -> None:
-        pass
-
-    leases.start(nothing, nothing, nothing)
-    await leases.settled.wait()
-    for task in leases._tasks:  # no heartbeat from now on: the theft below goes unseen, as between two heartbeats
-        task.cancel()
-    await asyncio.gather(*leases._tasks, return_exceptions=True)
-    leases._tasks = []
-    fence = leases.fence()
-    assert fence is not None and fence.shards == sorted(leases.owned) and len(fence.shards) == SHARDS
-    at = datetime.now(UTC)
-    async with store.write() as writer:
-        await inbox.accept(writer, [NewMessage("m1", "bob", "alice", "rest", "tell", "a")], at)
-    async with store.write(light=True) as writer:
-        await inbox.change(writer, [MessageChange("m1", "bob", 1, "delivered", at)], fence=fence)
-    shard = agent_shard("bob")
-    async with store.engine.begin() as connection:
-        await connection.execute(
-            text("UPDATE cluster_shards SET owner = 'thief', fence = fence + 1 WHERE shard = :s"), {"s": shard}
-        )
-    with pytest.raises(FenceLost):
-        async with store.write(light=True) as writer:
-            await inbox.change(writer, [MessageChange("m1", "bob", 2, "processed", at)], fence=leases.fence())
-    with pytest.raises(LeadershipLost) as lost:
-        async with store.write(light=True) as writer:
-            await leases.check(writer)
-    assert lost.value.shards == {shard}
-    row = await inbox.get(store, "bob", "m1")
-    assert row is not None and row.status == "delivered"
-    await leases.stop(nothing)

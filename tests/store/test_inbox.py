@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 
 from romas.store import at_work, checkpoints, inbox
-from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext, Writer
-from romas.store.fences import Fence, FenceLost
+from romas.store.eventstore import Change, ConcurrencyConflict, Store, WriteContext
 from romas.store.group_commit import Batch
 from romas.store.inbox import MessageChange, NewMessage
 from romas.store.raw import raw_statement
-from tests.store.test_group_commit import in_one_batch
 
 pytestmark = pytest.mark.anyio
 
@@ -230,61 +228,3 @@ async def test_a_flush_reads_its_messages_through_the_index_on_a_large_table(
     assert "Seq Scan on messages" not in plan and "messages_id_key" in plan, plan
     row = await inbox.get(store, "bob", "m1")
     assert row is not None and row.status == "delivered"
-
-
-@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
-async def test_a_light_change_that_conflicts_writes_nothing_and_its_batch_commits(store: Store) -> None:
-    """On PostgreSQL the change is one statement that writes all or nothing without an error, so the runtime's
-    flush runs it as a light write (no savepoint): a conflict fails that request alone, the batch goes on."""
-    await _accept(store, ["m1", "m2"])
-    along = inbox.Along([("bob", 2, {"v": 1})], T0, [], T0)
-
-    async def stale(writer: Writer) -> None:
-        await inbox.change(writer, [MessageChange("m1", "bob", 0, "processed", T0)], along)
-
-    async def fine(writer: Writer) -> None:
-        await inbox.change(writer, [MessageChange("m2", "bob", 1, "processed", T0, "ok")])
-
-    results, batches = await in_one_batch(store, [stale, fine], light=frozenset({0}))
-    assert isinstance(results[0], ConcurrencyConflict) and results[1] is None and len(set(batches)) == 1
-    m1, m2 = await inbox.get(store, "bob", "m1"), await inbox.get(store, "bob", "m2")
-    assert m1 is not None and (m1.status, m1.version) == ("accepted", 1)
-    assert m2 is not None and (m2.status, m2.reply) == ("processed", "ok")
-    assert await checkpoints.load(store, "bob") is None  # what went along was not written either
-
-
-@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
-async def test_a_fenced_change_writes_nothing_once_the_leases_changed(store: Store) -> None:
-    """A flush checks this process's leases in its own statement (fences.py): a fence another process took over
-    (its number moved on) makes the statement write nothing and say so."""
-    await _accept(store, ["m1"])
-    async with store.write() as writer:
-        await writer.run(
-            raw_statement(
-                "INSERT INTO cluster_shards (shard, owner, fence) VALUES (1, 'me', 7), (2, 'me', 7) "
-                "ON CONFLICT (shard) DO UPDATE SET owner = excluded.owner, fence = excluded.fence"
-            )
-        )
-    change = [MessageChange("m1", "bob", 1, "processed", T0, "yes")]
-    along = inbox.Along([("bob", 2, {"v": 1})], T0, [], T0)
-    for n, fence in enumerate(
-        (Fence("me", [1, 2], [7, 6]), Fence("other", [1, 2], [7, 7]), Fence("me", [1, 2, 3], [7, 7, 7]))
-    ):
-
-        async def fenced(writer: Writer, fence: Fence = fence) -> None:
-            await inbox.change(writer, change, along, fence=fence)
-
-        async def other(writer: Writer, n: int = n) -> None:
-            await checkpoints.save_many(writer, [(f"other{n}", 1, {})], T0)
-
-        results, batches = await in_one_batch(store, [fenced, other], light=frozenset({0}))
-        assert isinstance(results[0], FenceLost) and results[1] is None and len(set(batches)) == 1
-        assert await checkpoints.load(store, f"other{n}") is not None  # the batch committed the other request
-        row = await inbox.get(store, "bob", "m1")
-        assert row is not None and (row.status, row.version) == ("accepted", 1)
-        assert await checkpoints.load(store, "bob") is None
-    async with store.write(WriteContext(actor="test"), light=True) as writer:
-        await inbox.change(writer, change, along, fence=Fence("me", [1, 2], [7, 7]))
-    row = await inbox.get(store, "bob", "m1")
-    assert row is not None and (row.status, row.reply) == ("processed", "yes")
-    assert await checkpoints.load(store, "bob") is not None
