@@ -267,12 +267,12 @@ class GroupCommit:
         BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits (PostgreSQL) or finding the
         transaction begun (SQLite, see ``engine._on_begin``)."""
         if self._held is None or self._held.closed or self._held.invalidated:
+            options: dict[str, Any] = {WRITE_OPTION: True}
+            if self.dialect == "postgresql":  # SQLite's is left alone: the pool would reset it to implicit BEGINs
+                options["isolation_level"] = "AUTOCOMMIT"
             connection = await self.engine.connect()
             try:
-                if self.dialect == "postgresql":
-                    await connection.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True})
-                else:  # SQLite's isolation level is left alone: the pool would reset it to pysqlite's implicit BEGIN
-                    await connection.execution_options(**{WRITE_OPTION: True})
+                await connection.execution_options(**options)
             except BaseException:
                 await connection.close()
                 raise
@@ -296,10 +296,14 @@ class GroupCommit:
         try:
             return connection, await self._open(connection)
         except BaseException:
-            with contextlib.suppress(Exception):
-                await self._abort(connection)
-            await self._let_go()
+            await self._drop(connection)
             raise
+
+    async def _drop(self, connection: AsyncConnection) -> None:
+        """After a batch failed as a whole: its transaction rolled back if it can be, the connection let go."""
+        with contextlib.suppress(Exception):
+            await self._abort(connection)
+        await self._let_go()
 
     async def _let_go(self) -> None:
         """Give the writer's connection back to the pool: after a batch that failed as a whole (its state is not
@@ -347,9 +351,7 @@ class GroupCommit:
                 else:
                     await batch.driver.commit()
             except BaseException:
-                with contextlib.suppress(Exception):
-                    await self._abort(connection)
-                await self._let_go()
+                await self._drop(connection)
                 raise
         except BaseException as exc:
             error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
@@ -391,28 +393,34 @@ class GroupCommit:
         driver = raw.driver_connection
         assert driver is not None
         if self.dialect == "postgresql":
-            known = self._newest
-            if known is not None:
-                opening = _PG_BEGIN_IF_NEWEST.format(
-                    key=APPEND_LOCK_KEY, position=int(known[0]), at=known[1].isoformat()
-                )
-                if await driver.execute(opening) == _PG_STILL_NEWEST:
-                    await self._fresh_plans(driver, known[0])
-                    self._batches += 1
-                    return Batch(self._batches, connection, driver, self.dialect, known[1])
-            else:
-                await driver.execute(_PG_BEGIN)
-            self.newest_reads += 1
-            newest = await driver.fetchrow(_PG_LAST)
-            last = None if newest is None else newest[0]
-            self._newest = None if newest is None else (newest[1], newest[0])
-            await self._fresh_plans(driver, 0 if newest is None else newest[1])
+            last = await self._lock_appends(driver)
         else:
             await _begin_sqlite(driver)
             rows = sqlite_connection(driver).execute(_SQLITE_LAST).fetchall()
             last = datetime.fromisoformat(rows[0][0]) if rows else None
         self._batches += 1
         return Batch(self._batches, connection, driver, self.dialect, last)
+
+    async def _lock_appends(self, driver: Any) -> datetime | None:
+        """PostgreSQL: begin, take the append lock and return the newest instant (see ``_PG_BEGIN_IF_NEWEST``)."""
+        known = self._newest
+        if known is not None:
+            opening = _PG_BEGIN_IF_NEWEST.format(key=APPEND_LOCK_KEY, position=int(known[0]), at=known[1].isoformat())
+            if await driver.execute(opening) == _PG_STILL_NEWEST:
+                await self._fresh_plans(driver, known[0])
+                return known[1]
+        else:
+            await driver.execute(_PG_BEGIN)
+        self.newest_reads += 1
+        newest = await driver.fetchrow(_PG_LAST)
+        if newest is None:
+            self._newest = None
+            await self._fresh_plans(driver, 0)
+            return None
+        recorded_at, position = newest
+        self._newest = position, recorded_at
+        await self._fresh_plans(driver, position)
+        return recorded_at  # type: ignore[no-any-return]
 
     async def _fresh_plans(self, driver: Any, end: int) -> None:
         """Prepare this connection's statements again if the log has doubled since they were prepared.
