@@ -78,6 +78,13 @@ they were, from this many events on (see ``GroupCommit._fresh_plans``)."""
 _PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _PG_BEGIN_IF_NEWEST = "BEGIN; SELECT * FROM romas_lock_appends({key}, {position}, '{at}')"
 _PG_STILL_NEWEST = "SELECT 0"
+# The writer's connection plans without sequential scans wherever an index serves (a session setting, made once):
+# every statement of a write finds its rows by key, but PostgreSQL keeps the plan it made for a prepared statement
+# after a few runs, and one made while a table was young (and unanalysed) joins the rows of an ``unnest`` to it by a
+# sequential scan, which every later run pays, the whole table each time (an artefact's run of operations read every
+# invocation to end its own). Given back to the pool, the connection plans as any other again.
+_PG_BY_KEY = "SET enable_seqscan = off"
+_PG_BY_ANY_PLAN = "RESET enable_seqscan"
 _PG_LAST = "SELECT recorded_at, position FROM events ORDER BY position DESC LIMIT 1"
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
@@ -166,6 +173,13 @@ class Ticket:
         self.released: asyncio.Future[bool] = loop.create_future()
         self.committed: asyncio.Future[None] = loop.create_future()
         self.committed.add_done_callback(_retrieve)
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    """The driver's own connection (asyncpg's or aiosqlite's) under a SQLAlchemy connection."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver
 
 
 def sqlite_connection(driver: Any) -> sqlite3.Connection:
@@ -273,6 +287,8 @@ class GroupCommit:
             connection = await self.engine.connect()
             try:
                 await connection.execution_options(**options)
+                if self.dialect == "postgresql":
+                    await (await _driver(connection)).execute(_PG_BY_KEY)
             except BaseException:
                 await connection.close()
                 raise
@@ -311,6 +327,8 @@ class GroupCommit:
         connection, self._held = self._held, None
         if connection is not None:
             with contextlib.suppress(Exception):
+                if self.dialect == "postgresql" and not connection.invalidated:
+                    await (await _driver(connection)).execute(_PG_BY_ANY_PLAN)
                 await connection.close()
 
     def _next(self) -> Ticket | None:
@@ -389,9 +407,7 @@ class GroupCommit:
         the newest instant: on PostgreSQL in the same round trip when the log still ends where this process's last
         batch left it, else with a read. Every batch appends, and taking the lock before any row lock
         means no two processes' batches can deadlock on each other's rows."""
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
+        driver = await _driver(connection)
         if self.dialect == "postgresql":
             last = await self._lock_appends(driver)
         else:
@@ -441,8 +457,7 @@ class GroupCommit:
     async def _abort(self, connection: AsyncConnection) -> None:
         """Roll the batch's transaction back; a connection that cannot is not reused."""
         try:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
+            driver = await _driver(connection)
             if self.dialect == "postgresql":
                 await driver.execute("ROLLBACK")
             else:

@@ -521,8 +521,11 @@ async def _generic_plan(store: Store) -> str:
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_statements_planned_on_a_young_database_are_planned_again_as_the_log_doubles(store: Store) -> None:
     """A flush's ``UPDATE messages ... FROM unnest(...)`` first run on a young database kept a sequential scan of
-    the messages table for good (until autovacuum's ANALYZE): a cost per flush that grew with the table."""
+    the messages table for good (until autovacuum's ANALYZE): a cost per flush that grew with the table. The
+    writer's connection now plans by key (see the next test); planning as any other connection here, it shows that
+    the plans are made again, which stale plans of other kinds need."""
     async with store.write() as writer:
+        await writer.run(raw_statement("SET enable_seqscan = on"))  # a session setting: for the rest of the test
         await writer.run(raw_statement("ALTER TABLE messages SET (autovacuum_enabled = false)"))
         await writer.run(_NEW_MESSAGES, 1, 20)
     for _ in range(6):  # PostgreSQL keeps a generic plan after five custom ones
@@ -666,4 +669,22 @@ async def test_the_writer_gives_its_connection_back_as_it_took_it(store: Store) 
     async with store.engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None and driver._conn.isolation_level is None
+    assert (await _append(store, "/things/two")).stream_id == "/things/two"
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_the_writer_plans_by_key_and_gives_its_connection_back_planning_as_any_other(store: Store) -> None:
+    """The writer's connection plans without sequential scans where an index serves (see ``_PG_BY_KEY``); the
+    connections of the pool that it gives back plan as PostgreSQL would, for the reads."""
+
+    async def setting(connection: Any) -> str:
+        driver = (await connection.get_raw_connection()).driver_connection
+        return str(await driver.fetchval("SHOW enable_seqscan"))
+
+    await _append(store, "/things/one")
+    held = store.group_commit._held
+    assert held is not None and await setting(held) == "off"
+    await store.group_commit.stop()
+    async with store.engine.connect() as connection:
+        assert await setting(connection) == "on"
     assert (await _append(store, "/things/two")).stream_id == "/things/two"

@@ -12,6 +12,7 @@ import pytest
 from romas.store import invocations
 from romas.store.eventstore import Change, ConcurrencyConflict, NewEvent, Store, WriteContext
 from romas.store.invocations import InvocationEnd, NewInvocation
+from romas.store.raw import raw_statement
 
 pytestmark = pytest.mark.anyio
 
@@ -141,3 +142,44 @@ async def test_a_stale_run_writes_nothing_and_the_rest_of_its_batch_commits(stor
     assert row.status == "accepted"
     current = await store.current("/workspaces/w/artefacts/a")
     assert current is not None and current.revision == 2 and current.state["properties"] == {"count": 5}
+
+
+_MORE_INVOCATIONS = raw_statement(
+    "INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, accepted_at) "
+    "SELECT 'x' || g, 'w', 'other', 'inc', '[]', 'bob', 'agent', 'succeeded', 2, now() FROM generate_series(1, 20000) g"
+)
+_TABLE_READS = raw_statement(
+    "SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_xact_user_tables WHERE relname = 'invocations'"
+)
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_an_end_finds_its_invocation_by_its_key_in_the_plan_kept_for_the_statement(store: Store) -> None:
+    """PostgreSQL keeps a generic plan for a prepared statement after five runs. Made while the invocations were few
+    (and not analysed), the plan of an artefact's run joined the ``unnest`` of its ends to the table by a sequential
+    scan, and every later operation read every invocation. The writer's connection plans by key."""
+    async with store.write() as writer:
+        await writer.run(raw_statement("ALTER TABLE invocations SET (autovacuum_enabled = false)"))
+    runs = 8
+    await _made(store, ["a"], runs + 1)
+    for k in range(runs):
+        async with store.write(WriteContext(actor="runtime"), light=True) as writer:
+            await invocations.finish(
+                writer, [_artefact("a", 1 + k, 1 + k, invocation=f"a{k}")], [_end("a", f"a{k}", 2 + k)]
+            )
+    async with store.write() as writer:
+        kept = await writer.read(
+            raw_statement(
+                "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH u AS (UPDATE resources%'"
+            )
+        )
+        assert [row[0] > 0 for row in kept] == [True], "the statement runs the plan it kept"
+        await writer.run(_MORE_INVOCATIONS)
+    async with store.write(WriteContext(actor="runtime"), light=True) as writer:
+        await invocations.finish(
+            writer, [_artefact("a", 1 + runs, 1 + runs, invocation=f"a{runs}")], [_end("a", f"a{runs}", 2 + runs)]
+        )
+        ((read,),) = await writer.read(_TABLE_READS)
+    assert read < 1_000, f"the end of one invocation read {read} rows of the table"
+    (row,) = await invocations.by_ids(store, [f"a{runs}"])
+    assert (row.status, row.artefact_revision) == ("succeeded", 2 + runs)
