@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import msgspec
@@ -30,6 +29,7 @@ from romas.api.organisations import render_organisation
 from romas.api.workspaces import workspace_now
 from romas.config import Settings
 from romas.domain.names import NAME_PATTERN
+from romas.records import record
 from romas.services.agents import agent_key
 from romas.services.container import Services
 from romas.services.organisations import organisation_key
@@ -44,7 +44,7 @@ _ASL = f"{ASL}; charset=utf-8".encode()
 Body = Callable[[Services, ResourceRow, tuple[str, ...]], Awaitable[bytes]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HotRead:
     template: str
     """The route as Litestar names it (the metrics' and the request log's ``route``)."""
@@ -60,7 +60,7 @@ class HotRead:
     """The controller answers another type to some Accept headers: only a JSON-preferring one is answered here."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Answer:
     template: str
     status: int

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
@@ -51,6 +50,7 @@ from romas.config import Settings
 from romas.domain.artefact_types import check_call
 from romas.domain.errors import DomainError, NotFound
 from romas.domain.names import is_name
+from romas.records import record
 from romas.runtime.ids import new_id
 from romas.services.agents import validate_code
 from romas.services.container import Services
@@ -80,7 +80,7 @@ CODE_ATTEMPTS = 3
 """Reads and decisions a code deployment makes before leaving the agent to Litestar, which writes under the lock."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """A plain write as the hot path read it: who sends it, the names in its path, its body."""
 
@@ -186,7 +186,7 @@ def _accepted(location: str, body: bytes) -> Reply:
     return 202, headers, body
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HotWrite:
     template: str
     """The route as Litestar names it (the metrics' and the request log's ``route``)."""

@@ -15,6 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.response import Stream
 
 from romas.api.media import EVENT_STREAM
+from romas.records import record
 from romas.runtime.tail import HANDOVER_TURNS, Tail
 from romas.store.eventstore import RecordedEvent, Store
 from romas.store.notify import CommitSignal
@@ -27,7 +28,7 @@ HEADERS = {"Content-Type": EVENT_STREAM, "Cache-Control": "no-cache", "X-Accel-B
 Render = Callable[[RecordedEvent], bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Filter:
     stream_type: str | None = None
     stream_id: str | None = None

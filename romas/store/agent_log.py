@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
+from romas.records import record
 from romas.store.eventstore import Store, Writer
 from romas.store.raw import raw_statement
 from romas.store.tables import agent_log
@@ -15,7 +15,7 @@ from romas.store.tables import agent_log
 KEEP_LINES = 1000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LogLine:
     agent: str
     at: datetime

@@ -4,17 +4,17 @@ knows which agents were at work when it happened (see runtime/quarantine.py)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
+from romas.records import record
 from romas.store.eventstore import Writer
 from romas.store.raw import raw_statement
 from romas.store.tables import agents_at_work
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AtWork:
     agent: str
     at_work: bool

@@ -8,18 +8,18 @@ agent later (a takeover, a restart) finds the requests its followers never saw.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from romas.records import record
 from romas.store.eventstore import NewEvent, Store
 from romas.store.tables import events
 
 REQUESTED = "cancellation.requested"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CancelRequest:
     """A message (``kind`` ``message``) or command (``command``) of ``agent`` to cancel, asked of any process."""
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 
+from romas.records import record
 from romas.store.eventstore import Store, Writer
 from romas.store.raw import document, raw_statement
 from romas.store.tables import checkpoints
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Checkpoint:
     agent: str
     code_revision: int

@@ -7,13 +7,13 @@ or ``cancelled``. Like messages, each status change is also an event of the comm
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
+from romas.records import field_names, record
 from romas.store.eventstore import NewEvent, Store, Writer
 from romas.store.raw import optional_document, raw_select, raw_statement
 from romas.store.tables import commands
@@ -21,7 +21,7 @@ from romas.store.tables import commands
 FINAL_STATUSES = frozenset({"succeeded", "failed", "timed_out", "cancelled"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommandRow:
     id: str
     seq: int
@@ -43,7 +43,7 @@ class CommandRow:
         return self.status in FINAL_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommandChange:
     """A status change; ``version`` is the command's version before it."""
 
@@ -61,7 +61,7 @@ def command_stream(agent: str, command_id: str) -> str:
 
 
 def _row(row: RowMapping) -> CommandRow:
-    return CommandRow(**{name: row[name] for name in CommandRow.__slots__})
+    return CommandRow(**{name: row[name] for name in field_names(CommandRow)})
 
 
 # Straight through the driver, like the messages' (see inbox.py).
@@ -160,7 +160,7 @@ async def change(writer: Writer, changes: Sequence[CommandChange]) -> None:
     )
 
 
-_GET = raw_select(commands, CommandRow.__slots__, "WHERE id = $1 AND agent = $2")
+_GET = raw_select(commands, field_names(CommandRow), "WHERE id = $1 AND agent = $2")
 
 
 async def get(store: Store, agent: str, command_id: str) -> CommandRow | None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from romas.records import record
 from romas.store.eventstore import Store, Writer
 from romas.store.raw import raw_select
 from romas.store.tables import memberships, observations
 from romas.store.upsert import upsert
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Observation:
     agent: str
     workspace: str

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, overload
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from romas.records import record
 from romas.store import metrics
 from romas.store.group_commit import GroupCommit, Member, Ticket, begin_member, end_member
 from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
@@ -63,7 +64,7 @@ class ConcurrencyConflict(StoreError):
         self.expected = expected
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WriteContext:
     """Who is writing and why; it becomes each event's metadata."""
 
@@ -82,7 +83,7 @@ class WriteContext:
         return meta
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceRow:
     """A resource's state at one revision (the current one, or a past one)."""
 
@@ -96,7 +97,7 @@ class ResourceRow:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RevisionInfo:
     """One entry of a resource's history (its TimeMap)."""
 
@@ -110,7 +111,7 @@ class RevisionInfo:
     meta: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RecordedEvent:
     position: int
     stream_type: str
@@ -122,7 +123,7 @@ class RecordedEvent:
     recorded_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewEvent:
     stream_type: str
     stream_id: str
@@ -134,7 +135,7 @@ class NewEvent:
     """Who caused this event when it is not the transaction's actor (an agent, in a runtime flush)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """A new revision of a revisioned resource: one event plus the state it leads to."""
 
@@ -153,7 +154,7 @@ class Change:
     """Who made this revision when it is not the transaction's actor (an agent's operation on an artefact)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredResponse:
     method: str
     path: str

@@ -8,7 +8,6 @@ has it, then ``processed`` or ``failed``; ``expired`` when its ``expires_at`` pa
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 
+from romas.records import field_names, record
 from romas.store import at_work, checkpoints
 from romas.store.eventstore import (
     INTEGRITY_ERRORS,
@@ -40,7 +40,7 @@ from romas.store.tables import messages
 FINAL_STATUSES = frozenset({"processed", "failed", "expired", "cancelled"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageRow:
     id: str
     seq: int
@@ -72,7 +72,7 @@ class MessageRow:
         return self.status in FINAL_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewMessage:
     id: str
     agent: str
@@ -85,7 +85,7 @@ class NewMessage:
     retry_of: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageChange:
     """A status change; ``version`` is the message's version before it."""
 
@@ -166,7 +166,7 @@ def message_stream(agent: str, message_id: str) -> str:
 
 
 def _row(row: RowMapping) -> MessageRow:
-    return MessageRow(**{name: row[name] for name in MessageRow.__slots__})
+    return MessageRow(**{name: row[name] for name in field_names(MessageRow)})
 
 
 def _accepted_event(m: NewMessage) -> NewEvent:
@@ -191,7 +191,7 @@ def _accepted_event(m: NewMessage) -> NewEvent:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AgentGate:
     """What a message's agent was when the message came: accepted only if it exists, is not deleted and runs."""
 
@@ -350,7 +350,7 @@ async def accept(writer: Writer, new: Sequence[NewMessage], at: datetime) -> Non
     await writer.append([_accepted_event(m) for m in new])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Along:
     """What the runtime's flush writes beside its messages' changes, in the same statement on PostgreSQL (each a
     round trip of its own otherwise): the agents' checkpoints (``checkpoints.save_many``) and the at-work marks it
@@ -461,7 +461,7 @@ async def get_for_update(writer: Writer, agent: str, message_id: str) -> Message
     return _row(row) if row is not None else None
 
 
-_GET = raw_select(messages, MessageRow.__slots__, "WHERE id = $1 AND agent = $2")
+_GET = raw_select(messages, field_names(MessageRow), "WHERE id = $1 AND agent = $2")
 
 
 async def get(store: Store, agent: str, message_id: str) -> MessageRow | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
+from romas.records import field_names, record
 from romas.store.eventstore import Change, NewEvent, Store, WriteContext, Writer, one_run
 from romas.store.raw import document, optional_document, raw_statement, resources_by_stream_sqlite
 from romas.store.tables import invocations
@@ -17,7 +17,7 @@ from romas.store.tables import invocations
 FINAL_STATUSES = frozenset({"succeeded", "failed"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InvocationRow:
     id: str
     seq: int
@@ -40,7 +40,7 @@ class InvocationRow:
         return self.status in FINAL_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewInvocation:
     id: str
     workspace: str
@@ -51,7 +51,7 @@ class NewInvocation:
     origin: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InvocationEnd:
     id: str
     workspace: str
@@ -71,7 +71,7 @@ def invocation_stream(workspace: str, artefact: str, invocation_id: str) -> str:
 
 
 def _row(row: RowMapping) -> InvocationRow:
-    return InvocationRow(**{name: row[name] for name in InvocationRow.__slots__})
+    return InvocationRow(**{name: row[name] for name in field_names(InvocationRow)})
 
 
 # The executor of artefact operations and agents' actions write these at every operation: straight through the
@@ -111,7 +111,7 @@ _ACCEPT_MANY_IF_LIVE_PG = raw_statement(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArtefactGate:
     """What an invocation's artefact was when the invocation came: accepted only if it exists, not deleted."""
 

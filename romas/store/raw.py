@@ -10,18 +10,18 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from sqlalchemy import JSON, Table
 
+from romas.records import record
 from romas.store.storable import storable_json
 from romas.store.types import UtcTimestamp
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawSelect:
     sql: str
     """PostgreSQL's text: parameters ``$1, $2``."""
@@ -118,7 +118,7 @@ def utc_text(value: datetime) -> str:
     return f"{prefix}.{value.microsecond:06d}Z"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawStatement:
     """A write statement sent straight through the driver in a write request's transaction."""
 

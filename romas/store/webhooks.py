@@ -6,7 +6,6 @@ event a subscription matched has exactly one delivery, and the dispatcher resume
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from romas.records import field_names, record
 from romas.store.eventstore import Store
 from romas.store.tables import webhook_cursors, webhook_deliveries
 
@@ -22,7 +22,7 @@ DELIVERED = "delivered"
 FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivery:
     seq: int
     id: str
@@ -40,10 +40,10 @@ class Delivery:
 
 
 def _delivery(row: RowMapping) -> Delivery:
-    return Delivery(**{name: row[name] for name in Delivery.__slots__})
+    return Delivery(**{name: row[name] for name in field_names(Delivery)})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewDelivery:
     id: str
     event_position: int | None
