@@ -224,6 +224,8 @@ class GroupCommit:
         self._batches = 0
         self._held: AsyncConnection | None = None
         """The writer's connection (see ``_connection``)."""
+        self._held_driver: Any = None
+        """The driver's connection under it, found once: SQLAlchemy finds it through a greenlet each time."""
         self._newest: tuple[int, datetime] | None = None
         """The position and instant of the event that ended the log when this process's last batch committed, if
         known (PostgreSQL): checked when the next batch opens instead of read (see ``_PG_BEGIN_IF_NEWEST``)."""
@@ -287,12 +289,13 @@ class GroupCommit:
             connection = await self.engine.connect()
             try:
                 await connection.execution_options(**options)
+                driver = await _driver(connection)
                 if self.dialect == "postgresql":
-                    await (await _driver(connection)).execute(_PG_BY_KEY)
+                    await driver.execute(_PG_BY_KEY)
             except BaseException:
                 await connection.close()
                 raise
-            self._held = connection
+            self._held, self._held_driver = connection, driver
         return self._held
 
     async def _begin(self) -> tuple[AsyncConnection, Batch]:
@@ -324,7 +327,7 @@ class GroupCommit:
     async def _let_go(self) -> None:
         """Give the writer's connection back to the pool: after a batch that failed as a whole (its state is not
         known), and when the writer stops."""
-        connection, self._held = self._held, None
+        connection, self._held, self._held_driver = self._held, None, None
         if connection is not None:
             with contextlib.suppress(Exception):
                 if self.dialect == "postgresql" and not connection.invalidated:
@@ -407,7 +410,7 @@ class GroupCommit:
         the newest instant: on PostgreSQL in the same round trip when the log still ends where this process's last
         batch left it, else with a read. Every batch appends, and taking the lock before any row lock
         means no two processes' batches can deadlock on each other's rows."""
-        driver = await _driver(connection)
+        driver = self._held_driver if connection is self._held else await _driver(connection)
         if self.dialect == "postgresql":
             last = await self._lock_appends(driver)
         else:
