@@ -281,7 +281,7 @@ class GroupCommit:
         the pool's reset, a ROLLBACK: on SQLite a trip to aiosqlite's thread) cost each batch more than its
         statements at low load. Both databases run the transaction by hand (see ``_open``): SQLAlchemy sends no
         BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits (PostgreSQL) or finding the
-        transaction begun (SQLite, see ``engine._on_begin``)."""
+        transaction begun (SQLite, see ``engine._on_begin``). On PostgreSQL it plans by key (``_PG_BY_KEY``)."""
         if self._held is None or self._held.closed or self._held.invalidated:
             options: dict[str, Any] = {WRITE_OPTION: True}
             if self.dialect == "postgresql":  # SQLite's is left alone: the pool would reset it to implicit BEGINs
@@ -328,11 +328,16 @@ class GroupCommit:
         """Give the writer's connection back to the pool: after a batch that failed as a whole (its state is not
         known), and when the writer stops."""
         connection, self._held, self._held_driver = self._held, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                if self.dialect == "postgresql" and not connection.invalidated:
-                    await (await _driver(connection)).execute(_PG_BY_ANY_PLAN)
-                await connection.close()
+        if connection is None:
+            return
+        if self.dialect == "postgresql" and not connection.invalidated:
+            try:
+                await (await _driver(connection)).execute(_PG_BY_ANY_PLAN)
+            except Exception:  # not to go back to the pool planning by key: discarded
+                with contextlib.suppress(Exception):
+                    await connection.invalidate()
+        with contextlib.suppress(Exception):
+            await connection.close()
 
     def _next(self) -> Ticket | None:
         while self._queue:

@@ -688,3 +688,22 @@ async def test_the_writer_plans_by_key_and_gives_its_connection_back_planning_as
     async with store.engine.connect() as connection:
         assert await setting(connection) == "on"
     assert (await _append(store, "/things/two")).stream_id == "/things/two"
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_writer_connection_that_died_is_let_go_when_the_writer_stops(store: Store) -> None:
+    """Giving its connection back, the writer resets the planner setting first; on a connection that died since
+    (its backend terminated here) that fails, and the connection is still let go, not kept checked out."""
+    await _append(store, "/things/one")
+    held = store.group_commit._held
+    assert held is not None
+    pid = (await held.get_raw_connection()).driver_connection.get_server_pid()
+    async with store.engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await other.commit()
+    await store.group_commit.stop()
+    assert store.engine.pool.checkedout() == 0
+    async with store.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert str(await driver.fetchval("SHOW enable_seqscan")) == "on"
+    assert (await _append(store, "/things/two")).stream_id == "/things/two"
