@@ -175,13 +175,6 @@ class Ticket:
         self.committed.add_done_callback(_retrieve)
 
 
-async def _driver(connection: AsyncConnection) -> Any:
-    """The driver's own connection (asyncpg's or aiosqlite's) under a SQLAlchemy connection."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    return driver
-
-
 def sqlite_connection(driver: Any) -> sqlite3.Connection:
     """The ``sqlite3`` connection under an aiosqlite connection."""
     connection: sqlite3.Connection = driver._conn
@@ -223,9 +216,9 @@ class GroupCommit:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batches = 0
         self._held: AsyncConnection | None = None
-        """The writer's connection (see ``_connection``)."""
+        """The writer's connection (see ``_hold``)."""
         self._held_driver: Any = None
-        """The driver's connection under it, found once: SQLAlchemy finds it through a greenlet each time."""
+        """The driver's connection under it."""
         self._newest: tuple[int, datetime] | None = None
         """The position and instant of the event that ended the log when this process's last batch committed, if
         known (PostgreSQL): checked when the next batch opens instead of read (see ``_PG_BEGIN_IF_NEWEST``)."""
@@ -276,12 +269,14 @@ class GroupCommit:
         finally:
             await self._let_go()
 
-    async def _connection(self) -> AsyncConnection:
-        """The writer's connection, kept from batch to batch: taking one from the pool and giving it back (with
-        the pool's reset, a ROLLBACK: on SQLite a trip to aiosqlite's thread) cost each batch more than its
-        statements at low load. Both databases run the transaction by hand (see ``_open``): SQLAlchemy sends no
-        BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits (PostgreSQL) or finding the
-        transaction begun (SQLite, see ``engine._on_begin``). On PostgreSQL it plans by key (``_PG_BY_KEY``)."""
+    async def _hold(self) -> None:
+        """Make sure the writer holds its connection (``_held``, and the driver's under it, ``_held_driver``: found
+        once, since SQLAlchemy finds it through a greenlet each time). It is kept from batch to batch: taking one
+        from the pool and giving it back (with the pool's reset, a ROLLBACK: on SQLite a trip to aiosqlite's thread)
+        cost each batch more than its statements at low load. Both databases run the transaction by hand (see
+        ``_open``): SQLAlchemy sends no BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits
+        (PostgreSQL) or finding the transaction begun (SQLite, see ``engine._on_begin``). On PostgreSQL it plans by
+        key (``_PG_BY_KEY``)."""
         if self._held is None or self._held.closed or self._held.invalidated:
             options: dict[str, Any] = {WRITE_OPTION: True}
             if self.dialect == "postgresql":  # SQLite's is left alone: the pool would reset it to implicit BEGINs
@@ -289,50 +284,51 @@ class GroupCommit:
             connection = await self.engine.connect()
             try:
                 await connection.execution_options(**options)
-                driver = await _driver(connection)
+                driver = (await connection.get_raw_connection()).driver_connection
+                assert driver is not None
                 if self.dialect == "postgresql":
                     await driver.execute(_PG_BY_KEY)
             except BaseException:
                 await connection.close()
                 raise
             self._held, self._held_driver = connection, driver
-        return self._held
 
-    async def _begin(self) -> tuple[AsyncConnection, Batch]:
+    async def _begin(self) -> Batch:
         """Open a batch on the writer's connection. One kept from an earlier batch may have died since (the
         database restarted, the link dropped): then the batch is opened once more on a new one, so no request
         pays for it."""
         kept = self._held is not None
         try:
-            return await self._open_on(await self._connection())
+            return await self._open_held()
         except Exception as exc:
             if not kept:
                 raise
             log.info("the store's writer connection failed (%s); opening the batch on a new one", exc)
-        return await self._open_on(await self._connection())
+        return await self._open_held()
 
-    async def _open_on(self, connection: AsyncConnection) -> tuple[AsyncConnection, Batch]:
+    async def _open_held(self) -> Batch:
+        await self._hold()
         try:
-            return connection, await self._open(connection)
+            return await self._open()
         except BaseException:
-            await self._drop(connection)
+            await self._drop()
             raise
 
-    async def _drop(self, connection: AsyncConnection) -> None:
+    async def _drop(self) -> None:
         """After a batch failed as a whole: its transaction rolled back if it can be, the connection let go."""
         with contextlib.suppress(Exception):
-            await self._abort(connection)
+            await self._abort()
         await self._let_go()
 
     async def _let_go(self) -> None:
         """Give the writer's connection back to the pool: after a batch that failed as a whole (its state is not
         known), and when the writer stops."""
-        connection, self._held, self._held_driver = self._held, None, None
+        connection, driver, self._held, self._held_driver = self._held, self._held_driver, None, None
         if connection is None:
             return
         if self.dialect == "postgresql" and not connection.invalidated:
             try:
-                await (await _driver(connection)).execute(_PG_BY_ANY_PLAN)
+                await driver.execute(_PG_BY_ANY_PLAN)
             except Exception:  # not to go back to the pool planning by key: discarded
                 with contextlib.suppress(Exception):
                     await connection.invalidate()
@@ -353,7 +349,7 @@ class GroupCommit:
         kept: list[Ticket] = []
         opened = time.perf_counter()
         try:
-            connection, batch = await self._begin()
+            batch = await self._begin()
             try:
                 started = time.perf_counter()
                 while ticket is not None:
@@ -367,7 +363,7 @@ class GroupCommit:
                         break
                     ticket = self._next()
                 if not kept or batch.broken:
-                    await self._abort(connection)
+                    await self._abort()
                 elif self.dialect == "postgresql":
                     newest, self._newest = self._newest, None  # unknown should the commit fail
                     await commit_raw(batch.driver, batch.recorded)
@@ -377,7 +373,7 @@ class GroupCommit:
                 else:
                     await batch.driver.commit()
             except BaseException:
-                await self._drop(connection)
+                await self._drop()
                 raise
         except BaseException as exc:
             error = exc if isinstance(exc, Exception) else BatchBroken("the store's writer stopped")
@@ -410,12 +406,13 @@ class GroupCommit:
         for member in kept:
             member.committed.set_result(None)
 
-    async def _open(self, connection: AsyncConnection) -> Batch:
+    async def _open(self) -> Batch:
         """Take the append lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the only write lock) and learn
         the newest instant: on PostgreSQL in the same round trip when the log still ends where this process's last
         batch left it, else with a read. Every batch appends, and taking the lock before any row lock
         means no two processes' batches can deadlock on each other's rows."""
-        driver = self._held_driver if connection is self._held else await _driver(connection)
+        connection, driver = self._held, self._held_driver
+        assert connection is not None
         if self.dialect == "postgresql":
             last = await self._lock_appends(driver)
         else:
@@ -462,10 +459,11 @@ class GroupCommit:
             self._planned_at[driver] = end
             metrics.PLANS_REFRESHED.inc()
 
-    async def _abort(self, connection: AsyncConnection) -> None:
+    async def _abort(self) -> None:
         """Roll the batch's transaction back; a connection that cannot is not reused."""
+        connection, driver = self._held, self._held_driver
+        assert connection is not None
         try:
-            driver = await _driver(connection)
             if self.dialect == "postgresql":
                 await driver.execute("ROLLBACK")
             else:
