@@ -121,7 +121,7 @@ _CHANGE_MANY_STATEMENT = raw_statement(
     "SELECT r->>0, r->>1, (r->>2)::int, r->>3, (r->4)::jsonb, (r->5)::jsonb, (r->>6)::timestamptz "
     "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, n) ORDER BY n RETURNING position), "
     # what the runtime's flush writes beside (see Along): the agents' checkpoints, and the at-work marks it clears
-    "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::jsonb, $6::timestamptz "
+    "k AS (INSERT INTO checkpoints (agent, code_revision, state, updated_at) SELECT a, r, s::json, $6::timestamptz "
     "FROM unnest($3::text[], $4::int[], $5::text[]) AS k(a, r, s) ON CONFLICT (agent) DO UPDATE SET "
     "code_revision = excluded.code_revision, state = excluded.state, updated_at = excluded.updated_at), "
     "w AS (DELETE FROM agents_at_work WHERE agent = ANY($7::text[]) AND since <= $8::timestamptz) "

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from romas.store.types import UtcTimestamp, json_type
+from romas.store.types import UtcTimestamp, json_document_type, json_type
 
 metadata = MetaData()
 
@@ -155,13 +155,14 @@ commands = Table(
     sqlite_autoincrement=True,
 )
 
-# An agent's mental state, written in the transaction that records what it finished processing.
+# An agent's mental state, written in the transaction that records what it finished processing (most runtime
+# flushes write one per agent that stepped) and read back whole when the agent starts again: JSON text (migration 0016).
 checkpoints = Table(
     "checkpoints",
     metadata,
     Column("agent", String(64), primary_key=True),
     Column("code_revision", Integer, nullable=False),
-    Column("state", json_type(), nullable=False),
+    Column("state", json_document_type(), nullable=False),
     Column("updated_at", UtcTimestamp(), nullable=False),
 )
 
