@@ -53,6 +53,6 @@ def json_type(*, none_as_null: bool = False) -> TypeEngine[Any]:
 
 def json_document_type() -> TypeEngine[Any]:
     """JSON text on both databases, for documents only ever read back whole (an agent's checkpoint). PostgreSQL's
-    ``json`` keeps the text as given, checked; ``jsonb`` parses it into its own tree on every write, which took
-    PostgreSQL twice the CPU for a checkpoint (~35 against ~18 us for 750 bytes) and grows with the mind."""
+    ``json`` keeps the text as given, checked; ``jsonb`` parses it into its own tree on every write, which made a
+    checkpoint's upsert cost PostgreSQL ~1.5-2 times as much for a mind of a few kilobytes (bench/README.md)."""
     return JSON()

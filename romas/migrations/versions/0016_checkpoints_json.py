@@ -2,8 +2,9 @@
 
 A checkpoint is an agent's whole mind, saved with what it finished processing; it is read again only when the agent
 starts, and never queried inside. ``jsonb`` parses the document into PostgreSQL's own tree on every write; ``json``
-checks it and keeps the text, at about half the CPU (~18 against ~35 us for a checkpoint of 750 bytes, more for a
-larger mind), in the statement that holds the writer's batch. SQLite already keeps JSON as text.
+checks it and keeps the text: a checkpoint's upsert, in the runtime flush's statement that holds the writer's batch,
+costs ~15-30% less for 750 bytes and ~30-50% less from a few kilobytes on (bench/README.md). SQLite already keeps
+JSON as text.
 
 Revision ID: 0016
 Revises: 0015
