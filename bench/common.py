@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import json
 import os
 import platform
@@ -26,7 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.cpu import CpuUse, snapshot
+from bench.cpu import CpuUse, machine_speed, snapshot
 from bench.loadgen import RunResult
 
 REPO = Path(__file__).resolve().parent.parent
@@ -412,6 +413,7 @@ def machine_notes(opts: Options) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "cpu_model": model,
         "load_average_at_start": os.getloadavg(),
+        "python_speed_ms": speed_now(opts),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "pinning": (
@@ -435,9 +437,23 @@ def machine_notes(opts: Options) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _speed(cpus: frozenset[int]) -> float:
+    """The machine's speed when the run started (see ``cpu.machine_speed``), measured once per run."""
+    return machine_speed(set(cpus) or None)
+
+
+def speed_now(opts: Options) -> float:
+    return _speed(frozenset(opts.server_cpus or ()) if opts.pinned else frozenset())
+
+
 def describe_machine(opts: Options) -> None:
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.2f}; server, load generator and PostgreSQL")
+    print(
+        f"  speed: a fixed piece of Python took {speed_now(opts):.1f} ms of CPU on the server's core (lower is "
+        "faster; compare it when comparing runs of different sessions)"
+    )
     print("  share these cores, so absolute figures are lower than on a dedicated setup; the ratios compare")
     print("  romas and its baseline under the same conditions, measured alternately in the same run.")
     if opts.pinned:
