@@ -450,10 +450,6 @@ def speed_now(opts: Options) -> float:
 def describe_machine(opts: Options) -> None:
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.2f}; server, load generator and PostgreSQL")
-    print(
-        f"  speed: a fixed piece of Python took {speed_now(opts):.1f} ms of CPU on the server's core (lower is "
-        "faster; compare it when comparing runs of different sessions)"
-    )
     print("  share these cores, so absolute figures are lower than on a dedicated setup; the ratios compare")
     print("  romas and its baseline under the same conditions, measured alternately in the same run.")
     if opts.pinned:
@@ -463,6 +459,10 @@ def describe_machine(opts: Options) -> None:
         )
     else:
         print("  pinning: off")
+    print(
+        f"  speed: a fixed piece of Python took {speed_now(opts):.1f} ms of CPU on the server's core (lower is "
+        "faster; compare it when comparing runs of different sessions)"
+    )
 
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:
