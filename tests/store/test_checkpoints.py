@@ -63,17 +63,14 @@ async def test_checkpoints_are_kept_as_json_text(store: Store) -> None:
 
 
 async def _to(url: str, target: str, *, down: bool = False) -> None:
-    if not down:
-        engine = create_engine(url)
-        try:
-            await upgrade(engine, target)
-        finally:
-            await engine.dispose()
-        return
+    """Migrate the database at ``url`` up (as ``romas db upgrade`` does) or down to ``target``."""
     from alembic import command
 
     engine = create_engine(url)
     try:
+        if not down:
+            await upgrade(engine, target)
+            return
         async with engine.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
             await connection.run_sync(lambda sync: command.downgrade(_config(sync), target))
