@@ -6,13 +6,16 @@ and its leases every ``heartbeat_s``. A lease (a row of ``cluster_shards``) name
 
 - **Fencing**: every flush of the runtime and every operation of an artefact first runs :meth:`Leases.check`
   in its own transaction: it reads (``FOR KEY SHARE``) the rows of the shards this process believes it holds
-  and fails unless each still names this process, with the same fencing number, unexpired. A process taking a
-  shard over locks its row ``FOR UPDATE SKIP LOCKED``, so it leaves a shard alone while a flush that passed the
-  check is still committing (and takes it at its next round), and a flush after the takeover fails: a process
-  that lost a shard commits nothing more for it. Renewing a lease (``FOR NO KEY UPDATE``) does not wait for the
-  flushes, so a long flush does not let the leases lapse. The expiry only lets *another* process take a shard:
-  a lease that lapsed (the process stalled) but that no one took still names this process with the same fencing
-  number, so its flushes pass and its next heartbeat renews it.
+  and fails unless each still names this process, with the same fencing number. A process taking a shard over
+  takes the store's append lock first, which every write batch holds from its opening to its commit, and locks the
+  row ``FOR UPDATE SKIP LOCKED``: a takeover waits for the batch of a flush that passed the check to commit, and a
+  flush after the takeover fails, so a process that lost a shard commits nothing more for it. That is also why a
+  check can skip the read: a batch learns, in the round trip that opens it, the sum of all fencing numbers (the
+  leases' *epoch*, which grows with every takeover); while it is the one at which this process last found its
+  leases held, they still are (see ``check``). Renewing a lease (``FOR NO KEY UPDATE``) waits for neither, so a
+  long flush does not let the leases lapse. The expiry only lets *another* process take a shard: a lease that
+  lapsed (the process stalled) but that no one took still names this process with the same fencing number, so its
+  flushes pass and its next heartbeat renews it.
 - **Balance**: live processes (a heartbeat younger than ``ttl_s``) split the shards evenly (``fair_shares``).
   A process below its share takes free or expired shards; one above it, while another is below, hands the
   surplus over: the runtime checkpoints those agents first, then the lease is released.
@@ -39,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from romas.cluster.shards import SHARDS, fair_shares
 from romas.runtime.ids import new_id
 from romas.store.eventstore import Store, Writer
+from romas.store.group_commit import APPEND_LOCK_KEY
 from romas.store.raw import raw_statement
 
 log = logging.getLogger("romas.cluster")
@@ -80,6 +84,8 @@ _ACQUIRE = text(
     "ORDER BY shard LIMIT :n FOR UPDATE SKIP LOCKED) "
     "RETURNING shard, fence"
 )
+# Taken before shards change holder: a batch holds it from its opening to its commit (see ``check``).
+_TAKE_APPEND_LOCK = text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
 _RELEASE = text("UPDATE cluster_shards SET owner = NULL, expires_at = NULL WHERE owner = :id AND shard = ANY(:shards)")
 _LEAVE = text("DELETE FROM cluster_processes WHERE id = :id")
 _FORGET_DEAD = text(
@@ -127,6 +133,11 @@ class Leases:
         """Shards found lost by the heartbeat, whose agents the runtime has not yet dropped: no flush passes."""
         self.leaving: set[int] = set()
         """Shards being handed over: their work is being checkpointed, and nothing of theirs starts again."""
+        self._verified: dict[int, int] = {}
+        """Leases a check found held (shard: fencing number) at the epoch ``_verified_epoch`` (see :meth:`check`)."""
+        self._verified_epoch: int | None = None
+        self.checks_read = 0
+        """Lease checks that read the lease table (the others found nothing could have changed)."""
         self.holders = Holders({}, [], 0.0)
         self.settled = asyncio.Event()
         """Set once the first round is over: this process holds its first shards (and started their agents),
@@ -222,7 +233,12 @@ class Leases:
         """Raise LeadershipLost unless this process still holds ``shards`` (by default every shard it has not
         found lost), run inside the write transaction it guards (a write request's, or a connection's). A shard found
         lost here is revoked at once: the caller drops the work of that shard and may commit the rest (see
-        ``Runtime._flush``)."""
+        ``Runtime._flush``).
+
+        In a write request no read is needed when an earlier check found these leases held at the epoch the request's
+        batch runs at (``Writer.leases_epoch``): no shard has changed holder since, and none can until the batch
+        commits (see the module). The runtime's flushes and the artefacts' writes check every time, and this saves
+        each of them a round trip while the cluster's leases stay where they are."""
         if not self.clustered:
             return
         if shards is not None:
@@ -237,6 +253,14 @@ class Leases:
             if shards is not None:
                 return
             raise LeadershipLost("this process holds no shard")
+        epoch = connection.leases_epoch if isinstance(connection, Writer) else None
+        if (
+            epoch is not None
+            and epoch == self._verified_epoch
+            and all(self._verified.get(s) == fence for s, fence in expected.items())
+        ):
+            return
+        self.checks_read += 1
         if isinstance(connection, Writer):
             rows: Sequence[Sequence[Any]] = await connection.read(_CHECK_RAW, self.process_id, sorted(expected))
         else:
@@ -246,6 +270,10 @@ class Leases:
             lost = {s for s, fence in expected.items() if found.get(s) != fence}
             self.revoke(lost)
             raise LeadershipLost(f"this process lost its lease on shard(s) {sorted(lost)}", lost)
+        if epoch is not None:
+            if epoch != self._verified_epoch:
+                self._verified, self._verified_epoch = {}, epoch
+            self._verified.update(expected)
 
     def revoke(self, lost: set[int]) -> None:
         """Shards another process took: nothing more is committed for them, and the balance loop has their work
@@ -334,6 +362,7 @@ class Leases:
         mine = sorted(self.owned)
         if len(mine) < target:
             async with self.store.engine.begin() as connection:
+                await connection.execute(_TAKE_APPEND_LOCK)  # not while a batch that skipped its check commits
                 rows = (
                     await connection.execute(
                         _ACQUIRE, {"id": self.process_id, "ttl": self.ttl_s, "n": target - len(mine)}

@@ -440,6 +440,11 @@ class Writer:
         """The serial number of the batch (the transaction) this request runs in."""
         return self._batch.serial
 
+    @property
+    def leases_epoch(self) -> int | None:
+        """The leases' epoch under the batch's append lock (PostgreSQL; see ``Batch.leases_epoch``)."""
+        return self._batch.leases_epoch
+
     async def current(self, stream_id: str, *, lock: bool = True) -> ResourceRow | None:
         """The current state; ``lock`` holds the row until commit on PostgreSQL (SQLite has one writer)."""
         query = _CURRENT_FOR_UPDATE if lock and self._store.dialect == "postgresql" else _CURRENT

@@ -70,22 +70,36 @@ REPLAN_FROM = 1_000
 """On PostgreSQL a writer connection's prepared statements are prepared again each time the log has doubled since
 they were, from this many events on (see ``GroupCommit._fresh_plans``)."""
 
-# The lock in the simple query that opens the transaction (constants only), the newest event in a statement of its
-# own: a statement's snapshot is taken when it starts, so one that waited for the lock would not see the events of
-# the batch that held it. When this process knows the event its last batch ended the log with, the opening query
-# checks that the log still ends there (migration 0015: the check runs after the lock, in a fresh snapshot) and
-# says so by its command tag, "SELECT 0"; only "SELECT 1" (someone else wrote since) costs the read.
+# The lock in the simple query that opens the transaction (constants only), then what the batch needs to know in a
+# statement of its own: a statement's snapshot is taken when it starts, so one that waited for the lock would not see
+# the events (or the leases) of the batch that held it. What it needs: the newest event, and the leases' epoch (see
+# ``Batch.leases_epoch``). When this process knows both as its last batch left them, the opening query checks that
+# they are still so (``romas_unchanged``, prepared on the writer's connection: planned once, not at every batch) and
+# says it by its command tag, "SELECT 0"; only "SELECT 1" (someone else wrote since, or a shard changed holder) costs
+# the read, ``_PG_LAST``.
 _PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
-_PG_BEGIN_IF_NEWEST = "BEGIN; SELECT * FROM romas_lock_appends({key}, {position}, '{at}')"
+_PG_UNCHANGED = "; EXECUTE romas_unchanged({position}, '{at}', {epoch})"
+_PG_PREPARE_UNCHANGED = (
+    "PREPARE romas_unchanged(bigint, timestamptz, bigint) AS "
+    "SELECT 1 FROM (SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1) newest "
+    "WHERE position <> $1 OR recorded_at <> $2 "
+    "UNION ALL SELECT 1 FROM cluster_shards HAVING coalesce(sum(fence), 0) <> $3"
+)
 _PG_STILL_NEWEST = "SELECT 0"
+_PG_LAST = (
+    "SELECT newest.recorded_at, newest.position, shards.epoch "
+    "FROM (SELECT coalesce(sum(fence), 0)::bigint AS epoch FROM cluster_shards) shards "
+    "LEFT JOIN LATERAL (SELECT recorded_at, position FROM events ORDER BY position DESC LIMIT 1) newest ON true"
+)
 # The writer's connection plans without sequential scans wherever an index serves (a session setting, made once):
 # every statement of a write finds its rows by key, but PostgreSQL keeps the plan it made for a prepared statement
 # after a few runs, and one made while a table was young (and unanalysed) joins the rows of an ``unnest`` to it by a
 # sequential scan, which every later run pays, the whole table each time (an artefact's run of operations read every
-# invocation to end its own). Given back to the pool, the connection plans as any other again.
-_PG_BY_KEY = "SET enable_seqscan = off"
-_PG_BY_ANY_PLAN = "RESET enable_seqscan"
-_PG_LAST = "SELECT recorded_at, position FROM events ORDER BY position DESC LIMIT 1"
+# invocation to end its own). Without JIT compilation: a sequential scan that remains (of a table of a few rows, or
+# one with no index to use) is priced so high by then that PostgreSQL would compile the statement, ~60 ms each time.
+# Given back to the pool, the connection plans as any other again.
+_PG_WRITER_SESSION = f"SET enable_seqscan = off; SET jit = off; {_PG_PREPARE_UNCHANGED}"
+_PG_ANY_SESSION = "RESET enable_seqscan; RESET jit; DEALLOCATE romas_unchanged"
 _SQLITE_LAST = "SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1"
 # Savepoints are never released: a new one of the same name is pushed for each request, and rolling back to the
 # name goes to the newest one, the failing request's own. That saves a round trip per request; a batch has at most
@@ -118,6 +132,7 @@ class Batch:
         "dialect",
         "driver",
         "last_recorded",
+        "leases_epoch",
         "members",
         "recorded",
         "serial",
@@ -125,7 +140,13 @@ class Batch:
     )
 
     def __init__(
-        self, serial: int, connection: AsyncConnection, driver: Any, dialect: str, last_recorded: datetime | None
+        self,
+        serial: int,
+        connection: AsyncConnection,
+        driver: Any,
+        dialect: str,
+        last_recorded: datetime | None,
+        leases_epoch: int | None = None,
     ) -> None:
         self.serial = serial
         """Which batch of this process this is (1, 2, ...)."""
@@ -135,6 +156,11 @@ class Batch:
         self.sqlite: sqlite3.Connection | None = sqlite_connection(driver) if dialect == "sqlite" else None
         self.last_recorded = last_recorded
         """The newest ``recorded_at`` in the log, read once per batch under the lock, so instants stay monotonic."""
+        self.leases_epoch = leases_epoch
+        """PostgreSQL: the sum of the shards' fencing numbers (``cluster_shards.fence``) as this transaction sees them
+        under the append lock. Each time a shard changes holder its number grows, and a process taking shards over
+        takes the append lock first (``cluster/leases.py``), so while this batch holds the lock no lease changes
+        hands: a lease check that found this process's leases at this epoch still holds until the batch commits."""
         self.members = 0
         self.recorded: list[RecordedEvent] = []
         """The events of the requests that kept their changes, in log order."""
@@ -219,11 +245,13 @@ class GroupCommit:
         """The writer's connection (see ``_hold``)."""
         self._held_driver: Any = None
         """The driver's connection under it."""
-        self._newest: tuple[int, datetime] | None = None
-        """The position and instant of the event that ended the log when this process's last batch committed, if
-        known (PostgreSQL): checked when the next batch opens instead of read (see ``_PG_BEGIN_IF_NEWEST``)."""
+        self._newest: tuple[int, datetime, int] | None = None
+        """The position and instant of the event that ended the log when this process's last batch committed, and
+        the leases' epoch then, if known (PostgreSQL): checked when the next batch opens instead of read (see
+        ``_PG_UNCHANGED``)."""
         self.newest_reads = 0
-        """Batches that had to read the newest event (PostgreSQL): the first, and those opened after another writer."""
+        """Batches that had to read the newest event and the leases' epoch (PostgreSQL): the first, and those opened
+        after another writer, or after a shard changed holder."""
         self._planned_at: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         """For each writer connection (PostgreSQL), the log's end when its statements were last prepared."""
         self.max_members = MAX_MEMBERS
@@ -276,7 +304,7 @@ class GroupCommit:
         cost each batch more than its statements at low load. Both databases run the transaction by hand (see
         ``_open``): SQLAlchemy sends no BEGIN, COMMIT or ROLLBACK of its own, told the connection autocommits
         (PostgreSQL) or finding the transaction begun (SQLite, see ``engine._on_begin``). On PostgreSQL it plans by
-        key (``_PG_BY_KEY``)."""
+        key, without JIT, and with the opening's check prepared (``_PG_WRITER_SESSION``)."""
         if self._held is None or self._held.closed or self._held.invalidated:
             options: dict[str, Any] = {WRITE_OPTION: True}
             if self.dialect == "postgresql":  # SQLite's is left alone: the pool would reset it to implicit BEGINs
@@ -287,7 +315,7 @@ class GroupCommit:
                 driver = (await connection.get_raw_connection()).driver_connection
                 assert driver is not None
                 if self.dialect == "postgresql":
-                    await driver.execute(_PG_BY_KEY)
+                    await driver.execute(_PG_WRITER_SESSION)
             except BaseException:
                 await connection.close()
                 raise
@@ -328,7 +356,7 @@ class GroupCommit:
             return
         if self.dialect == "postgresql" and not connection.invalidated:
             try:
-                await driver.execute(_PG_BY_ANY_PLAN)
+                await driver.execute(_PG_ANY_SESSION)
             except Exception:  # not to go back to the pool planning by key: discarded
                 with contextlib.suppress(Exception):
                     await connection.invalidate()
@@ -367,8 +395,8 @@ class GroupCommit:
                 elif self.dialect == "postgresql":
                     newest, self._newest = self._newest, None  # unknown should the commit fail
                     await commit_raw(batch.driver, batch.recorded)
-                    if batch.recorded:
-                        newest = batch.recorded[-1].position, batch.recorded[-1].recorded_at
+                    if batch.recorded and batch.leases_epoch is not None:
+                        newest = batch.recorded[-1].position, batch.recorded[-1].recorded_at, batch.leases_epoch
                     self._newest = newest
                 else:
                     await batch.driver.commit()
@@ -413,35 +441,37 @@ class GroupCommit:
         means no two processes' batches can deadlock on each other's rows."""
         connection, driver = self._held, self._held_driver
         assert connection is not None
+        epoch: int | None = None
         if self.dialect == "postgresql":
-            last = await self._lock_appends(driver)
+            last, epoch = await self._lock_appends(driver)
         else:
             await _begin_sqlite(driver)
             rows = sqlite_connection(driver).execute(_SQLITE_LAST).fetchall()
             last = datetime.fromisoformat(rows[0][0]) if rows else None
         self._batches += 1
-        return Batch(self._batches, connection, driver, self.dialect, last)
+        return Batch(self._batches, connection, driver, self.dialect, last, epoch)
 
-    async def _lock_appends(self, driver: Any) -> datetime | None:
-        """PostgreSQL: begin, take the append lock and return the newest instant (see ``_PG_BEGIN_IF_NEWEST``)."""
+    async def _lock_appends(self, driver: Any) -> tuple[datetime | None, int]:
+        """PostgreSQL: begin, take the append lock and return the newest instant and the leases' epoch (see
+        ``_PG_UNCHANGED``)."""
         known = self._newest
         if known is not None:
-            opening = _PG_BEGIN_IF_NEWEST.format(key=APPEND_LOCK_KEY, position=int(known[0]), at=known[1].isoformat())
-            if await driver.execute(opening) == _PG_STILL_NEWEST:
-                await self._fresh_plans(driver, known[0])
-                return known[1]
+            position, at, epoch = known
+            unchanged = _PG_UNCHANGED.format(position=int(position), at=at.isoformat(), epoch=int(epoch))
+            if await driver.execute(_PG_BEGIN + unchanged) == _PG_STILL_NEWEST:
+                await self._fresh_plans(driver, position)
+                return at, epoch
         else:
             await driver.execute(_PG_BEGIN)
         self.newest_reads += 1
-        newest = await driver.fetchrow(_PG_LAST)
-        if newest is None:
+        recorded_at, position, epoch = await driver.fetchrow(_PG_LAST)
+        if position is None:
             self._newest = None
             await self._fresh_plans(driver, 0)
-            return None
-        recorded_at, position = newest
-        self._newest = position, recorded_at
+            return None, epoch
+        self._newest = position, recorded_at, epoch
         await self._fresh_plans(driver, position)
-        return recorded_at  # type: ignore[no-any-return]
+        return recorded_at, epoch
 
     async def _fresh_plans(self, driver: Any, end: int) -> None:
         """Prepare this connection's statements again if the log has doubled since they were prepared.

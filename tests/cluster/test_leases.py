@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from romas.cluster.leases import LeadershipLost, Leases
 from romas.cluster.shards import SHARDS, agent_shard, fair_shares
 from romas.store.eventstore import Store
+from romas.store.group_commit import APPEND_LOCK_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -95,7 +97,96 @@ async def test_processes_split_the_shards_and_a_lapsed_process_commits_nothing_m
     a._tasks = []
     await b.stop(recorder("b", "releasing"))
     async with store.engine.connect() as connection:
-        from sqlalchemy import text
-
         left = (await connection.execute(text("SELECT count(*) FROM cluster_shards WHERE owner IS NOT NULL"))).scalar()
     assert left == 0  # a clean stop hands every shard back at once
+
+
+async def _nothing(shards: set[int]) -> None:
+    pass
+
+
+async def _take_over(store: Store, shard: int) -> None:
+    """Another process takes ``shard`` over, as ``Leases`` does: the append lock first."""
+    async with store.engine.begin() as connection:
+        await connection.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
+        await connection.execute(
+            text("UPDATE cluster_shards SET owner = 'thief', fence = fence + 1 WHERE shard = :shard"), {"shard": shard}
+        )
+
+
+async def test_a_write_reads_the_leases_again_only_after_a_shard_changed_holder(store: Store) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("shards are leased on PostgreSQL")
+    leases = Leases(store, heartbeat_s=30.0, ttl_s=60.0)  # no renewal during the test: only the checks look
+    leases.start(_nothing, _nothing, _nothing)
+    await leases.settled.wait()
+    try:
+        for _ in range(3):
+            async with store.write() as writer:
+                await leases.check(writer)
+        async with store.write() as writer:
+            await leases.check(writer, shards=[5])
+        assert leases.checks_read == 1  # the first found them held; nothing changed hands since
+
+        shard = min(leases.owned)
+        await _take_over(store, shard)
+        with pytest.raises(LeadershipLost) as lost:
+            async with store.write() as writer:
+                await leases.check(writer)
+        assert lost.value.shards == {shard} and leases.checks_read == 2
+        async with store.write() as writer:
+            await leases.check(writer)  # the rest still held, at the new epoch: read once more, then not
+        async with store.write() as writer:
+            await leases.check(writer)
+        assert leases.checks_read == 3
+        async with store.engine.begin() as connection:
+            await leases.check(connection)  # outside a write request the lease table is always read
+        assert leases.checks_read == 4
+    finally:
+        await leases.stop(_nothing)
+
+
+async def test_a_takeover_waits_for_the_write_batch_under_way(store: Store) -> None:
+    """A write that skipped its lease check commits before any shard can change holder."""
+    if store.dialect != "postgresql":
+        pytest.skip("shards are leased on PostgreSQL")
+    a = Leases(store, heartbeat_s=0.2, ttl_s=1.0)
+    a.start(_nothing, _nothing, _nothing)
+    await a.settled.wait()
+    for task in a._tasks:  # a stops renewing: its leases lapse, b may take them
+        task.cancel()
+    await asyncio.gather(*a._tasks, return_exceptions=True)
+    a._tasks = []
+    b = Leases(store, heartbeat_s=0.2, ttl_s=1.0)
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def batch_under_way() -> None:
+        async with store.write() as writer:
+            await a.check(writer)
+            holding.set()
+            await release.wait()
+
+    held = asyncio.create_task(batch_under_way())
+    await holding.wait()
+    await asyncio.sleep(1.0)  # a's leases expire meanwhile
+    b.start(_nothing, _nothing, _nothing)
+    try:
+        async with store.engine.connect() as probe:
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            for _ in range(10_000):
+                if (await probe.execute(text(waiting))).scalar():
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                raise AssertionError("b's takeover never waited for the append lock")
+        assert not b.owned  # it waits for the batch to commit
+        release.set()
+        await held
+        await _until(lambda: len(b.owned) == SHARDS)
+        with pytest.raises(LeadershipLost):
+            async with store.write() as writer:
+                await a.check(writer)
+    finally:
+        release.set()
+        await b.stop(_nothing)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from romas.cluster.shards import agent_shard
 from romas.config import Settings
 from romas.store.engine import create_engine
+from romas.store.group_commit import APPEND_LOCK_KEY
 from tests.api.helpers import Client, put_agent
 from tests.runtime.helpers import beliefs, eventually, send
 
@@ -23,10 +24,12 @@ async def _notes(client: Client, agent: str) -> list[str]:
 
 
 async def _set(database_url: str, sql: str, shard: int) -> None:
-    """A write of another process (its own connection: the server's engine belongs to the server's loop)."""
+    """A write of another process (its own connection: the server's engine belongs to the server's loop), with the
+    append lock taken first, as a process taking shards over does."""
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
             await connection.execute(text(sql), {"shard": shard})
     finally:
         await engine.dispose()

@@ -62,7 +62,7 @@ async def test_checkpoints_are_kept_as_json_text(store: Store) -> None:
     assert kind == "json"
 
 
-async def _to(url: str, target: str, *, down: bool = False) -> None:
+async def migrate_to(url: str, target: str, *, down: bool = False) -> None:
     """Migrate the database at ``url`` up (as ``romas db upgrade`` does) or down to ``target``."""
     from alembic import command
 
@@ -84,7 +84,7 @@ async def test_the_migration_keeps_saved_checkpoints_both_ways(store: Store, dat
     if store.dialect != "postgresql":
         pytest.skip("0016 changes nothing on SQLite")
     await store.dispose()
-    await _to(database_url, "0015", down=True)
+    await migrate_to(database_url, "0015", down=True)
     engine = create_engine(database_url)
     try:
         async with engine.begin() as conn:
@@ -96,7 +96,7 @@ async def test_the_migration_keeps_saved_checkpoints_both_ways(store: Store, dat
     finally:
         await engine.dispose()
     for target, kind, down in (("head", "json", False), ("0015", "jsonb", True)):
-        await _to(database_url, target, down=down)
+        await migrate_to(database_url, target, down=down)
         engine = create_engine(database_url)
         try:
             async with engine.connect() as conn:

@@ -32,6 +32,7 @@ from romas.store.eventstore import (
 from romas.store.group_commit import REPLAN_FROM, Batch, BatchBroken
 from romas.store.inbox import NewMessage
 from romas.store.raw import raw_statement
+from tests.store.test_checkpoints import migrate_to
 from tests.store.test_eventstore import change, put
 
 pytestmark = pytest.mark.anyio
@@ -616,6 +617,52 @@ async def test_a_batch_reads_the_newest_event_only_when_someone_else_wrote_since
     assert store.group_commit.newest_reads == 2
 
 
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_batch_learns_the_leases_epoch_when_it_opens_and_reads_it_only_after_a_shard_changed_holder(
+    database_url: str, store: Store
+) -> None:
+    """The leases' epoch (the sum of the shards' fencing numbers) comes with the opening round trip's check, like the
+    log's end: a takeover since the last batch makes the next one read both."""
+    await _append(store, "/things/first")
+    reads = store.group_commit.newest_reads
+    async with store.write() as writer:
+        epoch = writer.leases_epoch
+    assert epoch is not None
+    await _append(store, "/things/second")
+    async with store.write() as writer:
+        assert writer.leases_epoch == epoch
+    assert store.group_commit.newest_reads == reads
+    async with store.engine.begin() as connection:  # a shard changes holder (its lease made first, as at startup)
+        await connection.execute(text("INSERT INTO cluster_shards (shard, owner, fence) VALUES (7, NULL, 0)"))
+        await connection.execute(text("UPDATE cluster_shards SET owner = 'other', fence = fence + 1 WHERE shard = 7"))
+    async with store.write() as writer:
+        assert writer.leases_epoch == epoch + 1
+    assert store.group_commit.newest_reads == reads + 1
+    async with store.write() as writer:
+        assert writer.leases_epoch == epoch + 1
+    assert store.group_commit.newest_reads == reads + 1
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_the_opening_calls_no_function_and_going_back_to_0016_brings_the_one_of_0015_back(
+    database_url: str,
+) -> None:
+    async def functions() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                found = "SELECT count(*) FROM pg_proc WHERE proname = 'romas_lock_appends'"
+                return int((await connection.execute(text(found))).scalar_one())
+        finally:
+            await engine.dispose()
+
+    assert await functions() == 0
+    await migrate_to(database_url, "0016", down=True)
+    assert await functions() == 1
+    await migrate_to(database_url, "head")
+    assert await functions() == 0
+
+
 @pytest.mark.parametrize("database_url", [pytest.param("sqlite")], indirect=True)
 async def test_a_batch_waits_for_a_write_lock_another_connection_holds(database_url: str, store: Store) -> None:
     """On SQLite a batch begins on the event loop's thread when the write lock is free; when another connection
@@ -674,19 +721,22 @@ async def test_the_writer_gives_its_connection_back_as_it_took_it(store: Store) 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_the_writer_plans_by_key_and_gives_its_connection_back_planning_as_any_other(store: Store) -> None:
-    """The writer's connection plans without sequential scans where an index serves (see ``_PG_BY_KEY``); the
-    connections of the pool that it gives back plan as PostgreSQL would, for the reads."""
+    """The writer's connection plans without sequential scans where an index serves, without JIT, and with the
+    opening's check prepared (see ``_PG_WRITER_SESSION``); the connections of the pool that it gives back plan as
+    PostgreSQL would, for the reads, and hold nothing of the writer's."""
 
-    async def setting(connection: Any) -> str:
+    async def session(connection: Any) -> tuple[str, str, int]:
         driver = (await connection.get_raw_connection()).driver_connection
-        return str(await driver.fetchval("SHOW enable_seqscan"))
+        prepared = "SELECT count(*) FROM pg_prepared_statements WHERE name = 'romas_unchanged'"
+        seqscan, jit = await driver.fetchval("SHOW enable_seqscan"), await driver.fetchval("SHOW jit")
+        return str(seqscan), str(jit), int(await driver.fetchval(prepared))
 
     await _append(store, "/things/one")
     held = store.group_commit._held
-    assert held is not None and await setting(held) == "off"
+    assert held is not None and await session(held) == ("off", "off", 1)
     await store.group_commit.stop()
     async with store.engine.connect() as connection:
-        assert await setting(connection) == "on"
+        assert (await session(connection))[0::2] == ("on", 0)
     assert (await _append(store, "/things/two")).stream_id == "/things/two"
 
 
