@@ -18,8 +18,9 @@ needs it (see :class:`Member`): appends with their expected versions, checked in
 *light* request (``Store.write(light=True)``) takes none: it promises one statement that either writes and succeeds
 or writes nothing and says so (``Writer.wrote_nothing``), as the one-statement accepts of inbox messages and
 invocations do; should it fail after writing anyway, the whole batch is undone and its other requests get
-:class:`BatchBroken`. The batch's own statements go straight through asyncpg too: ``BEGIN`` and the append lock in
-one simple query, then the newest event, and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
+:class:`BatchBroken`. The batch's own statements go straight through asyncpg too: ``BEGIN``, the append lock and a
+check that the log's end and the leases' epoch are as this process's last batch left them in one simple query (they
+are read only when they are not), and at the end the ``NOTIFY`` and the ``COMMIT`` in one round trip.
 
 On SQLite the statements of a batch's requests run on the event loop's own thread, on the ``sqlite3`` connection
 under aiosqlite's (made with ``check_same_thread=False``; aiosqlite's thread has nothing of the batch's to do
