@@ -12,10 +12,11 @@ and its leases every ``heartbeat_s``. A lease (a row of ``cluster_shards``) name
   flush after the takeover fails, so a process that lost a shard commits nothing more for it. That is also why a
   check can skip the read: a batch learns, in the round trip that opens it, the sum of all fencing numbers (the
   leases' *epoch*, which grows with every takeover); while it is the one at which this process last found its
-  leases held, they still are (see ``check``). Renewing a lease (``FOR NO KEY UPDATE``) waits for neither, so a
-  long flush does not let the leases lapse. The expiry only lets *another* process take a shard: a lease that
-  lapsed (the process stalled) but that no one took still names this process with the same fencing number, so its
-  flushes pass and its next heartbeat renews it.
+  leases held, they still are (see ``check``; a holder changed by hand, without a new fencing number, is seen only
+  by a check that reads). Renewing a lease (``FOR NO KEY UPDATE``) waits for neither, so a long flush does not let
+  the leases lapse. The expiry only lets *another* process take a shard: a lease that lapsed (the process stalled)
+  but that no one took still names this process with the same fencing number, so its flushes pass and its next
+  heartbeat renews it.
 - **Balance**: live processes (a heartbeat younger than ``ttl_s``) split the shards evenly (``fair_shares``).
   A process below its share takes free or expired shards; one above it, while another is below, hands the
   surplus over: the runtime checkpoints those agents first, then the lease is released.
