@@ -77,11 +77,14 @@ _HOLDERS = text(
     "SELECT shard, owner, fence, (owner IS NOT NULL AND expires_at > clock_timestamp()) AS valid "
     "FROM cluster_shards ORDER BY shard"
 )
+# Free or expired shards, and those whose lease names this process though it does not hold them (``:held``): it
+# dropped them (found lost) while their lease still named it; taken again, with a new fencing number.
 _ACQUIRE = text(
     "UPDATE cluster_shards SET owner = :id, fence = fence + 1, acquired_at = clock_timestamp(), "
     "expires_at = clock_timestamp() + make_interval(secs => :ttl) "
     "WHERE shard IN (SELECT shard FROM cluster_shards "
     "WHERE owner IS NULL OR expires_at IS NULL OR expires_at <= clock_timestamp() "
+    "OR (owner = :id AND NOT shard = ANY(:held)) "
     "ORDER BY shard LIMIT :n FOR UPDATE SKIP LOCKED) "
     "RETURNING shard, fence"
 )
@@ -276,6 +279,12 @@ class Leases:
                 self._verified, self._verified_epoch = {}, epoch
             self._verified.update(expected)
 
+    def lost_since(self, held: dict[int, int], renewed: dict[int, int]) -> set[int]:
+        """Of the leases held when a renewal began (``held``), those it did not renew and that are still held
+        with the same fencing number: lost. A shard gained while the renewal ran is not its to judge (the balance
+        loop may commit a takeover between the renewal's statement and its answer)."""
+        return {s for s, fence in held.items() if renewed.get(s) != fence and self.owned.get(s) == fence}
+
     def revoke(self, lost: set[int]) -> None:
         """Shards another process took: nothing more is committed for them, and the balance loop has their work
         dropped (``on_lost``) soon."""
@@ -292,6 +301,7 @@ class Leases:
         registered = False
         while not self._stopping.is_set():
             try:
+                held = dict(self.owned)  # what the renewal can speak for: shards gained meanwhile it did not see
                 async with self.store.engine.begin() as connection:
                     if (
                         not registered
@@ -306,7 +316,7 @@ class Leases:
                         int(r.shard): int(r.fence)
                         for r in (await connection.execute(_RENEW, {"id": self.process_id, "ttl": self.ttl_s})).all()
                     }
-                self.revoke({s for s, fence in self.owned.items() if renewed.get(s) != fence})
+                self.revoke(self.lost_since(held, renewed))
             except Exception as exc:  # the database is unreachable: leases will lapse, the balance loop sees it
                 log.warning("renewing this process's leases failed: %s", exc)
             if await self._pause(self.heartbeat_s):
@@ -366,7 +376,8 @@ class Leases:
                 await connection.execute(_TAKE_APPEND_LOCK)  # not while a batch that skipped its check commits
                 rows = (
                     await connection.execute(
-                        _ACQUIRE, {"id": self.process_id, "ttl": self.ttl_s, "n": target - len(mine)}
+                        _ACQUIRE,
+                        {"id": self.process_id, "ttl": self.ttl_s, "n": target - len(mine), "held": mine},
                     )
                 ).all()
             gained = {int(r.shard): int(r.fence) for r in rows}

@@ -190,3 +190,37 @@ async def test_a_takeover_waits_for_the_write_batch_under_way(store: Store) -> N
     finally:
         release.set()
         await b.stop(_nothing)
+
+
+async def test_a_renewal_judges_only_the_leases_held_when_it_began(store: Store) -> None:
+    """A shard gained while a renewal ran (its statement saw no lease of this process there) is not lost."""
+    leases = Leases(store)
+    leases.owned = {3: 7, 4: 2}
+    assert leases.lost_since(held={4: 2}, renewed={4: 2}) == set()  # 3 was gained meanwhile
+    assert leases.lost_since(held={3: 7, 4: 2}, renewed={4: 2}) == {3}  # held before, not renewed: lost
+    leases.owned = {3: 8, 4: 2}
+    assert leases.lost_since(held={3: 7, 4: 2}, renewed={4: 2}) == set()  # lost, then taken again meanwhile
+
+
+async def test_leases_this_process_dropped_while_they_still_name_it_are_taken_again(store: Store) -> None:
+    """Should a process drop shards whose leases still name it (found lost wrongly), the next balance takes them
+    again, with new fencing numbers, rather than leaving them to no one for as long as it renews them."""
+    if store.dialect != "postgresql":
+        pytest.skip("shards are leased on PostgreSQL")
+    gained: list[set[int]] = []
+
+    async def on_gained(shards: set[int]) -> None:
+        gained.append(set(shards))
+
+    leases = Leases(store, heartbeat_s=0.2, ttl_s=5.0)
+    leases.start(on_gained, _nothing, _nothing)
+    await leases.settled.wait()
+    try:
+        fences = dict(leases.owned)
+        assert len(fences) == SHARDS
+        leases.revoke(set(fences))  # as a renewal that misjudged them would
+        await _until(lambda: len(leases.owned) == SHARDS and not leases.revoked)
+        assert all(leases.owned[s] > fence for s, fence in fences.items())
+        assert gained[-1] == set(fences)
+    finally:
+        await leases.stop(_nothing)
