@@ -221,8 +221,11 @@ async def record_subscription(
     return written
 
 
-async def disable(store: Store, subscription_id: str, reason: str) -> None:
+async def give_up(store: Store, subscription_id: str, delivery_id: str, reason: str, **outcome: Any) -> None:
+    """A delivery failed for the last time: it is marked failed and its subscription disabled in one transaction,
+    so a crash between the two cannot leave the subscription enabled to deliver (and fail) the next one."""
     async with store.write(WriteContext(actor="romas")) as writer:
+        await queue.update_delivery(writer, delivery_id, status=queue.FAILED, **outcome)
         row = await writer.current(subscription_path(subscription_id))
         if row is None or row.deleted or row.state.get("status") != "enabled":
             return
@@ -453,19 +456,15 @@ class WebhookDispatcher(SignedPoster):
             )
             return
         if attempts >= self.policy.max_attempts:
-            await queue.record_attempt(
+            await give_up(
                 self.store,
+                subscription_id,
                 pending.id,
-                status=queue.FAILED,
+                f"delivery {pending.id} failed {attempts} times; last: {outcome.error}",
                 attempts=attempts,
                 last_status_code=outcome.status_code,
                 last_error=outcome.error,
                 finished_at=now,
-            )
-            await disable(
-                self.store,
-                subscription_id,
-                f"delivery {pending.id} failed {attempts} times; last: {outcome.error}",
             )
             return
         await queue.record_attempt(

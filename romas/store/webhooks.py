@@ -14,7 +14,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from romas.records import field_names, record
-from romas.store.eventstore import Store
+from romas.store.eventstore import Store, Writer
 from romas.store.tables import webhook_cursors, webhook_deliveries
 
 PENDING = "pending"
@@ -152,7 +152,12 @@ async def oldest_pending(store: Store, subscription: str) -> Delivery | None:
 
 async def record_attempt(store: Store, delivery_id: str, **values: Any) -> None:
     async with store.write() as writer:
-        await writer.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
+        await update_delivery(writer, delivery_id, **values)
+
+
+async def update_delivery(writer: Writer, delivery_id: str, **values: Any) -> None:
+    """A delivery's outcome, in the writer's transaction (with the subscription's disabling, when it gave up)."""
+    await writer.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
 
 
 async def retry_failed(connection: AsyncConnection, subscription: str, now: datetime) -> None:
