@@ -18,8 +18,9 @@ and its leases every ``heartbeat_s``. A lease (a row of ``cluster_shards``) name
   but that no one took still names this process with the same fencing number, so its flushes pass and its next
   heartbeat renews it.
 - **Balance**: live processes (a heartbeat younger than ``ttl_s``) split the shards evenly (``fair_shares``).
-  A process below its share takes free or expired shards; one above it, while another is below, hands the
-  surplus over: the runtime checkpoints those agents first, then the lease is released.
+  A process below its share takes free or expired shards (and any whose lease still names it though it dropped
+  them); one above it, while another is below, hands the surplus over: the runtime checkpoints those agents first,
+  then the lease is released. A renewal judges only the leases held when it began (``lost_since``).
 - **Takeover**: a process that dies stops renewing; ``ttl_s`` later its heartbeat and leases are stale, the
   others' shares grow and they take its shards, starting its agents from their checkpoints.
 
