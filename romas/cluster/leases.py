@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from romas.cluster.shards import SHARDS, fair_shares
 from romas.runtime.ids import new_id
 from romas.store.eventstore import Store, Writer
-from romas.store.group_commit import APPEND_LOCK_KEY
+from romas.store.group_commit import TAKE_APPEND_LOCK
 from romas.store.raw import raw_statement
 
 log = logging.getLogger("romas.cluster")
@@ -90,7 +90,7 @@ _ACQUIRE = text(
     "RETURNING shard, fence"
 )
 # Taken before shards change holder: a batch holds it from its opening to its commit (see ``check``).
-_TAKE_APPEND_LOCK = text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+_TAKE_APPEND_LOCK = text(TAKE_APPEND_LOCK)
 _RELEASE = text("UPDATE cluster_shards SET owner = NULL, expires_at = NULL WHERE owner = :id AND shard = ANY(:shards)")
 _LEAVE = text("DELETE FROM cluster_processes WHERE id = :id")
 _FORGET_DEAD = text(

@@ -61,6 +61,9 @@ log = logging.getLogger("romas.store")
 
 # Any constant works; it only has to be the same for every romas process sharing the database.
 APPEND_LOCK_KEY = 0x726F6D6173  # "romas"
+TAKE_APPEND_LOCK = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
+"""Waits for the append lock, then holds it until the transaction ends: every batch on PostgreSQL, and whatever
+must not commit between a batch's opening and its commit (a process taking shards over, ``cluster/leases.py``)."""
 MAX_MEMBERS = 64
 """A batch takes no more requests than this; the rest wait for the next one."""
 MAX_SPAN_S = 0.050
@@ -78,7 +81,7 @@ they were, from this many events on (see ``GroupCommit._fresh_plans``)."""
 # they are still so (``romas_unchanged``, prepared on the writer's connection: planned once, not at every batch) and
 # says it by its command tag, "SELECT 0"; only "SELECT 1" (someone else wrote since, or a shard changed holder) costs
 # the read, ``_PG_LAST``.
-_PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
+_PG_BEGIN = f"BEGIN; {TAKE_APPEND_LOCK}"
 _PG_UNCHANGED = "; EXECUTE romas_unchanged({position}, '{at}', {epoch})"
 _PG_PREPARE_UNCHANGED = (
     "PREPARE romas_unchanged(bigint, timestamptz, bigint) AS "

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from romas.cluster.leases import LeadershipLost, Leases
 from romas.cluster.shards import SHARDS, agent_shard, fair_shares
 from romas.store.eventstore import Store
-from romas.store.group_commit import APPEND_LOCK_KEY
+from romas.store.group_commit import TAKE_APPEND_LOCK
 
 pytestmark = pytest.mark.anyio
 
@@ -108,7 +108,7 @@ async def _nothing(shards: set[int]) -> None:
 async def _take_over(store: Store, shard: int) -> None:
     """Another process takes ``shard`` over, as ``Leases`` does: the append lock first."""
     async with store.engine.begin() as connection:
-        await connection.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
+        await connection.execute(text(TAKE_APPEND_LOCK))
         await connection.execute(
             text("UPDATE cluster_shards SET owner = 'thief', fence = fence + 1 WHERE shard = :shard"), {"shard": shard}
         )

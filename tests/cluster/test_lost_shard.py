@@ -9,7 +9,7 @@ from sqlalchemy import text
 from romas.cluster.shards import agent_shard
 from romas.config import Settings
 from romas.store.engine import create_engine
-from romas.store.group_commit import APPEND_LOCK_KEY
+from romas.store.group_commit import TAKE_APPEND_LOCK
 from tests.api.helpers import Client, put_agent
 from tests.runtime.helpers import beliefs, eventually, send
 
@@ -29,7 +29,7 @@ async def _set(database_url: str, sql: str, shard: int) -> None:
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
+            await connection.execute(text(TAKE_APPEND_LOCK))
             await connection.execute(text(sql), {"shard": shard})
     finally:
         await engine.dispose()
