@@ -1022,7 +1022,7 @@ class Runtime:
         now: datetime,
         cutoff: datetime,
     ) -> None:
-        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR)) as writer:
+        async with self.store.write(WriteContext(actor=RUNTIME_ACTOR), bulk=True) as writer:
             await self.leadership.check(writer)
             await inbox.accept(writer, effects.outgoing, now)
             await inbox.change(writer, effects.messages, inbox.Along(saved, now, rested, cutoff))

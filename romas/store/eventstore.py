@@ -1027,7 +1027,9 @@ class Store:
         )
 
     @asynccontextmanager
-    async def write(self, context: WriteContext | None = None, *, light: bool = False) -> AsyncIterator[Writer]:
+    async def write(
+        self, context: WriteContext | None = None, *, light: bool = False, bulk: bool = False
+    ) -> AsyncIterator[Writer]:
         """A write request: its block runs in the transaction of the current batch (see group_commit.py) and
         this returns once that transaction committed. An exception in the block undoes the block's changes
         alone and propagates.
@@ -1035,7 +1037,10 @@ class Store:
         ``light`` saves the savepoint's round trip, for blocks that run one statement which either writes and
         succeeds or writes nothing and says so (:meth:`Writer.wrote_nothing`), before they raise: such a
         failure needs no undo. A light block that raises after it wrote undoes the whole batch (the other
-        requests of the batch get :class:`~romas.store.group_commit.BatchBroken`)."""
+        requests of the batch get :class:`~romas.store.group_commit.BatchBroken`).
+
+        ``bulk`` marks a block whose statements hold the batch for long (the runtime's flush): on PostgreSQL a batch
+        holding a quick request commits before it, so that request does not wait for them (see group_commit.py)."""
         inside = _inside.get()
         if (
             inside is not None
@@ -1045,7 +1050,7 @@ class Store:
         ):
             raise RuntimeError("a write block of this store may not open another one: it would wait for itself")
         entered = time.perf_counter()
-        ticket = self.group_commit.enqueue()
+        ticket = self.group_commit.enqueue(bulk=bulk)
         try:
             batch = await ticket.granted
         except asyncio.CancelledError:

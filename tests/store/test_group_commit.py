@@ -349,6 +349,48 @@ async def test_under_load_batches_grow_and_are_measured(store: Store) -> None:
     assert [e.position for e in await store.read_events()] == list(range(1, 65))
 
 
+async def queued_behind(store: Store, bulk: list[bool], name: str) -> list[int]:
+    """Writes whose bulk-ness ``bulk`` gives, the first holding the writer while the others queue behind it in
+    order; the batch each ran in."""
+    store.group_commit.max_span_s = 60.0
+    gate = asyncio.Event()
+    batches = [0] * len(bulk)
+
+    async def request(i: int) -> None:
+        async with store.write(WriteContext(actor=f"r{i}"), bulk=bulk[i]) as writer:
+            batches[i] = writer.batch
+            await writer.append([NewEvent("thing", f"/things/{name}{i}", "thing.pinged", {})])
+            if i == 0:
+                await gate.wait()
+
+    tasks = [asyncio.create_task(request(0))]
+    await until(lambda: batches[0] != 0, "the first got the writer")
+    for i in range(1, len(bulk)):
+        tasks.append(asyncio.create_task(request(i)))
+        await until(lambda i=i: store.group_commit.waiting >= i, "queued")
+    gate.set()
+    await asyncio.gather(*tasks)
+    log = [e.stream_id for e in await store.read_events() if e.stream_id.startswith(f"/things/{name}")]
+    assert log == [f"/things/{name}{i}" for i in range(len(bulk))], "in the order they queued"
+    return batches
+
+
+async def test_on_postgresql_a_batch_holding_a_quick_write_commits_before_a_bulk_one(
+    database_url: str, store: Store
+) -> None:
+    """The runtime's flush (bulk) does not hold up the commit of a client's write queued before it; one that comes
+    first still takes the quick writes queued behind it. On SQLite every waiting write joins the batch."""
+    quick_first = await queued_behind(store, [False, True, False, True], "q")
+    if database_url.startswith("postgresql"):
+        assert quick_first[1] != quick_first[0], "the bulk write opened a batch of its own"
+        assert quick_first[2] == quick_first[1], "a quick write joins the batch a bulk one opened"
+        assert quick_first[3] != quick_first[2], "that batch took no bulk write after its quick one"
+    else:
+        assert len(set(quick_first)) == 1
+    bulk_first = await queued_behind(store, [True, False, False], "b")
+    assert len(set(bulk_first)) == 1
+
+
 async def test_a_request_cancelled_while_queued_does_not_stop_the_writer(store: Store) -> None:
     store.group_commit.max_span_s = 60.0
     gate = asyncio.Event()
