@@ -34,7 +34,7 @@ On PostgreSQL a batch that holds a quick request takes no *bulk* one after it (`
 runtime's flush, whose one statement writes the status changes, events and checkpoints of dozens of messages and holds
 the batch for milliseconds): it commits, and the bulk request opens the next batch. Why: under load the requests that
 clients wait for (an inbox POST's accept, say) queued just before a flush waited for its statement too before their
-commit: a third of a client's cycle under ``bench.runtime throughput`` on PostgreSQL. A bulk request that
+commit: two fifths of a client's cycle under ``bench.runtime throughput`` on PostgreSQL. A bulk request that
 comes first still takes the quick ones queued behind it: they arrived while it ran, and joining its batch costs
 them no more than waiting for the next one. On SQLite the statements take microseconds and the commit's flush to disk
 is what costs, so there every request waiting joins the batch.
