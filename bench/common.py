@@ -447,6 +447,13 @@ def speed_now(opts: Options) -> float:
     return _speed(frozenset(opts.server_cpus or ()) if opts.pinned else frozenset())
 
 
+def speed_again(opts: Options) -> float:
+    """The machine's speed measured anew (see ``cpu.machine_speed``), before a repetition: on the shared virtual
+    machine the server's core read 28 ms in one run and 50 ms in the next, minutes apart, so one reading per run
+    cannot tell which repetitions ran on a slow core."""
+    return machine_speed((opts.server_cpus or None) if opts.pinned else None)
+
+
 def describe_machine(opts: Options) -> None:
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.2f}; server, load generator and PostgreSQL")

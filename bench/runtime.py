@@ -272,15 +272,17 @@ async def bench_throughput(
             await throughput_run(server, probe, agents, 0, warmup, opts.concurrency)
             sent = warmup
             runs: list[ThroughputRun] = []
+            speeds: list[float] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
+                speeds.append(common.speed_again(opts))
                 run = await throughput_run(server, probe, agents, sent, count, opts.concurrency)
                 sent += count
                 runs.append(run)
                 print(
                     f"    rep {rep + 1}/{opts.reps}  accepted {run.accepted_per_s:7.0f}/s  processed "
                     f"{run.processed_per_s:7.0f}/s  ({run.process_s:.2f} s)  "
-                    f"{cpu_brief(run.cpu, count, 'msg')}"
+                    f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms"
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else "")
                     + (f"  NOT PROCESSED {run.not_processed}" if run.not_processed else ""),
                     flush=True,
@@ -305,7 +307,7 @@ async def bench_throughput(
                 "accepted_per_s": accepted,
                 "server_cpu_us_per_message": server_us,
             },
-            "runs": [r.summary() for r in runs],
+            "runs": [{**r.summary(), "speed_ms": round(v, 1)} for r, v in zip(runs, speeds, strict=True)],
             "counts_correct": not wrong,
             "errors": sum(r.errors + r.not_processed for r in runs),
         }
@@ -507,8 +509,10 @@ async def bench_latency(
             await create_agents(server, [f"a{i}" for i in range(agents)], AGENT_CODE, "running")
             runs: list[LatencyRun] = []
             sent = 0
+            speeds: list[float] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
+                speeds.append(common.speed_again(opts))
                 run = await latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe)
                 sent += run.sent
                 runs.append(run)
@@ -516,7 +520,7 @@ async def bench_latency(
                     f"    rep {rep + 1}/{opts.reps}  POST->processed p50 {run.p50:6.2f} ms  p99 {run.p99:6.2f} ms  "
                     f"max {max(run.e2e_ms, default=float('nan')):6.1f} ms | 202 p50 "
                     f"{mas.percentile(run.post_ms, 50):5.2f} p99 {mas.percentile(run.post_ms, 99):5.2f} ms  "
-                    f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}"
+                    f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms"
                     + (f"  MISSING {run.missing}" if run.missing else "")
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else ""),
                     flush=True,
@@ -547,7 +551,7 @@ async def bench_latency(
                 "resource_p99_ms": resource99,
                 "processed_event_to_client_p99_ms": stream99,
             },
-            "runs": [r.summary() for r in runs],
+            "runs": [{**r.summary(), "speed_ms": round(v, 1)} for r, v in zip(runs, speeds, strict=True)],
             "errors": sum(r.errors + r.missing for r in runs),
         }
         detail = (
