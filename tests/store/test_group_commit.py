@@ -51,22 +51,28 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 async def in_one_batch(
-    store: Store, blocks: list[Block], *, light: frozenset[int] = frozenset()
+    store: Store,
+    blocks: list[Block],
+    *,
+    light: frozenset[int] = frozenset(),
+    bulk: frozenset[int] = frozenset(),
+    bulk_holder: bool = False,
 ) -> tuple[list[Any], list[int]]:
     """Run ``blocks`` as separate write requests queued behind a request that holds the writer, so that they
-    all land in its batch; their results (or exceptions) and the batches they ran in, in order."""
+    all land in its batch (unless ``bulk`` ones on PostgreSQL, see ``GroupCommit.bulk_apart``); their results (or
+    exceptions) and the batches they ran in, the holder's first, in order."""
     store.group_commit.max_span_s = 60.0
     gate = asyncio.Event()
     batches: list[int] = [0] * (len(blocks) + 1)
 
     async def holder() -> None:
-        async with store.write(WriteContext(actor="holder")) as writer:
+        async with store.write(WriteContext(actor="holder"), bulk=bulk_holder) as writer:
             batches[0] = writer.batch
             await writer.append([NewEvent("thing", "/things/holder", "thing.held", {})])
             await gate.wait()
 
     async def request(i: int, block: Block) -> Any:
-        async with store.write(WriteContext(actor=f"r{i}"), light=i in light) as writer:
+        async with store.write(WriteContext(actor=f"r{i}"), light=i in light, bulk=i in bulk) as writer:
             batches[i + 1] = writer.batch
             return await block(writer)
 
@@ -349,46 +355,29 @@ async def test_under_load_batches_grow_and_are_measured(store: Store) -> None:
     assert [e.position for e in await store.read_events()] == list(range(1, 65))
 
 
-async def queued_behind(store: Store, bulk: list[bool], name: str) -> list[int]:
-    """Writes whose bulk-ness ``bulk`` gives, the first holding the writer while the others queue behind it in
-    order; the batch each ran in."""
-    store.group_commit.max_span_s = 60.0
-    gate = asyncio.Event()
-    batches = [0] * len(bulk)
-
-    async def request(i: int) -> None:
-        async with store.write(WriteContext(actor=f"r{i}"), bulk=bulk[i]) as writer:
-            batches[i] = writer.batch
-            await writer.append([NewEvent("thing", f"/things/{name}{i}", "thing.pinged", {})])
-            if i == 0:
-                await gate.wait()
-
-    tasks = [asyncio.create_task(request(0))]
-    await until(lambda: batches[0] != 0, "the first got the writer")
-    for i in range(1, len(bulk)):
-        tasks.append(asyncio.create_task(request(i)))
-        await until(lambda i=i: store.group_commit.waiting >= i, "queued")
-    gate.set()
-    await asyncio.gather(*tasks)
-    log = [e.stream_id for e in await store.read_events() if e.stream_id.startswith(f"/things/{name}")]
-    assert log == [f"/things/{name}{i}" for i in range(len(bulk))], "in the order they queued"
-    return batches
-
-
 async def test_on_postgresql_a_batch_holding_a_quick_write_commits_before_a_bulk_one(
     database_url: str, store: Store
 ) -> None:
     """The runtime's flush (bulk) does not hold up the commit of a client's write queued before it; one that comes
     first still takes the quick writes queued behind it. On SQLite every waiting write joins the batch."""
-    quick_first = await queued_behind(store, [False, True, False, True], "q")
+
+    def ping(name: str) -> Block:
+        async def block(writer: Writer) -> Any:
+            return await writer.append([NewEvent("thing", f"/things/{name}", "thing.pinged", {})])
+
+        return block
+
+    _, quick_first = await in_one_batch(store, [ping(f"q{i}") for i in range(3)], bulk=frozenset({0, 2}))
     if database_url.startswith("postgresql"):
         assert quick_first[1] != quick_first[0], "the bulk write opened a batch of its own"
         assert quick_first[2] == quick_first[1], "a quick write joins the batch a bulk one opened"
         assert quick_first[3] != quick_first[2], "that batch took no bulk write after its quick one"
     else:
         assert len(set(quick_first)) == 1
-    bulk_first = await queued_behind(store, [True, False, False], "b")
+    _, bulk_first = await in_one_batch(store, [ping(f"b{i}") for i in range(2)], bulk_holder=True)
     assert len(set(bulk_first)) == 1
+    log = [e.stream_id for e in await store.read_events() if e.stream_id != "/things/holder"]
+    assert log == ["/things/q0", "/things/q1", "/things/q2", "/things/b0", "/things/b1"], "in the order they queued"
 
 
 async def test_a_request_cancelled_while_queued_does_not_stop_the_writer(store: Store) -> None:
