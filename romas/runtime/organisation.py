@@ -91,6 +91,8 @@ class Organisation:
         self.service = service
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresh: asyncio.Task[None] | None = None
+        self._stale = False
+        """Whether an organisation changed since the percepts' last recomputation began to read."""
 
     def act(
         self, live: LiveAgent, action: Struct, annotations: tuple[Term, ...]
@@ -154,15 +156,20 @@ class Organisation:
             self.schedule_refresh()
 
     def schedule_refresh(self) -> None:
+        self._stale = True
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.create_task(self._refresh_soon())
 
     async def _refresh_soon(self) -> None:
-        await asyncio.sleep(REFRESH_DELAY_S)  # one recomputation for a burst of changes
-        try:
-            await self.refresh(list(self.runtime.live.values()))
-        except Exception:
-            log.exception("recomputing the organisation percepts failed")
+        """Recompute until no change committed since the last read began: a change committed while a recomputation
+        read the organisations (which then did not see it) is read again, not left for the next change."""
+        while self._stale:
+            await asyncio.sleep(REFRESH_DELAY_S)  # one recomputation for a burst of changes
+            self._stale = False
+            try:
+                await self.refresh(list(self.runtime.live.values()))
+            except Exception:
+                log.exception("recomputing the organisation percepts failed")
 
     async def refresh(self, agents: list[LiveAgent]) -> None:
         if self.service is None or not agents:
