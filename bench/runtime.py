@@ -45,6 +45,13 @@ count(0).
 +ping(N)[source(S)] <- -ping(N)[source(S)].
 """
 
+
+def agent_code(facts: int) -> str:
+    """The agents' program with ``facts`` more beliefs that never change (``--facts``): a larger mind to
+    checkpoint at every flush."""
+    return AGENT_CODE + "".join(f'fact{i}(item{i}, {i}, "some text {i}").\n' for i in range(facts))
+
+
 SPIN_CODE = "!spin.\n+!spin <- while (true) { X = 1 }.\n"
 
 FINAL_MESSAGE = ("message.processed", "message.failed", "message.expired")
@@ -121,17 +128,21 @@ def cpu_record(use: CpuUse | None, units: int) -> dict[str, Any] | None:
 # -- 1. throughput ---------------------------------------------------------------------------------------------
 
 
-async def interpreter_baseline(opts: Options, agents: int, messages: int, reps: int) -> dict[str, Any]:
+async def interpreter_baseline(opts: Options, agents: int, messages: int, reps: int, facts: int) -> dict[str, Any]:
     """The interpreter alone, in a fresh process on the server's core: the same program in 100 agents, the same
     messages (parsed from the same text), delivered and stepped with the runtime's budget until all are done."""
     return await mas.run_worker_async(
         opts,
         "bench.runtime",
-        ["interpreter-worker", "--agents", str(agents), "--messages", str(messages), "--reps", str(reps)],
+        [
+            "interpreter-worker",
+            *("--agents", str(agents), "--messages", str(messages)),
+            *("--reps", str(reps), "--facts", str(facts)),
+        ],
     )
 
 
-def interpreter_worker(agents: int, messages: int, reps: int, budget: int = 200) -> dict[str, Any]:
+def interpreter_worker(agents: int, messages: int, reps: int, facts: int = 0, budget: int = 200) -> dict[str, Any]:
     mas.use_romas_src()
     import msgspec
 
@@ -154,7 +165,7 @@ def interpreter_worker(agents: int, messages: int, reps: int, budget: int = 200)
                 self.failed += 1
 
     host = Host()
-    program = parse_program(AGENT_CODE)
+    program = parse_program(agent_code(facts))
     population = [Agent(f"a{i}", program, host) for i in range(agents)]
     serial = iter(range(10**9))
 
@@ -246,19 +257,24 @@ async def throughput_run(
 
 
 async def bench_throughput(
-    opts: Options, kinds: list[str], agents: int, count: int, warmup: int, synchronous: str | None
+    opts: Options, kinds: list[str], agents: int, count: int, warmup: int, synchronous: str | None, facts: int = 0
 ) -> Section:
     print(
         f"\n== throughput: {count} messages to {agents} agents from {opts.concurrency} clients, accepted -> processed"
+        + (f"; each agent holds {facts} more facts" if facts else "")
     )
-    baseline = await interpreter_baseline(opts, agents, count, opts.reps)
+    baseline = await interpreter_baseline(opts, agents, count, opts.reps, facts)
     print(
         f"  interpreter alone (in-process, same {agents} agents and messages): "
         f"{baseline['messages_per_s']:,.0f} messages/s; a snapshot of one agent, encoded: "
         f"{baseline['snapshot_and_encode_us_per_agent']} us ({baseline['snapshot_bytes']} B)"
     )
     lines: list[Line] = []
-    record: dict[str, Any] = {"interpreter": baseline, "sqlite_synchronous": synchronous or "FULL (default)"}
+    record: dict[str, Any] = {
+        "interpreter": baseline,
+        "sqlite_synchronous": synchronous or "FULL (default)",
+        "facts": facts,
+    }
     for kind in kinds:
         async with (
             mas.scratch(opts, kind, "throughput") as db,
@@ -268,7 +284,7 @@ async def bench_throughput(
             label = db.label + (f" synchronous={synchronous}" if synchronous and kind == "sqlite" else "")
             print(f"  {label}:")
             names = [f"a{i}" for i in range(agents)]
-            await create_agents(server, names, AGENT_CODE, "running")
+            await create_agents(server, names, agent_code(facts), "running")
             await throughput_run(server, probe, agents, 0, warmup, opts.concurrency)
             sent = warmup
             runs: list[ThroughputRun] = []
@@ -803,6 +819,7 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--agents", type=int, default=100)
     thr.add_argument("--messages", type=int, default=5000, help="messages per run (default 5000)")
     thr.add_argument("--warmup-messages", type=int, default=1000)
+    thr.add_argument("--facts", type=int, default=0, help="more facts in each agent's program (default 0)")
     lat = commands.add_parser("latency", help="POST -> processed latency at a steady rate (open loop)")
     add_shared(lat, duration=15, warmup=2, reps=3, concurrency=16)
     lat.add_argument("--agents", type=int, default=100)
@@ -839,6 +856,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--agents", type=int, default=100)
     worker.add_argument("--messages", type=int, default=5000)
     worker.add_argument("--reps", type=int, default=3)
+    worker.add_argument("--facts", type=int, default=0)
     return parser
 
 
@@ -855,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "interpreter-worker":
         import json
 
-        print(json.dumps(interpreter_worker(args.agents, args.messages, args.reps)))
+        print(json.dumps(interpreter_worker(args.agents, args.messages, args.reps, args.facts)))
         return 0
     opts = Options(
         concurrency=args.concurrency,
@@ -896,7 +914,7 @@ def run(args: argparse.Namespace, opts: Options, kinds: list[str]) -> None:
                 sections(
                     "throughput",
                     lambda: bench_throughput(
-                        opts, kinds, args.agents, args.messages, args.warmup_messages, synchronous
+                        opts, kinds, args.agents, args.messages, args.warmup_messages, synchronous, args.facts
                     ),
                 )
             )

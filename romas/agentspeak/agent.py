@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import replace
 from typing import Any
 
@@ -1835,10 +1835,11 @@ class Agent:
             stack_limit=stack_limit,
         )
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, embed: Callable[[Any], Sized] | None = None) -> dict[str, Any]:
+        """The mind as JSON (see :func:`romas.agentspeak.serialise.snapshot`, which says what ``embed`` does)."""
         from romas.agentspeak.serialise import snapshot
 
-        return snapshot(self)
+        return snapshot(self, embed)
 
     @classmethod
     def restore(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from typing import Protocol
+from typing import Any, Protocol
 
 from romas.agentspeak.program import Rule
 from romas.agentspeak.sizes import NODE_BYTES, weight
@@ -46,13 +46,17 @@ def eval_failure(e: EvalError) -> Failure:
 
 
 class BeliefBase:
-    __slots__ = ("bytes", "index", "size")
+    __slots__ = ("bytes", "embedded", "index", "size")
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, int], dict[Struct, list[Term]]] = {}
         self.size = 0
         self.bytes = 0
         """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
+        self.embedded: dict[Struct, tuple[Struct, Any]] = {}
+        """The encoded JSON of beliefs unchanged since the last checkpoint, with the key it was made for (see
+        ``serialise._beliefs_json``). A belief's annotations change only through :meth:`add` and :meth:`remove`,
+        which drop it."""
 
     def add(self, lit: Struct, annots: tuple[Term, ...], last: bool = False, weight: int = -1) -> tuple[Term, ...]:
         """Adds ``lit`` (without annotations) with ``annots``, found first (or last, with ``last``) among
@@ -77,6 +81,7 @@ class BeliefBase:
         added = tuple(a for a in annots if a not in have)
         if added:
             have.extend(added)
+            self.embedded.pop(lit, None)
             self.bytes += _weights(added)
         return added
 
@@ -96,6 +101,7 @@ class BeliefBase:
         have = bucket.get(lit)
         if have is None:
             return None
+        self.embedded.pop(lit, None)
         if annots is None:
             removed = tuple(have)
             have.clear()
@@ -147,6 +153,7 @@ class BeliefBase:
 
     def clear(self) -> None:
         self.index.clear()
+        self.embedded = {}
         self.size = 0
         self.bytes = 0
 

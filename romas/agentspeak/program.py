@@ -155,9 +155,10 @@ class Plan:
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     atomic: bool = False
     simple_head: tuple[str, ...] | None = None
-    saved_as: tuple[tuple[Any, ...], dict[str, Any]] | None = field(default=None, repr=False)
-    """Its form in an agent's checkpoint and what it was computed from (see ``serialise._plan_json``): agents are
-    checkpointed at every flush of the runtime, and printing the same plans each time was most of the cost."""
+    saved_as: list[Any] | None = field(default=None, repr=False)
+    """Its form in an agent's checkpoint, what it was computed from and its encoded form (see
+    ``serialise._saved_plan``): agents are checkpointed at every flush of the runtime, and printing the same plans
+    each time was most of the cost."""
 
     @property
     def label_name(self) -> str:

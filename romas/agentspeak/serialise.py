@@ -18,11 +18,12 @@ from __future__ import annotations
 import heapq
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sized
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from romas.agentspeak import intentions
+from romas.agentspeak.beliefs import BeliefBase
 from romas.agentspeak.host import Message
 from romas.agentspeak.intentions import DONE, Event, Frame, Intention, LoopState
 from romas.agentspeak.mutables import MapTerm, Mutable, QueueTerm, SetTerm, adopt, scan
@@ -244,9 +245,10 @@ def _str(x: Json) -> str:
 # ---- snapshots ------------------------------------------------------------------------------------------------
 
 
-def _plan_json(plan: Plan) -> dict[str, Json]:
+def _saved_plan(plan: Plan) -> list[Any]:
     """A plan as a checkpoint holds it, computed once per plan: the key names every part it is made from (parts
-    are replaced, never changed in place, so their identities say whether they are the same)."""
+    are replaced, never changed in place, so their identities say whether they are the same). The list holds the
+    key, the JSON, and its embedded form once a checkpoint has made it (see :func:`snapshot`)."""
     extra = {k: v for k, v in plan.extra.items() if isinstance(v, bool | int | str)} if plan.extra else None
     key = (
         id(plan.trigger),
@@ -260,8 +262,12 @@ def _plan_json(plan: Plan) -> dict[str, Json]:
     )
     saved = plan.saved_as
     if saved is None or saved[0] != key:
-        saved = plan.saved_as = (key, _compute_plan_json(plan, extra))
-    out = dict(saved[1])
+        saved = plan.saved_as = [key, _compute_plan_json(plan, extra), None]
+    return saved
+
+
+def _plan_json(plan: Plan) -> dict[str, Json]:
+    out = dict(_saved_plan(plan)[1])
     out["lines"] = list(out["lines"])
     if "extra" in out:
         out["extra"] = dict(out["extra"])
@@ -280,13 +286,19 @@ def _compute_plan_json(plan: Plan, extra: dict[str, Any] | None) -> dict[str, Js
     return out
 
 
-def snapshot(ag: Agent) -> dict[str, Json]:
+def snapshot(ag: Agent, embed: Callable[[Json], Sized] | None = None) -> dict[str, Json]:
     """The agent's whole mind as JSON; Jason's collections are saved once each (``collections``) and referred
-    to by number, so that what shares one before shares it after a restore."""
+    to by number, so that what shares one before shares it after a restore.
+
+    ``embed``, when given, turns a belief's or a plan's JSON into what stands for it when the snapshot is encoded
+    (the runtime passes its encoder's raw JSON), and that is kept from one snapshot to the next while the belief or
+    plan is unchanged: the runtime checkpoints an agent at nearly every flush, and building the JSON of every belief
+    again each time was most of a large mind's checkpoint (a mind of 100 facts: ~450 us). Such a snapshot is only
+    for encoding, not for :func:`restore`."""
     outer, refs = _CURRENT.saving, _Refs()
     _CURRENT.saving = refs
     try:
-        out = _snapshot(ag)
+        out = _snapshot(ag, embed)
         table: list[Json] = []
         while len(table) < len(refs.objects):  # contents may meet more collections
             table.append(_contents_json(refs.objects[len(table)]))
@@ -315,19 +327,26 @@ def _restore_collections(table: Json) -> list[MapTerm | SetTerm | QueueTerm]:
     return made
 
 
-def _snapshot(ag: Agent) -> dict[str, Json]:
+def _snapshot(ag: Agent, embed: Callable[[Json], Sized] | None) -> dict[str, Json]:
     now = ag.host.monotonic()
-    plans: list[dict[str, Json]] = []
+    plans: list[Any] = []
     plan_ids: dict[int, int] = {}
 
     def plan_ref(p: Plan) -> int:
         ref = plan_ids.get(id(p))
         if ref is None:
             ref = plan_ids[id(p)] = len(plans)
-            plans.append(_plan_json(p))
             subs = p.extra.get("sub_plans") if p.extra else None
             if subs:  # sub-plans are saved as plans of their own, after their plan
+                plans.append(_plan_json(p))
                 plans[ref]["subs"] = [plan_ref(sub) for sub in subs]
+            elif embed is not None:
+                saved = _saved_plan(p)
+                if saved[2] is None:
+                    saved[2] = embed(saved[1])
+                plans.append(saved[2])
+            else:
+                plans.append(_plan_json(p))
         return ref
 
     library = [plan_ref(p) for p in ag.plans.plans]
@@ -371,10 +390,7 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
     return {
         "format": FORMAT,
         "name": ag.name,
-        "beliefs": [
-            {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]}
-            for k, annots in ag.beliefs.items()
-        ],
+        "beliefs": _beliefs_json(ag.beliefs, embed),
         "rules": [f"{ft(r.head)} :- {ft(r.body)}." for rs in ag.rules.values() for r in rs],
         "plans": plans,
         "library": library,
@@ -443,6 +459,39 @@ def _snapshot(ag: Agent) -> dict[str, Json]:
             for due, _seq, goal, iid, size in sorted(ag.goal_deadlines, key=lambda d: (d[0], d[1]))
         ],
     }
+
+
+def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) -> list[Any]:
+    """The beliefs of a snapshot; with ``embed``, each one's embedded JSON is kept in ``beliefs.embedded`` until the
+    belief changes (the belief base drops it then). Not kept: a belief holding one of Jason's collections (changed
+    in place; its JSON is a reference numbered within the snapshot), and what would take the kept JSON over the
+    bytes the beliefs are counted for (the agent's memory limit does not count it: this bounds it by what it
+    counts). A kept entry names the key it was made for: ``f(1)`` and ``f(1.0)`` are equal keys."""
+    if embed is None:
+        return [
+            {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]} for k, annots in beliefs.items()
+        ]
+    kept: dict[Struct, tuple[Struct, Any]] = {}
+    room = beliefs.bytes
+    refs = _CURRENT.saving
+    out: list[Any] = []
+    for lit, annots in beliefs.items():
+        entry = beliefs.embedded.get(lit)
+        if entry is None or entry[0] is not lit:
+            met = len(refs.objects) if refs is not None else 0
+            value = embed({"literal": term_to_json(lit), "annots": [term_to_json(a) for a in annots]})
+            out.append(value)
+            if refs is not None and len(refs.objects) != met:
+                continue
+            entry = (lit, value)
+        else:
+            out.append(entry[1])
+        size = len(entry[1])
+        if size <= room:
+            room -= size
+            kept[lit] = entry
+    beliefs.embedded = kept
+    return out
 
 
 def _frame_json(fr: Frame, plan_ref: Any) -> dict[str, Json]:

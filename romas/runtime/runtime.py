@@ -983,7 +983,7 @@ class Runtime:
         for name in effects.checkpoint:
             live = self.live.get(name)
             if live is not None:
-                saved.append((name, live.code_revision, live.agent.snapshot()))
+                saved.append((name, live.code_revision, live.agent.snapshot(checkpoints.encoded_part)))
                 live.last_checkpoint = self._last_flush
                 live.stepped = False
         logged: dict[str, int] = {}

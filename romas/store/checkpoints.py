@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, select
 
 from romas.records import record
@@ -29,6 +30,12 @@ _SAVE = raw_statement(
     "ON CONFLICT (agent) DO UPDATE SET code_revision = excluded.code_revision, state = excluded.state, "
     "updated_at = excluded.updated_at"
 )
+
+
+def encoded_part(value: Any) -> msgspec.Raw:
+    """A part of a checkpoint's state encoded ahead, embedded as it is when the state is saved: what an agent's
+    snapshot keeps of its beliefs and plans that did not change since its last checkpoint."""
+    return msgspec.Raw(msgspec.json.encode(value))
 
 
 async def save(writer: Writer, agent: str, code_revision: int, state: dict[str, Any], at: datetime) -> None:
