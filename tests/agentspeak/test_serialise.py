@@ -10,6 +10,8 @@ import msgspec
 from romas.agentspeak import parse_term
 from romas.agentspeak.agent import Agent
 from romas.agentspeak.host import Message
+from romas.agentspeak.serialise import KEPT_ENTRY_BYTES
+from romas.agentspeak.terms import Struct
 from tests.agentspeak.support import RecordingHost, make_agent, run
 
 PROGRAM = """
@@ -104,13 +106,14 @@ def test_a_belief_holding_a_collection_is_encoded_at_every_checkpoint() -> None:
     assert msgspec.json.decode(msgspec.json.encode(snapshot))["collections"] == [{"map": [[{"atom": "k"}, 2]]}]
 
 
-def test_what_is_kept_weighs_no_more_than_the_beliefs_are_counted_for() -> None:
-    # a string of quotes is twice as long as JSON as in memory
-    ag = make_agent('big("' + '\\"' * 2000 + '"). small(1).', RecordingHost())
+def test_what_is_kept_weighs_no_more_than_twice_what_the_beliefs_are_counted_for() -> None:
+    # a string of control characters is six times longer as JSON than in memory
+    ag = make_agent("small(1).", RecordingHost())
+    ag.add_belief(Struct("big", ("\x01" * 2000,)), source="self")
     embed = Embedder()
     first = msgspec.json.encode(ag.snapshot(embed))
     kept = ag.beliefs.embedded
-    assert sum(len(value) for _, value in kept.values()) <= ag.beliefs.bytes
+    assert sum(len(value) + KEPT_ENTRY_BYTES for _, value in kept.values()) <= 2 * ag.beliefs.bytes
     assert [lit.functor for lit in kept] == ["small"]
     embed.calls = 0
     assert msgspec.json.encode(ag.snapshot(embed)) == first == msgspec.json.encode(ag.snapshot())
