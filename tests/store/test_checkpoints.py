@@ -49,6 +49,27 @@ async def test_a_checkpoint_reads_back_as_saved_by_either_statement(store: Store
     assert flushed.code_revision == 2
 
 
+async def test_parts_encoded_ahead_are_saved_as_the_values_they_encode(store: Store) -> None:
+    """The runtime's checkpoints embed the beliefs and plans it encoded at an earlier checkpoint
+    (``encoded_part``); the state reads back as if it had been given whole, by either statement, a U+0000 in a part
+    stored as every document stores it."""
+    parted = {**MIND, "beliefs": [checkpoints.encoded_part(b) for b in [*MIND["beliefs"], "nul \x00 here"]]}
+    whole = {**MIND, "beliefs": [*MIND["beliefs"], "nul \ufffd here"]}
+    async with store.write(WriteContext(actor="test")) as writer:
+        await checkpoints.save_many(writer, [("bob", 1, parted)], T0)
+    saved = await checkpoints.load(store, "bob")
+    assert saved is not None and saved.state == whole and list(saved.state) == list(MIND)
+    async with store.write(WriteContext(actor="test")) as writer:
+        await inbox.accept(writer, [inbox.NewMessage("m1", "carol", "alice", "rest", "tell", "hi")], T0)
+        await inbox.change(
+            writer,
+            [inbox.MessageChange("m1", "carol", 1, "processed", T0)],
+            inbox.Along([("carol", 2, parted)], T0, [], T0),
+        )
+    flushed = await checkpoints.load(store, "carol")
+    assert flushed is not None and flushed.state == whole
+
+
 async def test_checkpoints_are_kept_as_json_text(store: Store) -> None:
     if store.dialect != "postgresql":
         pytest.skip("SQLite keeps every JSON column as text")
