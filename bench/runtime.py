@@ -747,7 +747,7 @@ async def profile(opts: Options, args: argparse.Namespace, kind: str, py_spy: st
             run = await open_loop_gets(server, "/agents/target", args.get_rate, 1.0, seconds + 1)
             print(f"  under the profiler: GET p50 {run.p50:.2f} ms, p99 {run.p99:.2f} ms")
         else:
-            await create_agents(server, [f"a{i}" for i in range(args.agents)], AGENT_CODE, "running")
+            await create_agents(server, [f"a{i}" for i in range(args.agents)], agent_code(args.facts), "running")
             await throughput_run(server, probe, args.agents, 0, 500, opts.concurrency)
             sampler = asyncio.create_task(
                 profiling.sample(server.pid, output, seconds=seconds, py_spy=py_spy, rate=args.rate, delay_s=0.5)
@@ -849,6 +849,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     prof.add_argument("--py-spy", default=None, help="py-spy executable (default: bench/.venv-pyspy/bin/py-spy)")
     prof.add_argument("--agents", type=int, default=100)
+    prof.add_argument("--facts", type=int, default=0, help="more facts in each agent's program (throughput, latency)")
     prof.add_argument("--spinners", type=int, default=10)
     prof.add_argument("--msg-rate", type=float, default=200.0, help="messages per second for the latency load")
     prof.add_argument("--get-rate", type=float, default=200.0, help="GET requests per second for the spin load")
