@@ -46,17 +46,19 @@ def eval_failure(e: EvalError) -> Failure:
 
 
 class BeliefBase:
-    __slots__ = ("bytes", "embedded", "index", "size")
+    __slots__ = ("bytes", "embedded", "embedded_bytes", "index", "size")
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, int], dict[Struct, list[Term]]] = {}
         self.size = 0
         self.bytes = 0
         """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
-        self.embedded: dict[Struct, tuple[Struct, Any]] = {}
-        """The encoded JSON of beliefs unchanged since the last checkpoint, with the key it was made for (see
-        ``serialise._beliefs_json``). A belief's annotations change only through :meth:`add` and :meth:`remove`,
-        which drop it."""
+        self.embedded: dict[Struct, tuple[Struct, Any, int]] = {}
+        """The encoded JSON of beliefs unchanged since a checkpoint made it, with the key it was made for and what it
+        weighs (see ``serialise._beliefs_json``). A belief's annotations change only through :meth:`add` and
+        :meth:`remove`, which drop it."""
+        self.embedded_bytes = 0
+        """What the entries of ``embedded`` weigh together."""
 
     def add(self, lit: Struct, annots: tuple[Term, ...], last: bool = False, weight: int = -1) -> tuple[Term, ...]:
         """Adds ``lit`` (without annotations) with ``annots``, found first (or last, with ``last``) among
@@ -81,7 +83,7 @@ class BeliefBase:
         added = tuple(a for a in annots if a not in have)
         if added:
             have.extend(added)
-            self.embedded.pop(lit, None)
+            self._forget(lit)
             self.bytes += _weights(added)
         return added
 
@@ -101,7 +103,7 @@ class BeliefBase:
         have = bucket.get(lit)
         if have is None:
             return None
-        self.embedded.pop(lit, None)
+        self._forget(lit)
         if annots is None:
             removed = tuple(have)
             have.clear()
@@ -151,9 +153,15 @@ class BeliefBase:
         bucket = self.index.get((functor, arity))
         return list(reversed(bucket.items())) if bucket else []
 
+    def _forget(self, lit: Struct) -> None:
+        entry = self.embedded.pop(lit, None)
+        if entry is not None:
+            self.embedded_bytes -= entry[2]
+
     def clear(self) -> None:
         self.index.clear()
         self.embedded = {}
+        self.embedded_bytes = 0
         self.size = 0
         self.bytes = 0
 

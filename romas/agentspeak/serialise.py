@@ -472,31 +472,39 @@ def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) ->
     in place; its JSON is a reference numbered within the snapshot), and what would take the kept entries (their
     text and ``KEPT_ENTRY_BYTES`` each) over twice the bytes the beliefs are counted for: the agent's memory limit
     does not count them, so this bounds them by what it counts. A kept entry names the key it was made for: ``f(1)``
-    and ``f(1.0)`` are equal keys."""
+    and ``f(1.0)`` are equal keys. The buckets are walked in place, in the order of ``BeliefBase.items`` (nothing
+    changes them meanwhile): a mind of many beliefs is mostly kept entries, and copying each bucket cost more than
+    looking them up."""
     if embed is None:
         return [
             {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]} for k, annots in beliefs.items()
         ]
-    kept: dict[Struct, tuple[Struct, Any]] = {}
-    room = 2 * beliefs.bytes
+    if beliefs.embedded_bytes > 2 * beliefs.bytes:  # beliefs removed since: start again within the bound
+        beliefs.embedded, beliefs.embedded_bytes = {}, 0
+    kept = beliefs.embedded
+    room = 2 * beliefs.bytes - beliefs.embedded_bytes
     refs = _CURRENT.saving
     out: list[Any] = []
-    for lit, annots in beliefs.items():
-        entry = beliefs.embedded.get(lit)
-        if entry is None or entry[0] is not lit:
+    for bucket in beliefs.index.values():
+        for lit, annots in reversed(bucket.items()):
+            entry = kept.get(lit)
+            if entry is not None and entry[0] is lit:
+                out.append(entry[1])
+                continue
             met = len(refs.objects) if refs is not None else 0
             value = embed({"literal": term_to_json(lit), "annots": [term_to_json(a) for a in annots]})
             out.append(value)
             if refs is not None and len(refs.objects) != met:
                 continue
-            entry = (lit, value)
-        else:
-            out.append(entry[1])
-        size = len(entry[1]) + KEPT_ENTRY_BYTES
-        if size <= room:
-            room -= size
-            kept[lit] = entry
-    beliefs.embedded = kept
+            if entry is not None:  # made for an equal key of another form: replaced
+                beliefs.embedded_bytes -= entry[2]
+                room += entry[2]
+                del kept[lit]
+            size = len(value) + KEPT_ENTRY_BYTES
+            if size <= room:
+                room -= size
+                kept[lit] = (lit, value, size)
+                beliefs.embedded_bytes += size
     return out
 
 

@@ -113,11 +113,27 @@ def test_what_is_kept_weighs_no_more_than_twice_what_the_beliefs_are_counted_for
     embed = Embedder()
     first = msgspec.json.encode(ag.snapshot(embed))
     kept = ag.beliefs.embedded
-    assert sum(len(value) + KEPT_ENTRY_BYTES for _, value in kept.values()) <= 2 * ag.beliefs.bytes
+    assert sum(len(value) + KEPT_ENTRY_BYTES for _, value, _ in kept.values()) <= 2 * ag.beliefs.bytes
+    assert ag.beliefs.embedded_bytes == sum(size for _, _, size in kept.values())
     assert [lit.functor for lit in kept] == ["small"]
     embed.calls = 0
     assert msgspec.json.encode(ag.snapshot(embed)) == first == msgspec.json.encode(ag.snapshot())
     assert embed.calls == 1  # the big belief, not kept, is encoded again
+
+
+def test_what_is_kept_is_brought_back_within_the_bound_after_beliefs_go() -> None:
+    # small beliefs kept while a large one gave room; once it is gone the next checkpoint keeps within the bound again
+    ag = make_agent("small(1). small(2). small(3).", RecordingHost())
+    ag.add_belief(Struct("big", ("x" * 3000,)), source="self")
+    embed = Embedder()
+    ag.snapshot(embed)
+    assert len(ag.beliefs.embedded) == 4
+    ag.beliefs.remove(Struct("big", ("x" * 3000,)), None)
+    assert len(ag.beliefs.embedded) == 3  # the big one's entry went with it
+    again = msgspec.json.encode(ag.snapshot(embed))
+    assert again == msgspec.json.encode(ag.snapshot())
+    assert ag.beliefs.embedded_bytes == sum(size for _, _, size in ag.beliefs.embedded.values())
+    assert ag.beliefs.embedded_bytes <= 2 * ag.beliefs.bytes
 
 
 def test_a_belief_base_cleared_keeps_nothing() -> None:
@@ -125,4 +141,4 @@ def test_a_belief_base_cleared_keeps_nothing() -> None:
     ag.snapshot(Embedder())
     assert ag.beliefs.embedded
     ag.beliefs.clear()
-    assert ag.beliefs.embedded == {}
+    assert ag.beliefs.embedded == {} and ag.beliefs.embedded_bytes == 0
