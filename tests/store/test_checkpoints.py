@@ -28,6 +28,20 @@ MIND: dict[str, Any] = {
 }
 
 
+async def saved_with_a_flush(store: Store, agent: str, state: dict[str, Any]) -> checkpoints.Checkpoint | None:
+    """``state`` saved as the runtime's flush saves it (``inbox.change``, one statement on PostgreSQL), with the
+    processing of a message accepted for ``agent`` first; the checkpoint read back."""
+    async with store.write(WriteContext(actor="test")) as writer:
+        await inbox.accept(writer, [inbox.NewMessage("m1", agent, "alice", "rest", "tell", "hi")], T0)
+    async with store.write(WriteContext(actor="test")) as writer:
+        await inbox.change(
+            writer,
+            [inbox.MessageChange("m1", agent, 1, "processed", T0)],
+            inbox.Along([(agent, 2, state)], T0, [], T0),
+        )
+    return await checkpoints.load(store, agent)
+
+
 async def test_a_checkpoint_reads_back_as_saved_by_either_statement(store: Store) -> None:
     """Saved alone (``save_many``) and with a flush's changes (``inbox.change``, one statement on PostgreSQL):
     the same values, the keys in the order given."""
@@ -35,16 +49,8 @@ async def test_a_checkpoint_reads_back_as_saved_by_either_statement(store: Store
         await checkpoints.save_many(writer, [("bob", 1, MIND)], T0)
     alone = await checkpoints.load(store, "bob")
     assert alone is not None and alone.state == MIND and list(alone.state) == list(MIND)
-    async with store.write(WriteContext(actor="test")) as writer:
-        await inbox.accept(writer, [inbox.NewMessage("m1", "carol", "alice", "rest", "tell", "hi")], T0)
     with_flush = {**MIND, "name": "carol"}
-    async with store.write(WriteContext(actor="test")) as writer:
-        await inbox.change(
-            writer,
-            [inbox.MessageChange("m1", "carol", 1, "processed", T0)],
-            inbox.Along([("carol", 2, with_flush)], T0, [], T0),
-        )
-    flushed = await checkpoints.load(store, "carol")
+    flushed = await saved_with_a_flush(store, "carol", with_flush)
     assert flushed is not None and flushed.state == with_flush and list(flushed.state) == list(with_flush)
     assert flushed.code_revision == 2
 
@@ -59,14 +65,7 @@ async def test_parts_encoded_ahead_are_saved_as_the_values_they_encode(store: St
         await checkpoints.save_many(writer, [("bob", 1, parted)], T0)
     saved = await checkpoints.load(store, "bob")
     assert saved is not None and saved.state == whole and list(saved.state) == list(MIND)
-    async with store.write(WriteContext(actor="test")) as writer:
-        await inbox.accept(writer, [inbox.NewMessage("m1", "carol", "alice", "rest", "tell", "hi")], T0)
-        await inbox.change(
-            writer,
-            [inbox.MessageChange("m1", "carol", 1, "processed", T0)],
-            inbox.Along([("carol", 2, parted)], T0, [], T0),
-        )
-    flushed = await checkpoints.load(store, "carol")
+    flushed = await saved_with_a_flush(store, "carol", parted)
     assert flushed is not None and flushed.state == whole
 
 
