@@ -443,15 +443,20 @@ def _speed(cpus: frozenset[int]) -> float:
     return machine_speed(set(cpus) or None)
 
 
+def _speed_cpus(opts: Options) -> frozenset[int]:
+    """The server's cores when pinned, else none (any core)."""
+    return frozenset(opts.server_cpus or ()) if opts.pinned else frozenset()
+
+
 def speed_now(opts: Options) -> float:
-    return _speed(frozenset(opts.server_cpus or ()) if opts.pinned else frozenset())
+    return _speed(_speed_cpus(opts))
 
 
 def speed_again(opts: Options) -> float:
     """The machine's speed measured anew (see ``cpu.machine_speed``), before a repetition: on the shared virtual
     machine the server's core read 28 ms in one run and 50 ms in the next, minutes apart, so one reading per run
     cannot tell which repetitions ran on a slow core."""
-    return machine_speed((opts.server_cpus or None) if opts.pinned else None)
+    return _speed.__wrapped__(_speed_cpus(opts))
 
 
 def describe_machine(opts: Options) -> None:

@@ -53,10 +53,10 @@ class BeliefBase:
         self.size = 0
         self.bytes = 0
         """The estimated memory of every belief (see sizes.py), kept up to date by add and remove."""
-        self.embedded: dict[Struct, tuple[Struct, Any, int]] = {}
-        """The encoded JSON of beliefs unchanged since a checkpoint made it, with the key it was made for and what it
-        weighs (see ``serialise._beliefs_json``). A belief's annotations change only through :meth:`add` and
-        :meth:`remove`, which drop it."""
+        self.embedded: dict[Struct, tuple[Any, int]] = {}
+        """The encoded JSON of beliefs unchanged since a checkpoint made it, and what it weighs (see
+        ``serialise._beliefs_json``). A belief's annotations change only through :meth:`add` and :meth:`remove`,
+        which drop it."""
         self.embedded_bytes = 0
         """What the entries of ``embedded`` weigh together."""
 
@@ -156,7 +156,7 @@ class BeliefBase:
     def _forget(self, lit: Struct) -> None:
         entry = self.embedded.pop(lit, None)
         if entry is not None:
-            self.embedded_bytes -= entry[2]
+            self.embedded_bytes -= entry[1]
 
     def clear(self) -> None:
         self.index.clear()

@@ -468,13 +468,13 @@ measured with tracemalloc: 200-240 bytes)."""
 
 def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) -> list[Any]:
     """The beliefs of a snapshot; with ``embed``, each one's embedded JSON is kept in ``beliefs.embedded`` until the
-    belief changes (the belief base drops it then). Not kept: a belief holding one of Jason's collections (changed
-    in place; its JSON is a reference numbered within the snapshot), and what would take the kept entries (their
-    text and ``KEPT_ENTRY_BYTES`` each) over twice the bytes the beliefs are counted for: the agent's memory limit
-    does not count them, so this bounds them by what it counts. A kept entry names the key it was made for: ``f(1)``
-    and ``f(1.0)`` are equal keys. The buckets are walked in place, in the order of ``BeliefBase.items`` (nothing
-    changes them meanwhile): a mind of many beliefs is mostly kept entries, and copying each bucket cost more than
-    looking them up."""
+    belief changes (the belief base drops it then, and when the belief goes, so ``f(1)`` replaced by the equal key
+    ``f(1.0)`` finds nothing kept). Not kept: a belief holding one of Jason's collections (changed in place; its JSON
+    is a reference numbered within the snapshot), and what would take the kept entries (their text and
+    ``KEPT_ENTRY_BYTES`` each) over twice the bytes the beliefs are counted for: the agent's memory limit does not
+    count them, so this bounds them by what it counts. The buckets are walked in place, in the order of
+    ``BeliefBase.items`` (nothing changes them meanwhile): a mind of many beliefs is mostly kept entries, and copying
+    each bucket cost more than looking them up."""
     if embed is None:
         return [
             {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]} for k, annots in beliefs.items()
@@ -484,26 +484,21 @@ def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) ->
     kept = beliefs.embedded
     room = 2 * beliefs.bytes - beliefs.embedded_bytes
     refs = _CURRENT.saving
+    assert refs is not None  # called by snapshot() alone
     out: list[Any] = []
     for bucket in beliefs.index.values():
         for lit, annots in reversed(bucket.items()):
             entry = kept.get(lit)
-            if entry is not None and entry[0] is lit:
-                out.append(entry[1])
+            if entry is not None:
+                out.append(entry[0])
                 continue
-            met = len(refs.objects) if refs is not None else 0
+            met = len(refs.objects)
             value = embed({"literal": term_to_json(lit), "annots": [term_to_json(a) for a in annots]})
             out.append(value)
-            if refs is not None and len(refs.objects) != met:
-                continue
-            if entry is not None:  # made for an equal key of another form: replaced
-                beliefs.embedded_bytes -= entry[2]
-                room += entry[2]
-                del kept[lit]
             size = len(value) + KEPT_ENTRY_BYTES
-            if size <= room:
+            if len(refs.objects) == met and size <= room:
                 room -= size
-                kept[lit] = (lit, value, size)
+                kept[lit] = (value, size)
                 beliefs.embedded_bytes += size
     return out
 

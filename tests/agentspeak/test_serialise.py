@@ -113,8 +113,8 @@ def test_what_is_kept_weighs_no_more_than_twice_what_the_beliefs_are_counted_for
     embed = Embedder()
     first = msgspec.json.encode(ag.snapshot(embed))
     kept = ag.beliefs.embedded
-    assert sum(len(value) + KEPT_ENTRY_BYTES for _, value, _ in kept.values()) <= 2 * ag.beliefs.bytes
-    assert ag.beliefs.embedded_bytes == sum(size for _, _, size in kept.values())
+    assert sum(len(value) + KEPT_ENTRY_BYTES for value, _ in kept.values()) <= 2 * ag.beliefs.bytes
+    assert ag.beliefs.embedded_bytes == sum(size for _, size in kept.values())
     assert [lit.functor for lit in kept] == ["small"]
     embed.calls = 0
     assert msgspec.json.encode(ag.snapshot(embed)) == first == msgspec.json.encode(ag.snapshot())
@@ -132,7 +132,7 @@ def test_what_is_kept_is_brought_back_within_the_bound_after_beliefs_go() -> Non
     assert len(ag.beliefs.embedded) == 3  # the big one's entry went with it
     again = msgspec.json.encode(ag.snapshot(embed))
     assert again == msgspec.json.encode(ag.snapshot())
-    assert ag.beliefs.embedded_bytes == sum(size for _, _, size in ag.beliefs.embedded.values())
+    assert ag.beliefs.embedded_bytes == sum(size for _, size in ag.beliefs.embedded.values())
     assert ag.beliefs.embedded_bytes <= 2 * ag.beliefs.bytes
 
 
