@@ -220,6 +220,38 @@ async def wait_ready(server: Server, timeout_s: float = 60.0) -> None:
         raise RuntimeError(f"{server.name} exited after start: {server.log.read_text()}")
 
 
+_STORE_SERIES = (
+    "romas_store_batch_size_count",
+    "romas_store_batch_size_sum",
+    "romas_store_commit_seconds_sum",
+)
+
+
+async def store_counts(server: Server) -> dict[str, float]:
+    """The group commit's totals from the server's ``/metrics``."""
+    async with httpx.AsyncClient(base_url=server.base, timeout=10.0) as client:
+        text = (await client.get("/metrics")).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in _STORE_SERIES:
+            found[name] = float(value)
+    return found
+
+
+def store_brief(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """The group commit's batches between two readings of :func:`store_counts`: how many a second, their mean
+    size, and the mean time from a batch's first statement to its commit."""
+    delta = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in _STORE_SERIES}
+    batches = delta["romas_store_batch_size_count"]
+    if batches <= 0 or seconds <= 0:
+        return "batches -"
+    return (
+        f"batches {batches / seconds:,.0f}/s x {delta['romas_store_batch_size_sum'] / batches:.1f}, "
+        f"{delta['romas_store_commit_seconds_sum'] / batches * 1e3:.2f} ms"
+    )
+
+
 def start_romas(url: str, opts: Options, extra_env: dict[str, str] | None = None) -> Server:
     port = free_port()
     argv = [sys.executable, "-m", "romas.cli", "serve", "--host", HOST, "--port", str(port), "--database-url", url]

@@ -296,10 +296,12 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
             order = [("one", 1), ("spread", ARTEFACTS)]
             for workspace, artefacts in order if rep % 2 == 0 else order[::-1]:
                 await common.wait_for_quiet(opts)
+                before, started = await common.store_counts(server), time.monotonic()
                 run = await rest_run(server, probe, workspace, artefacts, args.operations, opts.concurrency)
+                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
                 done[workspace] += args.operations
                 runs[workspace].append(run)
-                print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {run.line()}", flush=True)
+                print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {run.line()} | {batches}", flush=True)
         correct = {
             "one": await counter_values(server, "one", ["c"]) == done["one"],
             "spread": await counter_values(server, "spread", [f"c{i}" for i in range(ARTEFACTS)]) == done["spread"],

@@ -52,11 +52,11 @@ async def measure(url: str, per_client: int) -> list[tuple[str, float, float]]:
 
     original_open = group_commit.GroupCommit._open
 
-    async def opened(self: Any, connection: Any) -> Any:
-        raw = await connection.get_raw_connection()
-        _writer_protocols.add(id(raw.driver_connection._protocol))
+    async def opened(self: Any) -> Any:
+        batch = await original_open(self)
+        _writer_protocols.add(id(batch.driver._protocol))  # from the first batch's own opening on
         _counts["batches"] += 1
-        return await original_open(self, connection)
+        return batch
 
     group_commit.GroupCommit._open = opened  # type: ignore[method-assign]
     results: list[tuple[str, float, float]] = []

@@ -292,13 +292,15 @@ async def bench_throughput(
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
+                before, started = await common.store_counts(server), time.monotonic()
                 run = await throughput_run(server, probe, agents, sent, count, opts.concurrency)
+                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
                 sent += count
                 runs.append(run)
                 print(
                     f"    rep {rep + 1}/{opts.reps}  accepted {run.accepted_per_s:7.0f}/s  processed "
                     f"{run.processed_per_s:7.0f}/s  ({run.process_s:.2f} s)  "
-                    f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms"
+                    f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms | {batches}"
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else "")
                     + (f"  NOT PROCESSED {run.not_processed}" if run.not_processed else ""),
                     flush=True,
@@ -529,14 +531,17 @@ async def bench_latency(
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
+                before, started = await common.store_counts(server), time.monotonic()
                 run = await latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe)
+                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
                 sent += run.sent
                 runs.append(run)
                 print(
                     f"    rep {rep + 1}/{opts.reps}  POST->processed p50 {run.p50:6.2f} ms  p99 {run.p99:6.2f} ms  "
                     f"max {max(run.e2e_ms, default=float('nan')):6.1f} ms | 202 p50 "
                     f"{mas.percentile(run.post_ms, 50):5.2f} p99 {mas.percentile(run.post_ms, 99):5.2f} ms  "
-                    f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms"
+                    f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms | "
+                    f"{batches}"
                     + (f"  MISSING {run.missing}" if run.missing else "")
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else ""),
                     flush=True,
