@@ -17,12 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -220,6 +220,8 @@ async def wait_ready(server: Server, timeout_s: float = 60.0) -> None:
         raise RuntimeError(f"{server.name} exited after start: {server.log.read_text()}")
 
 
+T = TypeVar("T")
+
 _STORE_SERIES = (
     "romas_store_batch_size_count",
     "romas_store_batch_size_sum",
@@ -227,7 +229,7 @@ _STORE_SERIES = (
 )
 
 
-async def store_counts(server: Server) -> dict[str, float]:
+async def _store_counts(server: Server) -> dict[str, float]:
     """The group commit's totals from the server's ``/metrics``."""
     async with httpx.AsyncClient(base_url=server.base, timeout=10.0) as client:
         text = (await client.get("/metrics")).text
@@ -239,17 +241,38 @@ async def store_counts(server: Server) -> dict[str, float]:
     return found
 
 
-def store_brief(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
-    """The group commit's batches between two readings of :func:`store_counts`: how many a second, their mean
-    size, and the mean time from a batch's first statement to its commit."""
+@dataclass(frozen=True, slots=True)
+class Batches:
+    """The group commit's batches over one run: how many a second, their mean size (write requests), and the mean
+    time from a batch's first statement to its commit."""
+
+    per_s: float
+    mean_size: float
+    mean_ms: float
+
+    def line(self) -> str:
+        return f"batches {self.per_s:,.0f}/s x {self.mean_size:.1f}, {self.mean_ms:.2f} ms"
+
+    def as_dict(self) -> dict[str, float]:
+        return {"per_s": round(self.per_s, 1), "mean_size": round(self.mean_size, 2), "mean_ms": round(self.mean_ms, 3)}
+
+
+async def batches_over(server: Server, run: Awaitable[T]) -> tuple[T, Batches | None]:
+    """``run``'s result, and the server's batches while it ran (None if it committed none)."""
+    before, started = await _store_counts(server), time.monotonic()
+    result = await run
+    seconds = time.monotonic() - started
+    after = await _store_counts(server)
     delta = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in _STORE_SERIES}
     batches = delta["romas_store_batch_size_count"]
     if batches <= 0 or seconds <= 0:
-        return "batches -"
-    return (
-        f"batches {batches / seconds:,.0f}/s x {delta['romas_store_batch_size_sum'] / batches:.1f}, "
-        f"{delta['romas_store_commit_seconds_sum'] / batches * 1e3:.2f} ms"
-    )
+        return result, None
+    size, commit = delta["romas_store_batch_size_sum"], delta["romas_store_commit_seconds_sum"]
+    return result, Batches(batches / seconds, size / batches, commit / batches * 1e3)
+
+
+def batches_line(batches: Batches | None) -> str:
+    return batches.line() if batches else "batches -"
 
 
 def start_romas(url: str, opts: Options, extra_env: dict[str, str] | None = None) -> Server:

@@ -277,6 +277,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
     agents_one = args.agents_one if args.agents else 0
     agents_spread = args.agents_spread if args.agents else 0
     runs: dict[str, list[OpsRun]] = {"one": [], "spread": [], "agents_one": [], "agents_spread": []}
+    batches: dict[str, list[dict[str, float] | None]] = {"one": [], "spread": []}
     async with (
         mas.scratch(opts, kind, "environment") as db,
         common.running(mas.start(db, opts), opts) as server,
@@ -296,12 +297,14 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
             order = [("one", 1), ("spread", ARTEFACTS)]
             for workspace, artefacts in order if rep % 2 == 0 else order[::-1]:
                 await common.wait_for_quiet(opts)
-                before, started = await common.store_counts(server), time.monotonic()
-                run = await rest_run(server, probe, workspace, artefacts, args.operations, opts.concurrency)
-                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
+                run, batched = await common.batches_over(
+                    server, rest_run(server, probe, workspace, artefacts, args.operations, opts.concurrency)
+                )
                 done[workspace] += args.operations
                 runs[workspace].append(run)
-                print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {run.line()} | {batches}", flush=True)
+                batches[workspace].append(batched.as_dict() if batched else None)
+                line = f"{run.line()} | {common.batches_line(batched)}"
+                print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {line}", flush=True)
         correct = {
             "one": await counter_values(server, "one", ["c"]) == done["one"],
             "spread": await counter_values(server, "spread", [f"c{i}" for i in range(ARTEFACTS)]) == done["spread"],
@@ -344,6 +347,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
         "store_record": record_rate,
         "median_operations_per_s": medians,
         "runs": {key: [r.summary() for r in rs] for key, rs in runs.items() if rs},
+        "batches": batches,
         "counters_correct": correct,
     }
     return lines, record

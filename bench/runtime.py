@@ -289,18 +289,20 @@ async def bench_throughput(
             sent = warmup
             runs: list[ThroughputRun] = []
             speeds: list[float] = []
+            batches: list[common.Batches | None] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
-                before, started = await common.store_counts(server), time.monotonic()
-                run = await throughput_run(server, probe, agents, sent, count, opts.concurrency)
-                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
+                run, batched = await common.batches_over(
+                    server, throughput_run(server, probe, agents, sent, count, opts.concurrency)
+                )
                 sent += count
                 runs.append(run)
+                batches.append(batched)
                 print(
                     f"    rep {rep + 1}/{opts.reps}  accepted {run.accepted_per_s:7.0f}/s  processed "
                     f"{run.processed_per_s:7.0f}/s  ({run.process_s:.2f} s)  "
-                    f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms | {batches}"
+                    f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms | {common.batches_line(batched)}"
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else "")
                     + (f"  NOT PROCESSED {run.not_processed}" if run.not_processed else ""),
                     flush=True,
@@ -325,7 +327,10 @@ async def bench_throughput(
                 "accepted_per_s": accepted,
                 "server_cpu_us_per_message": server_us,
             },
-            "runs": [{**r.summary(), "speed_ms": round(v, 1)} for r, v in zip(runs, speeds, strict=True)],
+            "runs": [
+                {**r.summary(), "speed_ms": round(v, 1), "batches": b.as_dict() if b else None}
+                for r, v, b in zip(runs, speeds, batches, strict=True)
+            ],
             "counts_correct": not wrong,
             "errors": sum(r.errors + r.not_processed for r in runs),
         }
@@ -528,20 +533,22 @@ async def bench_latency(
             runs: list[LatencyRun] = []
             sent = 0
             speeds: list[float] = []
+            batches: list[common.Batches | None] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
-                before, started = await common.store_counts(server), time.monotonic()
-                run = await latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe)
-                batches = common.store_brief(before, await common.store_counts(server), time.monotonic() - started)
+                run, batched = await common.batches_over(
+                    server, latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe)
+                )
                 sent += run.sent
                 runs.append(run)
+                batches.append(batched)
                 print(
                     f"    rep {rep + 1}/{opts.reps}  POST->processed p50 {run.p50:6.2f} ms  p99 {run.p99:6.2f} ms  "
                     f"max {max(run.e2e_ms, default=float('nan')):6.1f} ms | 202 p50 "
                     f"{mas.percentile(run.post_ms, 50):5.2f} p99 {mas.percentile(run.post_ms, 99):5.2f} ms  "
                     f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms | "
-                    f"{batches}"
+                    f"{common.batches_line(batched)}"
                     + (f"  MISSING {run.missing}" if run.missing else "")
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else ""),
                     flush=True,
@@ -572,7 +579,10 @@ async def bench_latency(
                 "resource_p99_ms": resource99,
                 "processed_event_to_client_p99_ms": stream99,
             },
-            "runs": [{**r.summary(), "speed_ms": round(v, 1)} for r, v in zip(runs, speeds, strict=True)],
+            "runs": [
+                {**r.summary(), "speed_ms": round(v, 1), "batches": b.as_dict() if b else None}
+                for r, v, b in zip(runs, speeds, batches, strict=True)
+            ],
             "errors": sum(r.errors + r.missing for r in runs),
         }
         detail = (
