@@ -250,12 +250,6 @@ class Batches:
     mean_size: float
     mean_ms: float
 
-    def line(self) -> str:
-        return f"batches {self.per_s:,.0f}/s x {self.mean_size:.1f}, {self.mean_ms:.2f} ms"
-
-    def as_dict(self) -> dict[str, float]:
-        return {"per_s": round(self.per_s, 1), "mean_size": round(self.mean_size, 2), "mean_ms": round(self.mean_ms, 3)}
-
 
 async def batches_over(server: Server, run: Awaitable[T]) -> tuple[T, Batches | None]:
     """``run``'s result, and the server's batches while it ran (None if it committed none)."""
@@ -271,8 +265,15 @@ async def batches_over(server: Server, run: Awaitable[T]) -> tuple[T, Batches | 
     return result, Batches(batches / seconds, size / batches, commit / batches * 1e3)
 
 
-def batches_line(batches: Batches | None) -> str:
-    return batches.line() if batches else "batches -"
+def batches_line(b: Batches | None) -> str:
+    return f"batches {b.per_s:,.0f}/s x {b.mean_size:.1f}, {b.mean_ms:.2f} ms" if b else "batches -"
+
+
+def batches_record(b: Batches | None) -> dict[str, float] | None:
+    """What a results file holds of them."""
+    if b is None:
+        return None
+    return {"per_s": round(b.per_s, 1), "mean_size": round(b.mean_size, 2), "mean_ms": round(b.mean_ms, 3)}
 
 
 def start_romas(url: str, opts: Options, extra_env: dict[str, str] | None = None) -> Server:

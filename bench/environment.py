@@ -277,7 +277,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
     agents_one = args.agents_one if args.agents else 0
     agents_spread = args.agents_spread if args.agents else 0
     runs: dict[str, list[OpsRun]] = {"one": [], "spread": [], "agents_one": [], "agents_spread": []}
-    batches: dict[str, list[dict[str, float] | None]] = {"one": [], "spread": []}
+    batches: dict[str, list[common.Batches | None]] = {"one": [], "spread": []}
     async with (
         mas.scratch(opts, kind, "environment") as db,
         common.running(mas.start(db, opts), opts) as server,
@@ -302,7 +302,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
                 )
                 done[workspace] += args.operations
                 runs[workspace].append(run)
-                batches[workspace].append(batched.as_dict() if batched else None)
+                batches[workspace].append(batched)
                 line = f"{run.line()} | {common.batches_line(batched)}"
                 print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {line}", flush=True)
         correct = {
@@ -347,7 +347,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
         "store_record": record_rate,
         "median_operations_per_s": medians,
         "runs": {key: [r.summary() for r in rs] for key, rs in runs.items() if rs},
-        "batches": batches,
+        "batches": {key: [common.batches_record(b) for b in bs] for key, bs in batches.items()},
         "counters_correct": correct,
     }
     return lines, record

@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,6 +126,16 @@ def cpu_record(use: CpuUse | None, units: int) -> dict[str, Any] | None:
 
 
 # -- 1. throughput ---------------------------------------------------------------------------------------------
+
+
+def runs_record(
+    runs: Sequence[ThroughputRun | LatencyRun], speeds: list[float], batches: list[common.Batches | None]
+) -> list[dict[str, Any]]:
+    """Each repetition as the results file holds it: its figures, the machine's speed before it, its batches."""
+    return [
+        {**r.summary(), "speed_ms": round(v, 1), "batches": common.batches_record(b)}
+        for r, v, b in zip(runs, speeds, batches, strict=True)
+    ]
 
 
 async def interpreter_baseline(opts: Options, agents: int, messages: int, reps: int, facts: int) -> dict[str, Any]:
@@ -327,10 +337,7 @@ async def bench_throughput(
                 "accepted_per_s": accepted,
                 "server_cpu_us_per_message": server_us,
             },
-            "runs": [
-                {**r.summary(), "speed_ms": round(v, 1), "batches": b.as_dict() if b else None}
-                for r, v, b in zip(runs, speeds, batches, strict=True)
-            ],
+            "runs": runs_record(runs, speeds, batches),
             "counts_correct": not wrong,
             "errors": sum(r.errors + r.not_processed for r in runs),
         }
@@ -579,10 +586,7 @@ async def bench_latency(
                 "resource_p99_ms": resource99,
                 "processed_event_to_client_p99_ms": stream99,
             },
-            "runs": [
-                {**r.summary(), "speed_ms": round(v, 1), "batches": b.as_dict() if b else None}
-                for r, v, b in zip(runs, speeds, batches, strict=True)
-            ],
+            "runs": runs_record(runs, speeds, batches),
             "errors": sum(r.errors + r.missing for r in runs),
         }
         detail = (

@@ -466,6 +466,10 @@ KEPT_ENTRY_BYTES = 240
 measured with tracemalloc: 200-240 bytes)."""
 
 
+def _belief_json(lit: Struct, annots: list[Term]) -> Json:
+    return {"literal": term_to_json(lit), "annots": [term_to_json(a) for a in annots]}
+
+
 def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) -> list[Any]:
     """The beliefs of a snapshot; with ``embed``, each one's embedded JSON is kept in ``beliefs.embedded`` until the
     belief changes (the belief base drops it then, and when the belief goes, so ``f(1)`` replaced by the equal key
@@ -476,9 +480,7 @@ def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) ->
     ``BeliefBase.items`` (nothing changes them meanwhile): a mind of many beliefs is mostly kept entries, and copying
     each bucket cost more than looking them up."""
     if embed is None:
-        return [
-            {"literal": term_to_json(k), "annots": [term_to_json(a) for a in annots]} for k, annots in beliefs.items()
-        ]
+        return [_belief_json(lit, annots) for lit, annots in beliefs.items()]
     if beliefs.embedded_bytes > 2 * beliefs.bytes:  # beliefs removed since: start again within the bound
         beliefs.embedded, beliefs.embedded_bytes = {}, 0
     kept = beliefs.embedded
@@ -493,7 +495,7 @@ def _beliefs_json(beliefs: BeliefBase, embed: Callable[[Json], Sized] | None) ->
                 out.append(entry[0])
                 continue
             met = len(refs.objects)
-            value = embed({"literal": term_to_json(lit), "annots": [term_to_json(a) for a in annots]})
+            value = embed(_belief_json(lit, annots))
             out.append(value)
             size = len(value) + KEPT_ENTRY_BYTES
             if len(refs.objects) == met and size <= room:
