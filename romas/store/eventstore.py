@@ -31,7 +31,17 @@ from sqlalchemy.sql.selectable import TypedReturnsRows
 from romas.records import record
 from romas.store import metrics
 from romas.store.group_commit import GroupCommit, Member, Ticket, begin_member, end_member
-from romas.store.raw import RawSelect, RawStatement, decode, document, instant, raw_select, sqlite_text
+from romas.store.raw import (
+    RawSelect,
+    RawStatement,
+    aware,
+    decode,
+    document,
+    instant,
+    json_rows,
+    raw_select,
+    sqlite_text,
+)
 from romas.store.read_pool import ReadPool, SqliteReadPool
 from romas.store.storable import storable_args, storable_text
 from romas.store.tables import events, idempotency_keys, resources, revisions
@@ -300,20 +310,20 @@ _SQLITE_CHUNK = 100
 
 # Writer.run_and_append on PostgreSQL: a run of changes of one resource (the current row checked at the revision the
 # run starts from, their events and revisions) and more events after them, and the caller's own data-modifying
-# ``tail`` (parameters from $26), in one statement that writes all of it or, when the check fails, nothing.
+# ``tail`` (parameters from $12), in one statement that writes all of it or, when the check fails, nothing. The
+# events ($7) and the revisions ($11) come as JSON rows (raw.json_rows says why), the events inserted in the order
+# given, so their positions follow it.
 _RUN_AND_APPEND_PG = (
     "WITH u AS (UPDATE resources SET revision = $3::integer, deleted = $4::boolean, state = $5::jsonb, "
     "updated_at = $6::timestamptz WHERE stream_id = $1::text AND revision = $2::integer RETURNING 1), "
-    f"e AS (INSERT INTO events ({_EVENT_COLUMNS}) SELECT st, sid, v, t, d::jsonb, m::jsonb, at "
-    "FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::timestamptz[]) "
-    "AS x(st, sid, v, t, d, m, at) WHERE {guard} RETURNING position, stream_id, version), "
+    f"e AS (INSERT INTO events ({_EVENT_COLUMNS}) SELECT x->>0, x->>1, (x->>2)::int, x->>3, x->4, x->5, "
+    "(x->>6)::timestamptz FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS j(x, n) WHERE {guard} ORDER BY n "
+    "RETURNING position, stream_id, version), "
     "r AS (INSERT INTO revisions (stream_id, revision, stream_type, parent, name, position, event_type, actor, "
-    "summary, changed, deleted, state, meta, recorded_at) SELECT $1::text, y.rev, $14::text, $15::text, $16::text, "
-    "e.position, y.et, y.actor, y.summary, y.changed, y.deleted, y.state::jsonb, y.meta::jsonb, y.at "
-    "FROM unnest($17::int[], $18::text[], $19::text[], $20::text[], $21::text[], $22::boolean[], $23::text[], "
-    "$24::text[], $25::timestamptz[]) AS y(rev, et, actor, summary, changed, deleted, state, meta, at) "
-    "JOIN e ON e.stream_id = $1::text AND e.version = y.rev){tail} "
-    "SELECT position FROM e ORDER BY position"
+    "summary, changed, deleted, state, meta, recorded_at) SELECT $1::text, (y->>0)::int, $8::text, $9::text, "
+    "$10::text, e.position, y->>1, y->>2, y->>3, y->>4, (y->>5)::boolean, y->6, y->7, (y->>8)::timestamptz "
+    "FROM jsonb_array_elements($11::jsonb) AS k(y) JOIN e ON e.stream_id = $1::text AND e.version = (y->>0)::int)"
+    "{tail} SELECT position FROM e ORDER BY position"
 )
 
 
@@ -609,7 +619,7 @@ class Writer:
         tail_args: Sequence[Any] = (),
     ) -> tuple[list[tuple[ResourceRow, RecordedEvent]], list[RecordedEvent]]:
         """PostgreSQL only, for changes that :func:`one_run` accepts: :meth:`record_run` then :meth:`append`, and
-        the caller's ``tail`` (a data-modifying CTE ``, name AS (...)`` whose parameters start at $26 and whose
+        the caller's ``tail`` (a data-modifying CTE ``, name AS (...)`` whose parameters start at $12 and whose
         condition includes ``{guard}``), in one statement that writes everything or, when the run's check fails,
         nothing (:class:`ConcurrencyConflict`): it suits a light write (see ``Store.write``), where the calls one
         after the other would not. ``events`` need their expected versions."""
@@ -619,7 +629,6 @@ class Writer:
         rows += [self.prepare(new) for new in events]
         first = changes[0] if changes else None
         last = changes[-1] if changes else None
-        revisions = [(change, row) for change, row in zip(changes, rows, strict=False)]
         args: list[Any] = [
             None if first is None else first.stream_id,
             None if first is None else first.expected_revision,
@@ -627,19 +636,26 @@ class Writer:
             None if last is None else last.deleted,
             None if last is None else document(last.state),
             None if first is None else rows[len(changes) - 1].recorded_at,
-            *event_columns(rows),
+            json_rows(event_rows(rows)),
             None if first is None else first.stream_type,
             None if first is None else first.parent,
             None if first is None else first.name,
-            [row.version for _, row in revisions],
-            [change.event_type for change, _ in revisions],
-            [row.metadata["actor"] for _, row in revisions],
-            [storable_text(change.summary) for change, _ in revisions],
-            [",".join(change.changed) for change, _ in revisions],
-            [change.deleted for change, _ in revisions],
-            [document(change.state) for change, _ in revisions],
-            [document({k: v for k, v in row.metadata.items() if k != "actor"}) for _, row in revisions],
-            [row.recorded_at for _, row in revisions],
+            json_rows(
+                [
+                    (
+                        row.version,
+                        change.event_type,
+                        row.metadata["actor"],
+                        storable_text(change.summary),
+                        ",".join(change.changed),
+                        change.deleted,
+                        msgspec.Raw(document(change.state)),
+                        msgspec.Raw(document({k: v for k, v in row.metadata.items() if k != "actor"})),
+                        aware(row.recorded_at),
+                    )
+                    for change, row in zip(changes, rows, strict=False)
+                ]
+            ),
             *tail_args,
         ]
         await self._member.protect()

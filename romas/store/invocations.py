@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from romas.records import field_names, record
 from romas.store.eventstore import Change, NewEvent, Store, WriteContext, Writer, one_run
-from romas.store.raw import document, optional_document, raw_statement, resources_by_stream_sqlite
+from romas.store.raw import aware, document, json_rows, optional_document, raw_statement, resources_by_stream_sqlite
 from romas.store.tables import invocations
 
 FINAL_STATUSES = frozenset({"succeeded", "failed"})
@@ -92,20 +93,21 @@ _INSERT = raw_statement(
 
 # Invocations on PostgreSQL, in one round trip whatever their number: each one's artefact is read, and its row and
 # first event are inserted only if the artefact exists, is not deleted and (when asked) is of the type the operation
-# was checked against; nothing is written for the others, so the request needs no undo. The events take positions
-# in the order given; one row comes back per invocation, in that order.
+# was checked against; nothing is written for the others, so the request needs no undo. The invocations come as JSON
+# rows ($1, raw.json_rows says why), their artefacts' streams also as an array ($3, for the index on resources). The
+# events take positions in the order given; one row comes back per invocation, in that order.
 _ACCEPT_MANY_IF_LIVE_PG = raw_statement(
-    "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-    "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[]) WITH ORDINALITY "
-    "AS u(artefact_stream, id, workspace, artefact, operation, args, invoker, origin, kind, stream_id, data, "
-    "metadata, recorded_at, n)), "
+    "WITH u AS (SELECT x->>0 AS artefact_stream, x->>1 AS id, x->>2 AS workspace, x->>3 AS artefact, "
+    "x->>4 AS operation, x->5 AS args, x->>6 AS invoker, x->>7 AS origin, x->>8 AS kind, x->>9 AS stream_id, "
+    "x->10 AS data, x->11 AS metadata, (x->>12)::timestamptz AS recorded_at, n "
+    "FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(x, n)), "
     "a AS (SELECT u.*, r.deleted, r.revision, r.state->>'type' AS type FROM u LEFT JOIN resources r "
-    "ON r.stream_id = u.artefact_stream), "
+    "ON r.stream_id = u.artefact_stream AND r.stream_id = ANY($3::text[])), "
     "i AS (INSERT INTO invocations (id, workspace, artefact, operation, args, invoker, origin, status, version, "
-    "accepted_at) SELECT id, workspace, artefact, operation, args::jsonb, invoker, origin, 'accepted', 1, "
-    "$14::timestamptz FROM a WHERE NOT a.deleted AND (a.kind IS NULL OR a.type = a.kind) ORDER BY n RETURNING id), "
+    "accepted_at) SELECT id, workspace, artefact, operation, args, invoker, origin, 'accepted', 1, "
+    "$2::timestamptz FROM a WHERE NOT a.deleted AND (a.kind IS NULL OR a.type = a.kind) ORDER BY n RETURNING id), "
     "e AS (INSERT INTO events (stream_type, stream_id, version, type, data, metadata, recorded_at) "
-    "SELECT 'invocation', a.stream_id, 1, 'invocation.accepted', a.data::jsonb, a.metadata::jsonb, a.recorded_at "
+    "SELECT 'invocation', a.stream_id, 1, 'invocation.accepted', a.data, a.metadata, a.recorded_at "
     "FROM a JOIN i ON i.id = a.id ORDER BY a.n RETURNING stream_id, position) "
     "SELECT a.deleted, a.revision, a.type, e.position FROM a LEFT JOIN e ON e.stream_id = a.stream_id ORDER BY a.n"
 )
@@ -148,22 +150,31 @@ async def accept_many_if_live(writer: Writer, asked: Sequence[Asked], at: dateti
     if writer.dialect != "postgresql":
         return await _accept_many_sqlite(writer, asked, at, fresh)
     events = [writer.prepare(_accepted_event(new), context) for new, context, _ in asked]
+    streams = [f"/workspaces/{new.workspace}/artefacts/{new.artefact}" for new, _, _ in asked]
     rows = await writer.run(
         _ACCEPT_MANY_IF_LIVE_PG,
-        [f"/workspaces/{new.workspace}/artefacts/{new.artefact}" for new, _, _ in asked],
-        [new.id for new, _, _ in asked],
-        [new.workspace for new, _, _ in asked],
-        [new.artefact for new, _, _ in asked],
-        [new.operation for new, _, _ in asked],
-        [document(new.args) for new, _, _ in asked],
-        [new.invoker for new, _, _ in asked],
-        [new.origin for new, _, _ in asked],
-        [kind for _, _, kind in asked],
-        [e.stream_id for e in events],
-        [e.data_json for e in events],
-        [e.metadata_json for e in events],
-        [e.recorded_at for e in events],
+        json_rows(
+            [
+                (
+                    stream,
+                    new.id,
+                    new.workspace,
+                    new.artefact,
+                    new.operation,
+                    msgspec.Raw(document(new.args)),
+                    new.invoker,
+                    new.origin,
+                    kind,
+                    e.stream_id,
+                    msgspec.Raw(e.data_json),
+                    msgspec.Raw(e.metadata_json),
+                    aware(e.recorded_at),
+                )
+                for stream, (new, _, kind), e in zip(streams, asked, events, strict=True)
+            ]
+        ),
         writer.instant(at),
+        sorted(set(streams)),
     )
     gates = []
     wrote = False
@@ -272,13 +283,15 @@ async def end(writer: Writer, ends: Sequence[InvocationEnd]) -> None:
     await writer.append([_end_event(e) for e in ends])
 
 
-# An invocation's end as the tail of ``Writer.run_and_append`` (its parameters from $26, the columns of _END_PG).
+# An invocation's end as the tail of ``Writer.run_and_append``: the ends as JSON rows ($12, the columns of _END_PG;
+# raw.json_rows says why), their ids as an array ($13) so that PostgreSQL finds the rows through the index on ``id``.
 _END_TAIL_PG = (
     ", i AS (UPDATE invocations SET status = z.status, version = z.version, finished_at = z.at, "
     "result = z.result::jsonb, error = z.error::jsonb, "
     "artefact_revision = COALESCE(z.rev, invocations.artefact_revision) "
-    "FROM unnest($26::text[], $27::text[], $28::int[], $29::timestamptz[], $30::text[], $31::text[], $32::int[]) "
-    "AS z(id, status, version, at, result, error, rev) WHERE invocations.id = z.id AND {guard})"
+    "FROM (SELECT r->>0 AS id, r->>1 AS status, (r->>2)::int AS version, (r->>3)::timestamptz AS at, "
+    "r->>4 AS result, r->>5 AS error, (r->>6)::int AS rev FROM jsonb_array_elements($12::jsonb) AS j(r)) AS z "
+    "WHERE invocations.id = z.id AND invocations.id = ANY($13::text[]) AND {guard})"
 )
 
 
@@ -290,8 +303,8 @@ async def finish(writer: Writer, changes: Sequence[Change], ends: Sequence[Invoc
         await writer.record_run(changes)
         await end(writer, ends)
         return
-    columns = list(zip(*(_end_args(writer, e) for e in ends), strict=True)) if ends else [()] * 7
-    await writer.run_and_append(changes, [_end_event(e) for e in ends], _END_TAIL_PG, [list(c) for c in columns])
+    rows = json_rows([_end_args(writer, e) for e in ends])
+    await writer.run_and_append(changes, [_end_event(e) for e in ends], _END_TAIL_PG, [rows, [e.id for e in ends]])
 
 
 def _end_args(writer: Writer, e: InvocationEnd) -> tuple[Any, ...]:
@@ -300,7 +313,7 @@ def _end_args(writer: Writer, e: InvocationEnd) -> tuple[Any, ...]:
         e.id,
         e.status,
         e.version + 1,
-        writer.instant(e.at),
+        writer.instant(aware(e.at)),
         optional_document(e.result),
         optional_document(e.error),
         e.artefact_revision,

@@ -110,13 +110,22 @@ async def test_a_run_and_its_ends_are_written_as_the_run_then_the_ends_would_be(
             twin_row.error,
             twin_row.artefact_revision,
         )
+    revisions: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
     for name in ("first", "second"):
-        current = await store.current(f"/workspaces/w/artefacts/{name}")
+        stream = f"/workspaces/w/artefacts/{name}"
+        current = await store.current(stream)
         assert current is not None and current.revision == changes + 1
-        history = await store.history(f"/workspaces/w/artefacts/{name}", before=None, limit=10)
+        history = await store.history(stream, before=None, limit=10)
         assert [(h.revision, h.actor, h.summary) for h in history][:1] == (
             [(changes + 1, "bob", f"inc() by {name}{changes - 1}")] if changes else [(1, "alice", "")]
         )
+        revisions[name] = []
+        for h in history:
+            row = await store.revision(stream, h.revision)
+            assert row is not None
+            entry = (h.revision, h.event_type, h.actor, h.summary.replace(name, "X"), h.changed, h.deleted, h.meta)
+            revisions[name].append((*entry, row.state))
+    assert revisions["first"] == revisions["second"], "each revision as the run written one change at a time gives"
 
 
 async def test_a_stale_run_writes_nothing_and_the_rest_of_its_batch_commits(store: Store) -> None:
