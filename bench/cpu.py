@@ -27,6 +27,22 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+IO_FIELDS = ("syscr", "syscw", "rchar", "wchar", "cancelled_write_bytes")
+"""What ``/proc/<pid>/io`` says a process did: its read and write system calls, the bytes they moved (page cache
+included), and the bytes written to files deleted before they reached the disk. Kept for the server because py-spy
+does not see what its threads do in C with the interpreter's lock released (SQLite's commits, say)."""
+
+
+def _proc_io(pid: int) -> tuple[int, ...]:
+    """The server's I/O counters (``IO_FIELDS``), zeros when they cannot be read."""
+    try:
+        lines = Path(f"/proc/{pid}/io").read_text().splitlines()
+    except OSError:
+        return (0,) * len(IO_FIELDS)
+    found = dict(line.split(": ", 1) for line in lines if ": " in line)
+    return tuple(int(found.get(name, 0)) for name in IO_FIELDS)
+
+
 def _postgres_cpu() -> dict[int, float]:
     """CPU of every process named ``postgres`` (the server and its backends), by pid; key -1 holds what the
     backends that have ended used (short-lived connections, when a client's pool opens and closes them)."""
@@ -101,6 +117,7 @@ class CpuSnapshot:
     client: float
     server: float
     postgres: dict[int, float]
+    server_io: tuple[int, ...] = (0,) * len(IO_FIELDS)
 
 
 def snapshot(server_pid: int | None) -> CpuSnapshot:
@@ -112,6 +129,7 @@ def snapshot(server_pid: int | None) -> CpuSnapshot:
         client=_self_cpu(),
         server=_proc_cpu(server_pid) if server_pid else 0.0,
         postgres=_postgres_cpu(),
+        server_io=_proc_io(server_pid) if server_pid else (0,) * len(IO_FIELDS),
     )
 
 
@@ -125,6 +143,8 @@ class CpuUse:
     client: float
     server: float
     postgres: float
+    server_io: tuple[int, ...] = (0,) * len(IO_FIELDS)
+    """The server's I/O over the window (``IO_FIELDS``)."""
 
     @classmethod
     def between(cls, a: CpuSnapshot, b: CpuSnapshot) -> CpuUse:
@@ -136,6 +156,7 @@ class CpuUse:
             server=b.server - a.server,
             # backends that ended inside the window are lost; those that started count from zero
             postgres=sum(max(0.0, cpu - a.postgres.get(pid, 0.0)) for pid, cpu in b.postgres.items()),
+            server_io=tuple(max(0, y - x) for x, y in zip(a.server_io, b.server_io, strict=True)),
         )
 
     @property
@@ -164,7 +185,19 @@ class CpuUse:
                 "load_generator": per_request(self.client),
                 "postgres": per_request(self.postgres),
             },
+            "server_io_per_request": {
+                name: round(value / requests, 2) if requests else None
+                for name, value in zip(IO_FIELDS, self.server_io, strict=True)
+            },
         }
+
+    def io_brief(self, requests: int, unit: str = "req") -> str:
+        """The server's I/O per request: write calls and bytes, read calls (and bytes written for nothing)."""
+        if not requests or not any(self.server_io):
+            return ""
+        reads, writes, _read_bytes, written, discarded = (value / requests for value in self.server_io)
+        lost = f", {discarded / 1000:.1f} KB discarded" if discarded else ""
+        return f" | io/{unit} server {writes:.1f} writes {written / 1000:.1f} KB{lost}, {reads:.1f} reads"
 
     def brief(self, requests: int) -> str:
         def us(seconds: float) -> str:
@@ -173,5 +206,5 @@ class CpuUse:
         return (
             f"cores: server {self.cores_used(self.server):.2f} gen {self.cores_used(self.client):.2f} "
             f"pg {self.cores_used(self.postgres):.2f} other {self.cores_used(self.other):.2f}"
-            f" | us/req server {us(self.server)} pg {us(self.postgres)}"
+            f" | us/req server {us(self.server)} pg {us(self.postgres)}" + self.io_brief(requests)
         )

@@ -475,7 +475,7 @@ class Window:
         return (
             f"cores: server {use.cores_used(use.server):.2f} gen {use.cores_used(use.client):.2f} "
             f"pg {use.cores_used(use.postgres):.2f} other {use.cores_used(use.other):.2f} | "
-            f"us/{unit} server {per} pg {pg}"
+            f"us/{unit} server {per} pg {pg}" + use.io_brief(units, unit)
         )
 
 
