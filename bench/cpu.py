@@ -33,12 +33,15 @@ included), and the bytes written to files deleted before they reached the disk. 
 does not see what its threads do in C with the interpreter's lock released (SQLite's commits, say)."""
 
 
+_NO_IO = (0,) * len(IO_FIELDS)
+
+
 def _proc_io(pid: int) -> tuple[int, ...]:
     """The server's I/O counters (``IO_FIELDS``), zeros when they cannot be read."""
     try:
         lines = Path(f"/proc/{pid}/io").read_text().splitlines()
     except OSError:
-        return (0,) * len(IO_FIELDS)
+        return _NO_IO
     found = dict(line.split(": ", 1) for line in lines if ": " in line)
     return tuple(int(found.get(name, 0)) for name in IO_FIELDS)
 
@@ -117,7 +120,7 @@ class CpuSnapshot:
     client: float
     server: float
     postgres: dict[int, float]
-    server_io: tuple[int, ...] = (0,) * len(IO_FIELDS)
+    server_io: tuple[int, ...] = _NO_IO
 
 
 def snapshot(server_pid: int | None) -> CpuSnapshot:
@@ -129,7 +132,7 @@ def snapshot(server_pid: int | None) -> CpuSnapshot:
         client=_self_cpu(),
         server=_proc_cpu(server_pid) if server_pid else 0.0,
         postgres=_postgres_cpu(),
-        server_io=_proc_io(server_pid) if server_pid else (0,) * len(IO_FIELDS),
+        server_io=_proc_io(server_pid) if server_pid else _NO_IO,
     )
 
 
@@ -143,7 +146,7 @@ class CpuUse:
     client: float
     server: float
     postgres: float
-    server_io: tuple[int, ...] = (0,) * len(IO_FIELDS)
+    server_io: tuple[int, ...] = _NO_IO
     """The server's I/O over the window (``IO_FIELDS``)."""
 
     @classmethod
@@ -199,12 +202,12 @@ class CpuUse:
         lost = f", {discarded / 1000:.1f} KB discarded" if discarded else ""
         return f" | io/{unit} server {writes:.1f} writes {written / 1000:.1f} KB{lost}, {reads:.1f} reads"
 
-    def brief(self, requests: int) -> str:
+    def brief(self, requests: int, unit: str = "req") -> str:
         def us(seconds: float) -> str:
             return f"{seconds / requests * 1e6:.0f}" if requests else "-"
 
         return (
             f"cores: server {self.cores_used(self.server):.2f} gen {self.cores_used(self.client):.2f} "
             f"pg {self.cores_used(self.postgres):.2f} other {self.cores_used(self.other):.2f}"
-            f" | us/req server {us(self.server)} pg {us(self.postgres)}" + self.io_brief(requests)
+            f" | us/{unit} server {us(self.server)} pg {us(self.postgres)}" + self.io_brief(requests, unit)
         )

@@ -468,15 +468,7 @@ class Window:
 
     @staticmethod
     def brief(use: Any, units: int, unit: str) -> str:
-        if use is None:
-            return ""
-        per = f"{use.server / units * 1e6:.0f}" if units else "-"
-        pg = f"{use.postgres / units * 1e6:.0f}" if units else "-"
-        return (
-            f"cores: server {use.cores_used(use.server):.2f} gen {use.cores_used(use.client):.2f} "
-            f"pg {use.cores_used(use.postgres):.2f} other {use.cores_used(use.other):.2f} | "
-            f"us/{unit} server {per} pg {pg}" + use.io_brief(units, unit)
-        )
+        return "" if use is None else str(use.brief(units, unit))
 
 
 # -- in-process baselines run in a fresh process on the server's core --------------------------------------------

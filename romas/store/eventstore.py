@@ -629,12 +629,13 @@ class Writer:
         rows += [self.prepare(new) for new in events]
         first = changes[0] if changes else None
         last = changes[-1] if changes else None
+        states = [document(change.state) for change in changes]  # each revision's; the last is the current one
         args: list[Any] = [
             None if first is None else first.stream_id,
             None if first is None else first.expected_revision,
             None if first is None else first.expected_revision + len(changes),
             None if last is None else last.deleted,
-            None if last is None else document(last.state),
+            states[-1] if states else None,
             None if first is None else rows[len(changes) - 1].recorded_at,
             json_rows(event_rows(rows)),
             None if first is None else first.stream_type,
@@ -649,11 +650,11 @@ class Writer:
                         storable_text(change.summary),
                         ",".join(change.changed),
                         change.deleted,
-                        msgspec.Raw(document(change.state)),
+                        msgspec.Raw(state),
                         msgspec.Raw(document({k: v for k, v in row.metadata.items() if k != "actor"})),
                         aware(row.recorded_at),
                     )
-                    for change, row in zip(changes, rows, strict=False)
+                    for change, row, state in zip(changes, rows, states, strict=False)
                 ]
             ),
             *tail_args,

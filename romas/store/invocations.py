@@ -308,7 +308,7 @@ async def finish(writer: Writer, changes: Sequence[Change], ends: Sequence[Invoc
 
 
 def _end_args(writer: Writer, e: InvocationEnd) -> tuple[Any, ...]:
-    """The parameters of _END (and the columns of _END_TAIL_PG) for one end."""
+    """The parameters of _END (and a row of _END_TAIL_PG's $12) for one end."""
     return (
         e.id,
         e.status,
