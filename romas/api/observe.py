@@ -39,6 +39,7 @@ from romas.api.problems import Problem, problem_type
 from romas.api.ratelimit import WRITE_METHODS, RateLimiter, client_key, retry_after
 from romas.config import Settings
 from romas.services.container import Services
+from romas.store.together import WAITING as STORE_WAITING
 
 log = logging.getLogger("romas.requests")
 
@@ -135,6 +136,8 @@ class RequestObserver:
         clients = services.runtime.clients if services is not None and not _streams(scope) else None
         if clients is not None:
             clients.started()
+            if clients.park_on_store:
+                STORE_WAITING.set(clients.on_store)
         try:
             wait = self._limited(scope) if method in WRITE_METHODS else 0.0
             if wait > 0.0:

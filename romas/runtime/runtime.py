@@ -148,7 +148,7 @@ class Runtime:
         """A slice while one does."""
         self.max_pause_s = max_pause_s
         self.backlog = Backlog()
-        self.clients = Clients()
+        self.clients = Clients(park_on_store=store.dialect == "postgresql")
         self.checkpoint_every_s = checkpoint_every_s
         self.log_flush_s = log_flush_s
         self.host = RuntimeHost(self)
@@ -678,8 +678,9 @@ class Runtime:
                 self.telemetry.steps += report.steps
                 live.stepped = True
                 worked = True
+            message_slice_s = self.slice_s if self.clients.parked else self.message_slice_s  # see clients.py
             if stepped < len(ready) and self.backlog.slice_over(
-                stepped, time.perf_counter() - yielded_at, self.slice_s, self.message_slice_s
+                stepped, time.perf_counter() - yielded_at, self.slice_s, message_slice_s
             ):  # not after the last one: the cycle commits what the round did first, then yields
                 await self._yield()
                 yielded_at = time.perf_counter()

@@ -11,7 +11,9 @@ the batch holding it committed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -27,6 +29,12 @@ runtime's at-work marks, say)."""
 
 MAX_TOGETHER = 256
 """A write takes at most this many requests; the rest wait for the next one."""
+
+WAITING: contextvars.ContextVar[Callable[[], AbstractContextManager[None]] | None] = contextvars.ContextVar(
+    "romas_store_waiting", default=None
+)
+"""What the current request holds while its item waits for its write to commit, if anything: set by the API for the
+runtime's count of requests at work (romas/runtime/clients.py), which a request waiting for the database leaves."""
 
 
 @dataclass(slots=True)
@@ -75,7 +83,11 @@ class Together(Generic[T, R]):
         if not self._writing:
             self._writing = True
             self._start()
-        return await outcome
+        waiting = WAITING.get()
+        if waiting is None:
+            return await outcome
+        with waiting():
+            return await outcome
 
     def _start(self) -> None:
         task = asyncio.create_task(self._write(), name=self.name)

@@ -145,6 +145,48 @@ async def test_a_round_yields_between_its_agents_not_after_the_last(client: Clie
             await _in_server(client, runtime._restart_scheduler)
 
 
+async def test_while_requests_wait_for_the_store_slices_are_short_though_messages_wait(client: Client) -> None:
+    """Requests parked on the store (PostgreSQL, see clients.py) resume when its round trip returns: the agents then
+    step in short slices even while messages wait, so those answers do not wait for a long one."""
+    runtime = client.app.state.services.runtime
+    for name in ("bob", "carol"):
+        await put_agent(client, name, code="+!inc <- true.\n")
+        await send(client, name, "achieve", "inc")
+    yields: list[str] = []
+    real_yield = runtime._yield
+
+    async def counted() -> None:
+        yields.append("yield")
+        await real_yield()
+
+    def one_round(parked: int) -> Callable[[], Awaitable[list[str]]]:
+        async def run() -> list[str]:
+            """One round in which only a long slice (10 s) would end while messages wait."""
+            slices = runtime.slice_s, runtime.message_slice_s
+            runtime.slice_s, runtime.message_slice_s = 0.0, 10.0
+            runtime._yield = counted
+            runtime.clients.parked += parked
+            try:
+                yields.clear()
+                assert await runtime._round()
+                return list(yields)
+            finally:
+                runtime.clients.parked -= parked
+                del runtime._yield
+                runtime.slice_s, runtime.message_slice_s = slices
+
+        return run
+
+    for parked, expected in ((0, []), (1, ["yield"])):
+        await _in_server(client, runtime._stop_scheduler)
+        try:
+            for name in ("bob", "carol"):
+                await send(client, name, "achieve", "inc", wait=0)
+            assert await _in_server(client, one_round(parked)) == expected
+        finally:
+            await _in_server(client, runtime._restart_scheduler)
+
+
 def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
     async def checked() -> bool:
         return check()

@@ -58,3 +58,16 @@ async def test_pauses_ended_by_their_bound_are_not_kept() -> None:
         await task
     assert clients._pauses == []
     clients.finished()
+
+
+async def test_a_request_waiting_for_the_store_is_parked_and_not_at_work() -> None:
+    clients = Clients(park_on_store=True)
+    clients.started()
+    pause = asyncio.create_task(clients.gone(5.0))
+    await asyncio.sleep(0)
+    with clients.on_store():
+        assert (clients.busy, clients.parked) == (0, 1)
+        await asyncio.wait_for(pause, 1.0)  # the pause under way ended when the request parked
+        await clients.gone(5.0)  # and a new one returns at once
+    assert (clients.busy, clients.parked) == (1, 0)
+    clients.finished()

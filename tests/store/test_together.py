@@ -4,7 +4,8 @@ clients' invocations, ``invocations.accept_many_if_live``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from romas.store import invocations
 from romas.store.eventstore import Change, Store, WriteContext, Writer
 from romas.store.invocations import ArtefactGate, NewInvocation
-from romas.store.together import Together
+from romas.store.together import WAITING, Together
 
 pytestmark = pytest.mark.anyio
 
@@ -101,3 +102,33 @@ async def test_a_write_that_fails_fails_every_request_it_took_and_the_next_ones_
     assert [r.id for r in await invocations.pending(store)] == ["i1"]
     gate, _ = await together.submit(_asked(3, "c"))
     assert gate.accepted
+
+
+async def test_a_request_waits_for_its_write_inside_what_its_context_holds_for_store_waits(store: Store) -> None:
+    """``WAITING`` (set by the API for the runtime's count of requests at work) is held around the wait for the
+    commit, in the requesting task only, and released once the outcome is in."""
+    await _artefact(store, "c", "counter")
+    together = _together(store)
+    held: list[str] = []
+
+    @contextlib.contextmanager
+    def waiting() -> Iterator[None]:
+        held.append("in")
+        try:
+            yield
+        finally:
+            held.append("out")
+
+    async def request() -> ArtefactGate:
+        WAITING.set(waiting)
+        outcome, _ = await together.submit(_asked(1, "c"))
+        return outcome
+
+    async with store.write():  # holds the writer: the request waits for the next batch
+        task = asyncio.create_task(request())
+        await asyncio.sleep(0.01)
+        assert held == ["in"]
+    assert (await task).accepted
+    assert held == ["in", "out"]
+    outcome, _ = await together.submit(_asked(2, "c"))  # no WAITING in this context: nothing held
+    assert outcome.accepted and held == ["in", "out"]
