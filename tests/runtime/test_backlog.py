@@ -108,13 +108,19 @@ async def test_a_message_cancelled_in_the_queue_leaves_no_wait_behind(client: Cl
         await _in_server(client, runtime._restart_scheduler)
 
 
-async def test_a_round_yields_between_its_agents_not_after_the_last(client: Client) -> None:
-    """The cycle commits what a round did before it yields: a yield after the round's last agent would hold that
-    commit back for a pause."""
-    runtime = client.app.state.services.runtime
+async def _two_agents(client: Client) -> None:
+    """bob and carol, running, each with a first message processed."""
     for name in ("bob", "carol"):
         await put_agent(client, name, code="+!inc <- true.\n")
         await send(client, name, "achieve", "inc")
+
+
+async def _yields_in_one_round(
+    client: Client, names: list[str], slices: tuple[float, float], parked: int = 0
+) -> list[str]:
+    """The scheduler's yields in one round of it over the agents ``names``, each sent a message first, with its
+    slices (``slice_s``, ``message_slice_s``) as given and ``parked`` requests waiting for the store."""
+    runtime = client.app.state.services.runtime
     yields: list[str] = []
     real_yield = runtime._yield
 
@@ -123,68 +129,44 @@ async def test_a_round_yields_between_its_agents_not_after_the_last(client: Clie
         await real_yield()
 
     async def one_round() -> list[str]:
-        """One round with every slice over at once."""
-        slices = runtime.slice_s, runtime.message_slice_s
-        runtime.slice_s = runtime.message_slice_s = 0.0
+        kept = runtime.slice_s, runtime.message_slice_s
+        runtime.slice_s, runtime.message_slice_s = slices
         runtime._yield = counted
+        runtime.clients.parked += parked
         try:
-            yields.clear()
             assert await runtime._round()
             return list(yields)
         finally:
+            runtime.clients.parked -= parked
             del runtime._yield
-            runtime.slice_s, runtime.message_slice_s = slices
+            runtime.slice_s, runtime.message_slice_s = kept
 
-    for names, expected in ((["bob"], []), (["bob", "carol"], ["yield"])):
-        await _in_server(client, runtime._stop_scheduler)
-        try:
-            for name in names:
-                await send(client, name, "achieve", "inc", wait=0)
-            assert await _in_server(client, one_round) == expected
-        finally:
-            await _in_server(client, runtime._restart_scheduler)
+    await _in_server(client, runtime._stop_scheduler)
+    try:
+        for name in names:
+            await send(client, name, "achieve", "inc", wait=0)
+        yielded: list[str] = await _in_server(client, one_round)
+    finally:
+        await _in_server(client, runtime._restart_scheduler)
+    return yielded
+
+
+async def test_a_round_yields_between_its_agents_not_after_the_last(client: Client) -> None:
+    """The cycle commits what a round did before it yields: a yield after the round's last agent would hold that
+    commit back for a pause."""
+    await _two_agents(client)
+    every_slice_over = (0.0, 0.0)
+    assert await _yields_in_one_round(client, ["bob"], every_slice_over) == []
+    assert await _yields_in_one_round(client, ["bob", "carol"], every_slice_over) == ["yield"]
 
 
 async def test_while_requests_wait_for_the_store_slices_are_short_though_messages_wait(client: Client) -> None:
     """Requests parked on the store (PostgreSQL, see clients.py) resume when its round trip returns: the agents then
     step in short slices even while messages wait, so those answers do not wait for a long one."""
-    runtime = client.app.state.services.runtime
-    for name in ("bob", "carol"):
-        await put_agent(client, name, code="+!inc <- true.\n")
-        await send(client, name, "achieve", "inc")
-    yields: list[str] = []
-    real_yield = runtime._yield
-
-    async def counted() -> None:
-        yields.append("yield")
-        await real_yield()
-
-    def one_round(parked: int) -> Callable[[], Awaitable[list[str]]]:
-        async def run() -> list[str]:
-            """One round in which only a long slice (10 s) would end while messages wait."""
-            slices = runtime.slice_s, runtime.message_slice_s
-            runtime.slice_s, runtime.message_slice_s = 0.0, 10.0
-            runtime._yield = counted
-            runtime.clients.parked += parked
-            try:
-                yields.clear()
-                assert await runtime._round()
-                return list(yields)
-            finally:
-                runtime.clients.parked -= parked
-                del runtime._yield
-                runtime.slice_s, runtime.message_slice_s = slices
-
-        return run
-
-    for parked, expected in ((0, []), (1, ["yield"])):
-        await _in_server(client, runtime._stop_scheduler)
-        try:
-            for name in ("bob", "carol"):
-                await send(client, name, "achieve", "inc", wait=0)
-            assert await _in_server(client, one_round(parked)) == expected
-        finally:
-            await _in_server(client, runtime._restart_scheduler)
+    await _two_agents(client)
+    only_a_long_slice_over = (0.0, 10.0)  # while messages wait, a slice would end after 10 s
+    assert await _yields_in_one_round(client, ["bob", "carol"], only_a_long_slice_over) == []
+    assert await _yields_in_one_round(client, ["bob", "carol"], only_a_long_slice_over, parked=1) == ["yield"]
 
 
 def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
