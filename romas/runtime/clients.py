@@ -53,14 +53,13 @@ class Clients:
 
     @contextlib.contextmanager
     def on_store(self) -> Iterator[None]:
-        """A request whose write waits for its commit: not at work meanwhile, and counted as parked."""
+        """A request whose write waits for its commit: waiting (:meth:`waiting`), and counted as parked."""
         self.parked += 1
-        self.finished()
         try:
-            yield
+            with self.waiting():
+                yield
         finally:
             self.parked -= 1
-            self.started()
 
     async def gone(self, at_most: float) -> None:
         """Return when no request is at work, or after ``at_most`` seconds. Under a flood of requests the bound is
