@@ -7,7 +7,7 @@ sixteen round trips to PostgreSQL (each waiting for PostgreSQL to be scheduled o
 write's own machinery (its place in the queue, its futures). Here the deployments that arrive while a write of them
 waits for its batch join it, and one statement (:func:`record_many_if_current`) writes each of them that still finds
 its agent as it was decided on, in arrival order, and nothing for the others; each deployment hears its own outcome
-once the batch holding it committed, as :meth:`~romas.store.eventstore.Writer.record_if_current` would have told it.
+once the batch holding it committed, as :meth:`~romas.store.writer.Writer.record_if_current` would have told it.
 
 The agent each deployment was decided on is also remembered (:class:`KnownRows`): the next deployment of the agent
 in this process decides on it instead of reading the agent again, since the statement checks it is still current
@@ -80,7 +80,7 @@ class Conditional:
 async def record_many_if_current(
     writer: Writer, items: list[Conditional]
 ) -> list[tuple[ResourceRow, RecordedEvent] | None]:
-    """:meth:`~romas.store.eventstore.Writer.record_if_current` for changes of distinct resources, each with the
+    """:meth:`~romas.store.writer.Writer.record_if_current` for changes of distinct resources, each with the
     context of the request that made it (its event's metadata), in one statement (PostgreSQL): it writes those whose
     resource is still as decided on, their events in the order given, and nothing for the others (None), so it
     suits a light write."""
