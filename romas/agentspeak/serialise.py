@@ -638,7 +638,7 @@ def _restore(ag: Agent, data: Mapping[str, Json]) -> None:
     if data["rules"]:
         text = "\n".join(data["rules"])
         # functions registered by programs (``{ register_function("f.h", 2, "h") }``) are known again to the rules
-        from romas.agentspeak.parser import USER_FUNCTIONS
+        from romas.agentspeak.builder import USER_FUNCTIONS
 
         known = [
             f"{{ register_function({source_term(name)}, {arity}, {source_term(pred)}) }}\n"
