@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,11 +43,15 @@ class Syncs:
 
 def probe(directory: Path, seconds: float, every_s: float, slow_ms: float) -> Syncs:
     """Write and sync one page every ``every_s`` for ``seconds``, in a file removed afterwards."""
-    syncs = Syncs()
+    end = time.monotonic() + seconds
+    return probe_until(lambda: time.monotonic() >= end, directory, every_s, slow_ms, Syncs())
+
+
+def probe_until(done: Callable[[], bool], directory: Path, every_s: float, slow_ms: float, syncs: Syncs) -> Syncs:
+    """:func:`probe` until ``done()``, noting into ``syncs``."""
     handle, name = tempfile.mkstemp(prefix="romas-disk-probe-", dir=directory)
     try:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        while not done():
             started_at = time.time()
             started = time.perf_counter()
             os.pwrite(handle, PAGE, 0)
@@ -59,6 +65,38 @@ def probe(directory: Path, seconds: float, every_s: float, slow_ms: float) -> Sy
         os.close(handle)
         os.unlink(name)
     return syncs
+
+
+class Probe:
+    """The probe in a thread of its own for the span of a ``with`` block (``bench.runtime latency --disk-probe``):
+    the block gets the :class:`Syncs`, complete once it has ended."""
+
+    def __init__(self, directory: Path, every_s: float = 0.01, slow_ms: float = 10.0) -> None:
+        self.directory = directory
+        self.every_s = every_s
+        self.slow_ms = slow_ms
+        self.syncs = Syncs()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=probe_until,
+            args=(self._stop.is_set, directory, every_s, slow_ms, self.syncs),
+            name="romas-disk-probe",
+            daemon=True,
+        )
+
+    def __enter__(self) -> Syncs:
+        self._thread.start()
+        return self.syncs
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def brief(syncs: Syncs, slow_ms: float = 10.0) -> str:
+    """One line for a repetition: how many syncs were slow, and the longest."""
+    longest = max(syncs.durations_ms, default=float("nan"))
+    return f"disk: {len(syncs.slow)} syncs over {slow_ms:g} ms, longest {longest:.1f} ms"
 
 
 def report(syncs: Syncs, slow_ms: float) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import uvloop
 
-from bench import common, mas
+from bench import common, disk, mas
 from bench.api import get_requests
 from bench.common import Options, Server
 from bench.cpu import CpuUse, snapshot
@@ -514,7 +514,13 @@ async def latency_run(
 
 
 async def bench_latency(
-    opts: Options, kinds: list[str], agents: int, rate: float, synchronous: str | None, observe: str = "sse"
+    opts: Options,
+    kinds: list[str],
+    agents: int,
+    rate: float,
+    synchronous: str | None,
+    observe: str = "sse",
+    disk_probe: Path | None = None,
 ) -> Section:
     print(
         f"\n== latency: POST -> processed at a steady {rate:g} messages/s to {agents} agents (open loop, "
@@ -541,12 +547,19 @@ async def bench_latency(
             sent = 0
             speeds: list[float] = []
             batches: list[common.Batches | None] = []
+            disk_syncs: list[disk.Syncs] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
-                run, batched = await common.batches_over(
-                    server, latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe)
+                probing_disk = (
+                    disk.Probe(disk_probe) if disk_probe is not None else contextlib.nullcontext(disk.Syncs())
                 )
+                with probing_disk as syncs:
+                    run, batched = await common.batches_over(
+                        server,
+                        latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe),
+                    )
+                disk_syncs.append(syncs)
                 sent += run.sent
                 runs.append(run)
                 batches.append(batched)
@@ -556,6 +569,7 @@ async def bench_latency(
                     f"{mas.percentile(run.post_ms, 50):5.2f} p99 {mas.percentile(run.post_ms, 99):5.2f} ms  "
                     f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms | "
                     f"{common.batches_line(batched)}"
+                    + (f" | {disk.brief(syncs)}" if disk_probe is not None else "")
                     + (f"  MISSING {run.missing}" if run.missing else "")
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else ""),
                     flush=True,
@@ -589,6 +603,11 @@ async def bench_latency(
             "runs": runs_record(runs, speeds, batches),
             "errors": sum(r.errors + r.missing for r in runs),
         }
+        if disk_probe is not None:
+            record[kind]["disk_syncs"] = [
+                {"over_10_ms": len(d.slow), "longest_ms": round(max(d.durations_ms, default=0.0), 1)}
+                for d in disk_syncs
+            ]
         detail = (
             f"; of which accepted->processed (event instants) p99 {server99:.2f} ms, processed event -> client p99 "
             f"{stream99:.2f} ms"
@@ -849,6 +868,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="sse",
         help="learn that a message is processed from the /events stream (default) or by reading the database",
     )
+    lat.add_argument(
+        "--disk-probe",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sync a page every 10 ms in DIR (the database's file system) during each repetition and print the slow "
+        "syncs (bench/disk.py)",
+    )
     spin = commands.add_parser("spin", help="GET p99 while agents spin in while(true) vs idle")
     add_shared(spin, duration=6, warmup=1, reps=3, concurrency=16)
     spin.add_argument("--spinners", type=int, default=10)
@@ -941,7 +968,10 @@ def run(args: argparse.Namespace, opts: Options, kinds: list[str]) -> None:
         elif args.command == "latency":
             runner.run(
                 sections(
-                    "latency", lambda: bench_latency(opts, kinds, args.agents, args.rate, synchronous, args.observe)
+                    "latency",
+                    lambda: bench_latency(
+                        opts, kinds, args.agents, args.rate, synchronous, args.observe, args.disk_probe
+                    ),
                 )
             )
         elif args.command == "spin":
