@@ -20,7 +20,8 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,10 +94,22 @@ class Probe:
         self._thread.join()
 
 
-def brief(syncs: Syncs, slow_ms: float = 10.0) -> str:
-    """One line for a repetition: how many syncs were slow, and the longest."""
+def probing(directory: Path | None) -> AbstractContextManager[Syncs]:
+    """A repetition's probe in ``directory``, or none (its :class:`Syncs` stay empty) when it is None."""
+    return Probe(directory) if directory is not None else nullcontext(Syncs())
+
+
+def brief(syncs: Syncs, directory: Path | None, slow_ms: float = 10.0) -> str:
+    """The end of a repetition's line: how many syncs were slow, and the longest (nothing without a probe)."""
+    if directory is None:
+        return ""
     longest = max(syncs.durations_ms, default=float("nan"))
-    return f"disk: {len(syncs.slow)} syncs over {slow_ms:g} ms, longest {longest:.1f} ms"
+    return f" | disk: {len(syncs.slow)} syncs over {slow_ms:g} ms, longest {longest:.1f} ms"
+
+
+def record(every: Sequence[Syncs]) -> list[dict[str, float]]:
+    """The repetitions' probes as the results file holds them."""
+    return [{"over_10_ms": len(s.slow), "longest_ms": round(max(s.durations_ms, default=0.0), 1)} for s in every]
 
 
 def report(syncs: Syncs, slow_ms: float) -> str:

@@ -267,7 +267,14 @@ async def throughput_run(
 
 
 async def bench_throughput(
-    opts: Options, kinds: list[str], agents: int, count: int, warmup: int, synchronous: str | None, facts: int = 0
+    opts: Options,
+    kinds: list[str],
+    agents: int,
+    count: int,
+    warmup: int,
+    synchronous: str | None,
+    facts: int = 0,
+    disk_probe: Path | None = None,
 ) -> Section:
     print(
         f"\n== throughput: {count} messages to {agents} agents from {opts.concurrency} clients, accepted -> processed"
@@ -300,12 +307,15 @@ async def bench_throughput(
             runs: list[ThroughputRun] = []
             speeds: list[float] = []
             batches: list[common.Batches | None] = []
+            disk_syncs: list[disk.Syncs] = []
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
-                run, batched = await common.batches_over(
-                    server, throughput_run(server, probe, agents, sent, count, opts.concurrency)
-                )
+                with disk.probing(disk_probe) as syncs:
+                    run, batched = await common.batches_over(
+                        server, throughput_run(server, probe, agents, sent, count, opts.concurrency)
+                    )
+                disk_syncs.append(syncs)
                 sent += count
                 runs.append(run)
                 batches.append(batched)
@@ -313,6 +323,7 @@ async def bench_throughput(
                     f"    rep {rep + 1}/{opts.reps}  accepted {run.accepted_per_s:7.0f}/s  processed "
                     f"{run.processed_per_s:7.0f}/s  ({run.process_s:.2f} s)  "
                     f"{cpu_brief(run.cpu, count, 'msg')}  speed {speeds[-1]:.1f} ms | {common.batches_line(batched)}"
+                    + disk.brief(syncs, disk_probe)
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else "")
                     + (f"  NOT PROCESSED {run.not_processed}" if run.not_processed else ""),
                     flush=True,
@@ -341,6 +352,8 @@ async def bench_throughput(
             "counts_correct": not wrong,
             "errors": sum(r.errors + r.not_processed for r in runs),
         }
+        if disk_probe is not None:
+            record[kind]["disk_syncs"] = disk.record(disk_syncs)
     return Section("throughput", lines, record)
 
 
@@ -551,10 +564,7 @@ async def bench_latency(
             for rep in range(opts.reps):
                 await common.wait_for_quiet(opts)
                 speeds.append(common.speed_again(opts))
-                probing_disk = (
-                    disk.Probe(disk_probe) if disk_probe is not None else contextlib.nullcontext(disk.Syncs())
-                )
-                with probing_disk as syncs:
+                with disk.probing(disk_probe) as syncs:
                     run, batched = await common.batches_over(
                         server,
                         latency_run(server, probe, agents, sent, rate, opts.warmup_s, opts.duration_s, observe),
@@ -569,7 +579,7 @@ async def bench_latency(
                     f"{mas.percentile(run.post_ms, 50):5.2f} p99 {mas.percentile(run.post_ms, 99):5.2f} ms  "
                     f"n={len(run.e2e_ms)}  {cpu_brief(run.cpu, run.measured, 'msg')}  speed {speeds[-1]:.1f} ms | "
                     f"{common.batches_line(batched)}"
-                    + (f" | {disk.brief(syncs)}" if disk_probe is not None else "")
+                    + disk.brief(syncs, disk_probe)
                     + (f"  MISSING {run.missing}" if run.missing else "")
                     + (f"  ERRORS {run.errors} {run.statuses}" if run.errors else ""),
                     flush=True,
@@ -604,10 +614,7 @@ async def bench_latency(
             "errors": sum(r.errors + r.missing for r in runs),
         }
         if disk_probe is not None:
-            record[kind]["disk_syncs"] = [
-                {"over_10_ms": len(d.slow), "longest_ms": round(max(d.durations_ms, default=0.0), 1)}
-                for d in disk_syncs
-            ]
+            record[kind]["disk_syncs"] = disk.record(disk_syncs)
         detail = (
             f"; of which accepted->processed (event instants) p99 {server99:.2f} ms, processed event -> client p99 "
             f"{stream99:.2f} ms"
@@ -849,6 +856,17 @@ def add_shared(parser: argparse.ArgumentParser, *, duration: float, warmup: floa
     parser.add_argument("--romas-src", type=Path, default=common.REPO, help="serve romas from this checkout")
 
 
+def add_disk_probe(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--disk-probe",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sync a page every 10 ms in DIR (the database's file system) during each repetition and print the slow "
+        "syncs (bench/disk.py)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.runtime", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -858,6 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--messages", type=int, default=5000, help="messages per run (default 5000)")
     thr.add_argument("--warmup-messages", type=int, default=1000)
     thr.add_argument("--facts", type=int, default=0, help="more facts in each agent's program (default 0)")
+    add_disk_probe(thr)
     lat = commands.add_parser("latency", help="POST -> processed latency at a steady rate (open loop)")
     add_shared(lat, duration=15, warmup=2, reps=3, concurrency=16)
     lat.add_argument("--agents", type=int, default=100)
@@ -868,14 +887,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sse",
         help="learn that a message is processed from the /events stream (default) or by reading the database",
     )
-    lat.add_argument(
-        "--disk-probe",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="sync a page every 10 ms in DIR (the database's file system) during each repetition and print the slow "
-        "syncs (bench/disk.py)",
-    )
+    add_disk_probe(lat)
     spin = commands.add_parser("spin", help="GET p99 while agents spin in while(true) vs idle")
     add_shared(spin, duration=6, warmup=1, reps=3, concurrency=16)
     spin.add_argument("--spinners", type=int, default=10)
@@ -961,7 +973,14 @@ def run(args: argparse.Namespace, opts: Options, kinds: list[str]) -> None:
                 sections(
                     "throughput",
                     lambda: bench_throughput(
-                        opts, kinds, args.agents, args.messages, args.warmup_messages, synchronous, args.facts
+                        opts,
+                        kinds,
+                        args.agents,
+                        args.messages,
+                        args.warmup_messages,
+                        synchronous,
+                        args.facts,
+                        args.disk_probe,
                     ),
                 )
             )
