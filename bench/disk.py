@@ -107,6 +107,18 @@ def brief(syncs: Syncs, directory: Path | None, slow_ms: float = 10.0) -> str:
     return f" | disk: {len(syncs.slow)} syncs over {slow_ms:g} ms, longest {longest:.1f} ms"
 
 
+def add_option(parser: argparse.ArgumentParser) -> None:
+    """``--disk-probe DIR`` for a benchmark whose repetitions run :func:`probing`."""
+    parser.add_argument(
+        "--disk-probe",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sync a page every 10 ms in DIR (the database's file system) during each repetition and print the slow "
+        "syncs (bench/disk.py)",
+    )
+
+
 def record(every: Sequence[Syncs]) -> list[dict[str, float]]:
     """The repetitions' probes as the results file holds them."""
     return [{"over_10_ms": len(s.slow), "longest_ms": round(max(s.durations_ms, default=0.0), 1)} for s in every]

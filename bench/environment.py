@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import uvloop
 
-from bench import common, mas
+from bench import common, disk, mas
 from bench.common import Options, Server
 from bench.cpu import CpuUse, snapshot
 from bench.mas import Line, Probe
@@ -278,6 +278,7 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
     agents_spread = args.agents_spread if args.agents else 0
     runs: dict[str, list[OpsRun]] = {"one": [], "spread": [], "agents_one": [], "agents_spread": []}
     batches: dict[str, list[common.Batches | None]] = {"one": [], "spread": []}
+    disk_syncs: dict[str, list[disk.Syncs]] = {"one": [], "spread": []}
     async with (
         mas.scratch(opts, kind, "environment") as db,
         common.running(mas.start(db, opts), opts) as server,
@@ -297,13 +298,15 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
             order = [("one", 1), ("spread", ARTEFACTS)]
             for workspace, artefacts in order if rep % 2 == 0 else order[::-1]:
                 await common.wait_for_quiet(opts)
-                run, batched = await common.batches_over(
-                    server, rest_run(server, probe, workspace, artefacts, args.operations, opts.concurrency)
-                )
+                with disk.probing(args.disk_probe) as syncs:
+                    run, batched = await common.batches_over(
+                        server, rest_run(server, probe, workspace, artefacts, args.operations, opts.concurrency)
+                    )
                 done[workspace] += args.operations
                 runs[workspace].append(run)
                 batches[workspace].append(batched)
-                line = f"{run.line()} | {common.batches_line(batched)}"
+                disk_syncs[workspace].append(syncs)
+                line = f"{run.line()} | {common.batches_line(batched)}{disk.brief(syncs, args.disk_probe)}"
                 print(f"    rep {rep + 1}/{opts.reps}  REST {workspace:<7} {line}", flush=True)
         correct = {
             "one": await counter_values(server, "one", ["c"]) == done["one"],
@@ -350,6 +353,8 @@ async def bench_kind(opts: Options, kind: str, args: argparse.Namespace) -> tupl
         "batches": {key: [common.batches_record(b) for b in bs] for key, bs in batches.items()},
         "counters_correct": correct,
     }
+    if args.disk_probe is not None:
+        record["disk_syncs"] = {key: disk.record(every) for key, every in disk_syncs.items()}
     return lines, record
 
 
@@ -435,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     parser.add_argument("--quiet-wait", type=float, default=20.0, help="seconds to wait for an idle machine per run")
     parser.add_argument("--romas-src", type=Path, default=common.REPO, help="serve romas from this checkout")
+    disk.add_option(parser)
     commands = parser.add_subparsers(dest="command")
     prof = commands.add_parser("profile", help="py-spy over romas under one of these loads; top hotspots")
     prof.add_argument("scenario", choices=["one", "spread", "agents"])

@@ -856,17 +856,6 @@ def add_shared(parser: argparse.ArgumentParser, *, duration: float, warmup: floa
     parser.add_argument("--romas-src", type=Path, default=common.REPO, help="serve romas from this checkout")
 
 
-def add_disk_probe(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--disk-probe",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="sync a page every 10 ms in DIR (the database's file system) during each repetition and print the slow "
-        "syncs (bench/disk.py)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.runtime", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -876,7 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--messages", type=int, default=5000, help="messages per run (default 5000)")
     thr.add_argument("--warmup-messages", type=int, default=1000)
     thr.add_argument("--facts", type=int, default=0, help="more facts in each agent's program (default 0)")
-    add_disk_probe(thr)
+    disk.add_option(thr)
     lat = commands.add_parser("latency", help="POST -> processed latency at a steady rate (open loop)")
     add_shared(lat, duration=15, warmup=2, reps=3, concurrency=16)
     lat.add_argument("--agents", type=int, default=100)
@@ -887,7 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sse",
         help="learn that a message is processed from the /events stream (default) or by reading the database",
     )
-    add_disk_probe(lat)
+    disk.add_option(lat)
     spin = commands.add_parser("spin", help="GET p99 while agents spin in while(true) vs idle")
     add_shared(spin, duration=6, warmup=1, reps=3, concurrency=16)
     spin.add_argument("--spinners", type=int, default=10)
