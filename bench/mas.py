@@ -218,20 +218,16 @@ class Connection:
         if protocol is None or protocol.closed:
             protocol = await self._connect()
         reused = protocol.answers > 0
-        try:
-            return await self._send(protocol, raw, keep_body)
-        except ConnectionError:
-            self._protocol = None
-            if not reused or protocol.heard:
-                return Answer(599, None, b"")
-        except httptools.HttpParserError:
-            self._protocol = None
-            return Answer(599, None, b"")
-        try:
-            return await self._send(await self._connect(), raw, keep_body)
-        except (ConnectionError, httptools.HttpParserError):
-            self._protocol = None
-            return Answer(599, None, b"")
+        for attempt in range(2):
+            try:
+                return await self._send(protocol, raw, keep_body)
+            except (ConnectionError, httptools.HttpParserError) as exc:
+                self._protocol = None
+                unread = isinstance(exc, ConnectionError) and reused and not protocol.heard
+                if attempt or not unread:
+                    break
+            protocol = await self._connect()
+        return Answer(599, None, b"")
 
     async def _connect(self) -> _Protocol:
         _transport, protocol = await asyncio.get_running_loop().create_connection(_Protocol, common.HOST, self.port)
