@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 PAGE = b"\0" * 8192
+SLOW_MS = 10.0
+"""A sync slower than this is listed (the benchmarks' ``--disk-probe``; ``--slow-ms`` here)."""
 
 
 @dataclass
@@ -36,6 +38,10 @@ class Syncs:
     durations_ms: list[float] = field(default_factory=list)
     slow: list[tuple[float, float]] = field(default_factory=list)
     """(UNIX time at the sync's start, milliseconds) of each sync over the threshold."""
+
+    @property
+    def longest_ms(self) -> float:
+        return max(self.durations_ms, default=float("nan"))
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.durations_ms)
@@ -69,13 +75,10 @@ def probe_until(done: Callable[[], bool], directory: Path, every_s: float, slow_
 
 
 class Probe:
-    """The probe in a thread of its own for the span of a ``with`` block (``bench.runtime latency --disk-probe``):
-    the block gets the :class:`Syncs`, complete once it has ended."""
+    """The probe in a thread of its own for the span of a ``with`` block (``--disk-probe`` of ``bench.runtime`` and
+    ``bench.environment``): the block gets the :class:`Syncs`, complete once it has ended."""
 
-    def __init__(self, directory: Path, every_s: float = 0.01, slow_ms: float = 10.0) -> None:
-        self.directory = directory
-        self.every_s = every_s
-        self.slow_ms = slow_ms
+    def __init__(self, directory: Path, every_s: float = 0.01, slow_ms: float = SLOW_MS) -> None:
         self.syncs = Syncs()
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -99,12 +102,11 @@ def probing(directory: Path | None) -> AbstractContextManager[Syncs]:
     return Probe(directory) if directory is not None else nullcontext(Syncs())
 
 
-def brief(syncs: Syncs, directory: Path | None, slow_ms: float = 10.0) -> str:
+def brief(syncs: Syncs, directory: Path | None) -> str:
     """The end of a repetition's line: how many syncs were slow, and the longest (nothing without a probe)."""
     if directory is None:
         return ""
-    longest = max(syncs.durations_ms, default=float("nan"))
-    return f" | disk: {len(syncs.slow)} syncs over {slow_ms:g} ms, longest {longest:.1f} ms"
+    return f" | disk: {len(syncs.slow)} syncs over {SLOW_MS:g} ms, longest {syncs.longest_ms:.1f} ms"
 
 
 def add_option(parser: argparse.ArgumentParser) -> None:
@@ -121,14 +123,14 @@ def add_option(parser: argparse.ArgumentParser) -> None:
 
 def record(every: Sequence[Syncs]) -> list[dict[str, float]]:
     """The repetitions' probes as the results file holds them."""
-    return [{"over_10_ms": len(s.slow), "longest_ms": round(max(s.durations_ms, default=0.0), 1)} for s in every]
+    return [{"over_10_ms": len(s.slow), "longest_ms": round(s.longest_ms, 1) if s.durations_ms else 0.0} for s in every]
 
 
 def report(syncs: Syncs, slow_ms: float) -> str:
     n = len(syncs.durations_ms)
     lines = [
         f"{n} syncs of 8 KiB: p50 {syncs.percentile(50):.3f} ms, p99 {syncs.percentile(99):.3f} ms, "
-        f"p99.9 {syncs.percentile(99.9):.3f} ms, max {max(syncs.durations_ms, default=float('nan')):.1f} ms; "
+        f"p99.9 {syncs.percentile(99.9):.3f} ms, max {syncs.longest_ms:.1f} ms; "
         f"{len(syncs.slow)} over {slow_ms:g} ms"
     ]
     for at, took_ms in syncs.slow:
@@ -142,7 +144,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long to probe (30)")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()), help="where the probe's file goes")
     parser.add_argument("--every-ms", type=float, default=4.0, help="pause between two syncs (4)")
-    parser.add_argument("--slow-ms", type=float, default=10.0, help="list each sync slower than this (10)")
+    parser.add_argument("--slow-ms", type=float, default=SLOW_MS, help=f"list each sync slower than this ({SLOW_MS:g})")
     args = parser.parse_args()
     syncs = probe(args.dir, args.seconds, args.every_ms / 1000, args.slow_ms)
     print(report(syncs, args.slow_ms))
